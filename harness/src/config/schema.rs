@@ -1,0 +1,246 @@
+//! Serde schema of the config files. Field docs are the user-facing reference (see also
+//! CONTRIBUTING.md).
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use toml::Spanned;
+
+/// Which direction of a metric is better.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Better {
+    /// Larger values are better (accuracy, log-likelihood).
+    Higher,
+    /// Smaller values are better (error, RMSE).
+    Lower,
+}
+
+/// How the paper obtained its number, as far as the paper says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ReportedAs {
+    /// One run.
+    SingleRun,
+    /// Mean of `n` runs (seeds or splits).
+    MeanOf {
+        /// Number of runs averaged.
+        n: usize,
+    },
+    /// Best of `n` runs.
+    BestOf {
+        /// Number of runs the best was taken from.
+        n: usize,
+    },
+    /// The paper does not say.
+    Unknown,
+}
+
+// ---------------------------------------------------------------------------------------------
+// configs/datasets.toml
+
+/// `configs/datasets.toml`: every dataset the project knows, by name.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatasetRegistry {
+    /// `[datasets.<name>]` tables.
+    pub datasets: BTreeMap<String, DatasetSpec>,
+}
+
+/// One dataset: its files with checksums, and where it comes from.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatasetSpec {
+    /// Human-readable title.
+    pub title: String,
+    /// Citation of the dataset's paper or source.
+    pub citation: String,
+    /// License (SPDX id or a short statement).
+    pub license: String,
+    /// Home page or upstream repository.
+    pub homepage: String,
+    /// Free-text notes (provenance of a converted copy, caveats).
+    #[serde(default)]
+    pub notes: Option<String>,
+    /// The files; a run receives all of them, verified.
+    pub files: Vec<DatasetFile>,
+}
+
+/// One file of a dataset.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatasetFile {
+    /// Relative path, the same under the cache, the repository's `data/` directory and every
+    /// mirror directory (e.g. `fashion-mnist/train-images-idx3-ubyte.gz`).
+    pub path: String,
+    /// Lower-case hex SHA-256 of the file's bytes.
+    pub sha256: String,
+    /// Size in bytes (downloads are refused beyond it).
+    pub size: u64,
+    /// Upstream URLs, tried in order when no local copy exists. Empty for files that only exist
+    /// in the repository (generated copies, see `notes`).
+    #[serde(default)]
+    pub urls: Vec<String>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// configs/papers/<paper>.toml
+
+/// `configs/papers/<paper>.toml`: one paper's pinned reproduction config.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaperConfig {
+    /// Bibliographic metadata; `paper.id` selects the reproduction crate.
+    pub paper: PaperMeta,
+    /// Which seeds each (variant, dataset) runs.
+    pub seeds: Seeds,
+    /// The datasets of the run matrix (names from `configs/datasets.toml`), including those the
+    /// paper did not report (the held-out ones of dataset-selection tests).
+    pub datasets: Vec<Spanned<String>>,
+    /// The metrics claims and comparisons may name, with their direction and unit.
+    pub metrics: BTreeMap<String, MetricSpec>,
+    /// Named hyperparameter tables; each reproduction deserializes its own typed version.
+    pub variants: BTreeMap<String, Spanned<toml::Table>>,
+    /// The paper's published numbers.
+    #[serde(default)]
+    pub claims: Vec<ClaimSpec>,
+    /// "method beats baseline" statements across datasets.
+    #[serde(default)]
+    pub comparisons: Vec<ComparisonSpec>,
+}
+
+/// Bibliographic metadata of a paper.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaperMeta {
+    /// Registry id, equal to the reproduction crate's name (e.g. `greydanus2020-mnist1d`).
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Authors.
+    pub authors: Vec<String>,
+    /// Year of publication.
+    pub year: u32,
+    /// Full citation.
+    pub citation: String,
+    /// Where to read it (arXiv, DOI).
+    pub url: String,
+    /// Reference code the protocol follows, if any.
+    #[serde(default)]
+    pub code: Option<String>,
+    /// Notes on the protocol and deviations.
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+/// Seeds of the run matrix: `start, start+1, …, start+count−1`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Seeds {
+    /// Number of seeds per (variant, dataset).
+    pub count: usize,
+    /// First seed (default 0).
+    #[serde(default)]
+    pub start: u64,
+    /// Per-dataset override of `count` (e.g. a benchmark with only 5 fixed splits for one
+    /// dataset, where the split index is the seed).
+    #[serde(default)]
+    pub per_dataset: BTreeMap<String, usize>,
+    /// What a seed means for this paper (e.g. "the split index").
+    #[serde(default)]
+    pub meaning: Option<String>,
+}
+
+/// A metric that runs report.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricSpec {
+    /// Which direction is better.
+    pub better: Better,
+    /// Unit, e.g. `fraction` (0–1), `percent`, `nats`, the target's unit.
+    pub unit: String,
+    /// What the number is.
+    pub description: String,
+}
+
+/// A published number to check.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimSpec {
+    /// Unique id within the paper.
+    pub id: String,
+    /// Variant that reproduces it.
+    pub variant: Spanned<String>,
+    /// Dataset it is about.
+    pub dataset: Spanned<String>,
+    /// Metric it is about (a key of `[metrics]`), in that metric's unit.
+    pub metric: Spanned<String>,
+    /// The claimed value, in the metric's unit.
+    pub value: f64,
+    /// The claimed value's standard error if the paper prints one (e.g. "2.97 ± 0.19" as mean ±
+    /// SE over splits).
+    #[serde(default)]
+    pub standard_error: Option<f64>,
+    /// How the paper obtained the number.
+    pub reported_as: ReportedAs,
+    /// Where the number is printed: table, row, page — quoted.
+    pub source: String,
+    /// Notes (which variant and why, caveats).
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+/// "method beats baseline" across datasets.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComparisonSpec {
+    /// Unique id within the paper.
+    pub id: String,
+    /// The method's variant.
+    pub method: Spanned<String>,
+    /// The baseline's variant (may equal `method` when the two differ only in the metric).
+    pub baseline: Spanned<String>,
+    /// Metric compared (a key of `[metrics]`).
+    pub metric: Spanned<String>,
+    /// Metric read from the baseline's runs, when it differs from `metric` (e.g. the same trained
+    /// network evaluated another way). Must have the same direction and unit.
+    #[serde(default)]
+    pub baseline_metric: Option<Spanned<String>>,
+    /// Runs of method and baseline with the same seed are paired (same split / same network).
+    #[serde(default)]
+    pub paired: bool,
+    /// The datasets the paper chose to show this comparison on; the others of `datasets` are
+    /// the held-out ones.
+    pub reported_datasets: Vec<Spanned<String>>,
+    /// Where the comparison is made in the paper.
+    pub source: String,
+}
+
+// ---------------------------------------------------------------------------------------------
+// configs/suites/<suite>.toml
+
+/// `configs/suites/<suite>.toml`: a named selection of runs.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SuiteConfig {
+    /// What the suite is for and roughly how long it takes.
+    pub description: String,
+    /// The selected papers.
+    pub papers: Vec<SuiteEntry>,
+}
+
+/// One paper of a suite, optionally restricted.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SuiteEntry {
+    /// Paper id.
+    pub id: Spanned<String>,
+    /// Variants to run (default: all).
+    #[serde(default)]
+    pub variants: Option<Vec<Spanned<String>>>,
+    /// Datasets to run (default: all of the paper's).
+    #[serde(default)]
+    pub datasets: Option<Vec<Spanned<String>>>,
+    /// Override of the paper's seed count.
+    #[serde(default)]
+    pub seeds: Option<usize>,
+}

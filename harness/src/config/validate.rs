@@ -1,0 +1,353 @@
+//! Loading and cross-checking the configs of a project directory.
+
+use super::schema::*;
+use super::{error_at, parse_toml};
+use crate::error::{io_err, HarnessError};
+use crate::registry;
+use crate::Result;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// A paper config as loaded: its file, text, parsed form and SHA-256.
+#[derive(Debug, Clone)]
+pub struct LoadedPaper {
+    /// Path of `configs/papers/<id>.toml`.
+    pub path: PathBuf,
+    /// The file's text (kept for line numbers).
+    pub text: String,
+    /// Parsed config.
+    pub config: PaperConfig,
+}
+
+impl LoadedPaper {
+    /// Paper id.
+    pub fn id(&self) -> &str {
+        &self.config.paper.id
+    }
+
+    /// Seeds of `dataset`: `start .. start + count`, with the per-dataset override and an
+    /// optional cap from a suite or the command line (`limit` never raises the paper's count).
+    pub fn seeds_for(&self, dataset: &str, limit: Option<usize>) -> Vec<u64> {
+        let s = &self.config.seeds;
+        let mut count = s.per_dataset.get(dataset).copied().unwrap_or(s.count);
+        if let Some(l) = limit {
+            count = count.min(l);
+        }
+        (s.start..s.start + count as u64).collect()
+    }
+
+    /// A config error at the line of `span`.
+    pub fn error(&self, span: std::ops::Range<usize>, message: impl Into<String>) -> HarnessError {
+        error_at(&self.path, &self.text, span, message)
+    }
+}
+
+/// Everything under `configs/`, loaded and validated.
+#[derive(Debug, Clone)]
+pub struct Project {
+    /// Repository root (the directory holding `configs/`).
+    pub root: PathBuf,
+    /// `configs/datasets.toml`.
+    pub datasets: DatasetRegistry,
+    /// Papers by id.
+    pub papers: BTreeMap<String, LoadedPaper>,
+}
+
+impl Project {
+    /// Loads `configs/datasets.toml` and every `configs/papers/*.toml` under `root`, and checks
+    /// each paper against the dataset registry and its reproduction.
+    ///
+    /// Errors: the first problem found, with `file:line` and what to fix.
+    pub fn load(root: &Path) -> Result<Self> {
+        let datasets = load_dataset_registry(&root.join("configs/datasets.toml"))?;
+        let dir = root.join("configs/papers");
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .map_err(io_err(&dir))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        entries.sort();
+        let mut papers = BTreeMap::new();
+        for path in entries {
+            let paper = load_paper(&path, &datasets)?;
+            papers.insert(paper.id().to_string(), paper);
+        }
+        Ok(Self {
+            root: root.to_path_buf(),
+            datasets,
+            papers,
+        })
+    }
+
+    /// The paper `id`; the error lists the known ids.
+    pub fn paper(&self, id: &str) -> Result<&LoadedPaper> {
+        self.papers.get(id).ok_or_else(|| {
+            HarnessError::Other(format!(
+                "unknown paper `{id}`; known papers: {} (see `harness list`)",
+                self.papers.keys().cloned().collect::<Vec<_>>().join(", ")
+            ))
+        })
+    }
+
+    /// Path of suite `name`.
+    pub fn suite_path(&self, name: &str) -> PathBuf {
+        self.root.join("configs/suites").join(format!("{name}.toml"))
+    }
+}
+
+/// SHA-256 (lower-case hex) of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+fn read(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).map_err(io_err(path))
+}
+
+/// Loads and checks `configs/datasets.toml`: checksums are 64 lower-case hex digits, paths are
+/// relative without `..`, every file has a size.
+pub fn load_dataset_registry(path: &Path) -> Result<DatasetRegistry> {
+    let text = read(path)?;
+    let reg: DatasetRegistry = parse_toml(path, &text)?;
+    for (name, spec) in &reg.datasets {
+        if spec.files.is_empty() {
+            return Err(HarnessError::Config {
+                location: path.display().to_string(),
+                message: format!("datasets.{name}: `files` is empty; declare at least one file"),
+            });
+        }
+        for f in &spec.files {
+            let bad = |m: String| HarnessError::Config {
+                location: path.display().to_string(),
+                message: format!("datasets.{name}, file `{}`: {m}", f.path),
+            };
+            if f.sha256.len() != 64 || !f.sha256.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()) {
+                return Err(bad(format!(
+                    "sha256 must be 64 lower-case hex digits, got `{}`",
+                    f.sha256
+                )));
+            }
+            let p = Path::new(&f.path);
+            if p.is_absolute() || p.components().any(|c| matches!(c, std::path::Component::ParentDir)) {
+                return Err(bad("path must be relative and must not contain `..`".into()));
+            }
+        }
+    }
+    Ok(reg)
+}
+
+/// Loads `path` as a paper config and checks it: the id matches the file name and a registered
+/// reproduction; datasets exist; every variant deserializes into the reproduction's typed
+/// hyperparameters; claims and comparisons name existing variants, datasets and metrics.
+pub fn load_paper(path: &Path, datasets: &DatasetRegistry) -> Result<LoadedPaper> {
+    let text = read(path)?;
+    let config: PaperConfig = parse_toml(path, &text)?;
+    let paper = LoadedPaper {
+        path: path.to_path_buf(),
+        text,
+        config,
+    };
+    check_paper(&paper, datasets)?;
+    Ok(paper)
+}
+
+fn check_paper(p: &LoadedPaper, registry_ds: &DatasetRegistry) -> Result<()> {
+    let c = &p.config;
+    let here = |m: String| HarnessError::Config {
+        location: p.path.display().to_string(),
+        message: m,
+    };
+    let stem = p.path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+    if stem != c.paper.id {
+        return Err(here(format!(
+            "paper.id `{}` must equal the file name `{stem}.toml`",
+            c.paper.id
+        )));
+    }
+    let repro = registry::find(&c.paper.id).ok_or_else(|| {
+        here(format!(
+            "paper.id `{}` has no reproduction registered (known: {}); add the crate to harness/src/registry.rs",
+            c.paper.id,
+            registry::ids().join(", ")
+        ))
+    })?;
+    if c.seeds.count == 0 {
+        return Err(here("seeds.count must be at least 1".into()));
+    }
+    let ds_names: BTreeSet<&str> = c.datasets.iter().map(|d| d.get_ref().as_str()).collect();
+    for d in &c.datasets {
+        if !registry_ds.datasets.contains_key(d.get_ref()) {
+            return Err(p.error(
+                d.span(),
+                format!(
+                    "datasets: `{}` is not declared in configs/datasets.toml (declared: {})",
+                    d.get_ref(),
+                    registry_ds.datasets.keys().cloned().collect::<Vec<_>>().join(", ")
+                ),
+            ));
+        }
+    }
+    for k in c.seeds.per_dataset.keys() {
+        if !ds_names.contains(k.as_str()) {
+            return Err(here(format!(
+                "seeds.per_dataset: `{k}` is not one of this paper's datasets"
+            )));
+        }
+    }
+    if c.variants.is_empty() {
+        return Err(here("declare at least one [variants.<name>] table".into()));
+    }
+    for (name, table) in &c.variants {
+        repro
+            .validate_variant(name, table.get_ref())
+            .map_err(|e| p.error(table.span(), format!("[variants.{name}]: {e}")))?;
+    }
+    for (name, _) in &c.metrics {
+        if !repro.metrics().contains(&name.as_str()) {
+            return Err(here(format!(
+                "[metrics.{name}]: the reproduction does not report `{name}` (it reports: {})",
+                repro.metrics().join(", ")
+            )));
+        }
+    }
+    let variant = |v: &toml::Spanned<String>, field: &str| -> Result<()> {
+        if c.variants.contains_key(v.get_ref()) {
+            Ok(())
+        } else {
+            Err(p.error(
+                v.span(),
+                format!(
+                    "{field}: unknown variant `{}` (variants: {})",
+                    v.get_ref(),
+                    c.variants.keys().cloned().collect::<Vec<_>>().join(", ")
+                ),
+            ))
+        }
+    };
+    let dataset = |d: &toml::Spanned<String>, field: &str| -> Result<()> {
+        if ds_names.contains(d.get_ref().as_str()) {
+            Ok(())
+        } else {
+            Err(p.error(
+                d.span(),
+                format!(
+                    "{field}: `{}` is not in this paper's `datasets` ({})",
+                    d.get_ref(),
+                    ds_names.iter().cloned().collect::<Vec<_>>().join(", ")
+                ),
+            ))
+        }
+    };
+    let metric = |m: &toml::Spanned<String>, field: &str| -> Result<&MetricSpec> {
+        c.metrics.get(m.get_ref()).ok_or_else(|| {
+            p.error(
+                m.span(),
+                format!(
+                    "{field}: unknown metric `{}` (declare it under [metrics]; declared: {})",
+                    m.get_ref(),
+                    c.metrics.keys().cloned().collect::<Vec<_>>().join(", ")
+                ),
+            )
+        })
+    };
+    let mut ids = BTreeSet::new();
+    for cl in &c.claims {
+        let f = format!("claim `{}`", cl.id);
+        if !ids.insert(cl.id.clone()) {
+            return Err(p.error(cl.variant.span(), format!("{f}: duplicate claim id")));
+        }
+        variant(&cl.variant, &format!("{f}, field `variant`"))?;
+        dataset(&cl.dataset, &format!("{f}, field `dataset`"))?;
+        metric(&cl.metric, &format!("{f}, field `metric`"))?;
+        if !cl.value.is_finite() {
+            return Err(p.error(cl.metric.span(), format!("{f}: `value` must be a finite number")));
+        }
+        if cl.standard_error.is_some_and(|s| !(s >= 0.0 && s.is_finite())) {
+            return Err(p.error(
+                cl.metric.span(),
+                format!("{f}: `standard_error` must be a finite number ≥ 0"),
+            ));
+        }
+    }
+    let mut cids = BTreeSet::new();
+    for cmp in &c.comparisons {
+        let f = format!("comparison `{}`", cmp.id);
+        if !cids.insert(cmp.id.clone()) {
+            return Err(p.error(cmp.method.span(), format!("{f}: duplicate comparison id")));
+        }
+        variant(&cmp.method, &format!("{f}, field `method`"))?;
+        variant(&cmp.baseline, &format!("{f}, field `baseline`"))?;
+        let m = metric(&cmp.metric, &format!("{f}, field `metric`"))?;
+        if let Some(bm) = &cmp.baseline_metric {
+            let b = metric(bm, &format!("{f}, field `baseline_metric`"))?;
+            if b.better != m.better || b.unit != m.unit {
+                return Err(p.error(
+                    bm.span(),
+                    format!("{f}: `baseline_metric` must have the same direction and unit as `metric`"),
+                ));
+            }
+        }
+        if cmp.reported_datasets.is_empty() {
+            return Err(p.error(
+                cmp.method.span(),
+                format!("{f}: `reported_datasets` must name at least one dataset"),
+            ));
+        }
+        for d in &cmp.reported_datasets {
+            dataset(d, &format!("{f}, field `reported_datasets`"))?;
+        }
+    }
+    Ok(())
+}
+
+/// Loads `configs/suites/<name>.toml` and checks that its papers, variants and datasets exist.
+pub fn load_suite(project: &Project, name: &str) -> Result<SuiteConfig> {
+    let path = project.suite_path(name);
+    if !path.exists() {
+        let dir = project.root.join("configs/suites");
+        let known: Vec<String> = std::fs::read_dir(&dir)
+            .map(|rd| {
+                rd.filter_map(|e| e.ok())
+                    .filter_map(|e| e.path().file_stem().map(|s| s.to_string_lossy().into_owned()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        return Err(HarnessError::Other(format!(
+            "no suite `{name}` ({} does not exist); known suites: {}",
+            path.display(),
+            known.join(", ")
+        )));
+    }
+    let text = read(&path)?;
+    let suite: SuiteConfig = parse_toml(&path, &text)?;
+    for e in &suite.papers {
+        let paper = project.papers.get(e.id.get_ref()).ok_or_else(|| {
+            error_at(&path, &text, e.id.span(), format!("unknown paper `{}`", e.id.get_ref()))
+        })?;
+        for v in e.variants.iter().flatten() {
+            if !paper.config.variants.contains_key(v.get_ref()) {
+                return Err(error_at(
+                    &path,
+                    &text,
+                    v.span(),
+                    format!("paper `{}` has no variant `{}`", paper.id(), v.get_ref()),
+                ));
+            }
+        }
+        for d in e.datasets.iter().flatten() {
+            if !paper.config.datasets.iter().any(|x| x.get_ref() == d.get_ref()) {
+                return Err(error_at(
+                    &path,
+                    &text,
+                    d.span(),
+                    format!("paper `{}` has no dataset `{}`", paper.id(), d.get_ref()),
+                ));
+            }
+        }
+        if e.seeds == Some(0) {
+            return Err(error_at(&path, &text, e.id.span(), "seeds must be at least 1"));
+        }
+    }
+    Ok(suite)
+}

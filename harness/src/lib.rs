@@ -1,0 +1,17 @@
+//! The harness library: configs, dataset fetching, the run matrix and scheduler, run records
+//! with provenance, and reports. The `harness` binary (src/main.rs) is a thin CLI over it.
+//!
+//! Data flow: `configs/papers/<paper>.toml` → [`run::plan`] (variant × dataset × seed) →
+//! [`data::Fetcher`] (cache → shipped `data/` → mirrors → download, SHA-256 checked) →
+//! the paper's [`repro_kit::Reproduction`] → [`record::RunRecord`] written atomically under
+//! `results/runs/` → [`report`] (statistics from `repro-stats`) → `results/<paper>.md|csv|json`.
+
+pub mod config;
+pub mod data;
+pub mod error;
+pub mod record;
+pub mod registry;
+pub mod report;
+pub mod run;
+
+pub use error::{HarnessError, Result};

@@ -1,0 +1,297 @@
+//! Run records: one JSON file per run under
+//! `results/runs/<paper>/<dataset>/<variant>/seed-<seed>.json`, written atomically (temporary
+//! file in the same directory, then rename), with provenance.
+
+pub mod provenance;
+
+pub use provenance::{Provenance, Environment};
+
+use crate::error::{io_err, HarnessError};
+use crate::Result;
+use repro_kit::{Curve, RunOutput, RunStatus};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Version of the record format.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// How a run ended, as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum RecordStatus {
+    /// Trained to the end.
+    Ok,
+    /// Loss became non-finite; the run counts as a failure in every statistic.
+    Diverged {
+        /// Step or epoch of divergence.
+        step: u64,
+        /// "step" or "epoch".
+        unit: String,
+        /// The loss value as text.
+        loss: String,
+    },
+    /// The reproduction returned an error or panicked. Such records are retried on the next
+    /// run (the error may be an environment problem) but count as failures until then.
+    Error {
+        /// The error message.
+        message: String,
+    },
+}
+
+impl RecordStatus {
+    /// Short word for tables: `ok`, `diverged`, `error`.
+    pub fn word(&self) -> &'static str {
+        match self {
+            RecordStatus::Ok => "ok",
+            RecordStatus::Diverged { .. } => "diverged",
+            RecordStatus::Error { .. } => "error",
+        }
+    }
+}
+
+impl From<RunStatus> for RecordStatus {
+    fn from(s: RunStatus) -> Self {
+        match s {
+            RunStatus::Ok => RecordStatus::Ok,
+            RunStatus::Diverged { step, unit, loss } => RecordStatus::Diverged { step, unit, loss },
+        }
+    }
+}
+
+/// Timings of a run, in seconds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Timings {
+    /// Seconds training (as the reproduction measured it).
+    pub train_seconds: f64,
+    /// Seconds of inference per test example, if measured.
+    pub inference_seconds_per_example: Option<f64>,
+    /// Wall-clock seconds of the whole run including data loading and evaluation.
+    pub wall_seconds: f64,
+}
+
+/// One run, as stored. Non-finite metric values are stored as `null` (JSON has no NaN).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunRecord {
+    /// Record format version.
+    pub schema: u32,
+    /// Hex SHA-256 of the run's defining content (see [`crate::run::RunSpec::key`]).
+    pub key: String,
+    /// Paper id.
+    pub paper: String,
+    /// Variant name.
+    pub variant: String,
+    /// Dataset name.
+    pub dataset: String,
+    /// Seed.
+    pub seed: u64,
+    /// How the run ended.
+    #[serde(flatten)]
+    pub status: RecordStatus,
+    /// Final metrics (`null` = non-finite).
+    pub metrics: BTreeMap<String, Option<f64>>,
+    /// Curves, e.g. test accuracy vs step (`null` y = non-finite).
+    pub curves: BTreeMap<String, Vec<(f64, Option<f64>)>>,
+    /// Trainable parameters.
+    pub parameter_count: usize,
+    /// Timings.
+    pub timings: Timings,
+    /// Reproduction-specific facts (chosen hyperparameters, throughput…).
+    #[serde(default)]
+    pub extra: BTreeMap<String, serde_json::Value>,
+    /// Where, when and with what the run was made.
+    pub provenance: Provenance,
+}
+
+fn finite(v: f64) -> Option<f64> {
+    v.is_finite().then_some(v)
+}
+
+fn curve_to_record(c: &Curve) -> Vec<(f64, Option<f64>)> {
+    c.iter().map(|(x, y)| (*x, finite(*y))).collect()
+}
+
+impl RunRecord {
+    /// A record of a finished run.
+    #[allow(clippy::too_many_arguments)]
+    pub fn from_output(
+        key: String,
+        paper: &str,
+        variant: &str,
+        dataset: &str,
+        seed: u64,
+        out: RunOutput,
+        wall_seconds: f64,
+        provenance: Provenance,
+    ) -> Self {
+        Self {
+            schema: SCHEMA_VERSION,
+            key,
+            paper: paper.into(),
+            variant: variant.into(),
+            dataset: dataset.into(),
+            seed,
+            status: out.status.into(),
+            metrics: out.metrics.into_iter().map(|(k, v)| (k, finite(v))).collect(),
+            curves: out.curves.iter().map(|(k, c)| (k.clone(), curve_to_record(c))).collect(),
+            parameter_count: out.parameter_count,
+            timings: Timings {
+                train_seconds: out.train_seconds,
+                inference_seconds_per_example: out.inference_seconds_per_example,
+                wall_seconds,
+            },
+            extra: out.extra,
+            provenance,
+        }
+    }
+
+    /// A record of a run that failed with an error (or a panic).
+    #[allow(clippy::too_many_arguments)]
+    pub fn from_error(
+        key: String,
+        paper: &str,
+        variant: &str,
+        dataset: &str,
+        seed: u64,
+        message: String,
+        wall_seconds: f64,
+        provenance: Provenance,
+    ) -> Self {
+        Self {
+            schema: SCHEMA_VERSION,
+            key,
+            paper: paper.into(),
+            variant: variant.into(),
+            dataset: dataset.into(),
+            seed,
+            status: RecordStatus::Error { message },
+            metrics: BTreeMap::new(),
+            curves: BTreeMap::new(),
+            parameter_count: 0,
+            timings: Timings {
+                train_seconds: 0.0,
+                inference_seconds_per_example: None,
+                wall_seconds,
+            },
+            extra: BTreeMap::new(),
+            provenance,
+        }
+    }
+
+    /// The value of `metric` if the run finished and the value is finite; `None` means the run
+    /// counts as a failure for that metric.
+    pub fn metric(&self, metric: &str) -> Option<f64> {
+        match self.status {
+            RecordStatus::Ok => self.metrics.get(metric).copied().flatten(),
+            _ => None,
+        }
+    }
+}
+
+/// The records directory of a results root.
+#[derive(Debug, Clone)]
+pub struct Store {
+    /// `results/` (tables go here, records under `runs/`).
+    pub results_dir: PathBuf,
+}
+
+impl Store {
+    /// A store rooted at `results_dir`.
+    pub fn new(results_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            results_dir: results_dir.into(),
+        }
+    }
+
+    /// Path of the record of (paper, dataset, variant, seed).
+    pub fn record_path(&self, paper: &str, dataset: &str, variant: &str, seed: u64) -> PathBuf {
+        self.results_dir
+            .join("runs")
+            .join(paper)
+            .join(dataset)
+            .join(variant)
+            .join(format!("seed-{seed:04}.json"))
+    }
+
+    /// Reads a record; `Ok(None)` if the file does not exist. A file that exists but does not
+    /// parse is an error naming it (delete it or rerun with `--rerun`).
+    pub fn load(&self, path: &Path) -> Result<Option<RunRecord>> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(io_err(path)(e)),
+        };
+        serde_json::from_str(&text).map(Some).map_err(|e| HarnessError::Record {
+            path: path.to_path_buf(),
+            message: format!("{e}; delete the file or run again with --rerun"),
+        })
+    }
+
+    /// Writes `record` atomically to its path: a temporary file in the same directory, flushed
+    /// and synced, then renamed over the target.
+    pub fn save(&self, record: &RunRecord) -> Result<PathBuf> {
+        let path = self.record_path(&record.paper, &record.dataset, &record.variant, record.seed);
+        let json = serde_json::to_string_pretty(record)
+            .map_err(|e| HarnessError::Other(format!("serializing record: {e}")))?;
+        write_atomic(&path, json.as_bytes())?;
+        Ok(path)
+    }
+}
+
+/// Writes `bytes` to `path` atomically (temporary file in the same directory, sync, rename).
+/// Creates missing parent directories.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path
+        .parent()
+        .ok_or_else(|| HarnessError::Other(format!("{}: no parent directory", path.display())))?;
+    std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".tmp-")
+        .tempfile_in(dir)
+        .map_err(io_err(dir))?;
+    tmp.write_all(bytes).map_err(io_err(tmp.path()))?;
+    tmp.as_file().sync_all().map_err(io_err(tmp.path()))?;
+    tmp.persist(path).map_err(|e| io_err(path)(e.error))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nan_metrics_round_trip_as_failures() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path());
+        let out = RunOutput {
+            metrics: [("acc".to_string(), f64::NAN)].into_iter().collect(),
+            curves: [("acc".to_string(), vec![(0.0, 0.5), (1.0, f64::NAN)])].into_iter().collect(),
+            parameter_count: 3,
+            train_seconds: 1.0,
+            inference_seconds_per_example: None,
+            status: RunStatus::Diverged { step: 1, unit: "step".into(), loss: "NaN".into() },
+            extra: BTreeMap::new(),
+        };
+        let env = Environment::detect(dir.path(), 1);
+        let rec = RunRecord::from_output("k".into(), "p", "v", "d", 7, out, 2.0, env.provenance("c".into(), BTreeMap::new(), "r", "0"));
+        let path = store.save(&rec).unwrap();
+        let back = store.load(&path).unwrap().unwrap();
+        assert_eq!(back.metrics["acc"], None);
+        assert_eq!(back.metric("acc"), None);
+        assert_eq!(back.status.word(), "diverged");
+        assert_eq!(back.curves["acc"][1].1, None);
+        // no temporary files left behind
+        let left: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().collect();
+        assert_eq!(left.len(), 1);
+    }
+
+    #[test]
+    fn corrupt_record_is_an_error_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("r.json");
+        std::fs::write(&p, "{not json").unwrap();
+        let err = Store::new(dir.path()).load(&p).unwrap_err().to_string();
+        assert!(err.contains("r.json") && err.contains("--rerun"), "{err}");
+    }
+}

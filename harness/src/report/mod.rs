@@ -1,0 +1,495 @@
+//! Result tables: per claim (estimate, interval, percentile, corrected p, verdict, seed-picking
+//! flag) and per comparison (per-dataset effect, win/tie/loss, Wilcoxon, dataset-selection test),
+//! printed and written to `results/<paper>.md`, `.csv` and `.json`. All statistics come from
+//! [`repro_stats::verdict`]; the rules are printed under every table.
+
+use crate::config::{Better, LoadedPaper, Project, ReportedAs};
+use crate::record::{write_atomic, RunRecord};
+use crate::run::RunSpec;
+use crate::Result;
+use repro_stats::verdict::{
+    self, assess_claims, assess_comparison, Claim, ClaimAssessment, ComparisonAssessment,
+    ComparisonInput, DatasetResult, Direction, Outcome, Rules,
+};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// One claim with its config facts and its assessment.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClaimRow {
+    /// Claim id within the paper.
+    pub id: String,
+    /// Variant reproducing it.
+    pub variant: String,
+    /// Dataset.
+    pub dataset: String,
+    /// Metric and its unit.
+    pub metric: String,
+    /// Unit of the metric.
+    pub unit: String,
+    /// Where the number is printed.
+    pub source: String,
+    /// Claimed standard error, if printed.
+    pub claimed_standard_error: Option<f64>,
+    /// The statistics.
+    pub assessment: ClaimAssessment,
+}
+
+/// One comparison with its assessment.
+#[derive(Debug, Clone, Serialize)]
+pub struct ComparisonRow {
+    /// Comparison id.
+    pub id: String,
+    /// "method (metric) vs baseline (metric)".
+    pub description: String,
+    /// Where the paper makes it.
+    pub source: String,
+    /// The statistics.
+    pub assessment: ComparisonAssessment,
+}
+
+/// Mean timings of a variant's runs.
+#[derive(Debug, Clone, Serialize)]
+pub struct TimingRow {
+    /// Variant.
+    pub variant: String,
+    /// Dataset.
+    pub dataset: String,
+    /// Records.
+    pub runs: usize,
+    /// Mean wall seconds per run.
+    pub mean_wall_seconds: f64,
+    /// Mean training seconds per run.
+    pub mean_train_seconds: f64,
+}
+
+/// The report of one paper.
+#[derive(Debug, Clone, Serialize)]
+pub struct PaperReport {
+    /// Paper id.
+    pub paper: String,
+    /// Title and citation.
+    pub citation: String,
+    /// Planned runs, records present, failed (diverged or error) records.
+    pub planned_runs: usize,
+    /// Records present with matching keys.
+    pub recorded_runs: usize,
+    /// Records that diverged or errored.
+    pub failed_runs: usize,
+    /// Claims.
+    pub claims: Vec<ClaimRow>,
+    /// Comparisons.
+    pub comparisons: Vec<ComparisonRow>,
+    /// Timing per (variant, dataset).
+    pub timings: Vec<TimingRow>,
+    /// Rules in force (text).
+    pub claim_rules: String,
+    /// Comparison rules in force (text).
+    pub comparison_rules: String,
+}
+
+fn direction(b: Better) -> Direction {
+    match b {
+        Better::Higher => Direction::Higher,
+        Better::Lower => Direction::Lower,
+    }
+}
+
+fn reported_as(r: ReportedAs) -> verdict::ReportedAs {
+    match r {
+        ReportedAs::SingleRun => verdict::ReportedAs::SingleRun,
+        ReportedAs::MeanOf { n } => verdict::ReportedAs::MeanOf { n },
+        ReportedAs::BestOf { n } => verdict::ReportedAs::BestOf { n },
+        ReportedAs::Unknown => verdict::ReportedAs::Unknown,
+    }
+}
+
+fn outcome(rec: &RunRecord, metric: &str) -> Outcome {
+    match rec.metric(metric) {
+        Some(v) => Outcome::Value(v),
+        None => Outcome::Failed,
+    }
+}
+
+/// Builds the reports of every paper in `runs` from the matching `records` (same order; `None`
+/// = not run yet, which is counted as missing, not as a failure). Claims are corrected together
+/// across all papers of the call (Holm by default).
+pub fn build(
+    project: &Project,
+    runs: &[RunSpec],
+    records: &[Option<RunRecord>],
+    rules: &Rules,
+) -> Vec<PaperReport> {
+    // (paper, variant, dataset) → records by seed
+    let mut cells: BTreeMap<(String, String, String), BTreeMap<u64, &RunRecord>> = BTreeMap::new();
+    let mut papers: Vec<String> = Vec::new();
+    for (spec, rec) in runs.iter().zip(records) {
+        if !papers.contains(&spec.paper) {
+            papers.push(spec.paper.clone());
+        }
+        let cell = cells
+            .entry((spec.paper.clone(), spec.variant.clone(), spec.dataset.clone()))
+            .or_default();
+        if let Some(r) = rec {
+            cell.insert(spec.seed, r);
+        }
+    }
+    // claims of all papers, assessed together
+    let mut claim_inputs = Vec::new();
+    let mut claim_meta = Vec::new();
+    for pid in &papers {
+        let paper = &project.papers[pid];
+        for c in &paper.config.claims {
+            let key = (pid.clone(), c.variant.get_ref().clone(), c.dataset.get_ref().clone());
+            let Some(cell) = cells.get(&key) else { continue };
+            let metric = c.metric.get_ref();
+            let spec = &paper.config.metrics[metric];
+            let outcomes: Vec<Outcome> = cell.values().map(|r| outcome(r, metric)).collect();
+            claim_inputs.push((
+                Claim {
+                    id: format!("{pid}/{}", c.id),
+                    value: c.value,
+                    standard_error: c.standard_error,
+                    direction: direction(spec.better),
+                    reported_as: reported_as(c.reported_as),
+                },
+                outcomes,
+            ));
+            claim_meta.push((pid.clone(), c.clone(), spec.unit.clone()));
+        }
+    }
+    let assessed = assess_claims(&claim_inputs, rules);
+    let mut claims_by_paper: BTreeMap<String, Vec<ClaimRow>> = BTreeMap::new();
+    for ((pid, c, unit), a) in claim_meta.into_iter().zip(assessed) {
+        claims_by_paper.entry(pid).or_default().push(ClaimRow {
+            id: c.id.clone(),
+            variant: c.variant.get_ref().clone(),
+            dataset: c.dataset.get_ref().clone(),
+            metric: c.metric.get_ref().clone(),
+            unit,
+            source: c.source.clone(),
+            claimed_standard_error: c.standard_error,
+            assessment: a,
+        });
+    }
+    papers
+        .iter()
+        .map(|pid| {
+            let paper = &project.papers[pid];
+            let comparisons = paper
+                .config
+                .comparisons
+                .iter()
+                .filter_map(|cmp| comparison(paper, cmp, &cells, rules))
+                .collect();
+            let mine: Vec<&RunSpec> = runs.iter().filter(|r| &r.paper == pid).collect();
+            let recs: Vec<&RunRecord> = runs
+                .iter()
+                .zip(records)
+                .filter(|(s, _)| &s.paper == pid)
+                .filter_map(|(_, r)| r.as_ref())
+                .collect();
+            PaperReport {
+                paper: pid.clone(),
+                citation: paper.config.paper.citation.clone(),
+                planned_runs: mine.len(),
+                recorded_runs: recs.len(),
+                failed_runs: recs.iter().filter(|r| r.status.word() != "ok").count(),
+                claims: claims_by_paper.remove(pid).unwrap_or_default(),
+                comparisons,
+                timings: timings(pid, &cells),
+                claim_rules: verdict::claim_rules_text(rules),
+                comparison_rules: verdict::comparison_rules_text(rules),
+            }
+        })
+        .collect()
+}
+
+type Cells<'a> = BTreeMap<(String, String, String), BTreeMap<u64, &'a RunRecord>>;
+
+fn timings(pid: &str, cells: &Cells) -> Vec<TimingRow> {
+    cells
+        .iter()
+        .filter(|((p, _, _), c)| p == pid && !c.is_empty())
+        .map(|((_, v, d), c)| {
+            let n = c.len() as f64;
+            TimingRow {
+                variant: v.clone(),
+                dataset: d.clone(),
+                runs: c.len(),
+                mean_wall_seconds: c.values().map(|r| r.timings.wall_seconds).sum::<f64>() / n,
+                mean_train_seconds: c.values().map(|r| r.timings.train_seconds).sum::<f64>() / n,
+            }
+        })
+        .collect()
+}
+
+fn comparison(
+    paper: &LoadedPaper,
+    cmp: &crate::config::ComparisonSpec,
+    cells: &Cells,
+    rules: &Rules,
+) -> Option<ComparisonRow> {
+    let metric = cmp.metric.get_ref();
+    let base_metric = cmp.baseline_metric.as_ref().map(|m| m.get_ref()).unwrap_or(metric);
+    let spec = &paper.config.metrics[metric];
+    let mut datasets = Vec::new();
+    for d in &paper.config.datasets {
+        let d = d.get_ref();
+        let key = |v: &str| (paper.id().to_string(), v.to_string(), d.clone());
+        let (Some(m), Some(b)) = (cells.get(&key(cmp.method.get_ref())), cells.get(&key(cmp.baseline.get_ref()))) else {
+            continue;
+        };
+        let (method, baseline): (Vec<Outcome>, Vec<Outcome>) = if cmp.paired {
+            m.iter()
+                .filter_map(|(seed, r)| b.get(seed).map(|rb| (outcome(r, metric), outcome(rb, base_metric))))
+                .unzip()
+        } else {
+            (
+                m.values().map(|r| outcome(r, metric)).collect(),
+                b.values().map(|r| outcome(r, base_metric)).collect(),
+            )
+        };
+        if method.is_empty() && baseline.is_empty() {
+            continue;
+        }
+        datasets.push(DatasetResult {
+            name: d.clone(),
+            method,
+            baseline,
+            reported: cmp.reported_datasets.iter().any(|r| r.get_ref() == d),
+        });
+    }
+    if datasets.is_empty() {
+        return None;
+    }
+    let input = ComparisonInput {
+        id: format!("{}/{}", paper.id(), cmp.id),
+        direction: direction(spec.better),
+        paired: cmp.paired,
+        datasets,
+    };
+    Some(ComparisonRow {
+        id: cmp.id.clone(),
+        description: format!(
+            "{} ({metric}) vs {} ({base_metric}), {} is better",
+            cmp.method.get_ref(),
+            cmp.baseline.get_ref(),
+            match spec.better {
+                Better::Higher => "higher",
+                Better::Lower => "lower",
+            }
+        ),
+        source: cmp.source.clone(),
+        assessment: assess_comparison(&input, rules),
+    })
+}
+
+fn f(v: Option<f64>) -> String {
+    match v {
+        Some(x) if x.is_infinite() => "∞".into(),
+        Some(x) if x.abs() >= 100.0 => format!("{x:.1}"),
+        Some(x) => format!("{x:.4}"),
+        None => "—".into(),
+    }
+}
+
+fn p(v: Option<f64>) -> String {
+    match v {
+        Some(x) if x < 1e-4 => format!("{x:.1e}"),
+        Some(x) => format!("{x:.4}"),
+        None => "—".into(),
+    }
+}
+
+fn interval(v: Option<(f64, f64)>) -> String {
+    match v {
+        Some((a, b)) => format!("[{}, {}]", f(Some(a)), f(Some(b))),
+        None => "—".into(),
+    }
+}
+
+/// The Markdown report of one paper: claims table, comparison tables, rules, timings.
+pub fn markdown(r: &PaperReport, rules: &Rules) -> String {
+    let conf = (1.0 - rules.alpha) * 100.0;
+    let mut s = String::new();
+    let _ = writeln!(s, "# {}\n\n{}\n", r.paper, r.citation);
+    let _ = writeln!(
+        s,
+        "Runs: {} planned, {} recorded, {} failed (diverged or error; counted as failures, never dropped).\n",
+        r.planned_runs, r.recorded_runs, r.failed_runs
+    );
+    if !r.claims.is_empty() {
+        let _ = writeln!(s, "## Claims\n");
+        let _ = writeln!(
+            s,
+            "| claim | variant | dataset | metric | claimed | n (failed) | mean ± sd | {conf:.0}% t-interval | min – max | claim percentile | p (adj.) | verdict |"
+        );
+        let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|---|---|---|");
+        for c in &r.claims {
+            let a = &c.assessment;
+            let claimed = match c.claimed_standard_error {
+                Some(se) => format!("{} ± {}", f(Some(a.claimed)), f(Some(se))),
+                None => f(Some(a.claimed)),
+            };
+            let flag = match a.looks_like_best_of {
+                Some(k) => format!("; looks like best of ~{k} runs"),
+                None => String::new(),
+            };
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} ({}) | {} | {} ({}) | {} ± {} | {} | {} – {} | {} | {} | **{}**{} |",
+                c.id,
+                c.variant,
+                c.dataset,
+                c.metric,
+                c.unit,
+                claimed,
+                a.n_runs,
+                a.n_failed,
+                f(a.mean),
+                f(a.sd),
+                interval(a.t_ci),
+                f(a.min),
+                f(a.max),
+                a.percentile.map(|x| format!("{x:.0}%")).unwrap_or_else(|| "—".into()),
+                p(a.p_adjusted),
+                a.verdict,
+                flag
+            );
+        }
+        let _ = writeln!(s, "\nImplied best-of-k of each claim (normal model / empirical, Dodge et al. 2019; ∞ = beyond every run):\n");
+        for c in &r.claims {
+            let a = &c.assessment;
+            let _ = writeln!(
+                s,
+                "- `{}`: {} / {}{}",
+                c.id,
+                f(a.best_of_k_normal),
+                f(a.best_of_k_empirical),
+                if a.note.is_empty() { String::new() } else { format!(" — {}", a.note) }
+            );
+        }
+        let _ = writeln!(s, "\nSources:\n");
+        for c in &r.claims {
+            let _ = writeln!(s, "- `{}`: {}", c.id, c.source);
+        }
+        let _ = writeln!(s, "\n**Rule.** {}\n", r.claim_rules);
+    }
+    for cmp in &r.comparisons {
+        let a = &cmp.assessment;
+        let _ = writeln!(s, "## Comparison `{}`: {}\n", cmp.id, cmp.description);
+        let _ = writeln!(s, "Source: {}\n", cmp.source);
+        let _ = writeln!(s, "| dataset | reported | n (method/baseline) | effect (positive = method better) | {conf:.0}% CI | p | outcome |");
+        let _ = writeln!(s, "|---|---|---|---|---|---|---|");
+        for d in &a.per_dataset {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {}/{} | {} | {} | {} | {} |",
+                d.name,
+                if d.reported { "yes" } else { "held out" },
+                d.n_method,
+                d.n_baseline,
+                f(d.effect),
+                interval(d.ci),
+                p(d.p_value),
+                d.outcome
+            );
+        }
+        let _ = writeln!(s, "\nWins/ties/losses: {}/{}/{}.", a.wins, a.ties, a.losses);
+        if let Some(w) = &a.wilcoxon {
+            let _ = writeln!(
+                s,
+                "Wilcoxon signed-rank over datasets: statistic {}, R+ {}, R− {}, n {}, p = {}.",
+                f(Some(w.statistic)),
+                f(Some(w.r_plus)),
+                f(Some(w.r_minus)),
+                w.n,
+                p(Some(w.p_value))
+            );
+        }
+        if let Some(sel) = &a.selection {
+            let _ = writeln!(
+                s,
+                "Dataset selection: reported mean effect {} vs all {} (held out {}); p = {} ({}, {} subsets).",
+                f(Some(sel.reported_mean_effect)),
+                f(Some(sel.all_mean_effect)),
+                f(sel.heldout_mean_effect),
+                p(Some(sel.p_value)),
+                if sel.exact { "exact" } else { "Monte Carlo" },
+                sel.n_subsets
+            );
+        }
+        let _ = writeln!(s, "\n**Verdict: {}.** {}\n", a.verdict, a.note);
+    }
+    if !r.comparisons.is_empty() {
+        let _ = writeln!(s, "**Rule.** {}\n", r.comparison_rules);
+    }
+    if !r.timings.is_empty() {
+        let _ = writeln!(s, "## Timing (mean seconds per run)\n");
+        let _ = writeln!(s, "| variant | dataset | runs | wall s/run | train s/run |");
+        let _ = writeln!(s, "|---|---|---|---|---|");
+        for t in &r.timings {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {:.2} | {:.2} |",
+                t.variant, t.dataset, t.runs, t.mean_wall_seconds, t.mean_train_seconds
+            );
+        }
+    }
+    s
+}
+
+/// One CSV row per claim: the numbers of the claims table.
+pub fn csv(r: &PaperReport) -> String {
+    let mut s = String::from(
+        "paper,claim,variant,dataset,metric,claimed,claimed_se,n_runs,n_failed,mean,sd,t_ci_low,t_ci_high,bootstrap_ci_low,bootstrap_ci_high,min,median,max,percentile,p_value,p_adjusted,best_of_k_normal,best_of_k_empirical,looks_like_best_of,verdict\n",
+    );
+    let o = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+    for c in &r.claims {
+        let a = &c.assessment;
+        let _ = writeln!(
+            s,
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            r.paper,
+            c.id,
+            c.variant,
+            c.dataset,
+            c.metric,
+            a.claimed,
+            o(c.claimed_standard_error),
+            a.n_runs,
+            a.n_failed,
+            o(a.mean),
+            o(a.sd),
+            o(a.t_ci.map(|x| x.0)),
+            o(a.t_ci.map(|x| x.1)),
+            o(a.bootstrap_ci.map(|x| x.0)),
+            o(a.bootstrap_ci.map(|x| x.1)),
+            o(a.min),
+            o(a.median),
+            o(a.max),
+            o(a.percentile),
+            o(a.p_value),
+            o(a.p_adjusted),
+            o(a.best_of_k_normal),
+            o(a.best_of_k_empirical),
+            a.looks_like_best_of.map(|k| k.to_string()).unwrap_or_default(),
+            a.verdict
+        );
+    }
+    s
+}
+
+/// Writes `<dir>/<paper>.md`, `.csv` and `.json` atomically; returns the Markdown path.
+pub fn write(dir: &Path, r: &PaperReport, rules: &Rules) -> Result<PathBuf> {
+    let md = dir.join(format!("{}.md", r.paper));
+    write_atomic(&md, markdown(r, rules).as_bytes())?;
+    write_atomic(&dir.join(format!("{}.csv", r.paper)), csv(r).as_bytes())?;
+    let json = serde_json::to_string_pretty(r)
+        .map_err(|e| crate::error::HarnessError::Other(format!("serializing report: {e}")))?;
+    write_atomic(&dir.join(format!("{}.json", r.paper)), json.as_bytes())?;
+    Ok(md)
+}

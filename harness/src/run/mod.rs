@@ -1,0 +1,302 @@
+//! The run matrix (variant × dataset × seed), reuse of stored records, and the scheduler that
+//! runs the missing ones in parallel (each run pinned to a fixed thread budget so its numbers
+//! stay bitwise reproducible).
+
+mod progress;
+
+pub use progress::Ui;
+
+use crate::config::{load_suite, LoadedPaper, Project};
+use crate::data::Fetcher;
+use crate::error::HarnessError;
+use crate::record::{provenance::now_utc, Environment, RecordStatus, RunRecord, Store};
+use crate::{registry, Result};
+use repro_kit::{ResolvedDataset, RunContext};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Mutex;
+use std::time::Instant;
+
+/// Which runs of one paper to include.
+#[derive(Debug, Clone)]
+pub struct Selection {
+    /// Paper id.
+    pub paper: String,
+    /// Variants (None = all).
+    pub variants: Option<Vec<String>>,
+    /// Datasets (None = all of the paper's).
+    pub datasets: Option<Vec<String>>,
+    /// Cap on the number of seeds (None = the paper's count).
+    pub seeds: Option<usize>,
+}
+
+/// The selections of suite `name`.
+pub fn suite_selections(project: &Project, name: &str) -> Result<Vec<Selection>> {
+    let suite = load_suite(project, name)?;
+    Ok(suite
+        .papers
+        .iter()
+        .map(|e| Selection {
+            paper: e.id.get_ref().clone(),
+            variants: e.variants.as_ref().map(|v| v.iter().map(|s| s.get_ref().clone()).collect()),
+            datasets: e.datasets.as_ref().map(|v| v.iter().map(|s| s.get_ref().clone()).collect()),
+            seeds: e.seeds,
+        })
+        .collect())
+}
+
+/// One cell of the run matrix with everything that defines its result.
+#[derive(Debug, Clone)]
+pub struct RunSpec {
+    /// Paper id.
+    pub paper: String,
+    /// Variant name.
+    pub variant: String,
+    /// Dataset name.
+    pub dataset: String,
+    /// Seed.
+    pub seed: u64,
+    /// The variant's hyperparameters.
+    pub hyperparameters: toml::Table,
+    /// Declared SHA-256 of each dataset file.
+    pub dataset_sha256: BTreeMap<String, String>,
+    /// The reproduction's version.
+    pub reproduction_version: String,
+}
+
+impl RunSpec {
+    /// The canonical JSON of what defines the run (sorted keys): paper, reproduction version,
+    /// variant and its hyperparameters, dataset and its files' checksums, seed.
+    pub fn canonical(&self) -> String {
+        let v = serde_json::json!({
+            "paper": self.paper,
+            "reproduction_version": self.reproduction_version,
+            "variant": self.variant,
+            "hyperparameters": self.hyperparameters,
+            "dataset": self.dataset,
+            "dataset_sha256": self.dataset_sha256,
+            "seed": self.seed,
+        });
+        serde_json::to_string(&v).unwrap_or_default()
+    }
+
+    /// Hex SHA-256 of [`RunSpec::canonical`]: the record key. A record whose key matches is
+    /// reused; any change to the config content of this run, the dataset or the reproduction
+    /// version changes it.
+    pub fn key(&self) -> String {
+        hex::encode(Sha256::digest(self.canonical().as_bytes()))
+    }
+
+    /// `paper variant dataset seed N`, for messages.
+    pub fn label(&self) -> String {
+        format!("{} {} {} seed {}", self.paper, self.variant, self.dataset, self.seed)
+    }
+}
+
+/// The run matrix of `selections`, in a stable order (paper, variant, dataset, seed).
+pub fn plan(project: &Project, selections: &[Selection]) -> Result<Vec<RunSpec>> {
+    let mut runs = Vec::new();
+    for sel in selections {
+        let paper = project.paper(&sel.paper)?;
+        let repro = registry::find(paper.id())
+            .ok_or_else(|| HarnessError::Other(format!("no reproduction for {}", paper.id())))?;
+        let variants: Vec<String> = match &sel.variants {
+            Some(v) => v.clone(),
+            None => paper.config.variants.keys().cloned().collect(),
+        };
+        let datasets: Vec<String> = match &sel.datasets {
+            Some(d) => d.clone(),
+            None => paper.config.datasets.iter().map(|d| d.get_ref().clone()).collect(),
+        };
+        for variant in &variants {
+            let table = paper.config.variants.get(variant).ok_or_else(|| {
+                HarnessError::Other(format!("paper `{}` has no variant `{variant}`", paper.id()))
+            })?;
+            for dataset in &datasets {
+                let spec = project.datasets.datasets.get(dataset).ok_or_else(|| {
+                    HarnessError::Other(format!("dataset `{dataset}` is not declared"))
+                })?;
+                let shas: BTreeMap<String, String> =
+                    spec.files.iter().map(|f| (f.path.clone(), f.sha256.clone())).collect();
+                for seed in paper.seeds_for(dataset, sel.seeds) {
+                    runs.push(RunSpec {
+                        paper: paper.id().to_string(),
+                        variant: variant.clone(),
+                        dataset: dataset.clone(),
+                        seed,
+                        hyperparameters: table.get_ref().clone(),
+                        dataset_sha256: shas.clone(),
+                        reproduction_version: repro.version().to_string(),
+                    });
+                }
+            }
+        }
+    }
+    Ok(runs)
+}
+
+/// Options of [`execute`].
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Runs executed at the same time.
+    pub jobs: usize,
+    /// Compute threads per run (recorded in provenance).
+    pub threads_per_run: usize,
+    /// Recompute runs even when a matching record exists.
+    pub rerun: bool,
+}
+
+/// What [`execute`] did.
+#[derive(Debug, Default)]
+pub struct RunSummary {
+    /// Records reused from the store.
+    pub reused: usize,
+    /// Runs computed now.
+    pub computed: usize,
+    /// Runs that ended in an error (their records say why).
+    pub errors: Vec<String>,
+    /// Wall-clock seconds of the whole execution.
+    pub wall_seconds: f64,
+    /// Seconds per computed run, by (paper, variant), summed: (count, total seconds).
+    pub seconds_by_variant: BTreeMap<(String, String), (usize, f64)>,
+}
+
+/// Loads the records of `runs` whose keys match (`None` for a missing, stale or errored one).
+pub fn existing_records(store: &Store, runs: &[RunSpec]) -> Result<Vec<Option<RunRecord>>> {
+    runs.iter()
+        .map(|r| {
+            let path = store.record_path(&r.paper, &r.dataset, &r.variant, r.seed);
+            Ok(store.load(&path)?.filter(|rec| rec.key == r.key()))
+        })
+        .collect()
+}
+
+/// Runs every planned run that has no matching record (or all of them with `rerun`), writing one
+/// record per run. Datasets are resolved only for the runs that must be computed, before any
+/// training starts. A run that errors or panics gets an error record and is reported, never
+/// dropped.
+pub fn execute(
+    project: &Project,
+    runs: &[RunSpec],
+    fetcher: &Fetcher,
+    store: &Store,
+    opts: &RunOptions,
+    ui: &Ui,
+) -> Result<RunSummary> {
+    let started = Instant::now();
+    let existing = existing_records(store, runs)?;
+    let mut summary = RunSummary::default();
+    let mut pending: VecDeque<&RunSpec> = VecDeque::new();
+    for (spec, rec) in runs.iter().zip(&existing) {
+        match rec {
+            Some(r) if !opts.rerun && !matches!(r.status, RecordStatus::Error { .. }) => {
+                summary.reused += 1
+            }
+            _ => pending.push_back(spec),
+        }
+    }
+    if pending.is_empty() {
+        summary.wall_seconds = started.elapsed().as_secs_f64();
+        return Ok(summary);
+    }
+    let mut resolved: BTreeMap<String, ResolvedDataset> = BTreeMap::new();
+    for spec in &pending {
+        if !resolved.contains_key(&spec.dataset) {
+            let ds = &project.datasets.datasets[&spec.dataset];
+            ui.line(&format!("resolving dataset `{}` …", spec.dataset));
+            resolved.insert(spec.dataset.clone(), fetcher.resolve(&spec.dataset, ds)?);
+        }
+    }
+    let env = Environment::detect(&project.root, opts.threads_per_run);
+    let total = pending.len();
+    ui.start(total, summary.reused);
+    let queue = Mutex::new(pending.into_iter().enumerate().collect::<VecDeque<_>>());
+    let results: Mutex<Vec<(String, String, String, f64, RecordStatus)>> = Mutex::new(Vec::new());
+    let failure: Mutex<Option<HarnessError>> = Mutex::new(None);
+    std::thread::scope(|s| {
+        for worker in 0..opts.jobs.max(1).min(total) {
+            let (queue, results, failure, resolved, env) = (&queue, &results, &failure, &resolved, &env);
+            s.spawn(move || loop {
+                let Some((i, spec)) = queue.lock().ok().and_then(|mut q| q.pop_front()) else {
+                    break;
+                };
+                let paper = &project.papers[&spec.paper];
+                let bar = ui.run_bar(worker, spec);
+                let record = run_one(paper, spec, &resolved[&spec.dataset], env, &bar);
+                let status = record.status.clone();
+                let wall = record.timings.wall_seconds;
+                let saved = store.save(&record);
+                ui.finished(i, total, spec, &record);
+                match saved {
+                    Ok(_) => {
+                        if let Ok(mut r) = results.lock() {
+                            r.push((spec.paper.clone(), spec.variant.clone(), spec.label(), wall, status));
+                        }
+                    }
+                    Err(e) => {
+                        if let Ok(mut f) = failure.lock() {
+                            f.get_or_insert(e);
+                        }
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    ui.finish();
+    if let Some(e) = failure.into_inner().ok().flatten() {
+        return Err(e);
+    }
+    for (paper, variant, label, wall, status) in results.into_inner().unwrap_or_default() {
+        summary.computed += 1;
+        let e = summary.seconds_by_variant.entry((paper, variant)).or_insert((0, 0.0));
+        e.0 += 1;
+        e.1 += wall;
+        if let RecordStatus::Error { message } = status {
+            summary.errors.push(format!("{label}: {message}"));
+        }
+    }
+    summary.wall_seconds = started.elapsed().as_secs_f64();
+    Ok(summary)
+}
+
+/// Runs one cell and turns whatever happens (metrics, divergence, error, panic) into a record.
+fn run_one(
+    paper: &LoadedPaper,
+    spec: &RunSpec,
+    dataset: &ResolvedDataset,
+    env: &Environment,
+    progress: &dyn repro_kit::Progress,
+) -> RunRecord {
+    let started_utc = now_utc();
+    let t0 = Instant::now();
+    let repro = registry::find(paper.id()).expect("registered paper (checked when loading)");
+    let device = candle_core::Device::Cpu;
+    let ctx = RunContext {
+        variant: &spec.variant,
+        hyperparameters: &spec.hyperparameters,
+        dataset,
+        seed: spec.seed,
+        device: &device,
+        progress,
+    };
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| repro.run(&ctx)));
+    let wall = t0.elapsed().as_secs_f64();
+    let config_sha = hex::encode(Sha256::digest(spec.canonical().as_bytes()));
+    let prov = env
+        .provenance(config_sha, spec.dataset_sha256.clone(), repro.id(), repro.version())
+        .finish(started_utc);
+    let key = spec.key();
+    match result {
+        Ok(Ok(out)) => RunRecord::from_output(key, &spec.paper, &spec.variant, &spec.dataset, spec.seed, out, wall, prov),
+        Ok(Err(e)) => RunRecord::from_error(key, &spec.paper, &spec.variant, &spec.dataset, spec.seed, e.to_string(), wall, prov),
+        Err(panic) => {
+            let msg = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "unknown panic".into());
+            RunRecord::from_error(key, &spec.paper, &spec.variant, &spec.dataset, spec.seed, format!("panicked: {msg}"), wall, prov)
+        }
+    }
+}

@@ -1,0 +1,372 @@
+//! The four MNIST-1D models of the reference code (`mnist1d/models.py`), built on seeded
+//! PyTorch-default initialisation. Every forward takes `x` [batch, 40] and returns logits
+//! [batch, 10].
+
+use crate::{CLASSES, INPUT_LEN};
+use candle_core::{Device, Module, Tensor, Var, D};
+use candle_nn::ops::sigmoid;
+use repro_kit::nn::{expect_shape, parameter_count, Conv1d, Linear};
+use repro_kit::rng::Rng;
+use repro_kit::{init, KitError, Result};
+use serde::Deserialize;
+
+/// Which model, with its size: the `[variants.<v>.model]` table (`kind = "mlp"`, ...).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+pub enum ModelSpec {
+    /// Logistic regression, Linear(40 → 10): 410 parameters.
+    Logistic,
+    /// Residual MLP, `hidden` units (reference 100 → 15,210 parameters).
+    Mlp { hidden: usize },
+    /// Three strided Conv1d layers of `channels` channels (reference 25 → 5,210 parameters).
+    Cnn { channels: usize },
+    /// Bidirectional GRU of `hidden` units per direction (reference 6 → 5,134 parameters).
+    Gru { hidden: usize },
+}
+
+impl ModelSpec {
+    /// Sizes must be at least 1.
+    pub fn validate(&self) -> Result<()> {
+        let size = match self {
+            ModelSpec::Logistic => 1,
+            ModelSpec::Mlp { hidden } | ModelSpec::Gru { hidden } => *hidden,
+            ModelSpec::Cnn { channels } => *channels,
+        };
+        if size == 0 {
+            return Err(KitError::Invalid("model size (hidden/channels) must be ≥ 1".into()));
+        }
+        Ok(())
+    }
+}
+
+/// A built model with its parameters.
+pub enum Model {
+    /// See [`ModelSpec::Logistic`].
+    Logistic(Linear),
+    /// See [`Mlp`].
+    Mlp(Mlp),
+    /// See [`Cnn`].
+    Cnn(Cnn),
+    /// See [`Gru`].
+    Gru(Gru),
+}
+
+impl Model {
+    /// Builds `spec` with parameters drawn from `rng` in the order PyTorch creates them.
+    pub fn new(spec: &ModelSpec, rng: &mut Rng, device: &Device) -> Result<Self> {
+        Ok(match spec {
+            ModelSpec::Logistic => {
+                Model::Logistic(Linear::torch_default(rng, INPUT_LEN, CLASSES, device)?)
+            }
+            ModelSpec::Mlp { hidden } => Model::Mlp(Mlp::new(rng, *hidden, device)?),
+            ModelSpec::Cnn { channels } => Model::Cnn(Cnn::new(rng, *channels, device)?),
+            ModelSpec::Gru { hidden } => Model::Gru(Gru::new(rng, *hidden, device)?),
+        })
+    }
+
+    /// All trainable parameters.
+    pub fn vars(&self) -> Vec<Var> {
+        match self {
+            Model::Logistic(l) => l.vars(),
+            Model::Mlp(m) => m.vars(),
+            Model::Cnn(c) => c.vars(),
+            Model::Gru(g) => g.vars(),
+        }
+    }
+
+    /// Number of trainable scalars.
+    pub fn parameter_count(&self) -> usize {
+        parameter_count(&self.vars())
+    }
+
+    /// `x` [batch, 40] → logits [batch, 10].
+    pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let batch = x.dim(0)?;
+        expect_shape(x, &[batch, INPUT_LEN], "model input")?;
+        let logits = match self {
+            Model::Logistic(l) => l.forward(x)?,
+            Model::Mlp(m) => m.forward(x)?,
+            Model::Cnn(c) => c.forward(x)?,
+            Model::Gru(g) => g.forward(x)?,
+        };
+        expect_shape(&logits, &[batch, CLASSES], "logits")?;
+        Ok(logits)
+    }
+}
+
+/// `h = relu(L1 x); h = h + relu(L2 h); logits = L3 h` (reference `MLP`).
+pub struct Mlp {
+    l1: Linear,
+    l2: Linear,
+    l3: Linear,
+}
+
+impl Mlp {
+    fn new(rng: &mut Rng, hidden: usize, device: &Device) -> Result<Self> {
+        Ok(Self {
+            l1: Linear::torch_default(rng, INPUT_LEN, hidden, device)?,
+            l2: Linear::torch_default(rng, hidden, hidden, device)?,
+            l3: Linear::torch_default(rng, hidden, CLASSES, device)?,
+        })
+    }
+
+    fn vars(&self) -> Vec<Var> {
+        [self.l1.vars(), self.l2.vars(), self.l3.vars()].concat()
+    }
+
+    /// `x` [batch, 40] → [batch, 10].
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let h = self.l1.forward(x)?.relu()?;
+        let h = (&h + self.l2.forward(&h)?.relu()?)?;
+        Ok(self.l3.forward(&h)?)
+    }
+}
+
+/// Conv1d(1→c, k5, s2, p1) → relu → Conv1d(c→c, k3, s2, p1) → relu → Conv1d(c→c, k3, s2, p1)
+/// → relu → flatten (c·5) → Linear(c·5 → 10) (reference `ConvBase`). Lengths 40 → 19 → 10 → 5.
+pub struct Cnn {
+    conv1: Conv1d,
+    conv2: Conv1d,
+    conv3: Conv1d,
+    linear: Linear,
+    channels: usize,
+}
+
+/// Length of the last convolution's output for a 40-long input.
+pub const CNN_FINAL_LEN: usize = 5;
+
+impl Cnn {
+    fn new(rng: &mut Rng, channels: usize, device: &Device) -> Result<Self> {
+        let c = channels;
+        Ok(Self {
+            conv1: Conv1d::torch_default(rng, 1, c, 5, 2, 1, device)?,
+            conv2: Conv1d::torch_default(rng, c, c, 3, 2, 1, device)?,
+            conv3: Conv1d::torch_default(rng, c, c, 3, 2, 1, device)?,
+            linear: Linear::torch_default(rng, c * CNN_FINAL_LEN, CLASSES, device)?,
+            channels,
+        })
+    }
+
+    fn vars(&self) -> Vec<Var> {
+        [
+            self.conv1.vars(),
+            self.conv2.vars(),
+            self.conv3.vars(),
+            self.linear.vars(),
+        ]
+        .concat()
+    }
+
+    /// `x` [batch, 40] → [batch, 10].
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let b = x.dim(0)?;
+        let h = x.reshape((b, 1, INPUT_LEN))?;
+        let h1 = self.conv1.forward(&h)?.relu()?;
+        expect_shape(&h1, &[b, self.channels, 19], "cnn conv1")?;
+        let h2 = self.conv2.forward(&h1)?.relu()?;
+        expect_shape(&h2, &[b, self.channels, 10], "cnn conv2")?;
+        let h3 = self.conv3.forward(&h2)?.relu()?;
+        expect_shape(&h3, &[b, self.channels, CNN_FINAL_LEN], "cnn conv3")?;
+        let flat = h3.reshape((b, self.channels * CNN_FINAL_LEN))?;
+        Ok(self.linear.forward(&flat)?)
+    }
+}
+
+/// One direction of a single-layer GRU with input size 1 (PyTorch `nn.GRU` equations):
+/// `r = σ(W_ir x + b_ir + W_hr h + b_hr)`, `z = σ(W_iz x + b_iz + W_hz h + b_hz)`,
+/// `n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))`, `h' = (1 − z) ⊙ n + z ⊙ h`.
+/// Weights are stacked in gate order (r, z, n) as PyTorch stores them.
+pub struct GruDirection {
+    /// [3·hidden, 1]
+    w_ih: Var,
+    /// [3·hidden, hidden]
+    w_hh: Var,
+    /// [3·hidden]
+    b_ih: Var,
+    /// [3·hidden]
+    b_hh: Var,
+    hidden: usize,
+}
+
+impl GruDirection {
+    /// PyTorch's GRU init: every weight and bias U(±1/√hidden), created in the order
+    /// weight_ih, weight_hh, bias_ih, bias_hh.
+    fn new(rng: &mut Rng, hidden: usize, device: &Device) -> Result<Self> {
+        let bound = 1.0 / (hidden as f64).sqrt();
+        Ok(Self {
+            w_ih: init::uniform(rng, &[3 * hidden, 1], bound, device)?,
+            w_hh: init::uniform(rng, &[3 * hidden, hidden], bound, device)?,
+            b_ih: init::uniform(rng, &[3 * hidden], bound, device)?,
+            b_hh: init::uniform(rng, &[3 * hidden], bound, device)?,
+            hidden,
+        })
+    }
+
+    fn vars(&self) -> Vec<Var> {
+        vec![
+            self.w_ih.clone(),
+            self.w_hh.clone(),
+            self.b_ih.clone(),
+            self.b_hh.clone(),
+        ]
+    }
+
+    /// Input projections of every position at once: `x` [batch, T] → [batch, T, 3·hidden].
+    fn input_gates(&self, x: &Tensor) -> Result<Tensor> {
+        let (b, t) = x.dims2()?;
+        let g = x
+            .reshape((b * t, 1))?
+            .matmul(&self.w_ih.t()?)?
+            .broadcast_add(&self.b_ih)?;
+        Ok(g.reshape((b, t, 3 * self.hidden))?)
+    }
+
+    /// One recurrence step: `gi` [batch, 3h] (input part), `h` [batch, h] → new `h` [batch, h].
+    fn cell(&self, gi: &Tensor, h: &Tensor) -> Result<Tensor> {
+        let hs = self.hidden;
+        let gh = h.matmul(&self.w_hh.t()?)?.broadcast_add(&self.b_hh)?;
+        let rz = sigmoid(&(gi.narrow(1, 0, 2 * hs)? + gh.narrow(1, 0, 2 * hs)?)?)?;
+        let r = rz.narrow(1, 0, hs)?;
+        let z = rz.narrow(1, hs, hs)?;
+        let n = (gi.narrow(1, 2 * hs, hs)? + (r * gh.narrow(1, 2 * hs, hs)?)?)?.tanh()?;
+        // h' = (1 − z) ⊙ n + z ⊙ h = n + z ⊙ (h − n)
+        Ok((&n + (z * (h - &n)?)?)?)
+    }
+
+    /// Runs over `x` [batch, T] from position 0 to T−1 (`reverse = false`) or back, from a zero
+    /// state; returns the hidden state at every position, in position order: T × [batch, h].
+    fn run(&self, x: &Tensor, reverse: bool) -> Result<Vec<Tensor>> {
+        let (b, t) = x.dims2()?;
+        let gates = self.input_gates(x)?;
+        let mut h = Tensor::zeros((b, self.hidden), candle_core::DType::F32, x.device())?;
+        let mut out = vec![None; t];
+        let order: Vec<usize> = if reverse {
+            (0..t).rev().collect()
+        } else {
+            (0..t).collect()
+        };
+        for pos in order {
+            let gi = gates.narrow(1, pos, 1)?.squeeze(1)?;
+            h = self.cell(&gi, &h)?;
+            out[pos] = Some(h.clone());
+        }
+        Ok(out.into_iter().flatten().collect())
+    }
+}
+
+/// Bidirectional GRU (input size 1) over the 40 positions, zero initial state; all outputs
+/// `[batch, 40, 2·hidden]` flattened (position-major, forward then backward features) →
+/// Linear(40·2·hidden → 10) (reference `GRU`, `batch_first=True, bidirectional=True`).
+pub struct Gru {
+    forward_dir: GruDirection,
+    backward_dir: GruDirection,
+    linear: Linear,
+    hidden: usize,
+}
+
+impl Gru {
+    fn new(rng: &mut Rng, hidden: usize, device: &Device) -> Result<Self> {
+        Ok(Self {
+            forward_dir: GruDirection::new(rng, hidden, device)?,
+            backward_dir: GruDirection::new(rng, hidden, device)?,
+            linear: Linear::torch_default(rng, 2 * hidden * INPUT_LEN, CLASSES, device)?,
+            hidden,
+        })
+    }
+
+    fn vars(&self) -> Vec<Var> {
+        [
+            self.forward_dir.vars(),
+            self.backward_dir.vars(),
+            self.linear.vars(),
+        ]
+        .concat()
+    }
+
+    /// `x` [batch, 40] → [batch, 10].
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let b = x.dim(0)?;
+        let fwd = self.forward_dir.run(x, false)?;
+        let bwd = self.backward_dir.run(x, true)?;
+        let per_pos: Vec<Tensor> = fwd
+            .iter()
+            .zip(&bwd)
+            .map(|(f, r)| Tensor::cat(&[f, r], D::Minus1))
+            .collect::<candle_core::Result<_>>()?;
+        let seq = Tensor::stack(&per_pos, 1)?;
+        expect_shape(&seq, &[b, INPUT_LEN, 2 * self.hidden], "gru outputs")?;
+        let flat = seq.reshape((b, INPUT_LEN * 2 * self.hidden))?;
+        Ok(self.linear.forward(&flat)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use repro_kit::rng::stream;
+
+    fn build(spec: ModelSpec) -> Model {
+        Model::new(&spec, &mut stream(0, "init"), &Device::Cpu).unwrap()
+    }
+
+    #[test]
+    fn parameter_counts_match_the_paper() {
+        assert_eq!(build(ModelSpec::Logistic).parameter_count(), 410);
+        assert_eq!(build(ModelSpec::Mlp { hidden: 100 }).parameter_count(), 15_210);
+        assert_eq!(build(ModelSpec::Cnn { channels: 25 }).parameter_count(), 5_210);
+        assert_eq!(build(ModelSpec::Gru { hidden: 6 }).parameter_count(), 5_134);
+    }
+
+    #[test]
+    fn forward_shapes() {
+        let x = Tensor::zeros((3, INPUT_LEN), candle_core::DType::F32, &Device::Cpu).unwrap();
+        for spec in [
+            ModelSpec::Logistic,
+            ModelSpec::Mlp { hidden: 8 },
+            ModelSpec::Cnn { channels: 4 },
+            ModelSpec::Gru { hidden: 3 },
+        ] {
+            assert_eq!(build(spec).forward(&x).unwrap().dims(), &[3, CLASSES]);
+        }
+        let wrong = Tensor::zeros((3, 39), candle_core::DType::F32, &Device::Cpu).unwrap();
+        assert!(build(ModelSpec::Logistic).forward(&wrong).is_err());
+    }
+
+    /// Hand-computed GRU step with hidden = 1: all weights 0.5, biases 0, x = 1, h = 0:
+    /// r = z = σ(0.5), n = tanh(0.5 + r·0) = tanh(0.5), h' = (1 − z)·n.
+    #[test]
+    fn gru_cell_matches_the_pytorch_equations() {
+        let d = Device::Cpu;
+        let half = |shape: &[usize]| Var::from_tensor(&Tensor::full(0.5f32, shape, &d).unwrap()).unwrap();
+        let zero = |n: usize| Var::zeros(n, candle_core::DType::F32, &d).unwrap();
+        let g = GruDirection {
+            w_ih: half(&[3, 1]),
+            w_hh: half(&[3, 1]),
+            b_ih: zero(3),
+            b_hh: zero(3),
+            hidden: 1,
+        };
+        let x = Tensor::new(&[[1f32]], &d).unwrap();
+        let out = g.run(&x, false).unwrap();
+        let h: f32 = out[0].flatten_all().unwrap().to_vec1::<f32>().unwrap()[0];
+        let s = 1.0 / (1.0 + (-0.5f64).exp());
+        let want = (1.0 - s) * 0.5f64.tanh();
+        assert!((f64::from(h) - want).abs() < 1e-6, "{h} vs {want}");
+    }
+
+    #[test]
+    fn backward_direction_reads_positions_in_reverse() {
+        let d = Device::Cpu;
+        let g = GruDirection::new(&mut stream(1, "init"), 2, &d).unwrap();
+        let x = Tensor::new(&[[1f32, -1.0, 0.5]], &d).unwrap();
+        let rev = g.run(&x, true).unwrap();
+        // Reversing the input and running forward gives the same states, mirrored.
+        let xr = Tensor::new(&[[0.5f32, -1.0, 1.0]], &d).unwrap();
+        let fwd = g.run(&xr, false).unwrap();
+        for i in 0..3 {
+            let a: Vec<f32> = rev[i].flatten_all().unwrap().to_vec1().unwrap();
+            let b: Vec<f32> = fwd[2 - i].flatten_all().unwrap().to_vec1().unwrap();
+            assert_eq!(a, b);
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! The reference training loop (`mnist1d/train.py::train_model`), step by step.
+
+use crate::data::Mnist1d;
+use crate::models::Model;
+use crate::Hyperparameters;
+use candle_core::{Device, Tensor};
+use candle_nn::loss::cross_entropy;
+use repro_kit::metrics::accuracy;
+use repro_kit::train::{batch_in_order, scalar_loss, Adam};
+use repro_kit::{rng, Progress, Result, RunOutput, RunStatus};
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+/// Metrics a run returns (all accuracies are fractions in [0, 1]):
+/// - `test_accuracy`: test accuracy after the last optimizer step (the claims' metric);
+/// - `max_test_accuracy`: the best of the every-`eval_every`-steps evaluations;
+/// - `train_accuracy`: accuracy on all 4000 training examples after the last step;
+/// - `final_train_loss`: cross-entropy of the last training batch (nats).
+pub const METRICS: &[&str] = &[
+    "test_accuracy",
+    "max_test_accuracy",
+    "train_accuracy",
+    "final_train_loss",
+];
+
+/// One optimizer step on rows `[start, end)` of `x`/`y`; returns the batch loss (nats).
+fn train_step(model: &Model, opt: &mut Adam, x: &Tensor, y: &Tensor) -> Result<Tensor> {
+    let loss = cross_entropy(&model.forward(x)?, y)?;
+    opt.backward_step(&loss)?;
+    Ok(loss)
+}
+
+/// Accuracy (fraction) of `model` on `x` [n, 40], `y` [n].
+pub fn evaluate(model: &Model, x: &Tensor, y: &Tensor) -> Result<f64> {
+    accuracy(&model.forward(x)?, y)
+}
+
+/// Trains a fresh model of `h.model` on `data` with seed `seed` for steps `0..=h.total_steps`,
+/// evaluating test accuracy after every step divisible by `h.eval_every` (and after the last
+/// step). A non-finite batch loss stops training and marks the run diverged (NaN metrics).
+pub fn run(
+    h: &Hyperparameters,
+    data: &Mnist1d,
+    seed: u64,
+    device: &Device,
+    progress: &dyn Progress,
+) -> Result<RunOutput> {
+    let model = Model::new(&h.model, &mut rng::stream(seed, "init"), device)?;
+    let mut opt = Adam::new(model.vars(), h.learning_rate, h.weight_decay)?;
+    let n_train = data.x_train.dim(0)?;
+    let mut curve = Vec::new();
+    let mut loss_curve = Vec::new();
+    let mut status = RunStatus::Ok;
+    let mut last_loss = f64::NAN;
+    let mut train_seconds = 0.0;
+    progress.phase("training");
+    let total = h.total_steps as u64 + 1;
+    for step in 0..=h.total_steps {
+        let t0 = Instant::now();
+        let (start, end) = batch_in_order(step, h.batch_size, n_train);
+        let xb = data.x_train.narrow(0, start, end - start)?;
+        let yb = data.y_train.narrow(0, start, end - start)?;
+        let (loss, finite) = scalar_loss(&train_step(&model, &mut opt, &xb, &yb)?)?;
+        train_seconds += t0.elapsed().as_secs_f64();
+        last_loss = loss;
+        if !finite {
+            status = RunStatus::Diverged {
+                step: step as u64,
+                unit: "step".into(),
+                loss: format!("{loss}"),
+            };
+            break;
+        }
+        if step % h.eval_every == 0 || step == h.total_steps {
+            loss_curve.push((step as f64, loss));
+            curve.push((step as f64, evaluate(&model, &data.x_test, &data.y_test)?));
+            progress.step(step as u64 + 1, total);
+        }
+    }
+    let mut metrics = BTreeMap::new();
+    let mut curves = BTreeMap::new();
+    let mut inference = None;
+    if status == RunStatus::Ok {
+        let t0 = Instant::now();
+        let final_acc = evaluate(&model, &data.x_test, &data.y_test)?;
+        inference = Some(t0.elapsed().as_secs_f64() / data.x_test.dim(0)? as f64);
+        let max_acc = curve.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
+        metrics.insert("test_accuracy".into(), final_acc);
+        metrics.insert("max_test_accuracy".into(), max_acc);
+        metrics.insert(
+            "train_accuracy".into(),
+            evaluate(&model, &data.x_train, &data.y_train)?,
+        );
+        metrics.insert("final_train_loss".into(), last_loss);
+    } else {
+        for m in METRICS {
+            metrics.insert((*m).to_string(), f64::NAN);
+        }
+    }
+    curves.insert("test_accuracy".into(), curve);
+    curves.insert("train_loss".into(), loss_curve);
+    let mut extra = BTreeMap::new();
+    extra.insert(
+        "optimizer_steps".into(),
+        serde_json::json!(h.total_steps + 1),
+    );
+    Ok(RunOutput {
+        metrics,
+        curves,
+        parameter_count: model.parameter_count(),
+        train_seconds,
+        inference_seconds_per_example: inference,
+        status,
+        extra,
+    })
+}
+
+/// Trains on `x` [n, 40], `y` [n] (in-order batches of `batch`) for `steps` steps and returns the
+/// final training accuracy; used by the overfitting test.
+pub fn fit_accuracy(
+    h: &Hyperparameters,
+    x: &Tensor,
+    y: &Tensor,
+    steps: usize,
+    seed: u64,
+) -> Result<f64> {
+    let model = Model::new(&h.model, &mut rng::stream(seed, "init"), x.device())?;
+    let mut opt = Adam::new(model.vars(), h.learning_rate, h.weight_decay)?;
+    let n = x.dim(0)?;
+    for step in 0..steps {
+        let (s, e) = batch_in_order(step, h.batch_size, n);
+        train_step(&model, &mut opt, &x.narrow(0, s, e - s)?, &y.narrow(0, s, e - s)?)?;
+    }
+    evaluate(&model, x, y)
+}

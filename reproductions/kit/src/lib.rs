@@ -1,0 +1,28 @@
+//! `repro-kit`: what every reproduction crate shares.
+//!
+//! A reproduction crate implements [`Reproduction`] for one paper: it reads its typed
+//! hyperparameters from a variant table of the pinned TOML config, builds the paper's model on
+//! candle, trains it for one run (one seed, one dataset) and returns a [`RunOutput`].
+//! The kit has no dependency on the harness: it gives the trait and its context types, seeded
+//! randomness ([`rng`]), PyTorch/Keras-style initialisers ([`init`]), small layers ([`nn`]),
+//! batching and training-loop helpers ([`train`]), dataset readers ([`data`]) and metrics
+//! ([`metrics`]).
+//!
+//! candle's CPU RNG cannot be seeded, so nothing here calls `Tensor::rand*` or candle-nn's
+//! default initialisers: every random number comes from a `rand_chacha` generator derived from
+//! the run's seed (see [`rng::stream`]).
+
+pub mod data;
+pub mod error;
+pub mod init;
+pub mod metrics;
+pub mod nn;
+pub mod reproduction;
+pub mod rng;
+pub mod train;
+
+pub use error::{KitError, Result};
+pub use reproduction::{
+    hyperparameters, Curve, NoProgress, Progress, Reproduction, ResolvedDataset, RunContext,
+    RunOutput, RunStatus,
+};

@@ -1,0 +1,143 @@
+//! The contract between the harness and a reproduction crate.
+
+use crate::{KitError, Result};
+use candle_core::Device;
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// One paper's reproduction. The harness holds one instance per paper in its registry and calls
+/// [`Reproduction::run`] once per (variant, dataset, seed), possibly from several threads at once.
+pub trait Reproduction: Send + Sync {
+    /// The paper id, equal to the config's `paper.id` and the crate name
+    /// (e.g. `"greydanus2020-mnist1d"`).
+    fn id(&self) -> &'static str;
+
+    /// The reproduction's version (the crate version). It is part of every run's key, so bumping
+    /// it invalidates the stored records of this paper.
+    fn version(&self) -> &'static str;
+
+    /// Metric names a run returns in [`RunOutput::metrics`], so that the harness can reject a
+    /// config whose claim names a metric the reproduction never produces.
+    fn metrics(&self) -> &'static [&'static str];
+
+    /// Checks that `hyperparameters` (the config's `[variants.<variant>]` table) deserializes into
+    /// this reproduction's typed hyperparameters and is in range. Called when the config is
+    /// loaded, before any run, so bad configs fail fast with [`KitError::Hyperparameters`].
+    fn validate_variant(&self, variant: &str, hyperparameters: &toml::Table) -> Result<()>;
+
+    /// Trains and evaluates one run. Must be deterministic for a fixed seed and thread count: draw
+    /// every random number from [`crate::rng::stream`]`(ctx.seed, …)`.
+    /// A run whose loss becomes NaN/∞ returns `Ok` with [`RunStatus::Diverged`]; `Err` is for
+    /// broken inputs (missing dataset file, bad hyperparameters) and bugs.
+    fn run(&self, ctx: &RunContext) -> Result<RunOutput>;
+}
+
+/// Deserializes a variant table into the reproduction's typed hyperparameters `T`
+/// (`T` should use `#[serde(deny_unknown_fields)]`); the error names the variant and the key.
+pub fn hyperparameters<T: DeserializeOwned>(variant: &str, table: &toml::Table) -> Result<T> {
+    T::deserialize(toml::Value::Table(table.clone())).map_err(|e| KitError::Hyperparameters {
+        variant: variant.to_string(),
+        message: e.to_string().trim().to_string(),
+    })
+}
+
+/// A dataset as the harness resolved it: local, verified files.
+#[derive(Debug, Clone)]
+pub struct ResolvedDataset {
+    /// The dataset's name in `configs/datasets.toml` (e.g. `"mnist1d"`).
+    pub name: String,
+    /// Declared file path (as in `configs/datasets.toml`, e.g. `"mnist1d/mnist1d.safetensors"`)
+    /// → local path of a copy whose SHA-256 has been checked.
+    pub files: BTreeMap<String, PathBuf>,
+}
+
+impl ResolvedDataset {
+    /// The local path of declared file `name`; the error lists the files that exist.
+    pub fn file(&self, name: &str) -> Result<&PathBuf> {
+        self.files.get(name).ok_or_else(|| KitError::Data {
+            path: PathBuf::from(name),
+            message: format!(
+                "dataset `{}` declares no file `{name}` (it has: {})",
+                self.name,
+                self.files.keys().cloned().collect::<Vec<_>>().join(", ")
+            ),
+        })
+    }
+}
+
+/// Progress reporting from inside a run. Implementations must be cheap: runs call
+/// [`Progress::step`] often.
+pub trait Progress: Sync {
+    /// Sets the current phase, e.g. `"training"`, `"grid p=0.005 tau=0.1"`, `"evaluating"`.
+    fn phase(&self, message: &str);
+    /// `done` of `total` units (optimizer steps, epochs) of the current phase are complete.
+    fn step(&self, done: u64, total: u64);
+}
+
+/// A [`Progress`] that ignores everything (tests, benchmarks).
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn phase(&self, _message: &str) {}
+    fn step(&self, _done: u64, _total: u64) {}
+}
+
+/// Everything one run needs.
+pub struct RunContext<'a> {
+    /// Variant name from the config (e.g. `"cnn-shuffled"`).
+    pub variant: &'a str,
+    /// The variant's hyperparameter table; deserialize it with [`hyperparameters`].
+    pub hyperparameters: &'a toml::Table,
+    /// The resolved, verified dataset.
+    pub dataset: &'a ResolvedDataset,
+    /// The run's seed: every random number is derived from it.
+    pub seed: u64,
+    /// Where tensors live (the harness uses the CPU).
+    pub device: &'a Device,
+    /// Progress sink.
+    pub progress: &'a dyn Progress,
+}
+
+/// Whether a run finished normally.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum RunStatus {
+    /// Trained to the end; metrics are final.
+    Ok,
+    /// The training loss became non-finite at optimizer step `step` (or epoch, see `unit`);
+    /// training stopped there. The run still counts: as a failure.
+    Diverged {
+        /// Step or epoch at which the loss was first non-finite.
+        step: u64,
+        /// "step" or "epoch".
+        unit: String,
+        /// The offending loss value as text ("NaN", "inf").
+        loss: String,
+    },
+}
+
+/// A curve: `(x, y)` points, e.g. (optimizer step, test accuracy as a fraction).
+pub type Curve = Vec<(f64, f64)>;
+
+/// What one run produced.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunOutput {
+    /// Final metrics by name (units as the config's `[metrics]` table declares them). A diverged
+    /// run may return NaN values or an empty map.
+    pub metrics: BTreeMap<String, f64>,
+    /// Curves by name, e.g. `"test_accuracy"` vs optimizer step.
+    pub curves: BTreeMap<String, Curve>,
+    /// Number of trainable scalar parameters of the model.
+    pub parameter_count: usize,
+    /// Wall-clock seconds spent training (excluding evaluation where the reproduction can
+    /// separate it).
+    pub train_seconds: f64,
+    /// Wall-clock seconds of inference per test example, if measured.
+    pub inference_seconds_per_example: Option<f64>,
+    /// Ok or diverged.
+    pub status: RunStatus,
+    /// Free-form extra facts worth keeping in the record (chosen grid point, throughput, ...).
+    #[serde(default)]
+    pub extra: BTreeMap<String, serde_json::Value>,
+}
