@@ -28,7 +28,10 @@ pub fn take_tensor(
     if t.dims() != dims {
         return Err(KitError::Data {
             path: path.to_path_buf(),
-            message: format!("tensor `{name}` has shape {:?}, expected {dims:?}", t.dims()),
+            message: format!(
+                "tensor `{name}` has shape {:?}, expected {dims:?}",
+                t.dims()
+            ),
         });
     }
     Ok(t)

@@ -30,7 +30,12 @@ pub fn torch_default_weight(
 }
 
 /// PyTorch's default bias init for `nn.Linear`/`nn.Conv1d`: U(−1/√fan_in, 1/√fan_in).
-pub fn torch_default_bias(rng: &mut Rng, len: usize, fan_in: usize, device: &Device) -> Result<Var> {
+pub fn torch_default_bias(
+    rng: &mut Rng,
+    len: usize,
+    fan_in: usize,
+    device: &Device,
+) -> Result<Var> {
     uniform(rng, &[len], 1.0 / (fan_in as f64).sqrt(), device)
 }
 
