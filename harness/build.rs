@@ -17,7 +17,11 @@ fn main() {
     while let Some(l) = lines.next() {
         if l.trim() == "name = \"candle-core\"" {
             if let Some(v) = lines.next() {
-                candle = v.trim().trim_start_matches("version = ").trim_matches('"').to_string();
+                candle = v
+                    .trim()
+                    .trim_start_matches("version = ")
+                    .trim_matches('"')
+                    .to_string();
             }
         }
     }

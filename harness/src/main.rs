@@ -117,7 +117,10 @@ fn find_root(given: Option<PathBuf>) -> Result<PathBuf> {
     if built.join("configs/datasets.toml").is_file() {
         return Ok(built.canonicalize()?);
     }
-    bail!("no configs/datasets.toml in {} or its parents; run from the repository or pass --root", cwd.display())
+    bail!(
+        "no configs/datasets.toml in {} or its parents; run from the repository or pass --root",
+        cwd.display()
+    )
 }
 
 fn selections(project: &Project, s: &SelectArgs) -> Result<Vec<Selection>> {
@@ -126,7 +129,12 @@ fn selections(project: &Project, s: &SelectArgs) -> Result<Vec<Selection>> {
             .iter()
             .map(|p| {
                 project.paper(p)?;
-                Ok(Selection { paper: p.clone(), variants: None, datasets: None, seeds: None })
+                Ok(Selection {
+                    paper: p.clone(),
+                    variants: None,
+                    datasets: None,
+                    seeds: None,
+                })
             })
             .collect::<harness::Result<Vec<_>>>()?
     } else {
@@ -137,9 +145,16 @@ fn selections(project: &Project, s: &SelectArgs) -> Result<Vec<Selection>> {
     } else if !s.paper.is_empty() && s.suite.is_some() {
         // --paper within a suite: keep the suite's restrictions for those papers
         let suite = run::suite_selections(project, s.suite.as_deref().unwrap_or("quick"))?;
-        sel = suite.into_iter().filter(|x| s.paper.contains(&x.paper)).collect();
+        sel = suite
+            .into_iter()
+            .filter(|x| s.paper.contains(&x.paper))
+            .collect();
         if sel.is_empty() {
-            bail!("suite `{}` has none of the papers {:?}", s.suite.as_deref().unwrap_or(""), s.paper);
+            bail!(
+                "suite `{}` has none of the papers {:?}",
+                s.suite.as_deref().unwrap_or(""),
+                s.paper
+            );
         }
     }
     for x in &mut sel {
@@ -147,7 +162,10 @@ fn selections(project: &Project, s: &SelectArgs) -> Result<Vec<Selection>> {
         if !s.variant.is_empty() {
             for v in &s.variant {
                 if !paper.config.variants.contains_key(v) {
-                    bail!("paper `{}` has no variant `{v}` (see `harness list`)", x.paper);
+                    bail!(
+                        "paper `{}` has no variant `{v}` (see `harness list`)",
+                        x.paper
+                    );
                 }
             }
             x.variants = Some(s.variant.clone());
@@ -175,7 +193,12 @@ fn context(g: &Global) -> Result<Ctx> {
     let store = Store::new(g.results.clone().unwrap_or_else(|| root.join("results")));
     let mut fetcher = Fetcher::new(&root, &g.data_dirs, g.cache_dir.clone());
     fetcher.offline = g.offline;
-    Ok(Ctx { project, store, fetcher, plain: g.plain })
+    Ok(Ctx {
+        project,
+        store,
+        fetcher,
+        plain: g.plain,
+    })
 }
 
 fn report_and_print(ctx: &Ctx, sel: &[Selection]) -> Result<()> {
@@ -190,7 +213,13 @@ fn report_and_print(ctx: &Ctx, sel: &[Selection]) -> Result<()> {
         println!("{}", report::markdown(r, &rules));
         println!("(written to {} and .csv/.json)\n", path.display());
     }
-    println!("statistics of {} claims and comparisons computed in {stats_seconds:.2} s", reports.iter().map(|r| r.claims.len() + r.comparisons.len()).sum::<usize>());
+    println!(
+        "statistics of {} claims and comparisons computed in {stats_seconds:.2} s",
+        reports
+            .iter()
+            .map(|r| r.claims.len() + r.comparisons.len())
+            .sum::<usize>()
+    );
     Ok(())
 }
 
@@ -198,8 +227,16 @@ fn cmd_run(g: &Global, a: &RunArgs) -> Result<()> {
     let ctx = context(g)?;
     let sel = selections(&ctx.project, &a.select)?;
     let runs = run::plan(&ctx.project, &sel)?;
-    let jobs = a.jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
-    let opts = RunOptions { jobs, threads_per_run: a.threads_per_run.max(1), rerun: a.rerun };
+    let jobs = a.jobs.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    });
+    let opts = RunOptions {
+        jobs,
+        threads_per_run: a.threads_per_run.max(1),
+        rerun: a.rerun,
+    };
     let ui = Ui::new(ctx.plain);
     let summary = run::execute(&ctx.project, &runs, &ctx.fetcher, &ctx.store, &opts, &ui)?;
     println!(
@@ -212,14 +249,20 @@ fn cmd_run(g: &Global, a: &RunArgs) -> Result<()> {
         opts.threads_per_run
     );
     for ((paper, variant), (n, secs)) in &summary.seconds_by_variant {
-        println!("  {paper} {variant}: {n} runs, {:.1} s per run", secs / *n as f64);
+        println!(
+            "  {paper} {variant}: {n} runs, {:.1} s per run",
+            secs / *n as f64
+        );
     }
     report_and_print(&ctx, &sel)?;
     if !summary.errors.is_empty() {
         for e in &summary.errors {
             eprintln!("error: {e}");
         }
-        bail!("{} runs ended in an error (recorded; they are retried on the next run)", summary.errors.len());
+        bail!(
+            "{} runs ended in an error (recorded; they are retried on the next run)",
+            summary.errors.len()
+        );
     }
     Ok(())
 }
@@ -228,16 +271,37 @@ fn cmd_list(g: &Global) -> Result<()> {
     let ctx = context(g)?;
     for (id, paper) in &ctx.project.papers {
         let c = &paper.config;
-        println!("{id} — {} ({} {})", c.paper.title, c.paper.authors.join(", "), c.paper.year);
-        let sel = [Selection { paper: id.clone(), variants: None, datasets: None, seeds: None }];
+        println!(
+            "{id} — {} ({} {})",
+            c.paper.title,
+            c.paper.authors.join(", "),
+            c.paper.year
+        );
+        let sel = [Selection {
+            paper: id.clone(),
+            variants: None,
+            datasets: None,
+            seeds: None,
+        }];
         let runs = run::plan(&ctx.project, &sel)?;
         let records = run::existing_records(&ctx.store, &runs)?;
-        println!("  datasets: {}", c.datasets.iter().map(|d| d.get_ref().as_str()).collect::<Vec<_>>().join(", "));
+        println!(
+            "  datasets: {}",
+            c.datasets
+                .iter()
+                .map(|d| d.get_ref().as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
         println!("  seeds: {} from {}", c.seeds.count, c.seeds.start);
         println!("  variants (records present / planned):");
         for v in c.variants.keys() {
             let planned = runs.iter().filter(|r| &r.variant == v).count();
-            let have = runs.iter().zip(&records).filter(|(r, rec)| &r.variant == v && rec.is_some()).count();
+            let have = runs
+                .iter()
+                .zip(&records)
+                .filter(|(r, rec)| &r.variant == v && rec.is_some())
+                .count();
             println!("    {v}: {have}/{planned}");
         }
         println!("  claims:");
@@ -245,7 +309,11 @@ fn cmd_list(g: &Global) -> Result<()> {
             let have = runs
                 .iter()
                 .zip(&records)
-                .filter(|(r, rec)| r.variant == *cl.variant.get_ref() && r.dataset == *cl.dataset.get_ref() && rec.is_some())
+                .filter(|(r, rec)| {
+                    r.variant == *cl.variant.get_ref()
+                        && r.dataset == *cl.dataset.get_ref()
+                        && rec.is_some()
+                })
                 .count();
             let how = match cl.reported_as {
                 ReportedAs::SingleRun => "single run".to_string(),
@@ -253,16 +321,35 @@ fn cmd_list(g: &Global) -> Result<()> {
                 ReportedAs::BestOf { n } => format!("best of {n}"),
                 ReportedAs::Unknown => "reported as: unknown".to_string(),
             };
-            println!("    {}: {} {} on {} = {} ({how}); {have} records", cl.id, cl.variant.get_ref(), cl.metric.get_ref(), cl.dataset.get_ref(), cl.value);
+            println!(
+                "    {}: {} {} on {} = {} ({how}); {have} records",
+                cl.id,
+                cl.variant.get_ref(),
+                cl.metric.get_ref(),
+                cl.dataset.get_ref(),
+                cl.value
+            );
         }
         for cmp in &c.comparisons {
-            println!("  comparison {}: {} vs {} on {}", cmp.id, cmp.method.get_ref(), cmp.baseline.get_ref(), cmp.metric.get_ref());
+            println!(
+                "  comparison {}: {} vs {} on {}",
+                cmp.id,
+                cmp.method.get_ref(),
+                cmp.baseline.get_ref(),
+                cmp.metric.get_ref()
+            );
         }
     }
     println!("datasets:");
     for (name, d) in &ctx.project.datasets.datasets {
         let bytes: u64 = d.files.iter().map(|f| f.size).sum();
-        println!("  {name} — {} ({} files, {:.1} MB, {})", d.title, d.files.len(), bytes as f64 / 1e6, d.license);
+        println!(
+            "  {name} — {} ({} files, {:.1} MB, {})",
+            d.title,
+            d.files.len(),
+            bytes as f64 / 1e6,
+            d.license
+        );
     }
     println!("reproductions registered: {}", registry::ids().join(", "));
     Ok(())
@@ -283,7 +370,10 @@ fn cmd_fetch(g: &Global, s: &SelectArgs, all: bool) -> Result<()> {
     for name in names {
         let spec = &ctx.project.datasets.datasets[&name];
         for file in &spec.files {
-            let (path, source) = ctx.fetcher.resolve_file(&name, file).with_context(|| format!("dataset `{name}`"))?;
+            let (path, source) = ctx
+                .fetcher
+                .resolve_file(&name, file)
+                .with_context(|| format!("dataset `{name}`"))?;
             if !all || spec.files.len() <= 8 {
                 println!("{name}: {} ← {source:?} ({})", file.path, path.display());
             }
@@ -304,7 +394,13 @@ fn main() {
     // SAFETY-free in edition 2021: set before any other thread exists.
     std::env::set_var("RAYON_NUM_THREADS", threads.to_string());
     let result = match &cli.command {
-        None => cmd_run(&cli.global, &RunArgs { threads_per_run: 1, ..Default::default() }),
+        None => cmd_run(
+            &cli.global,
+            &RunArgs {
+                threads_per_run: 1,
+                ..Default::default()
+            },
+        ),
         Some(Command::Run(a)) => cmd_run(&cli.global, a),
         Some(Command::Report(s)) => context(&cli.global).and_then(|ctx| {
             let sel = selections(&ctx.project, s)?;
@@ -314,8 +410,12 @@ fn main() {
         Some(Command::Check) => cmd_fetch(&cli.global, &SelectArgs::default(), true)
             .map(|_| println!("all configs valid; all datasets resolved and verified")),
         Some(Command::Fetch(s)) => cmd_fetch(&cli.global, s, false),
-        Some(Command::Audit(a)) => repro_stats::run_audit(a).map(|out| print!("{out}")).map_err(anyhow::Error::from),
-        Some(Command::Stats(a)) => repro_stats::run_stats(a).map(|out| println!("{out}")).map_err(anyhow::Error::from),
+        Some(Command::Audit(a)) => repro_stats::run_audit(a)
+            .map(|out| print!("{out}"))
+            .map_err(anyhow::Error::from),
+        Some(Command::Stats(a)) => repro_stats::run_stats(a)
+            .map(|out| println!("{out}"))
+            .map_err(anyhow::Error::from),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

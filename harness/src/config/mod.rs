@@ -10,7 +10,9 @@ mod schema;
 mod validate;
 
 pub use schema::*;
-pub use validate::{load_dataset_registry, load_paper, load_suite, sha256_hex, LoadedPaper, Project};
+pub use validate::{
+    load_dataset_registry, load_paper, load_suite, sha256_hex, LoadedPaper, Project,
+};
 
 use crate::error::HarnessError;
 use std::path::Path;

@@ -92,7 +92,9 @@ impl Project {
 
     /// Path of suite `name`.
     pub fn suite_path(&self, name: &str) -> PathBuf {
-        self.root.join("configs/suites").join(format!("{name}.toml"))
+        self.root
+            .join("configs/suites")
+            .join(format!("{name}.toml"))
     }
 }
 
@@ -122,14 +124,22 @@ pub fn load_dataset_registry(path: &Path) -> Result<DatasetRegistry> {
                 location: path.display().to_string(),
                 message: format!("datasets.{name}, file `{}`: {m}", f.path),
             };
-            if f.sha256.len() != 64 || !f.sha256.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()) {
+            if f.sha256.len() != 64
+                || !f
+                    .sha256
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+            {
                 return Err(bad(format!(
                     "sha256 must be 64 lower-case hex digits, got `{}`",
                     f.sha256
                 )));
             }
             let p = Path::new(&f.path);
-            if p.is_absolute() || p.components().any(|c| matches!(c, std::path::Component::ParentDir)) {
+            if p.is_absolute()
+                || p.components()
+                    .any(|c| matches!(c, std::path::Component::ParentDir))
+            {
                 return Err(bad("path must be relative and must not contain `..`".into()));
             }
         }
@@ -183,7 +193,12 @@ fn check_paper(p: &LoadedPaper, registry_ds: &DatasetRegistry) -> Result<()> {
                 format!(
                     "datasets: `{}` is not declared in configs/datasets.toml (declared: {})",
                     d.get_ref(),
-                    registry_ds.datasets.keys().cloned().collect::<Vec<_>>().join(", ")
+                    registry_ds
+                        .datasets
+                        .keys()
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             ));
         }
@@ -261,9 +276,15 @@ fn check_paper(p: &LoadedPaper, registry_ds: &DatasetRegistry) -> Result<()> {
         dataset(&cl.dataset, &format!("{f}, field `dataset`"))?;
         metric(&cl.metric, &format!("{f}, field `metric`"))?;
         if !cl.value.is_finite() {
-            return Err(p.error(cl.metric.span(), format!("{f}: `value` must be a finite number")));
+            return Err(p.error(
+                cl.metric.span(),
+                format!("{f}: `value` must be a finite number"),
+            ));
         }
-        if cl.standard_error.is_some_and(|s| !(s >= 0.0 && s.is_finite())) {
+        if cl
+            .standard_error
+            .is_some_and(|s| !(s >= 0.0 && s.is_finite()))
+        {
             return Err(p.error(
                 cl.metric.span(),
                 format!("{f}: `standard_error` must be a finite number ≥ 0"),
@@ -284,7 +305,9 @@ fn check_paper(p: &LoadedPaper, registry_ds: &DatasetRegistry) -> Result<()> {
             if b.better != m.better || b.unit != m.unit {
                 return Err(p.error(
                     bm.span(),
-                    format!("{f}: `baseline_metric` must have the same direction and unit as `metric`"),
+                    format!(
+                        "{f}: `baseline_metric` must have the same direction and unit as `metric`"
+                    ),
                 ));
             }
         }
@@ -309,7 +332,11 @@ pub fn load_suite(project: &Project, name: &str) -> Result<SuiteConfig> {
         let known: Vec<String> = std::fs::read_dir(&dir)
             .map(|rd| {
                 rd.filter_map(|e| e.ok())
-                    .filter_map(|e| e.path().file_stem().map(|s| s.to_string_lossy().into_owned()))
+                    .filter_map(|e| {
+                        e.path()
+                            .file_stem()
+                            .map(|s| s.to_string_lossy().into_owned())
+                    })
                     .collect()
             })
             .unwrap_or_default();
@@ -323,7 +350,12 @@ pub fn load_suite(project: &Project, name: &str) -> Result<SuiteConfig> {
     let suite: SuiteConfig = parse_toml(&path, &text)?;
     for e in &suite.papers {
         let paper = project.papers.get(e.id.get_ref()).ok_or_else(|| {
-            error_at(&path, &text, e.id.span(), format!("unknown paper `{}`", e.id.get_ref()))
+            error_at(
+                &path,
+                &text,
+                e.id.span(),
+                format!("unknown paper `{}`", e.id.get_ref()),
+            )
         })?;
         for v in e.variants.iter().flatten() {
             if !paper.config.variants.contains_key(v.get_ref()) {
@@ -336,7 +368,12 @@ pub fn load_suite(project: &Project, name: &str) -> Result<SuiteConfig> {
             }
         }
         for d in e.datasets.iter().flatten() {
-            if !paper.config.datasets.iter().any(|x| x.get_ref() == d.get_ref()) {
+            if !paper
+                .config
+                .datasets
+                .iter()
+                .any(|x| x.get_ref() == d.get_ref())
+            {
                 return Err(error_at(
                     &path,
                     &text,
@@ -346,7 +383,12 @@ pub fn load_suite(project: &Project, name: &str) -> Result<SuiteConfig> {
             }
         }
         if e.seeds == Some(0) {
-            return Err(error_at(&path, &text, e.id.span(), "seeds must be at least 1"));
+            return Err(error_at(
+                &path,
+                &text,
+                e.id.span(),
+                "seeds must be at least 1",
+            ));
         }
     }
     Ok(suite)

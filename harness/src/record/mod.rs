@@ -4,7 +4,7 @@
 
 pub mod provenance;
 
-pub use provenance::{Provenance, Environment};
+pub use provenance::{Environment, Provenance};
 
 use crate::error::{io_err, HarnessError};
 use crate::Result;
@@ -133,8 +133,16 @@ impl RunRecord {
             dataset: dataset.into(),
             seed,
             status: out.status.into(),
-            metrics: out.metrics.into_iter().map(|(k, v)| (k, finite(v))).collect(),
-            curves: out.curves.iter().map(|(k, c)| (k.clone(), curve_to_record(c))).collect(),
+            metrics: out
+                .metrics
+                .into_iter()
+                .map(|(k, v)| (k, finite(v)))
+                .collect(),
+            curves: out
+                .curves
+                .iter()
+                .map(|(k, c)| (k.clone(), curve_to_record(c)))
+                .collect(),
             parameter_count: out.parameter_count,
             timings: Timings {
                 train_seconds: out.train_seconds,
@@ -222,10 +230,12 @@ impl Store {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(io_err(path)(e)),
         };
-        serde_json::from_str(&text).map(Some).map_err(|e| HarnessError::Record {
-            path: path.to_path_buf(),
-            message: format!("{e}; delete the file or run again with --rerun"),
-        })
+        serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|e| HarnessError::Record {
+                path: path.to_path_buf(),
+                message: format!("{e}; delete the file or run again with --rerun"),
+            })
     }
 
     /// Writes `record` atomically to its path: a temporary file in the same directory, flushed
@@ -266,15 +276,30 @@ mod tests {
         let store = Store::new(dir.path());
         let out = RunOutput {
             metrics: [("acc".to_string(), f64::NAN)].into_iter().collect(),
-            curves: [("acc".to_string(), vec![(0.0, 0.5), (1.0, f64::NAN)])].into_iter().collect(),
+            curves: [("acc".to_string(), vec![(0.0, 0.5), (1.0, f64::NAN)])]
+                .into_iter()
+                .collect(),
             parameter_count: 3,
             train_seconds: 1.0,
             inference_seconds_per_example: None,
-            status: RunStatus::Diverged { step: 1, unit: "step".into(), loss: "NaN".into() },
+            status: RunStatus::Diverged {
+                step: 1,
+                unit: "step".into(),
+                loss: "NaN".into(),
+            },
             extra: BTreeMap::new(),
         };
         let env = Environment::detect(dir.path(), 1);
-        let rec = RunRecord::from_output("k".into(), "p", "v", "d", 7, out, 2.0, env.provenance("c".into(), BTreeMap::new(), "r", "0"));
+        let rec = RunRecord::from_output(
+            "k".into(),
+            "p",
+            "v",
+            "d",
+            7,
+            out,
+            2.0,
+            env.provenance("c".into(), BTreeMap::new(), "r", "0"),
+        );
         let path = store.save(&rec).unwrap();
         let back = store.load(&path).unwrap().unwrap();
         assert_eq!(back.metrics["acc"], None);

@@ -121,18 +121,21 @@ fn git_state(root: &Path) -> (Option<String>, Option<bool>) {
     opts.include_untracked(false).include_ignored(false);
     let dirty = repo.statuses(Some(&mut opts)).ok().map(|st| {
         st.iter().any(|e| {
-            e.path().is_some_and(|p| !p.starts_with("results/")) && e.status() != git2::Status::CURRENT
+            e.path().is_some_and(|p| !p.starts_with("results/"))
+                && e.status() != git2::Status::CURRENT
         })
     });
     (commit, dirty)
 }
 
 fn os_name() -> String {
-    let pretty = std::fs::read_to_string("/etc/os-release").ok().and_then(|t| {
-        t.lines()
-            .find_map(|l| l.strip_prefix("PRETTY_NAME="))
-            .map(|s| s.trim_matches('"').to_string())
-    });
+    let pretty = std::fs::read_to_string("/etc/os-release")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find_map(|l| l.strip_prefix("PRETTY_NAME="))
+                .map(|s| s.trim_matches('"').to_string())
+        });
     match pretty {
         Some(p) => format!("{}, {p}", std::env::consts::OS),
         None => std::env::consts::OS.to_string(),

@@ -130,7 +130,11 @@ pub fn build(
             papers.push(spec.paper.clone());
         }
         let cell = cells
-            .entry((spec.paper.clone(), spec.variant.clone(), spec.dataset.clone()))
+            .entry((
+                spec.paper.clone(),
+                spec.variant.clone(),
+                spec.dataset.clone(),
+            ))
             .or_default();
         if let Some(r) = rec {
             cell.insert(spec.seed, r);
@@ -142,8 +146,14 @@ pub fn build(
     for pid in &papers {
         let paper = &project.papers[pid];
         for c in &paper.config.claims {
-            let key = (pid.clone(), c.variant.get_ref().clone(), c.dataset.get_ref().clone());
-            let Some(cell) = cells.get(&key) else { continue };
+            let key = (
+                pid.clone(),
+                c.variant.get_ref().clone(),
+                c.dataset.get_ref().clone(),
+            );
+            let Some(cell) = cells.get(&key) else {
+                continue;
+            };
             let metric = c.metric.get_ref();
             let spec = &paper.config.metrics[metric];
             let outcomes: Vec<Outcome> = cell.values().map(|r| outcome(r, metric)).collect();
@@ -233,18 +243,28 @@ fn comparison(
     rules: &Rules,
 ) -> Option<ComparisonRow> {
     let metric = cmp.metric.get_ref();
-    let base_metric = cmp.baseline_metric.as_ref().map(|m| m.get_ref()).unwrap_or(metric);
+    let base_metric = cmp
+        .baseline_metric
+        .as_ref()
+        .map(|m| m.get_ref())
+        .unwrap_or(metric);
     let spec = &paper.config.metrics[metric];
     let mut datasets = Vec::new();
     for d in &paper.config.datasets {
         let d = d.get_ref();
         let key = |v: &str| (paper.id().to_string(), v.to_string(), d.clone());
-        let (Some(m), Some(b)) = (cells.get(&key(cmp.method.get_ref())), cells.get(&key(cmp.baseline.get_ref()))) else {
+        let (Some(m), Some(b)) = (
+            cells.get(&key(cmp.method.get_ref())),
+            cells.get(&key(cmp.baseline.get_ref())),
+        ) else {
             continue;
         };
         let (method, baseline): (Vec<Outcome>, Vec<Outcome>) = if cmp.paired {
             m.iter()
-                .filter_map(|(seed, r)| b.get(seed).map(|rb| (outcome(r, metric), outcome(rb, base_metric))))
+                .filter_map(|(seed, r)| {
+                    b.get(seed)
+                        .map(|rb| (outcome(r, metric), outcome(rb, base_metric)))
+                })
                 .unzip()
         } else {
             (
@@ -369,7 +389,11 @@ pub fn markdown(r: &PaperReport, rules: &Rules) -> String {
                 c.id,
                 f(a.best_of_k_normal),
                 f(a.best_of_k_empirical),
-                if a.note.is_empty() { String::new() } else { format!(" — {}", a.note) }
+                if a.note.is_empty() {
+                    String::new()
+                } else {
+                    format!(" — {}", a.note)
+                }
             );
         }
         let _ = writeln!(s, "\nSources:\n");
@@ -476,7 +500,9 @@ pub fn csv(r: &PaperReport) -> String {
             o(a.p_adjusted),
             o(a.best_of_k_normal),
             o(a.best_of_k_empirical),
-            a.looks_like_best_of.map(|k| k.to_string()).unwrap_or_default(),
+            a.looks_like_best_of
+                .map(|k| k.to_string())
+                .unwrap_or_default(),
             a.verdict
         );
     }

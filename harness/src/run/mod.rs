@@ -38,8 +38,14 @@ pub fn suite_selections(project: &Project, name: &str) -> Result<Vec<Selection>>
         .iter()
         .map(|e| Selection {
             paper: e.id.get_ref().clone(),
-            variants: e.variants.as_ref().map(|v| v.iter().map(|s| s.get_ref().clone()).collect()),
-            datasets: e.datasets.as_ref().map(|v| v.iter().map(|s| s.get_ref().clone()).collect()),
+            variants: e
+                .variants
+                .as_ref()
+                .map(|v| v.iter().map(|s| s.get_ref().clone()).collect()),
+            datasets: e
+                .datasets
+                .as_ref()
+                .map(|v| v.iter().map(|s| s.get_ref().clone()).collect()),
             seeds: e.seeds,
         })
         .collect())
@@ -89,7 +95,10 @@ impl RunSpec {
 
     /// `paper variant dataset seed N`, for messages.
     pub fn label(&self) -> String {
-        format!("{} {} {} seed {}", self.paper, self.variant, self.dataset, self.seed)
+        format!(
+            "{} {} {} seed {}",
+            self.paper, self.variant, self.dataset, self.seed
+        )
     }
 }
 
@@ -106,7 +115,12 @@ pub fn plan(project: &Project, selections: &[Selection]) -> Result<Vec<RunSpec>>
         };
         let datasets: Vec<String> = match &sel.datasets {
             Some(d) => d.clone(),
-            None => paper.config.datasets.iter().map(|d| d.get_ref().clone()).collect(),
+            None => paper
+                .config
+                .datasets
+                .iter()
+                .map(|d| d.get_ref().clone())
+                .collect(),
         };
         for variant in &variants {
             let table = paper.config.variants.get(variant).ok_or_else(|| {
@@ -116,8 +130,11 @@ pub fn plan(project: &Project, selections: &[Selection]) -> Result<Vec<RunSpec>>
                 let spec = project.datasets.datasets.get(dataset).ok_or_else(|| {
                     HarnessError::Other(format!("dataset `{dataset}` is not declared"))
                 })?;
-                let shas: BTreeMap<String, String> =
-                    spec.files.iter().map(|f| (f.path.clone(), f.sha256.clone())).collect();
+                let shas: BTreeMap<String, String> = spec
+                    .files
+                    .iter()
+                    .map(|f| (f.path.clone(), f.sha256.clone()))
+                    .collect();
                 for seed in paper.seeds_for(dataset, sel.seeds) {
                     runs.push(RunSpec {
                         paper: paper.id().to_string(),
@@ -215,7 +232,8 @@ pub fn execute(
     let failure: Mutex<Option<HarnessError>> = Mutex::new(None);
     std::thread::scope(|s| {
         for worker in 0..opts.jobs.max(1).min(total) {
-            let (queue, results, failure, resolved, env) = (&queue, &results, &failure, &resolved, &env);
+            let (queue, results, failure, resolved, env) =
+                (&queue, &results, &failure, &resolved, &env);
             s.spawn(move || loop {
                 let Some((i, spec)) = queue.lock().ok().and_then(|mut q| q.pop_front()) else {
                     break;
@@ -230,7 +248,13 @@ pub fn execute(
                 match saved {
                     Ok(_) => {
                         if let Ok(mut r) = results.lock() {
-                            r.push((spec.paper.clone(), spec.variant.clone(), spec.label(), wall, status));
+                            r.push((
+                                spec.paper.clone(),
+                                spec.variant.clone(),
+                                spec.label(),
+                                wall,
+                                status,
+                            ));
                         }
                     }
                     Err(e) => {
@@ -249,7 +273,10 @@ pub fn execute(
     }
     for (paper, variant, label, wall, status) in results.into_inner().unwrap_or_default() {
         summary.computed += 1;
-        let e = summary.seconds_by_variant.entry((paper, variant)).or_insert((0, 0.0));
+        let e = summary
+            .seconds_by_variant
+            .entry((paper, variant))
+            .or_insert((0, 0.0));
         e.0 += 1;
         e.1 += wall;
         if let RecordStatus::Error { message } = status {
@@ -284,19 +311,51 @@ fn run_one(
     let wall = t0.elapsed().as_secs_f64();
     let config_sha = hex::encode(Sha256::digest(spec.canonical().as_bytes()));
     let prov = env
-        .provenance(config_sha, spec.dataset_sha256.clone(), repro.id(), repro.version())
+        .provenance(
+            config_sha,
+            spec.dataset_sha256.clone(),
+            repro.id(),
+            repro.version(),
+        )
         .finish(started_utc);
     let key = spec.key();
     match result {
-        Ok(Ok(out)) => RunRecord::from_output(key, &spec.paper, &spec.variant, &spec.dataset, spec.seed, out, wall, prov),
-        Ok(Err(e)) => RunRecord::from_error(key, &spec.paper, &spec.variant, &spec.dataset, spec.seed, e.to_string(), wall, prov),
+        Ok(Ok(out)) => RunRecord::from_output(
+            key,
+            &spec.paper,
+            &spec.variant,
+            &spec.dataset,
+            spec.seed,
+            out,
+            wall,
+            prov,
+        ),
+        Ok(Err(e)) => RunRecord::from_error(
+            key,
+            &spec.paper,
+            &spec.variant,
+            &spec.dataset,
+            spec.seed,
+            e.to_string(),
+            wall,
+            prov,
+        ),
         Err(panic) => {
             let msg = panic
                 .downcast_ref::<String>()
                 .cloned()
                 .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
                 .unwrap_or_else(|| "unknown panic".into());
-            RunRecord::from_error(key, &spec.paper, &spec.variant, &spec.dataset, spec.seed, format!("panicked: {msg}"), wall, prov)
+            RunRecord::from_error(
+                key,
+                &spec.paper,
+                &spec.variant,
+                &spec.dataset,
+                spec.seed,
+                format!("panicked: {msg}"),
+                wall,
+                prov,
+            )
         }
     }
 }

@@ -23,10 +23,16 @@ impl Ui {
             None => ProgressBar::hidden(),
         };
         overall.set_style(
-            ProgressStyle::with_template("runs {bar:40.cyan/blue} {pos}/{len} [{elapsed_precise}, eta {eta}] {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            ProgressStyle::with_template(
+                "runs {bar:40.cyan/blue} {pos}/{len} [{elapsed_precise}, eta {eta}] {msg}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
-        Self { multi, overall, done: AtomicUsize::new(0) }
+        Self {
+            multi,
+            overall,
+            done: AtomicUsize::new(0),
+        }
     }
 
     /// Prints a line above the bars (or plainly).
@@ -42,7 +48,9 @@ impl Ui {
     /// Announces `total` runs to compute (`reused` already stored).
     pub fn start(&self, total: usize, reused: usize) {
         self.overall.set_length(total as u64);
-        self.line(&format!("{total} runs to compute, {reused} reused from results/"));
+        self.line(&format!(
+            "{total} runs to compute, {reused} reused from results/"
+        ));
     }
 
     /// A progress sink for one run on worker `worker`.
@@ -57,9 +65,17 @@ impl Ui {
                 );
                 bar.set_prefix(format!("{worker}"));
                 bar.set_message(label.clone());
-                RunBar { bar: Some(bar), label, plain: false }
+                RunBar {
+                    bar: Some(bar),
+                    label,
+                    plain: false,
+                }
             }
-            None => RunBar { bar: None, label, plain: true },
+            None => RunBar {
+                bar: None,
+                label,
+                plain: true,
+            },
         }
     }
 
