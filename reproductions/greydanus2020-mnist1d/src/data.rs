@@ -35,7 +35,8 @@ impl Mnist1d {
         let data = Self {
             x_train: take_tensor(&mut m, "x", &[TRAIN, INPUT_LEN], path)?.to_dtype(DType::F32)?,
             y_train: take_tensor(&mut m, "y", &[TRAIN], path)?.to_dtype(DType::U32)?,
-            x_test: take_tensor(&mut m, "x_test", &[TEST, INPUT_LEN], path)?.to_dtype(DType::F32)?,
+            x_test: take_tensor(&mut m, "x_test", &[TEST, INPUT_LEN], path)?
+                .to_dtype(DType::F32)?,
             y_test: take_tensor(&mut m, "y_test", &[TEST], path)?.to_dtype(DType::U32)?,
         };
         let max_label = data.y_train.max(0)?.to_scalar::<u32>()?;

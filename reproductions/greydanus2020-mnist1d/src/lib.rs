@@ -50,7 +50,10 @@ impl Hyperparameters {
     pub fn validate(&self) -> Result<()> {
         let bad = |m: String| Err(KitError::Invalid(m));
         if !(self.learning_rate > 0.0 && self.learning_rate.is_finite()) {
-            return bad(format!("learning_rate must be > 0, got {}", self.learning_rate));
+            return bad(format!(
+                "learning_rate must be > 0, got {}",
+                self.learning_rate
+            ));
         }
         if self.weight_decay != 0.0 {
             return bad(format!(

@@ -33,7 +33,9 @@ impl ModelSpec {
             ModelSpec::Cnn { channels } => *channels,
         };
         if size == 0 {
-            return Err(KitError::Invalid("model size (hidden/channels) must be ≥ 1".into()));
+            return Err(KitError::Invalid(
+                "model size (hidden/channels) must be ≥ 1".into(),
+            ));
         }
         Ok(())
     }
@@ -312,8 +314,14 @@ mod tests {
     #[test]
     fn parameter_counts_match_the_paper() {
         assert_eq!(build(ModelSpec::Logistic).parameter_count(), 410);
-        assert_eq!(build(ModelSpec::Mlp { hidden: 100 }).parameter_count(), 15_210);
-        assert_eq!(build(ModelSpec::Cnn { channels: 25 }).parameter_count(), 5_210);
+        assert_eq!(
+            build(ModelSpec::Mlp { hidden: 100 }).parameter_count(),
+            15_210
+        );
+        assert_eq!(
+            build(ModelSpec::Cnn { channels: 25 }).parameter_count(),
+            5_210
+        );
         assert_eq!(build(ModelSpec::Gru { hidden: 6 }).parameter_count(), 5_134);
     }
 
@@ -337,7 +345,8 @@ mod tests {
     #[test]
     fn gru_cell_matches_the_pytorch_equations() {
         let d = Device::Cpu;
-        let half = |shape: &[usize]| Var::from_tensor(&Tensor::full(0.5f32, shape, &d).unwrap()).unwrap();
+        let half =
+            |shape: &[usize]| Var::from_tensor(&Tensor::full(0.5f32, shape, &d).unwrap()).unwrap();
         let zero = |n: usize| Var::zeros(n, candle_core::DType::F32, &d).unwrap();
         let g = GruDirection {
             w_ih: half(&[3, 1]),

@@ -129,7 +129,12 @@ pub fn fit_accuracy(
     let n = x.dim(0)?;
     for step in 0..steps {
         let (s, e) = batch_in_order(step, h.batch_size, n);
-        train_step(&model, &mut opt, &x.narrow(0, s, e - s)?, &y.narrow(0, s, e - s)?)?;
+        train_step(
+            &model,
+            &mut opt,
+            &x.narrow(0, s, e - s)?,
+            &y.narrow(0, s, e - s)?,
+        )?;
     }
     evaluate(&model, x, y)
 }

@@ -9,7 +9,8 @@ use repro_kit::{NoProgress, Reproduction, ResolvedDataset, RunContext, RunStatus
 use std::path::PathBuf;
 
 fn dataset() -> ResolvedDataset {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data/mnist1d/mnist1d.safetensors");
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data/mnist1d/mnist1d.safetensors");
     ResolvedDataset {
         name: "mnist1d".into(),
         files: [(FILE.to_string(), path)].into_iter().collect(),
@@ -81,15 +82,17 @@ fn run(h: &Hyperparameters, seed: u64) -> repro_kit::RunOutput {
 /// Same seed ⇒ bitwise-identical metrics and curves; another seed ⇒ different numbers.
 #[test]
 fn same_seed_gives_bitwise_identical_metrics() {
-    for spec in [ModelSpec::Mlp { hidden: 100 }, ModelSpec::Cnn { channels: 25 }] {
+    for spec in [
+        ModelSpec::Mlp { hidden: 100 },
+        ModelSpec::Cnn { channels: 25 },
+    ] {
         let h = hyper(spec, 200);
         let a = run(&h, 3);
         let b = run(&h, 3);
         let c = run(&h, 4);
         assert_eq!(a.status, RunStatus::Ok);
-        let bits = |o: &repro_kit::RunOutput| {
-            o.metrics.values().map(|v| v.to_bits()).collect::<Vec<_>>()
-        };
+        let bits =
+            |o: &repro_kit::RunOutput| o.metrics.values().map(|v| v.to_bits()).collect::<Vec<_>>();
         assert_eq!(bits(&a), bits(&b));
         assert_eq!(a.curves["test_accuracy"].len(), 5); // steps 0, 50, 100, 150, 200
         assert_ne!(bits(&a), bits(&c));
@@ -114,6 +117,12 @@ fn divergence_is_reported() {
 fn unknown_hyperparameter_is_rejected_with_its_name() {
     let mut t = table(&hyper(ModelSpec::Logistic, 10));
     t.insert("learnin_rate".into(), 0.1.into());
-    let err = Greydanus2020.validate_variant("logistic", &t).unwrap_err().to_string();
-    assert!(err.contains("learnin_rate") && err.contains("logistic"), "{err}");
+    let err = Greydanus2020
+        .validate_variant("logistic", &t)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("learnin_rate") && err.contains("logistic"),
+        "{err}"
+    );
 }
