@@ -71,7 +71,7 @@ pub fn run(
             };
             break;
         }
-        if step % h.eval_every == 0 || step == h.total_steps {
+        if step.is_multiple_of(h.eval_every) || step == h.total_steps {
             loss_curve.push((step as f64, loss));
             curve.push((step as f64, evaluate(&model, &data.x_test, &data.y_test)?));
             progress.step(step as u64 + 1, total);

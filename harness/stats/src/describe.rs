@@ -1,0 +1,377 @@
+//! Descriptive statistics, ranks, quantiles, the [`Sample`] type and the
+//! [`Alternative`] convention (STATISTICS.md §0).
+
+use crate::error::{Result, StatsError};
+use serde::{Deserialize, Serialize};
+use statrs::distribution::{Continuous, ContinuousCDF, Normal, StudentsT};
+
+/// Direction of the alternative hypothesis, as in SciPy (`alternative=`).
+///
+/// `Greater` → `p = sf(stat)`, `Less` → `p = cdf(stat)`, `TwoSided` → `p = 2·min(cdf, sf)`
+/// clipped to 1 (STATISTICS.md §0). Serialised as `"two-sided"`, `"less"`, `"greater"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum Alternative {
+    /// `H1: θ ≠ θ0` (SciPy default).
+    #[default]
+    #[serde(rename = "two-sided")]
+    TwoSided,
+    /// `H1: θ < θ0`.
+    #[serde(rename = "less")]
+    Less,
+    /// `H1: θ > θ0`.
+    #[serde(rename = "greater")]
+    Greater,
+}
+
+/// A sample of at least 2 finite values (the invariant every t-procedure and bootstrap needs).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Sample(Vec<f64>);
+
+impl Sample {
+    /// Builds a sample. Errors: [`StatsError::TooFew`] if fewer than 2 values,
+    /// [`StatsError::NonFinite`] naming the first NaN/±∞ position.
+    pub fn new(values: Vec<f64>) -> Result<Sample> {
+        Self::named(values, "sample")
+    }
+    /// As [`Sample::new`], with `what` used in error messages (e.g. the JSON field name).
+    pub fn named(values: Vec<f64>, what: &str) -> Result<Sample> {
+        check_finite(&values, what)?;
+        if values.len() < 2 {
+            return Err(StatsError::TooFew {
+                what: what.into(),
+                need: 2,
+                got: values.len(),
+            });
+        }
+        Ok(Sample(values))
+    }
+    /// The values, in input order.
+    pub fn values(&self) -> &[f64] {
+        &self.0
+    }
+    /// Number of values (≥ 2).
+    #[allow(clippy::len_without_is_empty)]
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    /// Arithmetic mean (same units as the data).
+    pub fn mean(&self) -> f64 {
+        mean(&self.0)
+    }
+    /// Sample standard deviation, `ddof = 1` (same units as the data).
+    pub fn sd(&self) -> f64 {
+        sd(&self.0)
+    }
+}
+
+impl AsRef<[f64]> for Sample {
+    fn as_ref(&self) -> &[f64] {
+        &self.0
+    }
+}
+
+/// Errors with [`StatsError::NonFinite`] at the first non-finite entry of `x`.
+pub fn check_finite(x: &[f64], what: &str) -> Result<()> {
+    match x.iter().position(|v| !v.is_finite()) {
+        Some(i) => Err(StatsError::NonFinite {
+            what: what.into(),
+            index: i,
+            value: x[i],
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Errors unless `x` has at least `need` values, all finite.
+pub fn check_len(x: &[f64], need: usize, what: &str) -> Result<()> {
+    check_finite(x, what)?;
+    if x.len() < need {
+        return Err(StatsError::TooFew {
+            what: what.into(),
+            need,
+            got: x.len(),
+        });
+    }
+    Ok(())
+}
+
+/// Checks `0 < confidence < 1`.
+pub fn check_confidence(c: f64) -> Result<()> {
+    if c > 0.0 && c < 1.0 {
+        Ok(())
+    } else {
+        Err(StatsError::param(
+            "confidence",
+            c,
+            "must lie strictly between 0 and 1",
+        ))
+    }
+}
+
+/// Checks `0 < alpha < 1`.
+pub fn check_alpha(a: f64) -> Result<()> {
+    if a > 0.0 && a < 1.0 {
+        Ok(())
+    } else {
+        Err(StatsError::param(
+            "alpha",
+            a,
+            "must lie strictly between 0 and 1",
+        ))
+    }
+}
+
+/// Arithmetic mean; NaN for an empty slice.
+pub fn mean(x: &[f64]) -> f64 {
+    if x.is_empty() {
+        return f64::NAN;
+    }
+    x.iter().sum::<f64>() / x.len() as f64
+}
+
+/// Sample variance with `ddof = 1` (two-pass); NaN if `n < 2`.
+pub fn var(x: &[f64]) -> f64 {
+    if x.len() < 2 {
+        return f64::NAN;
+    }
+    let m = mean(x);
+    x.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / (x.len() - 1) as f64
+}
+
+/// Sample standard deviation with `ddof = 1` (`np.std(x, ddof=1)`); NaN if `n < 2`.
+pub fn sd(x: &[f64]) -> f64 {
+    var(x).sqrt()
+}
+
+/// Sorted copy (NaN-free input assumed; NaN sorts last via `total_cmp`).
+pub fn sorted(x: &[f64]) -> Vec<f64> {
+    let mut v = x.to_vec();
+    v.sort_by(|a, b| a.total_cmp(b));
+    v
+}
+
+/// Type-7 quantile (Hyndman & Fan 1996; NumPy `'linear'`) of an already **sorted** slice,
+/// `p ∈ [0, 1]`. NaN if `p` is NaN or the slice is empty (STATISTICS.md §0).
+pub fn quantile_sorted(v: &[f64], p: f64) -> f64 {
+    if v.is_empty() || !(0.0..=1.0).contains(&p) {
+        return f64::NAN;
+    }
+    let h = (v.len() - 1) as f64 * p;
+    let lo = h.floor() as usize;
+    if lo + 1 >= v.len() {
+        return v[v.len() - 1];
+    }
+    let t = h - lo as f64;
+    let (a, b) = (v[lo], v[lo + 1]);
+    // NumPy's _lerp: a + (b-a)t, or b - (b-a)(1-t) for t >= 0.5.
+    if t >= 0.5 {
+        b - (b - a) * (1.0 - t)
+    } else {
+        a + (b - a) * t
+    }
+}
+
+/// Type-7 quantile of unsorted data.
+pub fn quantile(x: &[f64], p: f64) -> f64 {
+    quantile_sorted(&sorted(x), p)
+}
+
+/// Median (`np.median`); NaN for empty input.
+pub fn median(x: &[f64]) -> f64 {
+    quantile(x, 0.5)
+}
+
+/// Average ranks, 1-based (`scipy.stats.rankdata(method='average')`); ties by exact `==`.
+pub fn rankdata(x: &[f64]) -> Vec<f64> {
+    let n = x.len();
+    let mut idx: Vec<usize> = (0..n).collect();
+    idx.sort_by(|&a, &b| x[a].total_cmp(&x[b]));
+    let mut r = vec![0.0; n];
+    let mut i = 0;
+    while i < n {
+        let mut j = i + 1;
+        while j < n && x[idx[j]] == x[idx[i]] {
+            j += 1;
+        }
+        let avg = (i + 1 + j) as f64 / 2.0;
+        for &k in &idx[i..j] {
+            r[k] = avg;
+        }
+        i = j;
+    }
+    r
+}
+
+/// Sizes of the tie groups (size ≥ 2) of `x` under exact equality.
+pub fn tie_groups(x: &[f64]) -> Vec<usize> {
+    let v = sorted(x);
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < v.len() {
+        let mut j = i + 1;
+        while j < v.len() && v[j] == v[i] {
+            j += 1;
+        }
+        if j - i > 1 {
+            out.push(j - i);
+        }
+        i = j;
+    }
+    out
+}
+
+/// Trimmed mean `scipy.stats.trim_mean(x, prop)`: drop `⌊prop·n⌋` values from each end of the
+/// sorted data and average the rest (no fractional weights). Errors if `prop ∉ [0, 0.5)` or `x` is
+/// empty/non-finite.
+pub fn trim_mean(x: &[f64], prop: f64) -> Result<f64> {
+    check_len(x, 1, "scores")?;
+    if !(0.0..0.5).contains(&prop) {
+        return Err(StatsError::param(
+            "proportiontocut",
+            prop,
+            "must lie in [0, 0.5)",
+        ));
+    }
+    let v = sorted(x);
+    let g = (prop * v.len() as f64).floor() as usize;
+    Ok(mean(&v[g..v.len() - g]))
+}
+
+// ------------------------------------------------------------------ distributions
+
+fn std_normal() -> Normal {
+    Normal::standard()
+}
+
+/// Standard normal cdf Φ(x).
+pub fn norm_cdf(x: f64) -> f64 {
+    if x.is_nan() {
+        return f64::NAN;
+    }
+    std_normal().cdf(x)
+}
+
+/// Standard normal survival function Φ̄(x) = 1 − Φ(x), accurate in the upper tail.
+pub fn norm_sf(x: f64) -> f64 {
+    if x.is_nan() {
+        return f64::NAN;
+    }
+    std_normal().sf(x)
+}
+
+/// Standard normal density φ(x).
+pub fn norm_pdf(x: f64) -> f64 {
+    std_normal().pdf(x)
+}
+
+/// Standard normal quantile Φ⁻¹(p) (`scipy.special.ndtri`): −∞ at 0, +∞ at 1, NaN outside [0,1].
+/// statrs' value polished with two Newton steps.
+pub fn norm_ppf(p: f64) -> f64 {
+    if p.is_nan() || !(0.0..=1.0).contains(&p) {
+        return f64::NAN;
+    }
+    if p == 0.0 {
+        return f64::NEG_INFINITY;
+    }
+    if p == 1.0 {
+        return f64::INFINITY;
+    }
+    let mut x = std_normal().inverse_cdf(p);
+    for _ in 0..2 {
+        let d = norm_pdf(x);
+        if !x.is_finite() || d <= 0.0 {
+            break;
+        }
+        let err = if x > 0.0 {
+            (1.0 - p) - norm_sf(x)
+        } else {
+            norm_cdf(x) - p
+        };
+        x -= err / d;
+    }
+    x
+}
+
+fn student(df: f64) -> Option<StudentsT> {
+    StudentsT::new(0.0, 1.0, df).ok()
+}
+
+/// Student t cdf with real `df > 0`; handles ±∞ and NaN (→ NaN).
+pub fn t_cdf(t: f64, df: f64) -> f64 {
+    if t.is_nan() || df.is_nan() {
+        return f64::NAN;
+    }
+    if t == f64::INFINITY {
+        return 1.0;
+    }
+    if t == f64::NEG_INFINITY {
+        return 0.0;
+    }
+    match student(df) {
+        Some(d) => d.cdf(t),
+        None => f64::NAN,
+    }
+}
+
+/// Student t survival function `P(T ≥ t)`.
+pub fn t_sf(t: f64, df: f64) -> f64 {
+    if t.is_nan() {
+        return f64::NAN;
+    }
+    t_cdf(-t, df)
+}
+
+/// Student t quantile for real `df > 0` (statrs' value polished by Newton steps on the cdf).
+pub fn t_ppf(p: f64, df: f64) -> f64 {
+    if p.is_nan() || !(0.0..=1.0).contains(&p) || df.is_nan() || df <= 0.0 {
+        return f64::NAN;
+    }
+    if p == 0.0 {
+        return f64::NEG_INFINITY;
+    }
+    if p == 1.0 {
+        return f64::INFINITY;
+    }
+    let Some(d) = student(df) else {
+        return f64::NAN;
+    };
+    let mut x = d.inverse_cdf(p);
+    for _ in 0..3 {
+        let dens = d.pdf(x);
+        if !x.is_finite() || dens <= 0.0 {
+            break;
+        }
+        let err = if x > 0.0 {
+            (1.0 - p) - t_sf(x, df)
+        } else {
+            t_cdf(x, df) - p
+        };
+        x -= err / dens;
+    }
+    x
+}
+
+/// p-value from a statistic's cdf and sf under the SciPy convention (STATISTICS.md §0).
+pub fn p_from_tails(cdf: f64, sf: f64, alt: Alternative) -> f64 {
+    match alt {
+        Alternative::Greater => sf,
+        Alternative::Less => cdf,
+        Alternative::TwoSided => (2.0 * cdf.min(sf)).min(1.0),
+    }
+}
+
+/// Formats `x` with about `digits` significant digits (for notes and tables).
+pub fn fmt_sig(x: f64, digits: usize) -> String {
+    if !x.is_finite() {
+        return format!("{x}");
+    }
+    if x == 0.0 {
+        return "0".into();
+    }
+    let mag = x.abs().log10().floor() as i32;
+    if !(-4..=6).contains(&mag) {
+        return format!("{:.*e}", digits.saturating_sub(1), x);
+    }
+    let dec = (digits as i32 - 1 - mag).max(0) as usize;
+    format!("{x:.dec$}")
+}

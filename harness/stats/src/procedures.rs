@@ -1,0 +1,638 @@
+//! JSON front door to every procedure (`harness stats <procedure> --input FILE.json`).
+//! Each procedure takes one JSON object (fields listed by [`procedure_help`]) and returns one
+//! JSON object. Non-finite numbers in the output (NaN, ±∞) are written as `null`.
+
+use crate::bestofk::*;
+use crate::bootstrap::*;
+use crate::describe::*;
+use crate::error::{Result, StatsError};
+use crate::excess::excess_significance;
+use crate::friedman::{bonferroni_dunn_cd, friedman, nemenyi_cd};
+use crate::multitest::{benjamini_hochberg, holm};
+use crate::power::{nct_sf, seeds_needed, t_test_power, Design};
+use crate::rliable::{
+    aggregate, iqm, probability_of_improvement, probability_of_improvement_ci,
+    stratified_bootstrap_ci, Aggregate, RLIABLE_REPS,
+};
+use crate::selection::{subset_selection_test, DEFAULT_MAX_ENUM, DEFAULT_MC_DRAWS};
+use crate::ttest::{one_sample_t, paired_t, welch_t};
+use crate::verdict::{
+    assess_claims, assess_comparison, Claim, ComparisonInput, Direction, Outcome, Rules,
+};
+use crate::wilcoxon::{sign_test, wilcoxon, SignTies, WilcoxonMethod, ZeroMethod};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+/// Names and input fields of every procedure (`name`, `fields`).
+pub const PROCEDURES: &[(&str, &str)] = &[
+    ("describe", "x: [number] (≥1) → n, mean, sd, median, min, max"),
+    ("t_interval", "x: [number] (≥2), confidence=0.95 → low, high"),
+    ("ttest_1samp", "x, popmean=0, alternative='two-sided'|'less'|'greater', confidence=0.95"),
+    ("ttest_welch", "x, y (each ≥2), alternative, confidence"),
+    ("ttest_paired", "x, y (equal length ≥2), alternative, confidence"),
+    ("bootstrap", "x, y? (then statistic = mean difference), statistic='mean'|'median'|'iqm'|'sd', method='bca'|'percentile', confidence, alternative, resamples=9999, seed=0"),
+    ("bootstrap_interval_from_distribution", "samples: [[number]] (the data), theta_star: [number], statistic='mean'|'median'|'iqm'|'sd'|'mean_difference', method='bca'|'percentile', confidence, alternative"),
+    ("trim_mean", "x, proportion=0.25"),
+    ("iqm", "x: [number]"),
+    ("rliable_aggregate", "scores: [[number]] runs × tasks, aggregate='iqm'|'mean'|'median'|'optimality_gap'"),
+    ("stratified_bootstrap", "scores, aggregate, reps=50000, confidence=0.95, seed=0"),
+    ("probability_of_improvement", "x, y: [[number]] runs × tasks, ci=false, reps=50000, confidence=0.95, seed=0"),
+    ("wilcoxon", "x (or differences), y?, zero_method='wilcox'|'pratt'|'zsplit', correction=false, alternative, method='auto'|'exact'|'asymptotic'"),
+    ("sign_test", "x (or differences), y?, alternative, ties='drop'|'split'"),
+    ("friedman", "scores: [[number]] data sets × methods, direction='higher'|'lower'"),
+    ("nemenyi_cd", "k (2..10), n (data sets), alpha=0.05|0.10"),
+    ("bonferroni_dunn_cd", "k (2..10), n, alpha=0.05|0.10"),
+    ("holm", "p_values: [number in 0..1]"),
+    ("benjamini_hochberg", "p_values: [number in 0..1]"),
+    ("expected_max_normal", "k ≥ 1 (real), mu=0, sigma=1"),
+    ("expected_max_empirical", "scores, n ≥ 1, replacement=true (false: Tang et al., integer n ≤ N)"),
+    ("implied_k_normal", "claim, mu, sigma"),
+    ("implied_k_empirical", "claim, scores"),
+    ("subset_selection", "effects: [number], reported: [index], max_enum=100000, mc_draws=20000, seed=0"),
+    ("excess_significance", "effects, standard_errors, alpha=0.05, theta?, h0=0"),
+    ("nct_sf", "t, df, nc → p"),
+    ("ttest_power", "n, gap, sd, alpha=0.05, design='one_sample'|'two_sample', alternative"),
+    ("seeds_needed", "gap, sd, alpha=0.05, power=0.8, design, alternative"),
+    ("assess_claims", "claims: [{id, value, standard_error?, direction, reported_as?, runs: [number|'failed']}], rules?"),
+    ("assess_comparison", "comparison: {id, direction, paired, datasets: [{name, method, baseline, reported}]}, rules?"),
+];
+
+/// Procedure names accepted by [`run_procedure`].
+pub fn names() -> &'static [&'static str] {
+    static NAMES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    NAMES.get_or_init(|| PROCEDURES.iter().map(|(n, _)| *n).collect())
+}
+
+/// Input fields of a procedure, or `None` if unknown.
+pub fn procedure_help(name: &str) -> Option<&'static str> {
+    PROCEDURES.iter().find(|(n, _)| *n == name).map(|(_, h)| *h)
+}
+
+fn parse<T: DeserializeOwned>(name: &str, v: &Value) -> Result<T> {
+    serde_json::from_value(v.clone()).map_err(|e| {
+        StatsError::Input(format!(
+            "procedure `{name}`: invalid input: {e}. Expected fields: {}",
+            procedure_help(name).unwrap_or("?")
+        ))
+    })
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
+fn d95() -> f64 {
+    0.95
+}
+fn d05() -> f64 {
+    0.05
+}
+fn d25() -> f64 {
+    0.25
+}
+fn dres() -> usize {
+    DEFAULT_RESAMPLES
+}
+fn dreps() -> usize {
+    RLIABLE_REPS
+}
+fn dtrue() -> bool {
+    true
+}
+fn d1() -> f64 {
+    1.0
+}
+fn dmaxenum() -> u64 {
+    DEFAULT_MAX_ENUM
+}
+fn dmc() -> usize {
+    DEFAULT_MC_DRAWS
+}
+fn d80() -> f64 {
+    0.8
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct XIn {
+    x: Vec<f64>,
+    #[serde(default = "d95")]
+    confidence: f64,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct T1In {
+    x: Vec<f64>,
+    #[serde(default)]
+    popmean: f64,
+    #[serde(default)]
+    alternative: Alternative,
+    #[serde(default = "d95")]
+    confidence: f64,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct T2In {
+    x: Vec<f64>,
+    y: Vec<f64>,
+    #[serde(default)]
+    alternative: Alternative,
+    #[serde(default = "d95")]
+    confidence: f64,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BootIn {
+    x: Vec<f64>,
+    y: Option<Vec<f64>>,
+    #[serde(default)]
+    statistic: Statistic,
+    #[serde(default)]
+    method: BootstrapMethod,
+    #[serde(default = "d95")]
+    confidence: f64,
+    #[serde(default)]
+    alternative: Alternative,
+    #[serde(default = "dres")]
+    resamples: usize,
+    #[serde(default)]
+    seed: u64,
+}
+#[derive(Deserialize, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+enum DistStat {
+    Mean,
+    Median,
+    Iqm,
+    Sd,
+    MeanDifference,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DistIn {
+    samples: Vec<Vec<f64>>,
+    theta_star: Vec<f64>,
+    statistic: DistStat,
+    #[serde(default)]
+    method: BootstrapMethod,
+    #[serde(default = "d95")]
+    confidence: f64,
+    #[serde(default)]
+    alternative: Alternative,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TrimIn {
+    x: Vec<f64>,
+    #[serde(default = "d25")]
+    proportion: f64,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AggIn {
+    scores: Vec<Vec<f64>>,
+    #[serde(default)]
+    aggregate: Aggregate,
+    #[serde(default = "dreps")]
+    reps: usize,
+    #[serde(default = "d95")]
+    confidence: f64,
+    #[serde(default)]
+    seed: u64,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PoiIn {
+    x: Vec<Vec<f64>>,
+    y: Vec<Vec<f64>>,
+    #[serde(default)]
+    ci: bool,
+    #[serde(default = "dreps")]
+    reps: usize,
+    #[serde(default = "d95")]
+    confidence: f64,
+    #[serde(default)]
+    seed: u64,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WilIn {
+    x: Vec<f64>,
+    y: Option<Vec<f64>>,
+    #[serde(default)]
+    zero_method: ZeroMethod,
+    #[serde(default)]
+    correction: bool,
+    #[serde(default)]
+    alternative: Alternative,
+    #[serde(default)]
+    method: WilcoxonMethod,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignIn {
+    x: Vec<f64>,
+    y: Option<Vec<f64>>,
+    #[serde(default)]
+    alternative: Alternative,
+    #[serde(default)]
+    ties: SignTies,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FriedIn {
+    scores: Vec<Vec<f64>>,
+    direction: Direction,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CdIn {
+    k: usize,
+    n: usize,
+    #[serde(default = "d05")]
+    alpha: f64,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PIn {
+    p_values: Vec<f64>,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EmnIn {
+    k: f64,
+    #[serde(default)]
+    mu: f64,
+    #[serde(default = "d1")]
+    sigma: f64,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EmeIn {
+    scores: Vec<f64>,
+    n: f64,
+    #[serde(default = "dtrue")]
+    replacement: bool,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IknIn {
+    claim: f64,
+    mu: f64,
+    sigma: f64,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IkeIn {
+    claim: f64,
+    scores: Vec<f64>,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SelIn {
+    effects: Vec<f64>,
+    reported: Vec<usize>,
+    #[serde(default = "dmaxenum")]
+    max_enum: u64,
+    #[serde(default = "dmc")]
+    mc_draws: usize,
+    #[serde(default)]
+    seed: u64,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExIn {
+    effects: Vec<f64>,
+    standard_errors: Vec<f64>,
+    #[serde(default = "d05")]
+    alpha: f64,
+    theta: Option<f64>,
+    #[serde(default)]
+    h0: f64,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NctIn {
+    t: f64,
+    df: f64,
+    nc: f64,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PowIn {
+    n: usize,
+    gap: f64,
+    sd: f64,
+    #[serde(default = "d05")]
+    alpha: f64,
+    #[serde(default)]
+    design: Design,
+    #[serde(default)]
+    alternative: Alternative,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NeedIn {
+    gap: f64,
+    sd: f64,
+    #[serde(default = "d05")]
+    alpha: f64,
+    #[serde(default = "d80")]
+    power: f64,
+    #[serde(default)]
+    design: Design,
+    #[serde(default)]
+    alternative: Alternative,
+}
+#[derive(Deserialize)]
+struct ClaimWithRuns {
+    #[serde(flatten)]
+    claim: Claim,
+    runs: Vec<Outcome>,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClaimsIn {
+    claims: Vec<ClaimWithRuns>,
+    #[serde(default)]
+    rules: Rules,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CompIn {
+    comparison: ComparisonInput,
+    #[serde(default)]
+    rules: Rules,
+}
+
+fn diffs(x: Vec<f64>, y: Option<Vec<f64>>) -> Result<Vec<f64>> {
+    match y {
+        None => Ok(x),
+        Some(y) => {
+            if x.len() != y.len() {
+                return Err(StatsError::LengthMismatch {
+                    what: "x/y".into(),
+                    left: x.len(),
+                    right: y.len(),
+                });
+            }
+            Ok(x.iter().zip(&y).map(|(a, b)| a - b).collect())
+        }
+    }
+}
+
+fn interval(lo: f64, hi: f64) -> Value {
+    json!({"low": lo, "high": hi})
+}
+
+/// Runs procedure `name` on the JSON object `input` and returns its JSON result.
+/// Errors: unknown procedure (lists the valid names), invalid input (names the field), or the
+/// procedure's own [`StatsError`].
+pub fn run_procedure(name: &str, input: &Value) -> Result<Value> {
+    let p = name;
+    Ok(match name {
+        "describe" => {
+            #[derive(Deserialize)]
+            #[serde(deny_unknown_fields)]
+            struct D {
+                x: Vec<f64>,
+            }
+            let i: D = parse(p, input)?;
+            check_len(&i.x, 1, "x")?;
+            json!({"n": i.x.len(), "mean": mean(&i.x), "sd": sd(&i.x), "median": median(&i.x),
+                   "min": i.x.iter().cloned().fold(f64::INFINITY, f64::min),
+                   "max": i.x.iter().cloned().fold(f64::NEG_INFINITY, f64::max)})
+        }
+        "t_interval" => {
+            let i: XIn = parse(p, input)?;
+            let (lo, hi) = crate::ttest::t_interval(&Sample::named(i.x, "x")?, i.confidence)?;
+            interval(lo, hi)
+        }
+        "ttest_1samp" => {
+            let i: T1In = parse(p, input)?;
+            to_json(&one_sample_t(
+                &Sample::named(i.x, "x")?,
+                i.popmean,
+                i.alternative,
+                i.confidence,
+            )?)
+        }
+        "ttest_welch" => {
+            let i: T2In = parse(p, input)?;
+            to_json(&welch_t(
+                &Sample::named(i.x, "x")?,
+                &Sample::named(i.y, "y")?,
+                i.alternative,
+                i.confidence,
+            )?)
+        }
+        "ttest_paired" => {
+            let i: T2In = parse(p, input)?;
+            to_json(&paired_t(&i.x, &i.y, i.alternative, i.confidence)?)
+        }
+        "bootstrap" => {
+            let i: BootIn = parse(p, input)?;
+            let cfg = BootstrapConfig {
+                resamples: i.resamples,
+                confidence: i.confidence,
+                alternative: i.alternative,
+                method: i.method,
+                seed: i.seed,
+            };
+            let x = Sample::named(i.x, "x")?;
+            let r = match i.y {
+                Some(y) => bootstrap_mean_difference(&x, &Sample::named(y, "y")?, &cfg)?,
+                None => bootstrap_ci(&x, i.statistic, &cfg)?,
+            };
+            to_json(&r)
+        }
+        "bootstrap_interval_from_distribution" => {
+            let i: DistIn = parse(p, input)?;
+            let refs: Vec<&[f64]> = i.samples.iter().map(|s| s.as_slice()).collect();
+            let st = i.statistic;
+            if matches!(st, DistStat::MeanDifference) && refs.len() != 2 {
+                return Err(StatsError::Input("procedure `bootstrap_interval_from_distribution`: statistic mean_difference needs exactly 2 samples".into()));
+            }
+            let f = move |d: &[&[f64]]| match st {
+                DistStat::Mean => mean(d[0]),
+                DistStat::Median => median(d[0]),
+                DistStat::Iqm => trim_mean(d[0], 0.25).unwrap_or(f64::NAN),
+                DistStat::Sd => sd(d[0]),
+                DistStat::MeanDifference => mean(d[0]) - mean(d[1]),
+            };
+            if refs.is_empty() {
+                return Err(StatsError::Input("procedure `bootstrap_interval_from_distribution`: `samples` must hold at least one sample".into()));
+            }
+            let (lo, hi) = match i.method {
+                BootstrapMethod::Bca => {
+                    bca_from_distribution(&refs, &f, &i.theta_star, i.confidence, i.alternative)?
+                }
+                BootstrapMethod::Percentile => {
+                    percentile_from_distribution(&i.theta_star, i.confidence, i.alternative)?
+                }
+            };
+            interval(lo, hi)
+        }
+        "trim_mean" => {
+            let i: TrimIn = parse(p, input)?;
+            json!({"value": trim_mean(&i.x, i.proportion)?})
+        }
+        "iqm" => {
+            #[derive(Deserialize)]
+            #[serde(deny_unknown_fields)]
+            struct D {
+                x: Vec<f64>,
+            }
+            let i: D = parse(p, input)?;
+            json!({"value": iqm(&i.x)?})
+        }
+        "rliable_aggregate" => {
+            let i: AggIn = parse(p, input)?;
+            json!({"value": aggregate(&i.scores, i.aggregate)?})
+        }
+        "stratified_bootstrap" => {
+            let i: AggIn = parse(p, input)?;
+            to_json(&stratified_bootstrap_ci(
+                &i.scores,
+                i.aggregate,
+                i.reps,
+                i.confidence,
+                i.seed,
+            )?)
+        }
+        "probability_of_improvement" => {
+            let i: PoiIn = parse(p, input)?;
+            if i.ci {
+                to_json(&probability_of_improvement_ci(
+                    &i.x,
+                    &i.y,
+                    i.reps,
+                    i.confidence,
+                    i.seed,
+                )?)
+            } else {
+                json!({"value": probability_of_improvement(&i.x, &i.y)?})
+            }
+        }
+        "wilcoxon" => {
+            let i: WilIn = parse(p, input)?;
+            let d = diffs(i.x, i.y)?;
+            to_json(&wilcoxon(
+                &d,
+                i.zero_method,
+                i.correction,
+                i.alternative,
+                i.method,
+            )?)
+        }
+        "sign_test" => {
+            let i: SignIn = parse(p, input)?;
+            let d = diffs(i.x, i.y)?;
+            to_json(&sign_test(&d, i.alternative, i.ties)?)
+        }
+        "friedman" => {
+            let i: FriedIn = parse(p, input)?;
+            to_json(&friedman(&i.scores, i.direction)?)
+        }
+        "nemenyi_cd" => {
+            let i: CdIn = parse(p, input)?;
+            to_json(&nemenyi_cd(i.k, i.n, i.alpha)?)
+        }
+        "bonferroni_dunn_cd" => {
+            let i: CdIn = parse(p, input)?;
+            to_json(&bonferroni_dunn_cd(i.k, i.n, i.alpha)?)
+        }
+        "holm" => {
+            let i: PIn = parse(p, input)?;
+            json!({"p_adjusted": holm(&i.p_values)?})
+        }
+        "benjamini_hochberg" => {
+            let i: PIn = parse(p, input)?;
+            json!({"p_adjusted": benjamini_hochberg(&i.p_values)?})
+        }
+        "expected_max_normal" => {
+            let i: EmnIn = parse(p, input)?;
+            json!({"value": expected_max_normal(i.mu, i.sigma, i.k)?})
+        }
+        "expected_max_empirical" => {
+            let i: EmeIn = parse(p, input)?;
+            let v = if i.replacement {
+                expected_max_empirical(&i.scores, i.n)?
+            } else {
+                if i.n.fract() != 0.0 || i.n < 1.0 {
+                    return Err(StatsError::param(
+                        "n",
+                        i.n,
+                        "must be a whole number ≥ 1 without replacement",
+                    ));
+                }
+                expected_max_empirical_without_replacement(&i.scores, i.n as usize)?
+            };
+            json!({"value": v})
+        }
+        "implied_k_normal" => {
+            let i: IknIn = parse(p, input)?;
+            to_json(&implied_k_normal(i.claim, i.mu, i.sigma)?)
+        }
+        "implied_k_empirical" => {
+            let i: IkeIn = parse(p, input)?;
+            to_json(&implied_k_empirical(i.claim, &i.scores)?)
+        }
+        "subset_selection" => {
+            let i: SelIn = parse(p, input)?;
+            to_json(&subset_selection_test(
+                &i.effects,
+                &i.reported,
+                i.max_enum,
+                i.mc_draws,
+                i.seed,
+            )?)
+        }
+        "excess_significance" => {
+            let i: ExIn = parse(p, input)?;
+            to_json(&excess_significance(
+                &i.effects,
+                &i.standard_errors,
+                i.alpha,
+                i.theta,
+                i.h0,
+            )?)
+        }
+        "nct_sf" => {
+            let i: NctIn = parse(p, input)?;
+            json!({"value": nct_sf(i.t, i.df, i.nc)})
+        }
+        "ttest_power" => {
+            let i: PowIn = parse(p, input)?;
+            json!({"power": t_test_power(i.n, i.gap, i.sd, i.alpha, i.design, i.alternative)?})
+        }
+        "seeds_needed" => {
+            let i: NeedIn = parse(p, input)?;
+            to_json(&seeds_needed(
+                i.gap,
+                i.sd,
+                i.alpha,
+                i.power,
+                i.design,
+                i.alternative,
+            )?)
+        }
+        "assess_claims" => {
+            let i: ClaimsIn = parse(p, input)?;
+            let pairs: Vec<(Claim, Vec<Outcome>)> =
+                i.claims.into_iter().map(|c| (c.claim, c.runs)).collect();
+            json!({"assessments": to_json(&assess_claims(&pairs, &i.rules))})
+        }
+        "assess_comparison" => {
+            let i: CompIn = parse(p, input)?;
+            to_json(&assess_comparison(&i.comparison, &i.rules))
+        }
+        other => {
+            return Err(StatsError::Input(format!(
+                "unknown procedure `{other}`; valid names: {}",
+                names().join(", ")
+            )))
+        }
+    })
+}

@@ -1,0 +1,255 @@
+//! Verdict rules and the audit / stats CLI logic.
+
+use clap::Parser;
+use repro_stats::verdict::*;
+use repro_stats::{run_audit, run_stats, AuditArgs, StatsArgs};
+
+#[derive(Parser)]
+struct AuditCli {
+    #[command(flatten)]
+    a: AuditArgs,
+}
+#[derive(Parser)]
+struct StatsCli {
+    #[command(flatten)]
+    s: StatsArgs,
+}
+
+fn claim(v: f64, r: ReportedAs) -> Claim {
+    Claim {
+        id: "c".into(),
+        value: v,
+        standard_error: None,
+        direction: Direction::Higher,
+        reported_as: r,
+    }
+}
+fn runs(v: &[f64]) -> Vec<Outcome> {
+    v.iter().map(|x| Outcome::Value(*x)).collect()
+}
+const RUNS: [f64; 8] = [0.80, 0.81, 0.79, 0.805, 0.795, 0.80, 0.812, 0.788];
+
+#[test]
+fn claim_verdicts() {
+    let rules = Rules::default();
+    let a = assess_claims(&[(claim(0.80, ReportedAs::SingleRun), runs(&RUNS))], &rules);
+    assert_eq!(a[0].verdict, ClaimVerdict::Reproduced);
+    let b = assess_claims(&[(claim(0.83, ReportedAs::SingleRun), runs(&RUNS))], &rules);
+    assert_eq!(b[0].verdict, ClaimVerdict::NotReproduced);
+    assert!(b[0].best_of_k_empirical.unwrap().is_infinite());
+    assert_eq!(b[0].looks_like_best_of, None); // beyond the observed range
+    let c = assess_claims(
+        &[(claim(0.70, ReportedAs::MeanOf { n: 5 }), runs(&RUNS))],
+        &rules,
+    );
+    assert_eq!(c[0].verdict, ClaimVerdict::BetterThanClaimed);
+    let d = assess_claims(
+        &[(claim(0.80, ReportedAs::Unknown), runs(&RUNS[..2]))],
+        &rules,
+    );
+    assert_eq!(d[0].verdict, ClaimVerdict::Inconclusive);
+    // many runs, claim near the top: seed picking flagged
+    let many: Vec<f64> = (0..40)
+        .map(|i| 0.80 + 0.01 * (((i * 37) % 40) as f64 / 20.0 - 1.0))
+        .collect();
+    let e = assess_claims(
+        &[(claim(0.8095, ReportedAs::SingleRun), runs(&many))],
+        &rules,
+    );
+    let e2 = assess_claims(
+        &[(claim(0.8095, ReportedAs::MeanOf { n: 10 }), runs(&many))],
+        &rules,
+    );
+    assert_eq!(e[0].verdict, ClaimVerdict::Reproduced);
+    assert_eq!(e2[0].verdict, ClaimVerdict::NotReproduced);
+    assert!(e2[0].looks_like_best_of.is_some());
+    // failures count
+    let mut f = runs(&RUNS);
+    f.extend([Outcome::Failed; 4]);
+    let g = assess_claims(&[(claim(0.80, ReportedAs::SingleRun), f)], &rules);
+    assert_eq!(g[0].n_failed, 4);
+    assert_eq!(g[0].verdict, ClaimVerdict::NotReproduced);
+    // lower is better mirrors higher is better
+    let neg: Vec<f64> = RUNS.iter().map(|v| -v).collect();
+    let mut cl = claim(-0.83, ReportedAs::SingleRun);
+    cl.direction = Direction::Lower;
+    let h = assess_claims(&[(cl, runs(&neg))], &rules);
+    assert_eq!(h[0].verdict, ClaimVerdict::NotReproduced);
+    assert_eq!(h[0].percentile, Some(100.0));
+    // never panics on junk
+    let j = assess_claims(
+        &[
+            (claim(f64::NAN, ReportedAs::Unknown), vec![]),
+            (
+                claim(1.0, ReportedAs::BestOf { n: 0 }),
+                vec![Outcome::Value(f64::NAN); 3],
+            ),
+        ],
+        &rules,
+    );
+    assert!(j.iter().all(|x| x.verdict == ClaimVerdict::Inconclusive));
+    assert_eq!(
+        ClaimVerdict::BetterThanClaimed.to_string(),
+        "better than claimed"
+    );
+    assert_eq!(
+        serde_json::to_string(&ReportedAs::MeanOf { n: 3 }).unwrap(),
+        r#"{"kind":"mean_of","n":3}"#
+    );
+    let o: Vec<Outcome> = serde_json::from_str(r#"[1.5, "diverged", null]"#).unwrap();
+    assert_eq!(
+        o,
+        vec![Outcome::Value(1.5), Outcome::Failed, Outcome::Failed]
+    );
+}
+
+fn ds(name: &str, eff: f64, reported: bool) -> DatasetResult {
+    let base = [0.70, 0.71, 0.69, 0.705, 0.695];
+    DatasetResult {
+        name: name.into(),
+        method: base
+            .iter()
+            .enumerate()
+            .map(|(i, b)| Outcome::Value(b + eff + 0.001 * i as f64))
+            .collect(),
+        baseline: base.iter().map(|b| Outcome::Value(*b)).collect(),
+        reported,
+    }
+}
+
+#[test]
+fn comparison_verdicts() {
+    let rules = Rules::default();
+    let all: Vec<DatasetResult> = (0..8).map(|i| ds(&format!("d{i}"), 0.05, i < 3)).collect();
+    let a = assess_comparison(
+        &ComparisonInput {
+            id: "x".into(),
+            direction: Direction::Higher,
+            paired: false,
+            datasets: all,
+        },
+        &rules,
+    );
+    assert_eq!(a.verdict, ComparisonVerdict::Generalizes, "{}", a.note);
+    let only: Vec<DatasetResult> = (0..8)
+        .map(|i| ds(&format!("d{i}"), if i < 3 { 0.05 } else { 0.0 }, i < 3))
+        .collect();
+    let b = assess_comparison(
+        &ComparisonInput {
+            id: "x".into(),
+            direction: Direction::Higher,
+            paired: true,
+            datasets: only,
+        },
+        &rules,
+    );
+    assert_eq!(
+        b.verdict,
+        ComparisonVerdict::OnlyOnReportedDatasets,
+        "{}",
+        b.note
+    );
+    let none: Vec<DatasetResult> = (0..8)
+        .map(|i| {
+            ds(
+                &format!("d{i}"),
+                if i % 2 == 0 { 0.01 } else { -0.014 },
+                false,
+            )
+        })
+        .collect();
+    let c = assess_comparison(
+        &ComparisonInput {
+            id: "x".into(),
+            direction: Direction::Higher,
+            paired: false,
+            datasets: none,
+        },
+        &rules,
+    );
+    assert_eq!(c.verdict, ComparisonVerdict::NoEffect, "{}", c.note);
+    let one = vec![ds("d0", 0.05, true)];
+    let d = assess_comparison(
+        &ComparisonInput {
+            id: "x".into(),
+            direction: Direction::Higher,
+            paired: false,
+            datasets: one,
+        },
+        &rules,
+    );
+    assert_eq!(d.verdict, ComparisonVerdict::Inconclusive);
+    assert_eq!(
+        ComparisonVerdict::OnlyOnReportedDatasets.to_string(),
+        "only on reported datasets"
+    );
+}
+
+fn repo_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+#[test]
+fn audit_help_examples_run() {
+    use clap::CommandFactory;
+    let mut cmd = AuditCli::command();
+    let help = cmd.render_long_help().to_string();
+    assert!(
+        help.contains("harness audit claim 0.953 harness/stats/examples/seeds.csv"),
+        "{help}"
+    );
+    std::env::set_current_dir(repo_root()).unwrap();
+    for line in help
+        .lines()
+        .filter(|l| l.trim_start().starts_with("harness audit "))
+    {
+        let argv: Vec<&str> = line.split_whitespace().skip(1).collect();
+        let cli = AuditCli::try_parse_from(argv.iter().copied())
+            .unwrap_or_else(|e| panic!("{line}: {e}"));
+        let out = run_audit(&cli.a).unwrap_or_else(|e| panic!("{line}: {e}"));
+        assert!(out.contains("Rule:"), "{out}");
+    }
+    let cli = AuditCli::try_parse_from([
+        "audit",
+        "claim",
+        "0.953",
+        "harness/stats/examples/seeds.csv",
+        "--column",
+        "accuracy",
+        "--higher-is-better",
+        "--json",
+    ])
+    .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&run_audit(&cli.a).unwrap()).unwrap();
+    assert_eq!(v["assessments"][0]["n_failed"], 1);
+    let bad = AuditCli::try_parse_from([
+        "audit",
+        "claim",
+        "0.9",
+        "harness/stats/examples/seeds.csv",
+        "--higher-is-better",
+    ])
+    .unwrap();
+    let e = run_audit(&bad.a).unwrap_err().to_string();
+    assert!(e.contains("seeds.csv:1") && e.contains("--column"), "{e}");
+}
+
+#[test]
+fn stats_cli() {
+    let dir = std::env::temp_dir().join(format!("repro-stats-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("in.json");
+    std::fs::write(&f, r#"{"x": [1.0, 2.0, 3.5], "popmean": 1.0}"#).unwrap();
+    let cli =
+        StatsCli::try_parse_from(["stats", "ttest_1samp", "--input", f.to_str().unwrap()]).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&run_stats(&cli.s).unwrap()).unwrap();
+    assert!(v["p_value"].as_f64().unwrap() > 0.0);
+    std::fs::write(&f, r#"{"y": [1.0]}"#).unwrap();
+    let e = run_stats(&cli.s).unwrap_err().to_string();
+    assert!(e.contains("`x`"), "{e}");
+    for name in repro_stats::procedure_names() {
+        assert!(repro_stats::procedures::procedure_help(name).is_some());
+    }
+    assert!(repro_stats::procedure_names().len() >= 28);
+    std::fs::remove_dir_all(&dir).ok();
+}
