@@ -5,7 +5,11 @@ use repro_kit::Reproduction;
 
 /// Every reproduction the harness can run.
 pub fn all() -> Vec<&'static dyn Reproduction> {
-    vec![&greydanus2020_mnist1d::Greydanus2020]
+    vec![
+        &greydanus2020_mnist1d::Greydanus2020,
+        &gal2016_mc_dropout::Gal2016,
+        &xiao2017_fashion_mnist::Xiao2017,
+    ]
 }
 
 /// The reproduction registered under `id`.

@@ -180,6 +180,11 @@ pub struct ClaimSpec {
     /// SE over splits).
     #[serde(default)]
     pub standard_error: Option<f64>,
+    /// The resolution the number is printed to, in the metric's unit (e.g. 0.01 for "32%" stored
+    /// as the fraction 0.32). The claim is then tested at the least demanding value that rounds
+    /// to the printed one, so that rounding alone never makes a claim "not reproduced".
+    #[serde(default)]
+    pub resolution: Option<f64>,
     /// How the paper obtained the number.
     pub reported_as: ReportedAs,
     /// Where the number is printed: table, row, page — quoted.

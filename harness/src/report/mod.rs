@@ -33,6 +33,8 @@ pub struct ClaimRow {
     pub source: String,
     /// Claimed standard error, if printed.
     pub claimed_standard_error: Option<f64>,
+    /// Resolution the claim is printed to, if declared.
+    pub resolution: Option<f64>,
     /// The statistics.
     pub assessment: ClaimAssessment,
 }
@@ -164,6 +166,7 @@ pub fn build(
                     standard_error: c.standard_error,
                     direction: direction(spec.better),
                     reported_as: reported_as(c.reported_as),
+                    resolution: c.resolution,
                 },
                 outcomes,
             ));
@@ -181,6 +184,7 @@ pub fn build(
             unit,
             source: c.source.clone(),
             claimed_standard_error: c.standard_error,
+            resolution: c.resolution,
             assessment: a,
         });
     }
@@ -350,10 +354,13 @@ pub fn markdown(r: &PaperReport, rules: &Rules) -> String {
         let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|---|---|---|");
         for c in &r.claims {
             let a = &c.assessment;
-            let claimed = match c.claimed_standard_error {
+            let mut claimed = match c.claimed_standard_error {
                 Some(se) => format!("{} ± {}", f(Some(a.claimed)), f(Some(se))),
                 None => f(Some(a.claimed)),
             };
+            if let Some(r) = c.resolution.filter(|r| *r > 0.0) {
+                claimed.push_str(&format!(" (printed to {r})"));
+            }
             let flag = match a.looks_like_best_of {
                 Some(k) => format!("; looks like best of ~{k} runs"),
                 None => String::new(),

@@ -56,6 +56,7 @@ fn main() {
                         standard_error: None,
                         direction: Direction::Higher,
                         reported_as: ReportedAs::SingleRun,
+                        resolution: None,
                     };
                     let a = &assess_claims(&[(c, runs)], &rules)[0];
                     flagged += a.looks_like_best_of.is_some() as usize;

@@ -110,6 +110,10 @@ pub struct ClaimArgs {
     /// Standard error printed with the claim (e.g. 0.19 for "2.97 ± 0.19" as mean ± SE).
     #[arg(long)]
     pub se: Option<f64>,
+    /// Resolution the claim is printed to, in its units (e.g. 0.01 for "32%" given as 0.32): the
+    /// claim is tested at the least demanding value that rounds to it.
+    #[arg(long)]
+    pub resolution: Option<f64>,
     /// Identifier shown in the table.
     #[arg(long, default_value = "claim")]
     pub id: String,
@@ -482,6 +486,13 @@ pub fn run_audit(args: &AuditArgs) -> Result<String> {
                     )));
                 }
             }
+            if let Some(r) = c.resolution {
+                if !(r.is_finite() && r >= 0.0) {
+                    return Err(StatsError::Input(format!(
+                        "--resolution {r}: must be a finite number ≥ 0 (e.g. 0.01 for a claim printed as a whole percent)"
+                    )));
+                }
+            }
             let runs = read_outcomes(&c.results, c.column.as_deref())?;
             let claim = Claim {
                 id: c.id.clone(),
@@ -489,6 +500,7 @@ pub fn run_audit(args: &AuditArgs) -> Result<String> {
                 standard_error: c.se,
                 direction: c.direction.direction(),
                 reported_as: parse_reported_as(&c.reported_as)?,
+                resolution: c.resolution,
             };
             let a = assess_claims(&[(claim, runs)], &rules);
             if c.common.json {

@@ -147,6 +147,23 @@ pub struct Claim {
     /// How the number was obtained.
     #[serde(default)]
     pub reported_as: ReportedAs,
+    /// Resolution the claim is printed to, in the metric's units (e.g. 0.01 for "32%" stored as
+    /// the fraction 0.32). A printed value stands for every value within half a step of it, so the
+    /// tests use the value in that range least favourable to rejecting the claim
+    /// (`value − resolution/2` when higher is better); `None` or 0 = exact.
+    #[serde(default)]
+    pub resolution: Option<f64>,
+}
+
+impl Claim {
+    /// The value the tests use: the printed value moved half a resolution step towards "worse"
+    /// (see [`Claim::resolution`]).
+    pub fn tested_value(&self) -> f64 {
+        match self.resolution {
+            Some(r) if r.is_finite() && r > 0.0 => self.value - self.direction.sign() * r / 2.0,
+            _ => self.value,
+        }
+    }
 }
 
 /// Multiple-comparison correction applied across all claims of one call.
@@ -277,7 +294,8 @@ pub struct ClaimAssessment {
 pub const CLAIM_RULES: &str = "\
 Claim verdicts (defaults: alpha = 0.05, Holm across all claims, min_runs = 3, failed share <= 25%, \
 CI half-width <= 0.5 x |claim|, best-of-k flag <= 100). Values are oriented so that 'worse' follows \
-the metric's direction. Failed runs are kept: they count in n_runs and as the worst values in the \
+the metric's direction. A claim printed to a limited resolution (e.g. '32%') is tested at the \
+value within half a step of it that is least favourable to rejection (0.315). Failed runs are kept: they count in n_runs and as the worst values in the \
 percentile, and are excluded only from the mean, SD and intervals. \
 Test: one-sided t-test of H0 'the runs' expected value is at least as good as the claim'. The \
 claim's own noise is included: single-run or unknown claims are compared like one fresh run \
@@ -436,7 +454,37 @@ fn adjust(p: &[f64], c: Correction) -> Vec<f64> {
 /// Assesses every claim against its runs and applies [`CLAIM_RULES`]; p-values are corrected
 /// across ALL given claims with `rules.correction` (Holm by default). Never panics: bad inputs
 /// (non-finite claim, no runs) give an `inconclusive` assessment whose note says why.
+///
+/// A claim printed to a limited resolution is tested at [`Claim::tested_value`]; `claimed` in the
+/// result stays the printed value and the note says what was tested.
 pub fn assess_claims(claims: &[(Claim, Vec<Outcome>)], rules: &Rules) -> Vec<ClaimAssessment> {
+    let effective: Vec<(Claim, Vec<Outcome>)> = claims
+        .iter()
+        .map(|(c, runs)| {
+            let mut e = c.clone();
+            e.value = c.tested_value();
+            (e, runs.clone())
+        })
+        .collect();
+    let mut out = assess_claims_at_tested_values(&effective, rules);
+    for (a, (c, _)) in out.iter_mut().zip(claims) {
+        if c.tested_value() != c.value {
+            a.claimed = c.value;
+            a.note = format!(
+                "printed to a resolution of {}: tested at {} (the least demanding value it rounds from); {}",
+                c.resolution.unwrap_or(0.0),
+                c.tested_value(),
+                a.note
+            );
+        }
+    }
+    out
+}
+
+fn assess_claims_at_tested_values(
+    claims: &[(Claim, Vec<Outcome>)],
+    rules: &Rules,
+) -> Vec<ClaimAssessment> {
     let alpha = alpha_of(rules);
     let conf = 1.0 - alpha;
     let mut out = Vec::with_capacity(claims.len());
@@ -591,11 +639,7 @@ pub fn assess_claims(claims: &[(Claim, Vec<Outcome>)], rules: &Rules) -> Vec<Cla
             let gc = claim.value * sgn;
             let gmean = a.mean.unwrap_or(f64::NAN) * sgn;
             let declared = matches!(claim.reported_as, ReportedAs::BestOf { .. });
-            if !declared
-                && gc > gmean
-                && kint >= 2
-                && (kint as f64) <= rules.max_best_of_k
-            {
+            if !declared && gc > gmean && kint >= 2 && (kint as f64) <= rules.max_best_of_k {
                 a.looks_like_best_of = Some(kint);
                 notes.push(format!("looks like the best of ~{kint} runs"));
             }

@@ -1,28 +1,46 @@
 //! The "looks like best of ~k runs" flag: fires for a claim far above the reproduced runs (even
 //! above the best of them), never for a claim inside the bulk of the runs.
 
-use repro_stats::verdict::{assess_claims, Claim, ClaimVerdict, Direction, Outcome, ReportedAs, Rules};
+use repro_stats::verdict::{
+    assess_claims, Claim, ClaimVerdict, Direction, Outcome, ReportedAs, Rules,
+};
 
 fn runs() -> Vec<Outcome> {
     // 20 seeds, mean 0.80, sd ≈ 0.0171
-    [0.78, 0.79, 0.80, 0.81, 0.82, 0.775, 0.785, 0.795, 0.805, 0.815, 0.825, 0.83, 0.77, 0.80, 0.80, 0.81, 0.79, 0.82, 0.78, 0.80]
-        .iter()
-        .map(|v| Outcome::Value(*v))
-        .collect()
+    [
+        0.78, 0.79, 0.80, 0.81, 0.82, 0.775, 0.785, 0.795, 0.805, 0.815, 0.825, 0.83, 0.77, 0.80,
+        0.80, 0.81, 0.79, 0.82, 0.78, 0.80,
+    ]
+    .iter()
+    .map(|v| Outcome::Value(*v))
+    .collect()
 }
 
 fn claim(value: f64) -> Claim {
-    Claim { id: "c".into(), value, standard_error: None, direction: Direction::Higher, reported_as: ReportedAs::SingleRun }
+    Claim {
+        id: "c".into(),
+        value,
+        standard_error: None,
+        direction: Direction::Higher,
+        reported_as: ReportedAs::SingleRun,
+        resolution: None,
+    }
 }
 
 #[test]
 fn a_claim_above_every_run_is_flagged_with_its_implied_k() {
     let a = &assess_claims(&[(claim(0.835), runs())], &Rules::default())[0];
     assert_eq!(a.verdict, ClaimVerdict::NotReproduced, "{a:?}");
-    let k = a.looks_like_best_of.unwrap_or_else(|| panic!("not flagged: {a:?}"));
+    let k = a
+        .looks_like_best_of
+        .unwrap_or_else(|| panic!("not flagged: {a:?}"));
     // z = (0.835 − 0.80)/0.0171 ≈ 2.05 → e_k = 2.05 at k ≈ 30 (normal model)
     assert!((15..=60).contains(&k), "k = {k}");
-    assert_eq!(a.best_of_k_empirical, Some(f64::INFINITY), "above every run: not attainable empirically");
+    assert_eq!(
+        a.best_of_k_empirical,
+        Some(f64::INFINITY),
+        "above every run: not attainable empirically"
+    );
 }
 
 #[test]
@@ -38,4 +56,23 @@ fn a_declared_best_of_claim_is_not_flagged_as_seed_picking() {
     c.reported_as = ReportedAs::BestOf { n: 40 };
     let a = &assess_claims(&[(c, runs())], &Rules::default())[0];
     assert_eq!(a.looks_like_best_of, None, "{a:?}");
+}
+
+/// "32%" printed for a true 31.51%: rounding alone must not make a claim "not reproduced".
+#[test]
+fn a_rounded_claim_is_tested_at_the_edge_of_its_rounding_interval() {
+    let runs: Vec<Outcome> = [
+        0.3150, 0.3160, 0.3140, 0.3150, 0.3160, 0.3150, 0.3140, 0.3160, 0.3150, 0.3150,
+    ]
+    .iter()
+    .map(|v| Outcome::Value(*v))
+    .collect();
+    let exact = &assess_claims(&[(claim(0.32), runs.clone())], &Rules::default())[0];
+    assert_eq!(exact.verdict, ClaimVerdict::NotReproduced, "{exact:?}");
+    let mut c = claim(0.32);
+    c.resolution = Some(0.01);
+    let rounded = &assess_claims(&[(c, runs)], &Rules::default())[0];
+    assert_eq!(rounded.verdict, ClaimVerdict::Reproduced, "{rounded:?}");
+    assert_eq!(rounded.claimed, 0.32);
+    assert!(rounded.note.contains("tested at 0.315"), "{}", rounded.note);
 }

@@ -22,6 +22,7 @@ fn claim(v: f64, r: ReportedAs) -> Claim {
         standard_error: None,
         direction: Direction::Higher,
         reported_as: r,
+        resolution: None,
     }
 }
 fn runs(v: &[f64]) -> Vec<Outcome> {
