@@ -31,7 +31,12 @@ pub fn harness_bin() -> PathBuf {
 /// Runs the harness with `args` in `root` (plain output, no user mirrors, isolated cache).
 pub fn harness(root: &Path, args: &[&str]) -> Output {
     Command::new(harness_bin())
-        .args(["--root", root.to_str().unwrap_or("."), "--plain", "--offline"])
+        .args([
+            "--root",
+            root.to_str().unwrap_or("."),
+            "--plain",
+            "--offline",
+        ])
         .args(args)
         .env("HARNESS_CACHE_DIR", root.join("cache"))
         .env_remove("HARNESS_DATA_DIRS")

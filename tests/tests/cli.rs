@@ -25,7 +25,8 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
 }
 
 fn metrics(path: &Path) -> serde_json::Value {
-    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     v["metrics"].clone()
 }
 
@@ -40,30 +41,62 @@ fn run_records_reports_reuses_and_reruns_identically() {
     let t = text(&out);
     assert!(out.status.success(), "{t}");
     assert!(t.contains("6 runs: 6 computed, 0 reused, 0 errors"), "{t}");
-    assert!(t.contains("| claim | variant | dataset |"), "no verdict table:\n{t}");
+    assert!(
+        t.contains("| claim | variant | dataset |"),
+        "no verdict table:\n{t}"
+    );
     assert!(t.contains("**Rule.**"), "rule missing:\n{t}");
     let recs = records(root);
     assert_eq!(recs.len(), 6, "{recs:?}");
-    assert!(!recs.iter().any(|p| p.file_name().unwrap().to_string_lossy().starts_with(".tmp")));
+    assert!(!recs
+        .iter()
+        .any(|p| p.file_name().unwrap().to_string_lossy().starts_with(".tmp")));
     let md = std::fs::read_to_string(root.join("results/greydanus2020-mnist1d.md")).unwrap();
     assert!(md.contains("| mlp | mlp | mnist1d |"), "{md}");
     assert!(root.join("results/greydanus2020-mnist1d.csv").is_file());
     assert!(root.join("results/greydanus2020-mnist1d.json").is_file());
-    let rec: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&recs[0]).unwrap()).unwrap();
-    for field in ["git_commit", "git_dirty", "config_sha256", "dataset_sha256", "versions", "rustc", "os", "cpu", "threads", "started_utc", "finished_utc"] {
-        assert!(rec["provenance"].get(field).is_some(), "provenance lacks {field}: {rec}");
+    let rec: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&recs[0]).unwrap()).unwrap();
+    for field in [
+        "git_commit",
+        "git_dirty",
+        "config_sha256",
+        "dataset_sha256",
+        "versions",
+        "rustc",
+        "os",
+        "cpu",
+        "threads",
+        "started_utc",
+        "finished_utc",
+    ] {
+        assert!(
+            rec["provenance"].get(field).is_some(),
+            "provenance lacks {field}: {rec}"
+        );
     }
     assert_eq!(rec["status"], "ok");
     assert!(rec["curves"]["test_accuracy"].as_array().unwrap().len() >= 3);
 
     let before: Vec<_> = recs.iter().map(|p| metrics(p)).collect();
     let again = harness(root, &["run"]);
-    assert!(text(&again).contains("6 runs: 0 computed, 6 reused"), "{}", text(&again));
+    assert!(
+        text(&again).contains("6 runs: 0 computed, 6 reused"),
+        "{}",
+        text(&again)
+    );
 
     let rerun = harness(root, &["run", "--rerun"]);
-    assert!(text(&rerun).contains("6 computed, 0 reused"), "{}", text(&rerun));
+    assert!(
+        text(&rerun).contains("6 computed, 0 reused"),
+        "{}",
+        text(&rerun)
+    );
     let after: Vec<_> = records(root).iter().map(|p| metrics(p)).collect();
-    assert_eq!(before, after, "same seed, same thread count ⇒ identical metrics");
+    assert_eq!(
+        before, after,
+        "same seed, same thread count ⇒ identical metrics"
+    );
 
     // list shows the record counts
     let list = text(&harness(root, &["list"]));
@@ -87,7 +120,11 @@ fn a_changed_config_invalidates_only_the_runs_it_touches() {
     assert_ne!(changed, text_cfg);
     std::fs::write(&p, changed).unwrap();
     let out = harness(root, &["run"]);
-    assert!(text(&out).contains("6 runs: 3 computed, 3 reused"), "{}", text(&out));
+    assert!(
+        text(&out).contains("6 runs: 3 computed, 3 reused"),
+        "{}",
+        text(&out)
+    );
 }
 
 /// A diverged run is recorded with status `diverged` and counted as a failure in the report.
@@ -102,7 +139,8 @@ fn diverged_runs_are_recorded_not_dropped() {
     let recs = records(root);
     assert_eq!(recs.len(), 3);
     for r in &recs {
-        let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(r).unwrap()).unwrap();
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(r).unwrap()).unwrap();
         assert_eq!(v["status"], "diverged", "{v}");
         assert!(v["metrics"]["test_accuracy"].is_null());
     }
@@ -119,14 +157,27 @@ fn config_errors_name_the_file_line_and_field() {
     let t = text(&out);
     assert_eq!(out.status.code(), Some(1), "{t}");
     assert!(t.contains("greydanus2020-mnist1d.toml:"), "{t}");
-    assert!(t.contains("unknown variant `mpl`") && t.contains("field `variant`"), "{t}");
+    assert!(
+        t.contains("unknown variant `mpl`") && t.contains("field `variant`"),
+        "{t}"
+    );
     assert!(!t.contains("panicked"), "{t}");
 
     let dir = tiny_project(10, &["mlp"], "[variants.bad]\nmodel = { kind = \"mlp\", hidden = 100 }\nlearning_rate = 1e-2\nweight_decay = 0.0\nbatch_size = 100\ntotal_steps = 5\neval_every = 1\nmomentum = 0.9\n");
     let t = text(&harness(dir.path(), &["check"]));
-    assert!(t.contains("[variants.bad]") && t.contains("momentum"), "{t}");
-    let line = t.split("greydanus2020-mnist1d.toml:").nth(1).and_then(|s| s.split(':').next()).unwrap_or("");
-    assert!(line.parse::<usize>().is_ok_and(|l| l > 100), "line number expected: {t}");
+    assert!(
+        t.contains("[variants.bad]") && t.contains("momentum"),
+        "{t}"
+    );
+    let line = t
+        .split("greydanus2020-mnist1d.toml:")
+        .nth(1)
+        .and_then(|s| s.split(':').next())
+        .unwrap_or("");
+    assert!(
+        line.parse::<usize>().is_ok_and(|l| l > 100),
+        "line number expected: {t}"
+    );
 
     let dir = tiny_project(10, &["mlp"], "[unexpected]\nkey = 1\n");
     let t = text(&harness(dir.path(), &["list"]));
@@ -145,7 +196,11 @@ fn a_corrupt_dataset_is_refused() {
     let out = harness(dir.path(), &[]);
     let t = text(&out);
     assert_eq!(out.status.code(), Some(1), "{t}");
-    assert!(t.contains("SHA-256 mismatch") && t.contains("0f8aae092e64f703942fb38571b5eb4c0540603ce5a86c862c5c9a0b22ad040b"), "{t}");
+    assert!(
+        t.contains("SHA-256 mismatch")
+            && t.contains("0f8aae092e64f703942fb38571b5eb4c0540603ce5a86c862c5c9a0b22ad040b"),
+        "{t}"
+    );
     assert!(records(dir.path()).is_empty());
 }
 
@@ -174,7 +229,17 @@ fn audit_help_examples_print_verdicts() {
             .unwrap();
         let t = text(&out);
         assert!(out.status.success(), "`{ex}` failed:\n{t}");
-        let verdict_words = ["reproduced", "better than claimed", "inconclusive", "generalizes", "only on reported datasets", "no effect"];
-        assert!(verdict_words.iter().any(|w| t.contains(w)), "`{ex}` printed no verdict:\n{t}");
+        let verdict_words = [
+            "reproduced",
+            "better than claimed",
+            "inconclusive",
+            "generalizes",
+            "only on reported datasets",
+            "no effect",
+        ];
+        assert!(
+            verdict_words.iter().any(|w| t.contains(w)),
+            "`{ex}` printed no verdict:\n{t}"
+        );
     }
 }

@@ -218,7 +218,7 @@ fn check_paper(p: &LoadedPaper, registry_ds: &DatasetRegistry) -> Result<()> {
             .validate_variant(name, table.get_ref())
             .map_err(|e| p.error(table.span(), format!("[variants.{name}]: {e}")))?;
     }
-    for (name, _) in &c.metrics {
+    for name in c.metrics.keys() {
         if !repro.metrics().contains(&name.as_str()) {
             return Err(here(format!(
                 "[metrics.{name}]: the reproduction does not report `{name}` (it reports: {})",

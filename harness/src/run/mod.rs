@@ -228,40 +228,39 @@ pub fn execute(
     let total = pending.len();
     ui.start(total, summary.reused);
     let queue = Mutex::new(pending.into_iter().enumerate().collect::<VecDeque<_>>());
-    let results: Mutex<Vec<(String, String, String, f64, RecordStatus)>> = Mutex::new(Vec::new());
+    let results: Mutex<Vec<Finished>> = Mutex::new(Vec::new());
     let failure: Mutex<Option<HarnessError>> = Mutex::new(None);
     std::thread::scope(|s| {
         for worker in 0..opts.jobs.max(1).min(total) {
             let (queue, results, failure, resolved, env) =
                 (&queue, &results, &failure, &resolved, &env);
-            s.spawn(move || loop {
-                let Some((i, spec)) = queue.lock().ok().and_then(|mut q| q.pop_front()) else {
-                    break;
-                };
-                let paper = &project.papers[&spec.paper];
-                let bar = ui.run_bar(worker, spec);
-                let record = run_one(paper, spec, &resolved[&spec.dataset], env, &bar);
-                let status = record.status.clone();
-                let wall = record.timings.wall_seconds;
-                let saved = store.save(&record);
-                ui.finished(i, total, spec, &record);
-                match saved {
-                    Ok(_) => {
-                        if let Ok(mut r) = results.lock() {
-                            r.push((
-                                spec.paper.clone(),
-                                spec.variant.clone(),
-                                spec.label(),
-                                wall,
-                                status,
-                            ));
+            s.spawn(move || {
+                while let Some((i, spec)) = queue.lock().ok().and_then(|mut q| q.pop_front()) {
+                    let paper = &project.papers[&spec.paper];
+                    let bar = ui.run_bar(worker, spec);
+                    let record = run_one(paper, spec, &resolved[&spec.dataset], env, &bar);
+                    let status = record.status.clone();
+                    let wall = record.timings.wall_seconds;
+                    let saved = store.save(&record);
+                    ui.finished(i, total, spec, &record);
+                    match saved {
+                        Ok(_) => {
+                            if let Ok(mut r) = results.lock() {
+                                r.push((
+                                    spec.paper.clone(),
+                                    spec.variant.clone(),
+                                    spec.label(),
+                                    wall,
+                                    status,
+                                ));
+                            }
                         }
-                    }
-                    Err(e) => {
-                        if let Ok(mut f) = failure.lock() {
-                            f.get_or_insert(e);
+                        Err(e) => {
+                            if let Ok(mut f) = failure.lock() {
+                                f.get_or_insert(e);
+                            }
+                            break;
                         }
-                        break;
                     }
                 }
             });
@@ -286,6 +285,9 @@ pub fn execute(
     summary.wall_seconds = started.elapsed().as_secs_f64();
     Ok(summary)
 }
+
+/// (paper, variant, label, wall seconds, status) of a finished run.
+type Finished = (String, String, String, f64, RecordStatus);
 
 /// Runs one cell and turns whatever happens (metrics, divergence, error, panic) into a record.
 fn run_one(

@@ -262,7 +262,7 @@ mod tests {
             let base: Vec<f64> = var.as_tensor().flatten_all().unwrap().to_vec1().unwrap();
             for i in 0..base.len() {
                 let eps = 1e-6;
-                let mut eval = |delta: f64| {
+                let eval = |delta: f64| {
                     let mut v = base.clone();
                     v[i] += delta;
                     var.set(&Tensor::from_vec(v, var.shape(), &d).unwrap())

@@ -1,0 +1,91 @@
+//! Seeded inverted-dropout masks (Keras `Dropout(rate = p)`: each unit is zeroed with probability
+//! `p` and the survivors are scaled by `1/(1−p)`), drawn from a [`repro_kit::rng::Rng`].
+//!
+//! The dropped positions of a mask are an i.i.d. Bernoulli(p) process; instead of one uniform
+//! per unit we draw the gaps between dropped units, which are Geometric(p):
+//! `gap = ⌊ln U / ln(1−p)⌋`, `U ~ U(0, 1]`. This is the same distribution with about `p·len`
+//! random numbers instead of `len` — what makes 10,000 MC passes over thousands of test points
+//! cheap (p ≤ 0.1 in every grid of the benchmark).
+
+use rand::Rng as _;
+use repro_kit::rng::Rng;
+
+/// Fills `out` with inverted-dropout multipliers: 0 with probability `p`, `1/(1−p)` otherwise,
+/// independently per element. `p = 0` gives all ones and draws nothing. Requires `0 ≤ p < 1`
+/// (checked by the hyperparameter validation).
+pub fn fill_multipliers(rng: &mut Rng, p: f64, out: &mut [f32]) {
+    debug_assert!((0.0..1.0).contains(&p), "dropout rate {p}");
+    if p == 0.0 {
+        out.fill(1.0);
+        return;
+    }
+    out.fill((1.0 / (1.0 - p)) as f32);
+    let log_keep = (1.0 - p).ln();
+    let mut pos = geometric_gap(rng, log_keep);
+    while pos < out.len() {
+        out[pos] = 0.0;
+        pos = pos
+            .saturating_add(1)
+            .saturating_add(geometric_gap(rng, log_keep));
+    }
+}
+
+/// Number of kept units before the next dropped one: `⌊ln U / ln(1−p)⌋` with `U ∈ (0, 1]`
+/// (`log_keep = ln(1−p) < 0`), saturating at `usize::MAX`.
+fn geometric_gap(rng: &mut Rng, log_keep: f64) -> usize {
+    let u = 1.0 - rng.random::<f64>(); // (0, 1]
+    let g = (u.ln() / log_keep).floor();
+    if g >= usize::MAX as f64 {
+        usize::MAX
+    } else {
+        g as usize
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use repro_kit::rng::stream;
+
+    #[test]
+    fn drop_rate_and_scale_match_p() {
+        for p in [0.005, 0.05, 0.1, 0.5] {
+            let mut v = vec![0f32; 400_000];
+            fill_multipliers(&mut stream(1, "mask"), p, &mut v);
+            let dropped = v.iter().filter(|x| **x == 0.0).count() as f64 / v.len() as f64;
+            let se = (p * (1.0 - p) / v.len() as f64).sqrt();
+            assert!((dropped - p).abs() < 5.0 * se, "p {p}: dropped {dropped}");
+            let keep = (1.0 / (1.0 - p)) as f32;
+            assert!(v.iter().all(|x| *x == 0.0 || *x == keep));
+            // inverted dropout keeps the expectation: mean multiplier ≈ 1
+            let mean = v.iter().map(|x| *x as f64).sum::<f64>() / v.len() as f64;
+            assert!(
+                (mean - 1.0).abs() < 6.0 * se / (1.0 - p),
+                "p {p}: mean {mean}"
+            );
+        }
+    }
+
+    #[test]
+    fn gaps_are_geometric_so_drops_are_independent() {
+        // P(two consecutive drops) = p² for an i.i.d. Bernoulli process.
+        let p = 0.1;
+        let mut v = vec![0f32; 1_000_000];
+        fill_multipliers(&mut stream(2, "mask"), p, &mut v);
+        let pairs = v.windows(2).filter(|w| w[0] == 0.0 && w[1] == 0.0).count() as f64;
+        let rate = pairs / (v.len() - 1) as f64;
+        assert!((rate - p * p).abs() < 0.001, "pair rate {rate}");
+    }
+
+    #[test]
+    fn zero_rate_keeps_everything_and_is_seeded() {
+        let mut v = vec![0f32; 100];
+        fill_multipliers(&mut stream(0, "m"), 0.0, &mut v);
+        assert!(v.iter().all(|x| *x == 1.0));
+        let mut a = vec![0f32; 1000];
+        let mut b = vec![0f32; 1000];
+        fill_multipliers(&mut stream(5, "m"), 0.1, &mut a);
+        fill_multipliers(&mut stream(5, "m"), 0.1, &mut b);
+        assert_eq!(a, b);
+    }
+}

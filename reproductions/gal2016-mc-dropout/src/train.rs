@@ -1,0 +1,465 @@
+//! Training one network (`net/net.py::net.__init__`) and one run of the benchmark
+//! (`experiment.py`, one split): optional grid search over (p, τ) on an 80/20 train/validation
+//! split of the training part, training on the whole training part, MC-dropout and
+//! standard-dropout evaluation on the test part.
+
+use crate::data::{Split, Standardizer, UciData};
+use crate::dropout::fill_multipliers;
+use crate::model::DropoutMlp;
+use crate::predict::{self, Scores};
+use candle_core::{Device, Tensor};
+use repro_kit::rng::{permutation, stream};
+use repro_kit::train::{epoch_batches, scalar_loss, Adam};
+use repro_kit::{Curve, KitError, Progress, Result, RunOutput, RunStatus};
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+/// Metrics a run returns:
+/// - `rmse`: test RMSE of the MC-dropout predictive mean, target units (Table 1 "RMSE");
+/// - `test_ll`: mean test log-likelihood of MC dropout, nats per point (Table 1 "Test LL");
+/// - `rmse_standard`: test RMSE of the same network evaluated deterministically (standard
+///   dropout, weight scaling), target units;
+/// - `test_ll_standard`: Gaussian test log-likelihood of the deterministic prediction with the
+///   same τ, nats per point;
+/// - `final_train_loss`: mean training loss (standardised MSE + L2 penalty) of the last epoch.
+pub const METRICS: &[&str] = &[
+    "rmse",
+    "test_ll",
+    "rmse_standard",
+    "test_ll_standard",
+    "final_train_loss",
+];
+
+/// Everything one training needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainSettings {
+    /// Hidden units H.
+    pub hidden_units: usize,
+    /// Passes over the training rows.
+    pub epochs: usize,
+    /// Rows per Adam step (the last batch of an epoch may be smaller).
+    pub batch_size: usize,
+    /// Adam learning rate (Keras default 1e-3).
+    pub learning_rate: f64,
+    /// Prior length-scale l of the weight decay.
+    pub lengthscale: f64,
+    /// Dropout rate p on the input and the hidden layer.
+    pub dropout: f64,
+    /// Model precision τ (weight decay and log-likelihood).
+    pub tau: f64,
+}
+
+/// The paper's weight decay (§5.3 / eq. (7) of the appendix, `net/net.py`):
+/// `λ = l²(1−p) / (2Nτ)` for `n` training rows.
+pub fn weight_decay(lengthscale: f64, dropout: f64, n: usize, tau: f64) -> f64 {
+    lengthscale.powi(2) * (1.0 - dropout) / (2.0 * n as f64 * tau)
+}
+
+/// A trained network and how training went.
+pub struct Trained {
+    /// The network after the last step (or the step before divergence).
+    pub model: DropoutMlp,
+    /// Ok, or Diverged at the Adam step whose loss was non-finite.
+    pub status: RunStatus,
+    /// Mean training loss per epoch: (epoch, loss).
+    pub losses: Curve,
+    /// Wall-clock seconds.
+    pub seconds: f64,
+}
+
+/// One batch as tensors: inputs of rows `rows` multiplied by fresh input-dropout multipliers
+/// [b, d], hidden multipliers [b, H], standardised targets [b, 1].
+fn batch_tensors(
+    x: &[f32],
+    y: &[f32],
+    rows: &[u32],
+    d: usize,
+    h: usize,
+    p: f64,
+    rng: &mut repro_kit::rng::Rng,
+) -> Result<(Tensor, Tensor, Tensor)> {
+    let b = rows.len();
+    let mut xm = vec![0f32; b * d];
+    let mut hm = vec![0f32; b * h];
+    fill_multipliers(rng, p, &mut xm);
+    fill_multipliers(rng, p, &mut hm);
+    for (r, &row) in rows.iter().enumerate() {
+        let src = &x[row as usize * d..(row as usize + 1) * d];
+        for (m, v) in xm[r * d..(r + 1) * d].iter_mut().zip(src) {
+            *m *= v;
+        }
+    }
+    let yb: Vec<f32> = rows.iter().map(|&r| y[r as usize]).collect();
+    let dev = Device::Cpu;
+    Ok((
+        Tensor::from_vec(xm, (b, d), &dev)?,
+        Tensor::from_vec(hm, (b, h), &dev)?,
+        Tensor::from_vec(yb, (b, 1), &dev)?,
+    ))
+}
+
+/// Trains a fresh network on standardised inputs `x` [n, d] (row-major) and targets `y` [n]:
+/// loss = mean squared error + λ(‖W₁‖² + ‖W₂‖²) with λ from [`weight_decay`] (Keras adds the
+/// `l2(λ)` penalties to every batch's loss), Adam(lr, β = (0.9, 0.999)), rows reshuffled every
+/// epoch (Keras `fit(shuffle=True)`). Streams: `init/{label}`, `batches/{label}`,
+/// `dropout/{label}` under `seed`. A non-finite loss stops training: `Diverged` at that step.
+pub fn train(
+    s: &TrainSettings,
+    x: &[f32],
+    y: &[f32],
+    seed: u64,
+    label: &str,
+    progress: &dyn Progress,
+) -> Result<Trained> {
+    let n = y.len();
+    if n == 0 || x.len() / n * n != x.len() {
+        return Err(KitError::Invalid(format!(
+            "train: {} input values for {n} targets",
+            x.len()
+        )));
+    }
+    let d = x.len() / n;
+    let t0 = Instant::now();
+    let model = DropoutMlp::new(
+        &mut stream(seed, &format!("init/{label}")),
+        d,
+        s.hidden_units,
+        &Device::Cpu,
+    )?;
+    let reg = weight_decay(s.lengthscale, s.dropout, n, s.tau);
+    let mut opt = Adam::new(model.vars(), s.learning_rate, 0.0)?;
+    let mut order_rng = stream(seed, &format!("batches/{label}"));
+    let mut mask_rng = stream(seed, &format!("dropout/{label}"));
+    let mut losses = Vec::with_capacity(s.epochs);
+    let mut step = 0u64;
+    for epoch in 0..s.epochs {
+        let mut sum = 0.0;
+        for rows in epoch_batches(&permutation(&mut order_rng, n), s.batch_size) {
+            let (xb, hb, yb) =
+                batch_tensors(x, y, &rows, d, s.hidden_units, s.dropout, &mut mask_rng)?;
+            let mse = (model.forward_masked(&xb, &hb)? - yb)?.sqr()?.mean_all()?;
+            let loss = (mse + model.kernel_sq_norm()?.affine(reg, 0.0)?)?;
+            let (value, finite) = scalar_loss(&loss)?;
+            if !finite {
+                return Ok(Trained {
+                    model,
+                    status: RunStatus::Diverged {
+                        step,
+                        unit: "step".into(),
+                        loss: format!("{value}"),
+                    },
+                    losses,
+                    seconds: t0.elapsed().as_secs_f64(),
+                });
+            }
+            opt.backward_step(&loss)?;
+            sum += value * rows.len() as f64;
+            step += 1;
+        }
+        losses.push(((epoch + 1) as f64, sum / n as f64));
+        progress.step(epoch as u64 + 1, s.epochs as u64);
+    }
+    Ok(Trained {
+        model,
+        status: RunStatus::Ok,
+        losses,
+        seconds: t0.elapsed().as_secs_f64(),
+    })
+}
+
+/// A training part and an evaluation part, standardised with statistics of the training part
+/// only.
+pub struct Prepared {
+    /// Fitted on the training rows only.
+    pub standardizer: Standardizer,
+    /// Standardised training inputs [n_train, d].
+    pub x_train: Vec<f32>,
+    /// Standardised training targets [n_train].
+    pub y_train: Vec<f32>,
+    /// Standardised evaluation inputs [n_eval, d].
+    pub x_eval: Vec<f32>,
+    /// Evaluation targets in the target's units [n_eval].
+    pub y_eval: Vec<f64>,
+}
+
+impl Prepared {
+    /// Selects rows `train` and `eval` of `data` (in that order) and standardises both with the
+    /// training rows' statistics.
+    pub fn new(data: &UciData, train: &[usize], eval: &[usize]) -> Self {
+        let (tr, ev) = (data.select(train), data.select(eval));
+        let standardizer = Standardizer::fit(&tr);
+        Self {
+            x_train: standardizer.inputs(&tr),
+            y_train: standardizer.targets(&tr),
+            x_eval: standardizer.inputs(&ev),
+            y_eval: ev.y,
+            standardizer,
+        }
+    }
+}
+
+/// How (p, τ) are chosen for one run.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Selection {
+    /// Given (the `fixed` protocol).
+    Fixed {
+        /// Dropout rate p.
+        dropout: f64,
+        /// Precision τ.
+        tau: f64,
+    },
+    /// Grid search (`experiment.py` at the pinned commit): every (p, τ) of the grid (p outer,
+    /// τ inner) is trained on the first ⌊(1−f)·n⌋ rows of the split's training part (file
+    /// order) and scored by MC log-likelihood on the remaining rows; the first best wins.
+    Grid {
+        /// Candidate dropout rates.
+        dropout: Vec<f64>,
+        /// Candidate precisions.
+        tau: Vec<f64>,
+        /// Share f of the training part held out for validation (reference 0.2).
+        validation_fraction: f64,
+        /// MC passes on the validation rows (reference 10,000).
+        validation_passes: usize,
+    },
+}
+
+/// Everything one run needs besides the data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunSettings {
+    /// Network and optimiser; `dropout` and `tau` are overwritten by the selection.
+    pub train: TrainSettings,
+    /// How (p, τ) are chosen.
+    pub selection: Selection,
+    /// MC passes T on the test rows (paper: 10,000).
+    pub mc_passes: usize,
+}
+
+/// One grid point's validation result.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct GridPoint {
+    /// Dropout rate p.
+    pub dropout: f64,
+    /// Precision τ.
+    pub tau: f64,
+    /// MC log-likelihood on the validation rows (NaN if training diverged), nats per point.
+    pub validation_ll: f64,
+    /// MC RMSE on the validation rows (NaN if training diverged), target units.
+    pub validation_rmse: f64,
+}
+
+/// The grid search of [`Selection::Grid`] on `data`'s training part `train` (file order).
+/// Returns every grid point's validation scores and the index of the best (None if every
+/// point diverged). `what` prefixes progress phases (dataset and split).
+#[allow(clippy::too_many_arguments)]
+pub fn grid_search(
+    base: &TrainSettings,
+    grid: (&[f64], &[f64]),
+    validation_fraction: f64,
+    validation_passes: usize,
+    data: &UciData,
+    train_rows: &[usize],
+    seed: u64,
+    what: &str,
+    progress: &dyn Progress,
+) -> Result<(Vec<GridPoint>, Option<usize>)> {
+    let n_fit = ((1.0 - validation_fraction) * train_rows.len() as f64) as usize;
+    if n_fit == 0 || n_fit == train_rows.len() {
+        return Err(KitError::Invalid(format!(
+            "grid search: {} training rows cannot be split {validation_fraction} for validation",
+            train_rows.len()
+        )));
+    }
+    let prep = Prepared::new(data, &train_rows[..n_fit], &train_rows[n_fit..]);
+    let total = grid.0.len() * grid.1.len();
+    let mut points: Vec<GridPoint> = Vec::with_capacity(total);
+    let mut best: Option<usize> = None;
+    for &dropout in grid.0 {
+        for &tau in grid.1 {
+            let i = points.len();
+            let label = format!("grid/p={dropout}/tau={tau}");
+            let s = TrainSettings {
+                dropout,
+                tau,
+                ..base.clone()
+            };
+            progress.phase(&format!(
+                "{what} grid point {}/{total} p={dropout} tau={tau}: training",
+                i + 1
+            ));
+            let trained = train(&s, &prep.x_train, &prep.y_train, seed, &label, progress)?;
+            let scores = if trained.status == RunStatus::Ok {
+                progress.phase(&format!(
+                    "{what} grid point {}/{total} p={dropout} tau={tau}: validation MC",
+                    i + 1
+                ));
+                predict::mc_dropout(
+                    &trained.model,
+                    &prep.x_eval,
+                    &prep.y_eval,
+                    &prep.standardizer,
+                    dropout,
+                    tau,
+                    validation_passes,
+                    &mut stream(seed, &format!("mc/{label}")),
+                    progress,
+                )?
+            } else {
+                Scores {
+                    rmse: f64::NAN,
+                    log_likelihood: f64::NAN,
+                }
+            };
+            // `ll > best_ll` as the reference: the first of equal scores wins, NaN never does.
+            let better = match best {
+                None => scores.log_likelihood.is_finite(),
+                Some(b) => scores.log_likelihood > points[b].validation_ll,
+            };
+            if better {
+                best = Some(i);
+            }
+            points.push(GridPoint {
+                dropout,
+                tau,
+                validation_ll: scores.log_likelihood,
+                validation_rmse: scores.rmse,
+            });
+        }
+    }
+    Ok((points, best))
+}
+
+fn nan_metrics() -> BTreeMap<String, f64> {
+    METRICS.iter().map(|m| (m.to_string(), f64::NAN)).collect()
+}
+
+/// One run: split `seed` of `data` (`split`), hyperparameters chosen by `settings.selection`,
+/// a network trained on the whole training part with stream label `final`, and its test
+/// metrics ([`METRICS`]). `what` names dataset and split in progress phases. The chosen (p, τ)
+/// and the grid's validation table go into `extra`.
+pub fn run_split(
+    settings: &RunSettings,
+    data: &UciData,
+    split: &Split,
+    seed: u64,
+    what: &str,
+    progress: &dyn Progress,
+) -> Result<RunOutput> {
+    let t0 = Instant::now();
+    let mut extra = BTreeMap::new();
+    extra.insert("n_train".into(), serde_json::json!(split.train.len()));
+    extra.insert("n_test".into(), serde_json::json!(split.test.len()));
+    let (dropout, tau) = match &settings.selection {
+        Selection::Fixed { dropout, tau } => (*dropout, *tau),
+        Selection::Grid {
+            dropout,
+            tau,
+            validation_fraction,
+            validation_passes,
+        } => {
+            let (points, best) = grid_search(
+                &settings.train,
+                (dropout, tau),
+                *validation_fraction,
+                *validation_passes,
+                data,
+                &split.train,
+                seed,
+                what,
+                progress,
+            )?;
+            extra.insert("grid".into(), serde_json::json!(points));
+            let Some(b) = best else {
+                return Ok(RunOutput {
+                    metrics: nan_metrics(),
+                    curves: BTreeMap::new(),
+                    parameter_count: 0,
+                    train_seconds: t0.elapsed().as_secs_f64(),
+                    inference_seconds_per_example: None,
+                    status: RunStatus::Diverged {
+                        step: 0,
+                        unit: "step".into(),
+                        loss: "every grid point diverged".into(),
+                    },
+                    extra,
+                });
+            };
+            extra.insert(
+                "grid_seconds".into(),
+                serde_json::json!(t0.elapsed().as_secs_f64()),
+            );
+            (points[b].dropout, points[b].tau)
+        }
+    };
+    extra.insert("dropout".into(), serde_json::json!(dropout));
+    extra.insert("tau".into(), serde_json::json!(tau));
+    let s = TrainSettings {
+        dropout,
+        tau,
+        ..settings.train.clone()
+    };
+    extra.insert(
+        "weight_decay".into(),
+        serde_json::json!(weight_decay(s.lengthscale, dropout, split.train.len(), tau)),
+    );
+    let prep = Prepared::new(data, &split.train, &split.test);
+    progress.phase(&format!("{what} p={dropout} tau={tau}: training"));
+    let trained = train(&s, &prep.x_train, &prep.y_train, seed, "final", progress)?;
+    let train_seconds = t0.elapsed().as_secs_f64();
+    let mut curves = BTreeMap::new();
+    curves.insert("train_loss".to_string(), trained.losses.clone());
+    let parameter_count = trained.model.parameter_count();
+    if trained.status != RunStatus::Ok {
+        return Ok(RunOutput {
+            metrics: nan_metrics(),
+            curves,
+            parameter_count,
+            train_seconds,
+            inference_seconds_per_example: None,
+            status: trained.status,
+            extra,
+        });
+    }
+    progress.phase(&format!(
+        "{what} p={dropout} tau={tau}: MC dropout, {} passes",
+        settings.mc_passes
+    ));
+    let t1 = Instant::now();
+    let mc = predict::mc_dropout(
+        &trained.model,
+        &prep.x_eval,
+        &prep.y_eval,
+        &prep.standardizer,
+        dropout,
+        tau,
+        settings.mc_passes,
+        &mut stream(seed, "mc/final"),
+        progress,
+    )?;
+    let inference = t1.elapsed().as_secs_f64() / split.test.len() as f64;
+    let (standard, _) = predict::deterministic(
+        &trained.model,
+        &prep.x_eval,
+        &prep.y_eval,
+        &prep.standardizer,
+        tau,
+    )?;
+    let metrics = BTreeMap::from([
+        ("rmse".to_string(), mc.rmse),
+        ("test_ll".to_string(), mc.log_likelihood),
+        ("rmse_standard".to_string(), standard.rmse),
+        ("test_ll_standard".to_string(), standard.log_likelihood),
+        (
+            "final_train_loss".to_string(),
+            trained.losses.last().map_or(f64::NAN, |l| l.1),
+        ),
+    ]);
+    Ok(RunOutput {
+        metrics,
+        curves,
+        parameter_count,
+        train_seconds,
+        inference_seconds_per_example: Some(inference),
+        status: RunStatus::Ok,
+        extra,
+    })
+}
