@@ -22,7 +22,7 @@ pub mod model;
 pub mod predict;
 pub mod train;
 
-use repro_kit::{hyperparameters, KitError, Reproduction, Result, RunContext, RunOutput};
+use repro_kit::{checked_hyperparameters, KitError, Reproduction, Result, RunContext, RunOutput};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use train::{RunSettings, Selection, TrainSettings};
@@ -250,17 +250,14 @@ impl Reproduction for Gal2016 {
     }
 
     fn validate_variant(&self, variant: &str, table: &toml::Table) -> Result<()> {
-        let h: Hyperparameters = hyperparameters(variant, table)?;
-        h.validate().map_err(|e| KitError::Hyperparameters {
-            variant: variant.to_string(),
-            message: e.to_string(),
-        })
+        checked_hyperparameters(variant, table, Hyperparameters::validate)
+            .map(|_: Hyperparameters| ())
     }
 
     /// One split (`ctx.seed` = split index K) of `ctx.dataset`.
     fn run(&self, ctx: &RunContext) -> Result<RunOutput> {
-        let h: Hyperparameters = hyperparameters(ctx.variant, ctx.hyperparameters)?;
-        h.validate()?;
+        let h: Hyperparameters =
+            checked_hyperparameters(ctx.variant, ctx.hyperparameters, Hyperparameters::validate)?;
         let settings = h.for_dataset(&ctx.dataset.name)?;
         let data = data::UciData::load(ctx.dataset)?;
         let split = data::Split::load(ctx.dataset, ctx.seed, data.rows())?;

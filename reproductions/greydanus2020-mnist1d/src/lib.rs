@@ -13,7 +13,7 @@ pub mod models;
 pub mod train;
 
 use models::ModelSpec;
-use repro_kit::{hyperparameters, KitError, Reproduction, Result, RunContext, RunOutput};
+use repro_kit::{checked_hyperparameters, KitError, Reproduction, Result, RunContext, RunOutput};
 use serde::Deserialize;
 
 /// Number of input positions of an MNIST-1D example.
@@ -95,16 +95,13 @@ impl Reproduction for Greydanus2020 {
     }
 
     fn validate_variant(&self, variant: &str, table: &toml::Table) -> Result<()> {
-        let h: Hyperparameters = hyperparameters(variant, table)?;
-        h.validate().map_err(|e| KitError::Hyperparameters {
-            variant: variant.to_string(),
-            message: e.to_string(),
-        })
+        checked_hyperparameters(variant, table, Hyperparameters::validate)
+            .map(|_: Hyperparameters| ())
     }
 
     fn run(&self, ctx: &RunContext) -> Result<RunOutput> {
-        let h: Hyperparameters = hyperparameters(ctx.variant, ctx.hyperparameters)?;
-        h.validate()?;
+        let h: Hyperparameters =
+            checked_hyperparameters(ctx.variant, ctx.hyperparameters, Hyperparameters::validate)?;
         let data = data::Mnist1d::load(ctx.dataset, ctx.device)?;
         let data = match &h.input_permutation {
             Some(p) => data.permute_inputs(p)?,

@@ -23,6 +23,6 @@ pub mod train;
 
 pub use error::{KitError, Result};
 pub use reproduction::{
-    hyperparameters, Curve, NoProgress, Progress, Reproduction, ResolvedDataset, RunContext,
-    RunOutput, RunStatus,
+    checked_hyperparameters, hyperparameters, Curve, NoProgress, Progress, Reproduction,
+    ResolvedDataset, RunContext, RunOutput, RunStatus,
 };

@@ -42,6 +42,23 @@ pub fn hyperparameters<T: DeserializeOwned>(variant: &str, table: &toml::Table) 
     })
 }
 
+/// Deserializes a variant table into `T` and runs the reproduction's range `check` on it; both
+/// kinds of failure become [`KitError::Hyperparameters`] naming the variant. This is what
+/// [`Reproduction::validate_variant`] and the start of [`Reproduction::run`] both need:
+/// `checked_hyperparameters(variant, table, Hyperparameters::validate)`.
+pub fn checked_hyperparameters<T: DeserializeOwned>(
+    variant: &str,
+    table: &toml::Table,
+    check: impl FnOnce(&T) -> Result<()>,
+) -> Result<T> {
+    let h: T = hyperparameters(variant, table)?;
+    check(&h).map_err(|e| KitError::Hyperparameters {
+        variant: variant.to_string(),
+        message: e.to_string(),
+    })?;
+    Ok(h)
+}
+
 /// A dataset as the harness resolved it: local, verified files.
 #[derive(Debug, Clone)]
 pub struct ResolvedDataset {

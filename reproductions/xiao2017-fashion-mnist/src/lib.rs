@@ -22,7 +22,7 @@ pub mod optim;
 pub mod train;
 
 use model::Init;
-use repro_kit::{hyperparameters, KitError, Reproduction, Result, RunContext, RunOutput};
+use repro_kit::{checked_hyperparameters, KitError, Reproduction, Result, RunContext, RunOutput};
 use serde::Deserialize;
 
 /// Side of a Fashion-MNIST image in pixels.
@@ -117,16 +117,13 @@ impl Reproduction for Xiao2017 {
     }
 
     fn validate_variant(&self, variant: &str, table: &toml::Table) -> Result<()> {
-        let h: Hyperparameters = hyperparameters(variant, table)?;
-        h.validate().map_err(|e| KitError::Hyperparameters {
-            variant: variant.to_string(),
-            message: e.to_string(),
-        })
+        checked_hyperparameters(variant, table, Hyperparameters::validate)
+            .map(|_: Hyperparameters| ())
     }
 
     fn run(&self, ctx: &RunContext) -> Result<RunOutput> {
-        let h: Hyperparameters = hyperparameters(ctx.variant, ctx.hyperparameters)?;
-        h.validate()?;
+        let h: Hyperparameters =
+            checked_hyperparameters(ctx.variant, ctx.hyperparameters, Hyperparameters::validate)?;
         ctx.progress.phase("loading Fashion-MNIST");
         let data = data::FashionMnist::load(ctx.dataset, ctx.device)?;
         train::run(&h, &data, ctx.seed, ctx.progress)
