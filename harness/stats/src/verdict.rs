@@ -314,6 +314,8 @@ lies entirely on the better side; \
 'Looks like best of ~k' is flagged when the verdict is NOT REPRODUCED by rule (2), the claim is not \
 declared best-of-m, the claim lies beyond the runs' mean, and the normal-model implied k (the \
 smallest integer k with mean + s*e_k >= claim) is between 2 and max_best_of_k; k is that integer. \
+For a claim declared as the mean of m runs, k counts whole experiments of m runs (the best of k \
+means): s is replaced by s/sqrt(m) and the empirical k is not computed. \
 Because the flag needs a significant rejection of the honest claim, honest claims are flagged at \
 most at rate alpha. The empirical implied k (Dodge et al. 2019) is reported beside it; it is \
 infinite when the claim exceeds every run, which is common for a best-of-30 claim with few seeds.";
@@ -532,10 +534,18 @@ fn assess_claims_at_tested_values(
             None
         };
         let (bk_n, bk_e) = if valid_claim && g.len() >= 2 {
-            (
-                implied_k_normal(gc, mean(&g), sd(&g)).ok(),
-                implied_k_empirical(gc, &g).ok(),
-            )
+            // A mean of m runs that was picked as the best of k such means: the k experiments
+            // spread with s/√m, and the single-run empirical distribution does not apply.
+            match claim.reported_as {
+                ReportedAs::MeanOf { n: m } if m > 1 => (
+                    implied_k_normal(gc, mean(&g), sd(&g) / (m as f64).sqrt()).ok(),
+                    None,
+                ),
+                _ => (
+                    implied_k_normal(gc, mean(&g), sd(&g)).ok(),
+                    implied_k_empirical(gc, &g).ok(),
+                ),
+            }
         } else {
             (None, None)
         };

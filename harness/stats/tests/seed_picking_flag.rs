@@ -76,3 +76,17 @@ fn a_rounded_claim_is_tested_at_the_edge_of_its_rounding_interval() {
     assert_eq!(rounded.claimed, 0.32);
     assert!(rounded.note.contains("tested at 0.315"), "{}", rounded.note);
 }
+
+/// A claim that is the mean of m runs is compared with the spread of means (s/√m): a mean of 20
+/// far above the reproduced mean is not "the best of a few runs".
+#[test]
+fn implied_k_of_a_mean_of_m_claim_counts_experiments_of_m_runs() {
+    let mut c = claim(0.835);
+    c.reported_as = ReportedAs::MeanOf { n: 20 };
+    let a = &assess_claims(&[(c, runs())], &Rules::default())[0];
+    assert_eq!(a.verdict, ClaimVerdict::NotReproduced, "{a:?}");
+    // z = 0.035/(0.0171/√20) ≈ 9.2: no plausible number of experiments reaches it
+    assert!(a.best_of_k_normal.unwrap() > 1e6, "{a:?}");
+    assert_eq!(a.best_of_k_empirical, None);
+    assert_eq!(a.looks_like_best_of, None);
+}
