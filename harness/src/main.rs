@@ -201,17 +201,24 @@ fn context(g: &Global) -> Result<Ctx> {
     })
 }
 
-fn report_and_print(ctx: &Ctx, sel: &[Selection]) -> Result<()> {
+/// Prints the verdict tables of the selection (claims corrected together across it, Holm by
+/// default) and writes them to `results/suites/<suite>.md` when a suite was selected; then
+/// refreshes the published per-paper tables `results/<paper>.md|csv|json`, which always cover the
+/// paper's whole config (every variant, dataset and seed with a record; Holm across the paper's
+/// claims), so that they never depend on which command ran last.
+fn report_and_print(ctx: &Ctx, sel: &[Selection], suite: Option<&str>) -> Result<()> {
+    let rules = repro_stats::verdict::Rules::default();
     let runs = run::plan(&ctx.project, sel)?;
     let records = run::existing_records(&ctx.store, &runs)?;
-    let rules = repro_stats::verdict::Rules::default();
     let t0 = Instant::now();
     let reports = report::build(&ctx.project, &runs, &records, &rules);
     let stats_seconds = t0.elapsed().as_secs_f64();
+    let mut combined = String::new();
     for r in &reports {
-        let path = report::write(&ctx.store.results_dir, r, &rules)?;
-        println!("{}", report::markdown(r, &rules));
-        println!("(written to {} and .csv/.json)\n", path.display());
+        let md = report::markdown(r, &rules);
+        println!("{md}");
+        combined.push_str(&md);
+        combined.push('\n');
     }
     println!(
         "statistics of {} claims and comparisons computed in {stats_seconds:.2} s",
@@ -220,7 +227,45 @@ fn report_and_print(ctx: &Ctx, sel: &[Selection]) -> Result<()> {
             .map(|r| r.claims.len() + r.comparisons.len())
             .sum::<usize>()
     );
+    if let Some(name) = suite {
+        let path = ctx
+            .store
+            .results_dir
+            .join("suites")
+            .join(format!("{name}.md"));
+        harness::record::write_atomic(&path, combined.as_bytes())?;
+        println!("suite tables written to {}", path.display());
+    }
+    let mut papers: Vec<&str> = sel.iter().map(|x| x.paper.as_str()).collect();
+    papers.dedup();
+    for paper in papers {
+        let whole = [Selection {
+            paper: paper.to_string(),
+            variants: None,
+            datasets: None,
+            seeds: None,
+        }];
+        let runs = run::plan(&ctx.project, &whole)?;
+        let records = run::existing_records(&ctx.store, &runs)?;
+        for r in report::build(&ctx.project, &runs, &records, &rules) {
+            let path = report::write(&ctx.store.results_dir, &r, &rules)?;
+            println!(
+                "published table of the whole paper: {} (and .csv/.json)",
+                path.display()
+            );
+        }
+    }
     Ok(())
+}
+
+/// The suite a selection comes from: `--suite`, or `quick` when neither `--paper` nor `--suite`
+/// is given.
+fn suite_name(s: &SelectArgs) -> Option<&str> {
+    match (&s.suite, s.paper.is_empty()) {
+        (Some(n), _) => Some(n.as_str()),
+        (None, true) => Some("quick"),
+        (None, false) => None,
+    }
 }
 
 fn cmd_run(g: &Global, a: &RunArgs) -> Result<()> {
@@ -254,7 +299,7 @@ fn cmd_run(g: &Global, a: &RunArgs) -> Result<()> {
             secs / *n as f64
         );
     }
-    report_and_print(&ctx, &sel)?;
+    report_and_print(&ctx, &sel, suite_name(&a.select))?;
     if !summary.errors.is_empty() {
         for e in &summary.errors {
             eprintln!("error: {e}");
@@ -404,7 +449,7 @@ fn main() {
         Some(Command::Run(a)) => cmd_run(&cli.global, a),
         Some(Command::Report(s)) => context(&cli.global).and_then(|ctx| {
             let sel = selections(&ctx.project, s)?;
-            report_and_print(&ctx, &sel)
+            report_and_print(&ctx, &sel, suite_name(s))
         }),
         Some(Command::List) => cmd_list(&cli.global),
         Some(Command::Check) => cmd_fetch(&cli.global, &SelectArgs::default(), true)

@@ -54,6 +54,10 @@ fn run_records_reports_reuses_and_reruns_identically() {
     let md = std::fs::read_to_string(root.join("results/greydanus2020-mnist1d.md")).unwrap();
     assert!(md.contains("| mlp | mlp | mnist1d |"), "{md}");
     assert!(root.join("results/greydanus2020-mnist1d.csv").is_file());
+    let suite = std::fs::read_to_string(root.join("results/suites/quick.md")).unwrap();
+    assert!(suite.contains("| mlp | mlp | mnist1d |"), "{suite}");
+    // the published per-paper table covers the whole config: 8 variants x 10 seeds planned
+    assert!(md.contains("Runs: 80 planned, 6 recorded"), "{md}");
     assert!(root.join("results/greydanus2020-mnist1d.json").is_file());
     let rec: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&recs[0]).unwrap()).unwrap();

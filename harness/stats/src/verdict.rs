@@ -475,12 +475,19 @@ pub fn assess_claims(claims: &[(Claim, Vec<Outcome>)], rules: &Rules) -> Vec<Cla
             a.note = format!(
                 "printed to a resolution of {}: tested at {} (the least demanding value it rounds from); {}",
                 c.resolution.unwrap_or(0.0),
-                c.tested_value(),
+                short(c.tested_value()),
                 a.note
             );
         }
     }
     out
+}
+
+/// `v` with at most 10 decimals and no trailing zeros (0.9349999999999999 → "0.935").
+fn short(v: f64) -> String {
+    let t = format!("{v:.10}");
+    let t = t.trim_end_matches('0').trim_end_matches('.');
+    t.to_string()
 }
 
 fn assess_claims_at_tested_values(
