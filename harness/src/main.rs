@@ -124,8 +124,11 @@ fn find_root(given: Option<PathBuf>) -> Result<PathBuf> {
 }
 
 fn selections(project: &Project, s: &SelectArgs) -> Result<Vec<Selection>> {
-    let mut sel = if !s.paper.is_empty() {
-        s.paper
+    // --paper alone: whole papers; otherwise the suite (default `quick`), restricted to the
+    // --paper ids when both are given (keeping the suite's own restrictions for them).
+    let mut sel = match (&s.suite, s.paper.is_empty()) {
+        (None, false) => s
+            .paper
             .iter()
             .map(|p| {
                 project.paper(p)?;
@@ -136,27 +139,24 @@ fn selections(project: &Project, s: &SelectArgs) -> Result<Vec<Selection>> {
                     seeds: None,
                 })
             })
-            .collect::<harness::Result<Vec<_>>>()?
-    } else {
-        run::suite_selections(project, s.suite.as_deref().unwrap_or("quick"))?
-    };
-    if s.paper.is_empty() && s.suite.is_none() {
-        // default suite
-    } else if !s.paper.is_empty() && s.suite.is_some() {
-        // --paper within a suite: keep the suite's restrictions for those papers
-        let suite = run::suite_selections(project, s.suite.as_deref().unwrap_or("quick"))?;
-        sel = suite
-            .into_iter()
-            .filter(|x| s.paper.contains(&x.paper))
-            .collect();
-        if sel.is_empty() {
-            bail!(
-                "suite `{}` has none of the papers {:?}",
-                s.suite.as_deref().unwrap_or(""),
-                s.paper
-            );
+            .collect::<harness::Result<Vec<_>>>()?,
+        (suite, _) => {
+            let name = suite.as_deref().unwrap_or("quick");
+            let all = run::suite_selections(project, name)?;
+            if s.paper.is_empty() {
+                all
+            } else {
+                let kept: Vec<Selection> = all
+                    .into_iter()
+                    .filter(|x| s.paper.contains(&x.paper))
+                    .collect();
+                if kept.is_empty() {
+                    bail!("suite `{name}` has none of the papers {:?}", s.paper);
+                }
+                kept
+            }
         }
-    }
+    };
     for x in &mut sel {
         let paper = project.paper(&x.paper)?;
         if !s.variant.is_empty() {
@@ -407,7 +407,6 @@ fn cmd_fetch(g: &Global, s: &SelectArgs, all: bool) -> Result<()> {
     } else {
         let runs = run::plan(&ctx.project, &selections(&ctx.project, s)?)?;
         let mut v: Vec<String> = runs.iter().map(|r| r.dataset.clone()).collect();
-        v.dedup();
         v.sort();
         v.dedup();
         v
