@@ -328,6 +328,13 @@ fn p(v: Option<f64>) -> String {
     }
 }
 
+/// Standard error of the runs' mean: sd / √n over the finite runs (`n_runs − n_failed`); `None`
+/// with fewer than 2 finite runs.
+fn standard_error(a: &ClaimAssessment) -> Option<f64> {
+    let n = a.n_runs.saturating_sub(a.n_failed);
+    a.sd.filter(|_| n >= 2).map(|sd| sd / (n as f64).sqrt())
+}
+
 fn interval(v: Option<(f64, f64)>) -> String {
     match v {
         Some((a, b)) => format!("[{}, {}]", f(Some(a)), f(Some(b))),
@@ -349,15 +356,20 @@ pub fn markdown(r: &PaperReport, rules: &Rules) -> String {
         let _ = writeln!(s, "## Claims\n");
         let _ = writeln!(
             s,
-            "| claim | variant | dataset | metric | claimed | n (failed) | mean ± sd | {conf:.0}% t-interval | min – max | claim percentile | p (adj.) | verdict |"
+            "Each row compares the runs' mean ± its standard error (SE = sd/√n over the n finite runs; sd in brackets) with the claimed value ± the standard error the paper printed, if any. The t-interval is the {conf:.0}% interval of the runs' mean; the test behind p is given under the table.\n"
+        );
+        let _ = writeln!(
+            s,
+            "| claim | variant | dataset | metric | claimed | n (failed) | mean ± SE (sd) | {conf:.0}% t-interval | min – max | claim percentile | p (adj.) | verdict |"
         );
         let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|---|---|---|");
         for c in &r.claims {
             let a = &c.assessment;
             let mut claimed = match c.claimed_standard_error {
-                Some(se) => format!("{} ± {}", f(Some(a.claimed)), f(Some(se))),
+                Some(se) => format!("{} ± {} (SE)", f(Some(a.claimed)), f(Some(se))),
                 None => f(Some(a.claimed)),
             };
+            let se = standard_error(a);
             if let Some(r) = c.resolution.filter(|r| *r > 0.0) {
                 claimed.push_str(&format!(" (printed to {r})"));
             }
@@ -367,7 +379,7 @@ pub fn markdown(r: &PaperReport, rules: &Rules) -> String {
             };
             let _ = writeln!(
                 s,
-                "| {} | {} | {} | {} ({}) | {} | {} ({}) | {} ± {} | {} | {} – {} | {} | {} | **{}**{} |",
+                "| {} | {} | {} | {} ({}) | {} | {} ({}) | {} ± {} ({}) | {} | {} – {} | {} | {} | **{}**{} |",
                 c.id,
                 c.variant,
                 c.dataset,
@@ -377,6 +389,7 @@ pub fn markdown(r: &PaperReport, rules: &Rules) -> String {
                 a.n_runs,
                 a.n_failed,
                 f(a.mean),
+                f(se),
                 f(a.sd),
                 interval(a.t_ci),
                 f(a.min),
@@ -476,14 +489,14 @@ pub fn markdown(r: &PaperReport, rules: &Rules) -> String {
 /// One CSV row per claim: the numbers of the claims table.
 pub fn csv(r: &PaperReport) -> String {
     let mut s = String::from(
-        "paper,claim,variant,dataset,metric,claimed,claimed_se,n_runs,n_failed,mean,sd,t_ci_low,t_ci_high,bootstrap_ci_low,bootstrap_ci_high,min,median,max,percentile,p_value,p_adjusted,best_of_k_normal,best_of_k_empirical,looks_like_best_of,verdict\n",
+        "paper,claim,variant,dataset,metric,claimed,claimed_se,n_runs,n_failed,mean,sd,se,t_ci_low,t_ci_high,bootstrap_ci_low,bootstrap_ci_high,min,median,max,percentile,p_value,p_adjusted,best_of_k_normal,best_of_k_empirical,looks_like_best_of,verdict\n",
     );
     let o = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
     for c in &r.claims {
         let a = &c.assessment;
         let _ = writeln!(
             s,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             r.paper,
             c.id,
             c.variant,
@@ -495,6 +508,7 @@ pub fn csv(r: &PaperReport) -> String {
             a.n_failed,
             o(a.mean),
             o(a.sd),
+            o(standard_error(a)),
             o(a.t_ci.map(|x| x.0)),
             o(a.t_ci.map(|x| x.1)),
             o(a.bootstrap_ci.map(|x| x.0)),
@@ -525,4 +539,33 @@ pub fn write(dir: &Path, r: &PaperReport, rules: &Rules) -> Result<PathBuf> {
         .map_err(|e| crate::error::HarnessError::Other(format!("serializing report: {e}")))?;
     write_atomic(&dir.join(format!("{}.json", r.paper)), json.as_bytes())?;
     Ok(md)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use repro_stats::verdict::ReportedAs;
+
+    fn assess(runs: Vec<Outcome>) -> ClaimAssessment {
+        let claim = Claim {
+            id: "c".into(),
+            value: 1.0,
+            standard_error: Some(0.1),
+            direction: Direction::Lower,
+            reported_as: ReportedAs::MeanOf { n: 4 },
+            resolution: None,
+        };
+        assess_claims(&[(claim, runs)], &Rules::default()).remove(0)
+    }
+
+    #[test]
+    fn standard_error_is_sd_over_root_n_of_the_finite_runs() {
+        let v = |x: f64| Outcome::Value(x);
+        // finite runs 1, 2, 3, 4: sd (ddof 1) = 1.2909944, SE = sd / 2
+        let a = assess(vec![v(1.0), v(2.0), v(3.0), v(4.0), Outcome::Failed]);
+        let se = standard_error(&a).unwrap();
+        assert!((se - 1.290_994_448_735_805_6 / 2.0).abs() < 1e-12, "{se}");
+        // one finite run: no SE
+        assert_eq!(standard_error(&assess(vec![v(1.0), Outcome::Failed])), None);
+    }
 }
