@@ -98,6 +98,16 @@ struct RunArgs {
     /// Compute threads per run (default 1). Results are bitwise reproducible for a fixed value.
     #[arg(long, default_value_t = 1)]
     threads_per_run: usize,
+    /// Run only shard INDEX of COUNT of the run matrix (0-based, e.g. `--shard 3/8`): runs at
+    /// positions INDEX, INDEX+COUNT, … of the planned matrix. Shards write records into one
+    /// results directory; merge with `harness report` when all have finished.
+    #[arg(long, value_name = "INDEX/COUNT", conflicts_with = "shards")]
+    shard: Option<String>,
+    /// Split the run matrix into COUNT shards and run the one named by the scheduler:
+    /// `SLURM_ARRAY_TASK_ID` (minus `SLURM_ARRAY_TASK_MIN`) in a Slurm job array, or
+    /// `JOB_COMPLETION_INDEX` in a Kubernetes indexed job.
+    #[arg(long, value_name = "COUNT")]
+    shards: Option<usize>,
 }
 
 fn find_root(given: Option<PathBuf>) -> Result<PathBuf> {
@@ -271,7 +281,24 @@ fn suite_name(s: &SelectArgs) -> Option<&str> {
 fn cmd_run(g: &Global, a: &RunArgs) -> Result<()> {
     let ctx = context(g)?;
     let sel = selections(&ctx.project, &a.select)?;
-    let runs = run::plan(&ctx.project, &sel)?;
+    let planned = run::plan(&ctx.project, &sel)?;
+    let shard = match (&a.shard, a.shards) {
+        (Some(s), _) => Some(run::Shard::parse(s)?),
+        (None, Some(n)) => Some(run::Shard::from_scheduler(n, |k| std::env::var(k).ok())?),
+        (None, None) => None,
+    };
+    let runs = match shard {
+        Some(s) => {
+            let mine = s.select(&planned);
+            println!(
+                "shard {s}: {} of the {} planned runs",
+                mine.len(),
+                planned.len()
+            );
+            mine
+        }
+        None => planned,
+    };
     let jobs = a.jobs.unwrap_or_else(|| {
         std::thread::available_parallelism()
             .map(|n| n.get())
@@ -299,7 +326,14 @@ fn cmd_run(g: &Global, a: &RunArgs) -> Result<()> {
             secs / *n as f64
         );
     }
-    report_and_print(&ctx, &sel, suite_name(&a.select))?;
+    match shard {
+        // Other shards may still be running: their records are not all there yet.
+        Some(s) => println!(
+            "shard {s} done; when every shard has finished, merge the records into the tables with \
+             `harness report` and the same selection (--suite/--paper/--variant/--dataset)"
+        ),
+        None => report_and_print(&ctx, &sel, suite_name(&a.select))?,
+    }
     if !summary.errors.is_empty() {
         for e in &summary.errors {
             eprintln!("error: {e}");

@@ -247,3 +247,53 @@ fn audit_help_examples_print_verdicts() {
         );
     }
 }
+
+/// Two shards of the run matrix computed by separate processes (as two Slurm array tasks would)
+/// together hold every record exactly once; `harness report` then merges them into the tables,
+/// and a later unsharded run reuses everything.
+#[test]
+fn shards_split_the_matrix_and_report_merges_them() {
+    let dir = tiny_project(10, &["logistic", "mlp"], "");
+    let root = dir.path();
+    let first = harness(root, &["run", "--shard", "0/2"]);
+    let t = text(&first);
+    assert!(first.status.success(), "{t}");
+    assert!(t.contains("shard 0/2: 3 of the 6 planned runs"), "{t}");
+    assert!(t.contains("3 runs: 3 computed, 0 reused"), "{t}");
+    assert!(t.contains("harness report"), "{t}");
+    assert_eq!(records(root).len(), 3);
+    assert!(
+        !root.join("results/greydanus2020-mnist1d.md").exists(),
+        "a shard must not publish a partial table"
+    );
+    // the second shard, its index given the Slurm way (arrays numbered from 1)
+    let second = std::process::Command::new(harness_e2e::harness_bin())
+        .args(["--root", root.to_str().unwrap(), "--plain", "--offline"])
+        .args(["run", "--shards", "2"])
+        .env("HARNESS_CACHE_DIR", root.join("cache"))
+        .env_remove("HARNESS_DATA_DIRS")
+        .env_remove("HARNESS_RESULTS")
+        .env_remove("JOB_COMPLETION_INDEX")
+        .env("SLURM_ARRAY_TASK_ID", "2")
+        .env("SLURM_ARRAY_TASK_MIN", "1")
+        .output()
+        .unwrap();
+    let t = text(&second);
+    assert!(second.status.success(), "{t}");
+    assert!(t.contains("shard 1/2: 3 of the 6 planned runs"), "{t}");
+    assert!(t.contains("3 runs: 3 computed, 0 reused"), "{t}");
+    assert_eq!(records(root).len(), 6);
+    let report = harness(root, &["report"]);
+    assert!(report.status.success(), "{}", text(&report));
+    let md = std::fs::read_to_string(root.join("results/greydanus2020-mnist1d.md")).unwrap();
+    assert!(md.contains("Runs: 80 planned, 6 recorded"), "{md}");
+    let all = harness(root, &["run"]);
+    assert!(
+        text(&all).contains("6 runs: 0 computed, 6 reused"),
+        "{}",
+        text(&all)
+    );
+    let bad = harness(root, &["run", "--shard", "2/2"]);
+    assert!(!bad.status.success());
+    assert!(text(&bad).contains("0-based"), "{}", text(&bad));
+}

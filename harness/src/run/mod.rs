@@ -3,8 +3,10 @@
 //! stay bitwise reproducible).
 
 mod progress;
+pub mod shard;
 
 pub use progress::Ui;
+pub use shard::Shard;
 
 use crate::config::{load_suite, LoadedPaper, Project};
 use crate::data::Fetcher;
