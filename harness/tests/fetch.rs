@@ -1,6 +1,7 @@
 //! The download path against a real HTTP server on 127.0.0.1: correct file, wrong bytes, 404,
-//! connection cut mid-body, server errors then success; and the local resolution order.
-//! After every failure nothing may be left in the cache.
+//! connection cut mid-body, resuming a cut download with `Range` (in the same and in a later
+//! invocation, and from a server that ignores `Range`), server errors then success; and the local
+//! resolution order. After every failure nothing may be left under the dataset file's name.
 
 use harness::config::DatasetFile;
 use harness::data::{sha256_file, Fetcher, Source};
@@ -9,7 +10,7 @@ use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 const BODY: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz-the-real-dataset-bytes\n";
@@ -19,23 +20,32 @@ fn sha(bytes: &[u8]) -> String {
 }
 
 /// A tiny HTTP/1.1 server: `/good` serves BODY, `/wrong` serves other bytes of the same length,
-/// `/missing` 404, `/cut` announces the full length but closes after half, `/flaky` answers 503
-/// twice then BODY. Serves `max` connections, then stops.
+/// `/missing` 404, `/cut` announces the full length but closes after half (ignoring `Range`),
+/// `/flaky` answers 503 twice then BODY, `/resume` cuts its first answer after half and honours
+/// `Range: bytes=N-` with a 206, `/cut-then-full` cuts its first answer and then ignores `Range`
+/// (200 with the whole body), `/range` always honours `Range`. Serves `max` connections, then stops. The counter counts `/flaky`
+/// and `/resume`/`/cut-then-full` requests; `ranges` collects the `Range` headers received.
 fn serve(max: usize) -> (String, Arc<AtomicUsize>) {
+    let (base, counter, _) = serve_logged(max);
+    (base, counter)
+}
+
+fn serve_logged(max: usize) -> (String, Arc<AtomicUsize>, Arc<Mutex<Vec<String>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let flaky = Arc::new(AtomicUsize::new(0));
-    let f2 = flaky.clone();
+    let ranges = Arc::new(Mutex::new(Vec::new()));
+    let (f2, r2) = (flaky.clone(), ranges.clone());
     std::thread::spawn(move || {
         for stream in listener.incoming().take(max) {
             let Ok(s) = stream else { continue };
-            handle(s, &f2);
+            handle(s, &f2, &r2);
         }
     });
-    (format!("http://{addr}"), flaky)
+    (format!("http://{addr}"), flaky, ranges)
 }
 
-fn handle(mut s: TcpStream, flaky: &AtomicUsize) {
+fn handle(mut s: TcpStream, flaky: &AtomicUsize, ranges: &Mutex<Vec<String>>) {
     s.set_read_timeout(Some(Duration::from_secs(5))).ok();
     let mut buf = [0u8; 2048];
     let mut req = Vec::new();
@@ -47,6 +57,18 @@ fn handle(mut s: TcpStream, flaky: &AtomicUsize) {
     }
     let line = String::from_utf8_lossy(&req);
     let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
+    let range_from: Option<usize> = line.lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        if !k.eq_ignore_ascii_case("range") {
+            return None;
+        }
+        ranges.lock().unwrap().push(v.trim().to_string());
+        v.trim()
+            .strip_prefix("bytes=")?
+            .strip_suffix('-')?
+            .parse()
+            .ok()
+    });
     let ok = |s: &mut TcpStream, body: &[u8], len: usize| {
         let _ = write!(
             s,
@@ -67,6 +89,38 @@ fn handle(mut s: TcpStream, flaky: &AtomicUsize) {
                 let _ = write!(s, "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
             } else {
                 ok(&mut s, BODY, BODY.len())
+            }
+        }
+        "/range" => match range_from {
+            Some(from) if from < BODY.len() => {
+                let rest = &BODY[from..];
+                let _ = write!(
+                    s,
+                    "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes {from}-{}/{}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    BODY.len() - 1,
+                    BODY.len(),
+                    rest.len()
+                );
+                let _ = s.write_all(rest);
+            }
+            _ => ok(&mut s, BODY, BODY.len()),
+        },
+        "/resume" | "/cut-then-full" => {
+            let first = flaky.fetch_add(1, Ordering::SeqCst) == 0;
+            match range_from {
+                _ if first => ok(&mut s, &BODY[..BODY.len() / 2], BODY.len()),
+                Some(from) if path == "/resume" && from < BODY.len() => {
+                    let rest = &BODY[from..];
+                    let _ = write!(
+                        s,
+                        "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes {from}-{}/{}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                        BODY.len() - 1,
+                        BODY.len(),
+                        rest.len()
+                    );
+                    let _ = s.write_all(rest);
+                }
+                _ => ok(&mut s, BODY, BODY.len()),
             }
         }
         _ => {
@@ -95,9 +149,14 @@ fn fetcher(root: &Path, cache: &Path) -> Fetcher {
     f
 }
 
+/// Nothing in the cache at all (not even a partial download).
 fn cache_is_empty(cache: &Path) -> bool {
     let dir = cache.join("demo");
     !dir.exists() || std::fs::read_dir(&dir).unwrap().next().is_none()
+}
+
+fn partial(cache: &Path) -> std::path::PathBuf {
+    cache.join("demo/data.bin.partial")
 }
 
 #[test]
@@ -155,7 +214,7 @@ fn not_found_is_reported_without_retrying_and_nothing_is_cached() {
 }
 
 #[test]
-fn connection_cut_mid_body_fails_cleanly() {
+fn connection_cut_mid_body_fails_cleanly_and_keeps_the_bytes_for_resuming() {
     let (base, _) = serve(8);
     let root = tempfile::tempdir().unwrap();
     let cache = tempfile::tempdir().unwrap();
@@ -168,9 +227,97 @@ fn connection_cut_mid_body_fails_cleanly() {
         "a cut connection is retried: {err}"
     );
     assert!(
-        cache_is_empty(cache.path()),
-        "partial download left in the cache"
+        !cache.path().join("demo/data.bin").exists(),
+        "partial download left under the dataset's name"
     );
+    // the bytes received are kept aside, and only there
+    assert_eq!(
+        std::fs::read(partial(cache.path())).unwrap(),
+        &BODY[..BODY.len() / 2]
+    );
+    // a later invocation resumes them from a server that honours Range
+    let (base2, _, ranges) = serve_logged(4);
+    let f = fetcher(root.path(), cache.path());
+    // `/resume` cuts only its first answer: make that one happen before
+    let _ = std::net::TcpStream::connect(base2.trim_start_matches("http://")).map(|mut s| {
+        let _ = s.write_all(b"GET /resume HTTP/1.1\r\nHost: x\r\n\r\n");
+        let mut sink = Vec::new();
+        let _ = s.read_to_end(&mut sink);
+    });
+    let (path, source) = f
+        .resolve_file("demo", &file(vec![format!("{base2}/resume")]))
+        .unwrap();
+    assert_eq!(source, Source::Download(format!("{base2}/resume")));
+    assert_eq!(std::fs::read(&path).unwrap(), BODY);
+    assert_eq!(
+        *ranges.lock().unwrap(),
+        vec![format!("bytes={}-", BODY.len() / 2)]
+    );
+    assert!(!partial(cache.path()).exists());
+}
+
+#[test]
+fn a_cut_download_is_resumed_with_range_in_the_next_attempt() {
+    let (base, requests, ranges) = serve_logged(4);
+    let root = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let (path, _) = fetcher(root.path(), cache.path())
+        .resolve_file("demo", &file(vec![format!("{base}/resume")]))
+        .unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), BODY);
+    assert_eq!(requests.load(Ordering::SeqCst), 2);
+    assert_eq!(
+        *ranges.lock().unwrap(),
+        vec![format!("bytes={}-", BODY.len() / 2)]
+    );
+    assert!(!partial(cache.path()).exists());
+}
+
+#[test]
+fn a_server_ignoring_range_sends_the_whole_file_which_replaces_the_partial_one() {
+    let (base, requests, ranges) = serve_logged(4);
+    let root = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let (path, _) = fetcher(root.path(), cache.path())
+        .resolve_file("demo", &file(vec![format!("{base}/cut-then-full")]))
+        .unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), BODY);
+    assert_eq!(requests.load(Ordering::SeqCst), 2);
+    assert_eq!(
+        ranges.lock().unwrap().len(),
+        1,
+        "the second request asked for the rest"
+    );
+    assert!(!partial(cache.path()).exists());
+}
+
+#[test]
+fn kept_bytes_that_do_not_match_are_discarded_and_the_file_fetched_whole() {
+    let (base, _, ranges) = serve_logged(4);
+    let root = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    // a partial file from some other version of the file
+    std::fs::create_dir_all(cache.path().join("demo")).unwrap();
+    std::fs::write(partial(cache.path()), b"XXXXXXXXXX").unwrap();
+    let (path, _) = fetcher(root.path(), cache.path())
+        .resolve_file("demo", &file(vec![format!("{base}/good")]))
+        .unwrap();
+    // `/good` ignores Range and sends everything: the stale bytes are replaced
+    assert_eq!(std::fs::read(&path).unwrap(), BODY);
+    assert_eq!(*ranges.lock().unwrap(), vec!["bytes=10-".to_string()]);
+
+    // a server that honours Range completes the stale bytes: the checksum fails, the partial
+    // file is discarded and the next attempt fetches the whole file
+    let (base, _, ranges) = serve_logged(4);
+    let cache = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(cache.path().join("demo")).unwrap();
+    std::fs::write(partial(cache.path()), b"XXXXXXXXXX").unwrap();
+    let (path, _) = fetcher(root.path(), cache.path())
+        .resolve_file("demo", &file(vec![format!("{base}/range")]))
+        .unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), BODY);
+    assert_eq!(*ranges.lock().unwrap(), vec!["bytes=10-".to_string()]);
+    assert!(!partial(cache.path()).exists());
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! Dataset resolution: cache → files shipped in the repository (`data/`) → local mirror
 //! directories → download from the upstream URLs. Every file's SHA-256 is checked before use;
-//! downloads go to a temporary file in the cache directory and are renamed into place only after
-//! size and checksum match, so a failed download leaves nothing behind.
+//! downloads go to `<file>.partial` in the cache directory and are renamed into place only after
+//! size and checksum match, so a failed download never leaves a file under the dataset's name; a
+//! cut connection is resumed with an HTTP `Range` request (in the same or a later invocation).
 
 use crate::config::{DatasetFile, DatasetSpec};
 use crate::error::HarnessError;
@@ -140,12 +141,32 @@ impl Fetcher {
         })
     }
 
-    /// Downloads `url` into `dest` through a temporary file in `dest`'s directory: streams with
-    /// a size cap of the declared size, checks size and SHA-256, then renames. Retries transient
-    /// failures up to `attempts` times. On failure the temporary file is removed.
+    /// Downloads `url` into `dest` through `<dest>.partial` in the same directory: streams with
+    /// a size cap of the declared size, checks size and SHA-256, then renames. A connection cut
+    /// mid-body keeps the bytes received so far, and the next attempt (or the next invocation)
+    /// asks only for the rest with an HTTP `Range` request; a server that ignores `Range` sends
+    /// the whole file again, which replaces the partial one. Retries transient failures up to
+    /// `attempts` times. Bytes that fail the checksum are deleted, never kept or used. The
+    /// partial file is locked while in use, so processes sharing a cache (shards) never write
+    /// it at the same time.
     fn download(&self, url: &str, f: &DatasetFile, dest: &Path) -> std::result::Result<(), String> {
         let dir = dest.parent().ok_or("bad cache path")?;
         std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+        let partial = partial_path(dest);
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&partial)
+            .map_err(|e| format!("opening {}: {e}", partial.display()))?;
+        file.lock()
+            .map_err(|e| format!("locking {}: {e}", partial.display()))?;
+        // Another process may have finished this file while we waited for the lock.
+        if dest.is_file() && verify(dest, f).is_ok() {
+            let _ = std::fs::remove_file(&partial);
+            return Ok(());
+        }
         let client = reqwest::blocking::Client::builder()
             .timeout(self.timeout)
             .connect_timeout(Duration::from_secs(30))
@@ -154,83 +175,181 @@ impl Fetcher {
             .map_err(|e| format!("HTTP client: {e}"))?;
         let mut last = String::new();
         for attempt in 1..=self.attempts.max(1) {
-            match self.download_once(&client, url, f, dir, dest) {
-                Ok(()) => return Ok(()),
-                Err((msg, transient)) => {
-                    last = format!("attempt {attempt}: {msg}");
-                    if !transient {
+            match download_once(&client, url, f, &mut file) {
+                Ok(()) => {
+                    file.sync_all().map_err(|e| format!("sync: {e}"))?;
+                    std::fs::rename(&partial, dest).map_err(|e| {
+                        format!("renaming {} to {}: {e}", partial.display(), dest.display())
+                    })?;
+                    return Ok(());
+                }
+                Err(Failure { message, retry }) => {
+                    last = format!("attempt {attempt}: {message}");
+                    if !retry {
                         break;
                     }
                     std::thread::sleep(Duration::from_millis(200 * u64::from(attempt)));
                 }
             }
         }
+        if file.metadata().map(|m| m.len() == 0).unwrap_or(true) {
+            let _ = std::fs::remove_file(&partial);
+        }
         Err(last)
     }
+}
 
-    /// One attempt; the error says whether retrying may help.
-    fn download_once(
-        &self,
-        client: &reqwest::blocking::Client,
-        url: &str,
-        f: &DatasetFile,
-        dir: &Path,
-        dest: &Path,
-    ) -> std::result::Result<(), (String, bool)> {
-        let mut resp = client
-            .get(url)
-            .send()
-            .map_err(|e| (format!("request failed: {e}"), true))?;
-        let status = resp.status();
-        if !status.is_success() {
-            return Err((format!("HTTP {status}"), status.is_server_error()));
-        }
-        let mut tmp = tempfile::NamedTempFile::new_in(dir)
-            .map_err(|e| (format!("temporary file in {}: {e}", dir.display()), false))?;
-        let mut hasher = Sha256::new();
-        let mut total: u64 = 0;
-        let mut buf = vec![0u8; 1 << 16];
-        loop {
-            let n = resp
-                .read(&mut buf)
-                .map_err(|e| (format!("connection broken after {total} bytes: {e}"), true))?;
-            if n == 0 {
-                break;
-            }
-            total += n as u64;
-            if total > f.size {
-                return Err((
-                    format!("server sent more than the declared {} bytes", f.size),
-                    false,
-                ));
-            }
-            hasher.update(&buf[..n]);
-            tmp.write_all(&buf[..n])
-                .map_err(|e| (format!("writing temporary file: {e}"), false))?;
-        }
-        if total != f.size {
-            return Err((
-                format!("got {total} bytes, expected {} (truncated?)", f.size),
+/// Where a download in progress lives: `<dest>.partial`, beside the final file (same file
+/// system, so the final rename is atomic). Never read as a dataset file.
+pub fn partial_path(dest: &Path) -> PathBuf {
+    let mut name = dest.file_name().unwrap_or_default().to_os_string();
+    name.push(".partial");
+    dest.with_file_name(name)
+}
+
+/// Why one download attempt failed, and whether another attempt may help.
+struct Failure {
+    message: String,
+    retry: bool,
+}
+
+fn fail(message: impl Into<String>, retry: bool) -> Failure {
+    Failure {
+        message: message.into(),
+        retry,
+    }
+}
+
+/// Empties the partial file (its bytes are not the start of the declared file).
+fn restart(file: &mut std::fs::File) -> std::result::Result<(), Failure> {
+    file.set_len(0)
+        .map_err(|e| fail(format!("truncating the partial file: {e}"), false))
+}
+
+/// One attempt: continues the partial file `file` from its length (HTTP `Range`) or starts it
+/// over; on success the file holds exactly the declared bytes.
+fn download_once(
+    client: &reqwest::blocking::Client,
+    url: &str,
+    f: &DatasetFile,
+    file: &mut std::fs::File,
+) -> std::result::Result<(), Failure> {
+    use std::io::{Seek, SeekFrom};
+    let io = |what: &str, e: std::io::Error| fail(format!("{what} the partial file: {e}"), false);
+    let mut have = file.metadata().map_err(|e| io("reading", e))?.len();
+    if have > f.size {
+        restart(file)?;
+        have = 0;
+    }
+    let mut req = client.get(url);
+    if have > 0 {
+        req = req.header(reqwest::header::RANGE, format!("bytes={have}-"));
+    }
+    let mut resp = req
+        .send()
+        .map_err(|e| fail(format!("request failed: {e}"), true))?;
+    let status = resp.status();
+    let resumed = have > 0 && status == reqwest::StatusCode::PARTIAL_CONTENT;
+    if resumed {
+        let range = resp
+            .headers()
+            .get(reqwest::header::CONTENT_RANGE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        if !range.starts_with(&format!("bytes {have}-")) {
+            restart(file)?;
+            return Err(fail(
+                format!(
+                    "asked for bytes {have}- but the server sent range `{range}`; starting over"
+                ),
                 true,
             ));
         }
-        let got = hex::encode(hasher.finalize());
-        if got != f.sha256 {
-            return Err((
-                format!(
-                    "SHA-256 mismatch: expected {}, got {got}; the server sent different bytes — check the URL or update the checksum only after verifying the new file",
-                    f.sha256
-                ),
+    } else if status == reqwest::StatusCode::RANGE_NOT_SATISFIABLE {
+        restart(file)?;
+        return Err(fail(
+            "HTTP 416 for the rest of a partial download; starting over",
+            true,
+        ));
+    } else if !status.is_success() || status == reqwest::StatusCode::PARTIAL_CONTENT {
+        return Err(fail(format!("HTTP {status}"), status.is_server_error()));
+    } else {
+        // 200: the whole file (the server ignored Range, or nothing was there yet).
+        restart(file)?;
+        have = 0;
+    }
+    let mut hasher = Sha256::new();
+    file.seek(SeekFrom::Start(0))
+        .map_err(|e| io("seeking", e))?;
+    let mut buf = vec![0u8; 1 << 16];
+    if have > 0 {
+        let mut left = have;
+        while left > 0 {
+            let want = (buf.len() as u64).min(left) as usize;
+            file.read_exact(&mut buf[..want])
+                .map_err(|e| io("re-reading", e))?;
+            hasher.update(&buf[..want]);
+            left -= want as u64;
+        }
+    }
+    file.seek(SeekFrom::Start(have))
+        .map_err(|e| io("seeking", e))?;
+    let mut total = have;
+    loop {
+        let n = match resp.read(&mut buf) {
+            Ok(n) => n,
+            Err(e) => {
+                // keep what arrived: the next attempt resumes from here
+                let _ = file.flush();
+                return Err(fail(
+                    format!("connection broken after {total} bytes (kept for resuming): {e}"),
+                    true,
+                ));
+            }
+        };
+        if n == 0 {
+            break;
+        }
+        total += n as u64;
+        if total > f.size {
+            restart(file)?;
+            return Err(fail(
+                format!("server sent more than the declared {} bytes", f.size),
                 false,
             ));
         }
-        tmp.as_file()
-            .sync_all()
-            .map_err(|e| (format!("sync: {e}"), false))?;
-        tmp.persist(dest)
-            .map_err(|e| (format!("renaming into {}: {e}", dest.display()), false))?;
-        Ok(())
+        hasher.update(&buf[..n]);
+        file.write_all(&buf[..n]).map_err(|e| io("writing", e))?;
     }
+    if total != f.size {
+        return Err(fail(
+            format!(
+                "got {total} bytes, expected {} (truncated; kept for resuming)",
+                f.size
+            ),
+            true,
+        ));
+    }
+    let got = hex::encode(hasher.finalize());
+    if got != f.sha256 {
+        restart(file)?;
+        if resumed {
+            // the kept bytes may be what was wrong: one more try from scratch
+            return Err(fail(
+                format!("SHA-256 mismatch after resuming a partial download (got {got}); discarded it, starting over"),
+                true,
+            ));
+        }
+        return Err(fail(
+            format!(
+                "SHA-256 mismatch: expected {}, got {got}; the server sent different bytes — check the URL or update the checksum only after verifying the new file",
+                f.sha256
+            ),
+            false,
+        ));
+    }
+    Ok(())
 }
 
 /// Checks size and SHA-256 of `path` against the declaration; the error gives both hashes.
