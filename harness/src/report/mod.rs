@@ -3,6 +3,8 @@
 //! printed and written to `results/<paper>.md`, `.csv` and `.json`. All statistics come from
 //! [`repro_stats::verdict`]; the rules are printed under every table.
 
+pub mod html;
+
 use crate::config::{Better, LoadedPaper, Project, ReportedAs};
 use crate::record::{write_atomic, RunRecord};
 use crate::run::RunSpec;
@@ -35,8 +37,20 @@ pub struct ClaimRow {
     pub claimed_standard_error: Option<f64>,
     /// Resolution the claim is printed to, if declared.
     pub resolution: Option<f64>,
+    /// Every recorded run of the claim's cell, by seed: the metric value, `None` for a failed
+    /// (diverged/error/non-finite) run.
+    pub runs: Vec<RunValue>,
     /// The statistics.
     pub assessment: ClaimAssessment,
+}
+
+/// One run's value of a claim's metric.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunValue {
+    /// The run's seed.
+    pub seed: u64,
+    /// The metric (metric units); `None` = failed run.
+    pub value: Option<f64>,
 }
 
 /// One comparison with its assessment.
@@ -170,12 +184,19 @@ pub fn build(
                 },
                 outcomes,
             ));
-            claim_meta.push((pid.clone(), c.clone(), spec.unit.clone()));
+            let values: Vec<RunValue> = cell
+                .iter()
+                .map(|(seed, r)| RunValue {
+                    seed: *seed,
+                    value: r.metric(metric).filter(|v| v.is_finite()),
+                })
+                .collect();
+            claim_meta.push((pid.clone(), c.clone(), spec.unit.clone(), values));
         }
     }
     let assessed = assess_claims(&claim_inputs, rules);
     let mut claims_by_paper: BTreeMap<String, Vec<ClaimRow>> = BTreeMap::new();
-    for ((pid, c, unit), a) in claim_meta.into_iter().zip(assessed) {
+    for ((pid, c, unit, values), a) in claim_meta.into_iter().zip(assessed) {
         claims_by_paper.entry(pid).or_default().push(ClaimRow {
             id: c.id.clone(),
             variant: c.variant.get_ref().clone(),
@@ -185,6 +206,7 @@ pub fn build(
             source: c.source.clone(),
             claimed_standard_error: c.standard_error,
             resolution: c.resolution,
+            runs: values,
             assessment: a,
         });
     }
@@ -698,7 +720,8 @@ pub fn csv(r: &PaperReport) -> String {
     s
 }
 
-/// Writes `<dir>/<paper>.md`, `.csv` and `.json` atomically; returns the Markdown path.
+/// Writes `<dir>/<paper>.md`, `.csv`, `.json`, `.tex` and `.html` atomically; returns the Markdown
+/// path. Errors: a file that cannot be written, a plot that cannot be drawn.
 pub fn write(dir: &Path, r: &PaperReport, rules: &Rules) -> Result<PathBuf> {
     let md = dir.join(format!("{}.md", r.paper));
     write_atomic(&md, markdown(r, rules).as_bytes())?;
@@ -706,6 +729,10 @@ pub fn write(dir: &Path, r: &PaperReport, rules: &Rules) -> Result<PathBuf> {
     write_atomic(
         &dir.join(format!("{}.tex", r.paper)),
         latex(r, rules).as_bytes(),
+    )?;
+    write_atomic(
+        &dir.join(format!("{}.html", r.paper)),
+        html::html(r, rules)?.as_bytes(),
     )?;
     let json = serde_json::to_string_pretty(r)
         .map_err(|e| crate::error::HarnessError::Other(format!("serializing report: {e}")))?;
@@ -746,6 +773,7 @@ mod tests {
             source: "Table 1".into(),
             claimed_standard_error: Some(0.1),
             resolution: None,
+            runs: vec![],
             assessment: assess(vec![v(1.0), v(2.0), v(3.0), v(4.0)]),
         };
         let r = PaperReport {
