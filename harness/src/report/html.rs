@@ -9,7 +9,10 @@
 //!   interval, reported datasets and held-out ones in different colours, and the zero line. Wins
 //!   only on the reported datasets are what dataset selection looks like.
 
-use super::{f, interval, p, standard_error, ClaimRow, ComparisonRow, PaperReport};
+use super::{
+    best_of_flag, claimed_cell, f, interval, p, standard_error, ClaimRow, ComparisonRow,
+    PaperReport,
+};
 use crate::error::HarnessError;
 use crate::Result;
 use plotters::prelude::*;
@@ -241,14 +244,8 @@ pub fn html(r: &PaperReport, rules: &Rules) -> Result<String> {
         let _ = writeln!(s, "<h2>Claims</h2>\n<table><tr><th>claim</th><th>variant</th><th>dataset</th><th>metric</th><th>claimed</th><th>n (failed)</th><th>mean ± SE (sd)</th><th>{conf:.0}% t-interval</th><th>claim percentile</th><th>p (adj.)</th><th>verdict</th></tr>");
         for c in &r.claims {
             let a = &c.assessment;
-            let claimed = match c.claimed_standard_error {
-                Some(se) => format!("{} ± {} (SE)", f(Some(a.claimed)), f(Some(se))),
-                None => f(Some(a.claimed)),
-            };
-            let flag = a
-                .looks_like_best_of
-                .map(|k| format!("; looks like best of ~{k} runs"))
-                .unwrap_or_default();
+            let claimed = claimed_cell(c);
+            let flag = best_of_flag(a);
             let _ = writeln!(
                 s,
                 "<tr><td><a href=\"#claim-{}\">{}</a></td><td>{}</td><td>{}</td><td>{} ({})</td><td>{}</td><td>{} ({})</td><td>{} ± {} ({})</td><td>{}</td><td>{}</td><td>{}</td><td class=\"verdict\">{}{}</td></tr>",
@@ -258,7 +255,7 @@ pub fn html(r: &PaperReport, rules: &Rules) -> Result<String> {
                 escape(&c.dataset),
                 escape(&c.metric),
                 escape(&c.unit),
-                claimed,
+                escape(&claimed),
                 a.n_runs,
                 a.n_failed,
                 f(a.mean),

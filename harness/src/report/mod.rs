@@ -350,6 +350,27 @@ fn p(v: Option<f64>) -> String {
     }
 }
 
+/// The claimed value as printed: `value ± SE (SE)` when the paper gave a standard error, and the
+/// resolution it is printed to when declared.
+fn claimed_cell(c: &ClaimRow) -> String {
+    let a = &c.assessment;
+    let mut claimed = match c.claimed_standard_error {
+        Some(se) => format!("{} ± {} (SE)", f(Some(a.claimed)), f(Some(se))),
+        None => f(Some(a.claimed)),
+    };
+    if let Some(r) = c.resolution.filter(|r| *r > 0.0) {
+        claimed.push_str(&format!(" (printed to {r})"));
+    }
+    claimed
+}
+
+/// `; looks like best of ~k runs` when the seed-picking flag is raised, else empty.
+fn best_of_flag(a: &ClaimAssessment) -> String {
+    a.looks_like_best_of
+        .map(|k| format!("; looks like best of ~{k} runs"))
+        .unwrap_or_default()
+}
+
 /// Standard error of the runs' mean: sd / √n over the finite runs (`n_runs − n_failed`); `None`
 /// with fewer than 2 finite runs.
 fn standard_error(a: &ClaimAssessment) -> Option<f64> {
@@ -387,18 +408,9 @@ pub fn markdown(r: &PaperReport, rules: &Rules) -> String {
         let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|---|---|---|");
         for c in &r.claims {
             let a = &c.assessment;
-            let mut claimed = match c.claimed_standard_error {
-                Some(se) => format!("{} ± {} (SE)", f(Some(a.claimed)), f(Some(se))),
-                None => f(Some(a.claimed)),
-            };
+            let claimed = claimed_cell(c);
             let se = standard_error(a);
-            if let Some(r) = c.resolution.filter(|r| *r > 0.0) {
-                claimed.push_str(&format!(" (printed to {r})"));
-            }
-            let flag = match a.looks_like_best_of {
-                Some(k) => format!("; looks like best of ~{k} runs"),
-                None => String::new(),
-            };
+            let flag = best_of_flag(a);
             let _ = writeln!(
                 s,
                 "| {} | {} | {} | {} ({}) | {} | {} ({}) | {} ± {} ({}) | {} | {} – {} | {} | {} | **{}**{} |",
