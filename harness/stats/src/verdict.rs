@@ -309,7 +309,8 @@ infinite otherwise). Rules, in order: \
 (3) NOT REPRODUCED if more than max_failed_share of the runs failed; \
 (4) INCONCLUSIVE if the t-interval half-width exceeds max_relative_half_width x |claim|; \
 (5) BETTER THAN CLAIMED if the two-sided (1-alpha) interval of (runs - claim) from the same test \
-lies entirely on the better side; \
+lies entirely on the better side (for a rounded claim: beyond the most favourable value it rounds \
+from); \
 (6) otherwise REPRODUCED. \
 'Looks like best of ~k' is flagged when the verdict is NOT REPRODUCED by rule (2), the claim is not \
 declared best-of-m, the claim lies beyond the runs' mean, and the normal-model implied k (the \
@@ -481,6 +482,17 @@ pub fn assess_claims(claims: &[(Claim, Vec<Outcome>)], rules: &Rules) -> Vec<Cla
         }
     }
     out
+}
+
+/// How far (in oriented units) the most favourable value a printed claim rounds from lies beyond
+/// the value it is tested at: one full resolution step (`value + r/2` vs `value − r/2` when
+/// higher is better), 0 for an exact claim. "Better than claimed" must beat that end, so that
+/// rounding can neither fail a claim nor make it look beaten.
+fn better_end_shift(claim: &Claim) -> f64 {
+    match claim.resolution {
+        Some(r) if r.is_finite() && r > 0.0 => r,
+        _ => 0.0,
+    }
 }
 
 /// `v` with at most 10 decimals and no trailing zeros (0.9349999999999999 → "0.935").
@@ -675,7 +687,7 @@ fn assess_claims_at_tested_values(
                 fmt_sig(half, 3),
                 rules.max_relative_half_width
             ));
-        } else if ci.0 > 0.0 {
+        } else if ci.0 > better_end_shift(claim) {
             a.verdict = ClaimVerdict::BetterThanClaimed;
             notes.push("rule 5: runs significantly better than the claim".into());
         } else {

@@ -77,6 +77,31 @@ fn a_rounded_claim_is_tested_at_the_edge_of_its_rounding_interval() {
     assert!(rounded.note.contains("tested at 0.315"), "{}", rounded.note);
 }
 
+/// Rounding cuts both ways: "0.32" printed for anything in [0.315, 0.325) is "better than claimed"
+/// only when the runs beat 0.325, not merely 0.315.
+#[test]
+fn a_rounded_claim_is_beaten_only_beyond_its_favourable_edge() {
+    let runs = |centre: f64| -> Vec<Outcome> {
+        [
+            -0.0004, 0.0, 0.0004, -0.0002, 0.0002, 0.0, 0.0001, -0.0001, 0.0003, -0.0003,
+        ]
+        .iter()
+        .map(|d| Outcome::Value(centre + d))
+        .collect()
+    };
+    let mut c = claim(0.32);
+    c.resolution = Some(0.01);
+    // clearly above 0.315 but inside the rounding interval: consistent with "0.32"
+    let inside = &assess_claims(&[(c.clone(), runs(0.3235))], &Rules::default())[0];
+    assert_eq!(inside.verdict, ClaimVerdict::Reproduced, "{inside:?}");
+    // clearly above 0.325: better than anything that prints as 0.32
+    let above = &assess_claims(&[(c.clone(), runs(0.3275))], &Rules::default())[0];
+    assert_eq!(above.verdict, ClaimVerdict::BetterThanClaimed, "{above:?}");
+    // the exact claim 0.32 is beaten by 0.3235
+    let exact = &assess_claims(&[(claim(0.32), runs(0.3235))], &Rules::default())[0];
+    assert_eq!(exact.verdict, ClaimVerdict::BetterThanClaimed, "{exact:?}");
+}
+
 /// A claim that is the mean of m runs is compared with the spread of means (s/√m): a mean of 20
 /// far above the reproduced mean is not "the best of a few runs".
 #[test]
