@@ -653,8 +653,13 @@ pub fn latex(r: &PaperReport, rules: &Rules) -> String {
         }
         let _ = writeln!(
             s,
-            "\\caption{{{caption}. Verdict: {}.}}",
-            latex_escape(&a.verdict.to_string())
+            "\\caption{{{caption}. Verdict: {}{}.}}",
+            latex_escape(&a.verdict.to_string()),
+            if a.reported_subset_favourable {
+                "; the reported datasets are a favourable subset"
+            } else {
+                ""
+            }
         );
         let _ = writeln!(
             s,

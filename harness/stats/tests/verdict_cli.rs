@@ -135,14 +135,16 @@ fn comparison_verdicts() {
         &rules,
     );
     assert_eq!(a.verdict, ComparisonVerdict::Generalizes, "{}", a.note);
+    assert!(!a.reported_subset_favourable, "{}", a.note);
     let only: Vec<DatasetResult> = (0..8)
         .map(|i| ds(&format!("d{i}"), if i < 3 { 0.05 } else { 0.0 }, i < 3))
         .collect();
+    // unpaired: the held-out effects (0.002 of run-to-run noise 0.008) are ties
     let b = assess_comparison(
         &ComparisonInput {
             id: "x".into(),
             direction: Direction::Higher,
-            paired: true,
+            paired: false,
             datasets: only,
         },
         &rules,
@@ -153,6 +155,25 @@ fn comparison_verdicts() {
         "{}",
         b.note
     );
+    assert!(b.reported_subset_favourable, "{}", b.note);
+    // The held-out datasets win too, only by less: the effect generalizes, and the reported
+    // subset is flagged as favourable (it is the unique top 3 of 8: p = 1/56).
+    let smaller: Vec<DatasetResult> = (0..8)
+        .map(|i| ds(&format!("d{i}"), if i < 3 { 0.05 } else { 0.02 }, i < 3))
+        .collect();
+    let e = assess_comparison(
+        &ComparisonInput {
+            id: "x".into(),
+            direction: Direction::Higher,
+            paired: false,
+            datasets: smaller,
+        },
+        &rules,
+    );
+    assert_eq!(e.verdict, ComparisonVerdict::Generalizes, "{}", e.note);
+    assert!(e.reported_subset_favourable, "{}", e.note);
+    assert!(e.note.contains("favourable subset"), "{}", e.note);
+    assert!((e.selection.as_ref().unwrap().p_value - 1.0 / 56.0).abs() < 1e-12);
     let none: Vec<DatasetResult> = (0..8)
         .map(|i| {
             ds(
