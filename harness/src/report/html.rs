@@ -10,8 +10,8 @@
 //!   only on the reported datasets are what dataset selection looks like.
 
 use super::{
-    best_of_flag, claimed_cell, f, interval, p, standard_error, ClaimRow, ComparisonRow,
-    PaperReport,
+    claims_note, claims_table, comparison_summary, comparison_table, f, timing_table, ClaimRow,
+    ComparisonRow, PaperReport, TIMING_NOTE,
 };
 use crate::error::HarnessError;
 use crate::Result;
@@ -241,34 +241,8 @@ pub fn html(r: &PaperReport, rules: &Rules) -> Result<String> {
         escape(&r.paper)
     );
     if !r.claims.is_empty() {
-        let _ = writeln!(s, "<h2>Claims</h2>\n<table><tr><th>claim</th><th>variant</th><th>dataset</th><th>metric</th><th>claimed</th><th>n (failed)</th><th>mean ± SE (sd)</th><th>{conf:.0}% t-interval</th><th>claim percentile</th><th>p (adj.)</th><th>verdict</th></tr>");
-        for c in &r.claims {
-            let a = &c.assessment;
-            let claimed = claimed_cell(c);
-            let flag = best_of_flag(a);
-            let _ = writeln!(
-                s,
-                "<tr><td><a href=\"#claim-{}\">{}</a></td><td>{}</td><td>{}</td><td>{} ({})</td><td>{}</td><td>{} ({})</td><td>{} ± {} ({})</td><td>{}</td><td>{}</td><td>{}</td><td class=\"verdict\">{}{}</td></tr>",
-                escape(&c.id),
-                escape(&c.id),
-                escape(&c.variant),
-                escape(&c.dataset),
-                escape(&c.metric),
-                escape(&c.unit),
-                escape(&claimed),
-                a.n_runs,
-                a.n_failed,
-                f(a.mean),
-                f(standard_error(a)),
-                f(a.sd),
-                interval(a.t_ci),
-                a.percentile.map(|x| format!("{x:.0}%")).unwrap_or_else(|| "—".into()),
-                p(a.p_adjusted),
-                escape(&a.verdict.to_string()),
-                escape(&flag)
-            );
-        }
-        let _ = writeln!(s, "</table>");
+        let _ = writeln!(s, "<h2>Claims</h2>\n<p>{}</p>", escape(&claims_note(conf)));
+        s.push_str(&claims_table(r, conf).html());
         let _ = writeln!(
             s,
             "<p class=\"legend\"><span style=\"color:#1f1fff\">● one run</span><span>⟝●⟞ runs' mean with its {conf:.0}% t-interval</span><span style=\"color:#c81e1e\">│ claimed value, shaded ± its printed SE</span></p>"
@@ -319,44 +293,12 @@ pub fn html(r: &PaperReport, rules: &Rules) -> Result<String> {
             escape(&cmp.description),
             escape(&cmp.source)
         );
-        let _ = writeln!(s, "<table><tr><th>dataset</th><th>reported</th><th>n (method/baseline)</th><th>effect (positive = method better)</th><th>{conf:.0}% CI</th><th>p</th><th>outcome</th></tr>");
-        for d in &a.per_dataset {
-            let _ = writeln!(
-                s,
-                "<tr><td>{}</td><td>{}</td><td>{}/{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                escape(&d.name),
-                if d.reported { "yes" } else { "held out" },
-                d.n_method,
-                d.n_baseline,
-                f(d.effect),
-                interval(d.ci),
-                p(d.p_value),
-                escape(&d.outcome.to_string())
-            );
-        }
-        let _ = writeln!(s, "</table>");
-        let mut summary = format!("Wins/ties/losses: {}/{}/{}.", a.wins, a.ties, a.losses);
-        if let Some(w) = &a.wilcoxon {
-            let _ = write!(
-                summary,
-                " Wilcoxon signed-rank over {} datasets: p = {}.",
-                w.n,
-                p(Some(w.p_value))
-            );
-        }
-        if let Some(sel) = &a.selection {
-            let _ = write!(
-                summary,
-                " Dataset selection: reported mean effect {} vs all {}; p = {}.",
-                f(Some(sel.reported_mean_effect)),
-                f(Some(sel.all_mean_effect)),
-                p(Some(sel.p_value))
-            );
-        }
+        s.push_str(&comparison_table(cmp, conf).html());
+        let summary = comparison_summary(a);
         let _ = writeln!(
             s,
             "<p>{}</p>\n<p><b>Verdict: {}.</b> {}</p>",
-            escape(&summary),
+            escape(&summary).replace('\n', "<br>"),
             escape(&a.verdict.to_string()),
             escape(&a.note)
         );
@@ -375,20 +317,8 @@ pub fn html(r: &PaperReport, rules: &Rules) -> Result<String> {
         );
     }
     if !r.timings.is_empty() {
-        let _ = writeln!(s, "<h2>Timing</h2>\n<table><tr><th>variant</th><th>dataset</th><th>runs</th><th>wall s/run</th><th>train s/run</th><th>total wall s</th></tr>");
-        for t in &r.timings {
-            let _ = writeln!(
-                s,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.2}</td><td>{:.2}</td><td>{:.0}</td></tr>",
-                escape(&t.variant),
-                escape(&t.dataset),
-                t.runs,
-                t.mean_wall_seconds,
-                t.mean_train_seconds,
-                t.mean_wall_seconds * t.runs as f64
-            );
-        }
-        let _ = writeln!(s, "</table>");
+        let _ = writeln!(s, "<h2>Timing</h2>\n<p>{}</p>", escape(TIMING_NOTE));
+        s.push_str(&timing_table(r).html());
     }
     s.push_str("</body></html>\n");
     Ok(s)

@@ -385,6 +385,224 @@ fn interval(v: Option<(f64, f64)>) -> String {
     }
 }
 
+/// A table in no particular format: a header and rows of plain-text cells, rendered as
+/// Markdown, HTML or LaTeX by the same code, so that the three published formats cannot drift
+/// apart.
+pub(crate) struct Table {
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
+    /// Column shown in bold (the verdict).
+    bold: Option<usize>,
+    /// In HTML, the first column links to `#<prefix><cell>` (the claim's figure).
+    anchor: Option<&'static str>,
+}
+
+impl Table {
+    fn new(header: &[&str]) -> Self {
+        Self {
+            header: header.iter().map(|h| h.to_string()).collect(),
+            rows: Vec::new(),
+            bold: None,
+            anchor: None,
+        }
+    }
+
+    pub(crate) fn markdown(&self) -> String {
+        let mut s = format!(
+            "| {} |\n|{}\n",
+            self.header.join(" | "),
+            "---|".repeat(self.header.len())
+        );
+        for row in &self.rows {
+            let cells: Vec<String> = row
+                .iter()
+                .enumerate()
+                .map(|(i, c)| match self.bold {
+                    Some(b) if b == i => format!("**{c}**"),
+                    _ => c.clone(),
+                })
+                .collect();
+            let _ = writeln!(s, "| {} |", cells.join(" | "));
+        }
+        s
+    }
+
+    pub(crate) fn html(&self) -> String {
+        let e = html::escape;
+        let mut s = String::from("<table><tr>");
+        for h in &self.header {
+            let _ = write!(s, "<th>{}</th>", e(h));
+        }
+        s.push_str("</tr>\n");
+        for row in &self.rows {
+            s.push_str("<tr>");
+            for (i, c) in row.iter().enumerate() {
+                let cell = match (i, self.anchor) {
+                    (0, Some(prefix)) => format!("<a href=\"#{prefix}{}\">{}</a>", e(c), e(c)),
+                    _ => e(c),
+                };
+                match self.bold {
+                    Some(b) if b == i => {
+                        let _ = write!(s, "<td class=\"verdict\">{cell}</td>");
+                    }
+                    _ => {
+                        let _ = write!(s, "<td>{cell}</td>");
+                    }
+                }
+            }
+            s.push_str("</tr>\n");
+        }
+        s.push_str("</table>\n");
+        s
+    }
+
+    pub(crate) fn latex(&self, align: &str) -> String {
+        let line = |cells: &[String]| {
+            cells
+                .iter()
+                .map(|c| latex_escape(c))
+                .collect::<Vec<_>>()
+                .join(" & ")
+        };
+        let mut s = format!(
+            "\\begin{{tabular}}{{{align}}}\n\\toprule\n{} \\\\\n\\midrule\n",
+            line(&self.header)
+        );
+        for row in &self.rows {
+            let _ = writeln!(s, "{} \\\\", line(row));
+        }
+        s.push_str("\\bottomrule\n\\end{tabular}\n");
+        s
+    }
+}
+
+/// The claims table: each claim against its runs (Markdown and HTML).
+pub(crate) fn claims_table(r: &PaperReport, conf: f64) -> Table {
+    let ci = format!("{conf:.0}% t-interval");
+    let mut t = Table::new(&[
+        "claim",
+        "variant",
+        "dataset",
+        "metric",
+        "claimed",
+        "n (failed)",
+        "mean ± SE (sd)",
+        &ci,
+        "min – max",
+        "claim percentile",
+        "p (adj.)",
+        "verdict",
+    ]);
+    t.bold = Some(11);
+    t.anchor = Some("claim-");
+    for c in &r.claims {
+        let a = &c.assessment;
+        t.rows.push(vec![
+            c.id.clone(),
+            c.variant.clone(),
+            c.dataset.clone(),
+            format!("{} ({})", c.metric, c.unit),
+            claimed_cell(c),
+            format!("{} ({})", a.n_runs, a.n_failed),
+            format!("{} ± {} ({})", f(a.mean), f(standard_error(a)), f(a.sd)),
+            interval(a.t_ci),
+            format!("{} – {}", f(a.min), f(a.max)),
+            a.percentile
+                .map(|x| format!("{x:.0}%"))
+                .unwrap_or_else(|| "—".into()),
+            p(a.p_adjusted),
+            format!("{}{}", a.verdict, best_of_flag(a)),
+        ]);
+    }
+    t
+}
+
+/// The per-dataset table of one comparison (every format).
+pub(crate) fn comparison_table(cmp: &ComparisonRow, conf: f64) -> Table {
+    let ci = format!("{conf:.0}% CI");
+    let mut t = Table::new(&[
+        "dataset",
+        "reported",
+        "n (method/baseline)",
+        "effect (positive = method better)",
+        &ci,
+        "p",
+        "outcome",
+    ]);
+    for d in &cmp.assessment.per_dataset {
+        t.rows.push(vec![
+            d.name.clone(),
+            if d.reported { "yes" } else { "held out" }.into(),
+            format!("{}/{}", d.n_method, d.n_baseline),
+            f(d.effect),
+            interval(d.ci),
+            p(d.p_value),
+            d.outcome.to_string(),
+        ]);
+    }
+    t
+}
+
+/// Wins/ties/losses, the Wilcoxon test and the selection test of a comparison, as sentences.
+pub(crate) fn comparison_summary(a: &ComparisonAssessment) -> String {
+    let mut s = format!("Wins/ties/losses: {}/{}/{}.", a.wins, a.ties, a.losses);
+    if let Some(w) = &a.wilcoxon {
+        let _ = write!(
+            s,
+            "\nWilcoxon signed-rank over datasets: statistic {}, R+ {}, R− {}, n {}, p = {}.",
+            f(Some(w.statistic)),
+            f(Some(w.r_plus)),
+            f(Some(w.r_minus)),
+            w.n,
+            p(Some(w.p_value))
+        );
+    }
+    if let Some(sel) = &a.selection {
+        let _ = write!(
+            s,
+            "\nDataset selection: reported mean effect {} vs all {} (held out {}); p = {} ({}, {} subsets).",
+            f(Some(sel.reported_mean_effect)),
+            f(Some(sel.all_mean_effect)),
+            f(sel.heldout_mean_effect),
+            p(Some(sel.p_value)),
+            if sel.exact { "exact" } else { "Monte Carlo" },
+            sel.n_subsets
+        );
+    }
+    s
+}
+
+/// Seconds per run and per (variant, dataset) cell (every format).
+pub(crate) fn timing_table(r: &PaperReport) -> Table {
+    let mut t = Table::new(&[
+        "variant",
+        "dataset",
+        "runs",
+        "wall s/run",
+        "train s/run",
+        "total wall s",
+    ]);
+    for x in &r.timings {
+        t.rows.push(vec![
+            x.variant.clone(),
+            x.dataset.clone(),
+            x.runs.to_string(),
+            format!("{:.2}", x.mean_wall_seconds),
+            format!("{:.2}", x.mean_train_seconds),
+            format!("{:.0}", x.mean_wall_seconds * x.runs as f64),
+        ]);
+    }
+    t
+}
+
+/// How the timing table is to be read.
+pub(crate) const TIMING_NOTE: &str = "Seconds of one run as recorded (one thread per run; other runs may have shared the machine). Total = the sum over the runs, i.e. CPU-seconds of the cell, not the wall time of a parallel invocation.";
+
+/// What the claims table compares.
+pub(crate) fn claims_note(conf: f64) -> String {
+    format!("Each row compares the runs' mean ± its standard error (SE = sd/√n over the n finite runs; sd in brackets) with the claimed value ± the standard error the paper printed, if any. The t-interval is the {conf:.0}% interval of the runs' mean; the test behind p is given under the table.")
+}
+
 /// The Markdown report of one paper: claims table, comparison tables, rules, timings.
 pub fn markdown(r: &PaperReport, rules: &Rules) -> String {
     let conf = (1.0 - rules.alpha) * 100.0;
@@ -397,43 +615,8 @@ pub fn markdown(r: &PaperReport, rules: &Rules) -> String {
     );
     if !r.claims.is_empty() {
         let _ = writeln!(s, "## Claims\n");
-        let _ = writeln!(
-            s,
-            "Each row compares the runs' mean ± its standard error (SE = sd/√n over the n finite runs; sd in brackets) with the claimed value ± the standard error the paper printed, if any. The t-interval is the {conf:.0}% interval of the runs' mean; the test behind p is given under the table.\n"
-        );
-        let _ = writeln!(
-            s,
-            "| claim | variant | dataset | metric | claimed | n (failed) | mean ± SE (sd) | {conf:.0}% t-interval | min – max | claim percentile | p (adj.) | verdict |"
-        );
-        let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|---|---|---|");
-        for c in &r.claims {
-            let a = &c.assessment;
-            let claimed = claimed_cell(c);
-            let se = standard_error(a);
-            let flag = best_of_flag(a);
-            let _ = writeln!(
-                s,
-                "| {} | {} | {} | {} ({}) | {} | {} ({}) | {} ± {} ({}) | {} | {} – {} | {} | {} | **{}**{} |",
-                c.id,
-                c.variant,
-                c.dataset,
-                c.metric,
-                c.unit,
-                claimed,
-                a.n_runs,
-                a.n_failed,
-                f(a.mean),
-                f(se),
-                f(a.sd),
-                interval(a.t_ci),
-                f(a.min),
-                f(a.max),
-                a.percentile.map(|x| format!("{x:.0}%")).unwrap_or_else(|| "—".into()),
-                p(a.p_adjusted),
-                a.verdict,
-                flag
-            );
-        }
+        let _ = writeln!(s, "{}\n", claims_note(conf));
+        s.push_str(&claims_table(r, conf).markdown());
         let _ = writeln!(s, "\nImplied best-of-k of each claim (normal model / empirical, Dodge et al. 2019; ∞ = beyond every run):\n");
         for c in &r.claims {
             let a = &c.assessment;
@@ -460,74 +643,16 @@ pub fn markdown(r: &PaperReport, rules: &Rules) -> String {
         let a = &cmp.assessment;
         let _ = writeln!(s, "## Comparison `{}`: {}\n", cmp.id, cmp.description);
         let _ = writeln!(s, "Source: {}\n", cmp.source);
-        let _ = writeln!(s, "| dataset | reported | n (method/baseline) | effect (positive = method better) | {conf:.0}% CI | p | outcome |");
-        let _ = writeln!(s, "|---|---|---|---|---|---|---|");
-        for d in &a.per_dataset {
-            let _ = writeln!(
-                s,
-                "| {} | {} | {}/{} | {} | {} | {} | {} |",
-                d.name,
-                if d.reported { "yes" } else { "held out" },
-                d.n_method,
-                d.n_baseline,
-                f(d.effect),
-                interval(d.ci),
-                p(d.p_value),
-                d.outcome
-            );
-        }
-        let _ = writeln!(s, "\nWins/ties/losses: {}/{}/{}.", a.wins, a.ties, a.losses);
-        if let Some(w) = &a.wilcoxon {
-            let _ = writeln!(
-                s,
-                "Wilcoxon signed-rank over datasets: statistic {}, R+ {}, R− {}, n {}, p = {}.",
-                f(Some(w.statistic)),
-                f(Some(w.r_plus)),
-                f(Some(w.r_minus)),
-                w.n,
-                p(Some(w.p_value))
-            );
-        }
-        if let Some(sel) = &a.selection {
-            let _ = writeln!(
-                s,
-                "Dataset selection: reported mean effect {} vs all {} (held out {}); p = {} ({}, {} subsets).",
-                f(Some(sel.reported_mean_effect)),
-                f(Some(sel.all_mean_effect)),
-                f(sel.heldout_mean_effect),
-                p(Some(sel.p_value)),
-                if sel.exact { "exact" } else { "Monte Carlo" },
-                sel.n_subsets
-            );
-        }
+        s.push_str(&comparison_table(cmp, conf).markdown());
+        let _ = writeln!(s, "\n{}", comparison_summary(a));
         let _ = writeln!(s, "\n**Verdict: {}.** {}\n", a.verdict, a.note);
     }
     if !r.comparisons.is_empty() {
         let _ = writeln!(s, "**Rule.** {}\n", r.comparison_rules);
     }
     if !r.timings.is_empty() {
-        let _ = writeln!(s, "## Timing\n");
-        let _ = writeln!(
-            s,
-            "Seconds of one run as recorded (one thread per run; other runs may have shared the machine). Total = the sum over the runs, i.e. CPU-seconds of the cell, not the wall time of a parallel invocation.\n"
-        );
-        let _ = writeln!(
-            s,
-            "| variant | dataset | runs | wall s/run | train s/run | total wall s |"
-        );
-        let _ = writeln!(s, "|---|---|---|---|---|---|");
-        for t in &r.timings {
-            let _ = writeln!(
-                s,
-                "| {} | {} | {} | {:.2} | {:.2} | {:.0} |",
-                t.variant,
-                t.dataset,
-                t.runs,
-                t.mean_wall_seconds,
-                t.mean_train_seconds,
-                t.mean_wall_seconds * t.runs as f64
-            );
-        }
+        let _ = writeln!(s, "## Timing\n\n{TIMING_NOTE}\n");
+        s.push_str(&timing_table(r).markdown());
     }
     s
 }
@@ -545,6 +670,10 @@ pub fn latex_escape(s: &str) -> String {
             '~' => out.push_str("\\textasciitilde{}"),
             '^' => out.push_str("\\textasciicircum{}"),
             '−' => out.push('-'),
+            '—' | '–' => out.push_str("--"),
+            '±' => out.push_str("$\\pm$"),
+            '∞' => out.push_str("$\\infty$"),
+            '√' => out.push_str("$\\surd$"),
             _ => out.push(c),
         }
     }
@@ -667,28 +796,8 @@ pub fn latex(r: &PaperReport, rules: &Rules) -> String {
             latex_escape(&r.paper),
             latex_escape(&cmp.id)
         );
-        let _ = writeln!(s, "\\begin{{tabular}}{{llrlll}}\n\\toprule");
-        let _ = writeln!(
-            s,
-            "Dataset & Reported & $n$ & Effect & {conf:.0}\\% CI & Outcome \\\\\n\\midrule"
-        );
-        for d in &a.per_dataset {
-            let ci =
-                d.ci.map(|(lo, hi)| format!("[{}, {}]", tex_num(Some(lo)), tex_num(Some(hi))))
-                    .unwrap_or_else(|| "--".into());
-            let _ = writeln!(
-                s,
-                "{} & {} & {}/{} & {} & {} & {} \\\\",
-                latex_escape(&d.name),
-                if d.reported { "yes" } else { "held out" },
-                d.n_method,
-                d.n_baseline,
-                tex_num(d.effect),
-                ci,
-                latex_escape(&d.outcome.to_string())
-            );
-        }
-        let _ = writeln!(s, "\\bottomrule\n\\end{{tabular}}\n\\end{{table}}\n");
+        s.push_str(&comparison_table(cmp, conf).latex("llrllrl"));
+        s.push_str("\\end{table}\n\n");
     }
     s
 }
