@@ -121,7 +121,7 @@ fn git_state(root: &Path) -> (Option<String>, Option<bool>) {
     opts.include_untracked(false).include_ignored(false);
     let dirty = repo.statuses(Some(&mut opts)).ok().map(|st| {
         st.iter().any(|e| {
-            e.path().is_some_and(|p| !p.starts_with("results/"))
+            e.path().is_ok_and(|p| !p.starts_with("results/"))
                 && e.status() != git2::Status::CURRENT
         })
     });

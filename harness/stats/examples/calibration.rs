@@ -8,7 +8,7 @@
 //! share flagged is the power. Run distributions: N(0.80, 0.02²) and a left-skewed one
 //! (0.85 − LogNormal(ln 0.04, 0.5), accuracy-like with a long bad tail).
 
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use repro_stats::verdict::{
     assess_claims, Claim, ClaimVerdict, Direction, Outcome, ReportedAs, Rules,

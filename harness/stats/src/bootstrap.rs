@@ -7,7 +7,7 @@ use crate::describe::{
     Alternative, Sample,
 };
 use crate::error::{Result, StatsError};
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 

@@ -7,7 +7,7 @@ use crate::describe::{
     check_confidence, check_finite, mean, median, quantile_sorted, sd, sorted, trim_mean,
 };
 use crate::error::{Result, StatsError};
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 

@@ -4,7 +4,7 @@
 
 use crate::describe::{check_len, mean};
 use crate::error::{Result, StatsError};
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 

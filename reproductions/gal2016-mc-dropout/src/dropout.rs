@@ -7,7 +7,7 @@
 //! random numbers instead of `len` — what makes 10,000 MC passes over thousands of test points
 //! cheap (p ≤ 0.1 in every grid of the benchmark).
 
-use rand::Rng as _;
+use rand::RngExt as _;
 use repro_kit::rng::Rng;
 
 /// Fills `out` with inverted-dropout multipliers: 0 with probability `p`, `1/(1−p)` otherwise,

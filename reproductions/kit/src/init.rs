@@ -5,7 +5,7 @@
 use crate::rng::Rng;
 use crate::Result;
 use candle_core::{Device, Tensor, Var};
-use rand::Rng as _;
+use rand::RngExt as _;
 use rand_distr::{Distribution, Normal};
 
 /// Values drawn i.i.d. from U(−bound, bound), shaped `shape`.

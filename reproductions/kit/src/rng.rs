@@ -42,7 +42,7 @@ pub fn permutation(rng: &mut Rng, n: usize) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rand::Rng as _;
+    use rand::RngExt as _;
 
     #[test]
     fn same_seed_and_purpose_give_same_numbers() {

@@ -233,7 +233,7 @@ pub fn synthetic(
     rng: &mut Rng,
     device: &Device,
 ) -> Result<FashionMnist> {
-    use rand::Rng as _;
+    use rand::RngExt as _;
     let mut make = |n: usize| -> (Vec<u8>, Vec<u8>) {
         let labels: Vec<u8> = (0..n).map(|i| (i % CLASSES) as u8).collect();
         let mut pixels = Vec::with_capacity(n * INPUT_LEN);

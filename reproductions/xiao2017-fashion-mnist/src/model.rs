@@ -6,7 +6,7 @@
 use crate::{CLASSES, INPUT_LEN};
 use candle_core::{Device, Tensor, Var};
 use candle_nn::ops::sigmoid;
-use rand::Rng as _;
+use rand::RngExt as _;
 use rand_distr::{Distribution, Normal};
 use repro_kit::nn::{expect_shape, parameter_count};
 use repro_kit::rng::Rng;
