@@ -16,8 +16,6 @@
 //! (standard dropout, weight scaling), so that "MC dropout beats standard dropout" can be
 //! tested per dataset.
 
-pub mod data;
-pub mod dropout;
 pub mod model;
 pub mod predict;
 pub mod train;
@@ -259,8 +257,8 @@ impl Reproduction for Gal2016 {
         let h: Hyperparameters =
             checked_hyperparameters(ctx.variant, ctx.hyperparameters, Hyperparameters::validate)?;
         let settings = h.for_dataset(&ctx.dataset.name)?;
-        let data = data::UciData::load(ctx.dataset)?;
-        let split = data::Split::load(ctx.dataset, ctx.seed, data.rows())?;
+        let data = repro_kit::data::uci::UciData::load(ctx.dataset)?;
+        let split = repro_kit::data::uci::Split::load(ctx.dataset, ctx.seed, data.rows())?;
         let what = format!("{} split {}", ctx.dataset.name, ctx.seed);
         train::run_split(&settings, &data, &split, ctx.seed, &what, ctx.progress)
     }

@@ -3,13 +3,15 @@
 //! split of the training part, training on the whole training part, MC-dropout and
 //! standard-dropout evaluation on the test part.
 
-use crate::data::{Split, Standardizer, UciData};
-use crate::dropout::fill_multipliers;
 use crate::model::DropoutMlp;
 use crate::predict::{self, Scores};
 use candle_core::{Device, Tensor};
+use repro_kit::data::batching::epoch_batches;
+use repro_kit::data::uci::{Split, Standardizer, UciData};
+use repro_kit::fit::scalar_loss;
+use repro_kit::nn::dropout::fill_multipliers;
+use repro_kit::optim::Adam;
 use repro_kit::rng::{permutation, stream};
-use repro_kit::train::{epoch_batches, scalar_loss, Adam};
 use repro_kit::{Curve, KitError, Progress, Result, RunOutput, RunStatus};
 use std::collections::BTreeMap;
 use std::time::Instant;

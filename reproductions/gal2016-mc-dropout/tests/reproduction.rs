@@ -3,12 +3,12 @@
 //! `HARNESS_DATA_DIRS` (colon-separated) holding `uci-regression/`, else `../shared/data` next to
 //! the workspace.
 
-use gal2016_mc_dropout::data::{read_indices, Split, Standardizer, UciData};
 use gal2016_mc_dropout::predict::{gaussian_log_likelihood, mc_log_likelihood, McAccumulator};
 use gal2016_mc_dropout::train::{
     self, weight_decay, Prepared, RunSettings, Selection, TrainSettings,
 };
 use gal2016_mc_dropout::Gal2016;
+use repro_kit::data::uci::{read_indices, Split, Standardizer, UciData};
 use repro_kit::{NoProgress, Reproduction, ResolvedDataset, RunContext, RunOutput, RunStatus};
 use std::path::PathBuf;
 

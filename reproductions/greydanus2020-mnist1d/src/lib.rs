@@ -8,7 +8,6 @@
 //! (`start = step·100 mod 4000`, no shuffling), optimizer steps 0..=6000, test accuracy every
 //! 250 steps. Models in [`models`], the loop in [`train`], the data in [`data`].
 
-pub mod data;
 pub mod models;
 pub mod train;
 
@@ -16,10 +15,7 @@ use models::ModelSpec;
 use repro_kit::{checked_hyperparameters, KitError, Reproduction, Result, RunContext, RunOutput};
 use serde::Deserialize;
 
-/// Number of input positions of an MNIST-1D example.
-pub const INPUT_LEN: usize = 40;
-/// Number of classes (digits 0–9).
-pub const CLASSES: usize = 10;
+pub use repro_kit::data::mnist1d::{CLASSES, INPUT_LEN};
 
 /// Typed hyperparameters of one variant (`[variants.<name>]` in
 /// `configs/papers/greydanus2020-mnist1d.toml`). Unknown keys are rejected.
@@ -102,7 +98,7 @@ impl Reproduction for Greydanus2020 {
     fn run(&self, ctx: &RunContext) -> Result<RunOutput> {
         let h: Hyperparameters =
             checked_hyperparameters(ctx.variant, ctx.hyperparameters, Hyperparameters::validate)?;
-        let data = data::Mnist1d::load(ctx.dataset, ctx.device)?;
+        let data = repro_kit::data::mnist1d::Mnist1d::load(ctx.dataset, ctx.device)?;
         let data = match &h.input_permutation {
             Some(p) => data.permute_inputs(p)?,
             None => data,

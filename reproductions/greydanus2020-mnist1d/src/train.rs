@@ -1,12 +1,14 @@
 //! The reference training loop (`mnist1d/train.py::train_model`), step by step.
 
-use crate::data::Mnist1d;
 use crate::models::Model;
 use crate::Hyperparameters;
 use candle_core::{Device, Tensor};
 use candle_nn::loss::cross_entropy;
+use repro_kit::data::batching::batch_in_order;
+use repro_kit::data::mnist1d::Mnist1d;
+use repro_kit::fit::scalar_loss;
 use repro_kit::metrics::accuracy;
-use repro_kit::train::{batch_in_order, scalar_loss, Adam};
+use repro_kit::optim::Adam;
 use repro_kit::{rng, Progress, Result, RunOutput, RunStatus};
 use std::collections::BTreeMap;
 use std::time::Instant;

@@ -14,12 +14,14 @@
 
 pub mod data;
 pub mod error;
+pub mod fit;
 pub mod init;
+pub mod loss;
 pub mod metrics;
 pub mod nn;
+pub mod optim;
 pub mod reproduction;
 pub mod rng;
-pub mod train;
 
 pub use error::{KitError, Result};
 pub use reproduction::{

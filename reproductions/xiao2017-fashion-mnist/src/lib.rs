@@ -15,10 +15,7 @@
 //! [`optim`], the loop in [`train`].
 
 pub mod data;
-pub mod idx;
-pub mod loss;
 pub mod model;
-pub mod optim;
 pub mod train;
 
 use model::Init;

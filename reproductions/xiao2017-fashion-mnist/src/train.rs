@@ -4,14 +4,14 @@
 //! every epoch so that "final epoch" and "best epoch" protocols can be compared.
 
 use crate::data::{FashionMnist, Split};
-use crate::loss::{keras_categorical_crossentropy, nan_probe};
 use crate::model::Mlp;
-use crate::optim::KerasSgd;
 use crate::Hyperparameters;
 use candle_core::{DType, Tensor};
+use repro_kit::data::batching::epoch_batches;
+use repro_kit::loss::{keras_categorical_crossentropy, nan_probe};
 use repro_kit::metrics::accuracy;
+use repro_kit::optim::KerasSgd;
 use repro_kit::rng::{self, permutation, Rng};
-use repro_kit::train::epoch_batches;
 use repro_kit::{Curve, Progress, Result, RunOutput, RunStatus};
 use std::collections::BTreeMap;
 use std::time::Instant;

@@ -4,11 +4,11 @@
 //! and synthetic data of the same shapes otherwise; none trains on the full 48,000 images.
 
 use candle_core::{Device, Tensor};
+use repro_kit::data::idx;
 use repro_kit::rng::stream;
 use repro_kit::{NoProgress, Reproduction, ResolvedDataset, RunContext, RunOutput, RunStatus};
 use std::path::{Path, PathBuf};
 use xiao2017_fashion_mnist::data::{self, FashionMnist, Split};
-use xiao2017_fashion_mnist::idx;
 use xiao2017_fashion_mnist::model::Init;
 use xiao2017_fashion_mnist::{train, Hyperparameters, Xiao2017, INPUT_LEN};
 

@@ -7,8 +7,8 @@
 //! (initially 0): `v ← momentum · v − lr_t · g`; then `p ← p + momentum · v − lr_t · g`
 //! (Nesterov) or `p ← p + v` (classical momentum).
 
+use crate::{KitError, Result};
 use candle_core::{backprop::GradStore, CpuStorage, DType, InplaceOp2, Layout, Tensor, Var};
-use repro_kit::{KitError, Result};
 use std::cell::RefCell;
 
 /// Velocities: on the CPU a host buffer per parameter, updated together with the parameter in
