@@ -101,7 +101,7 @@ pub fn gaussian_nll_with(
     if mean.elem_count() == 0 {
         return Err(KitError::Invalid("gaussian_nll of zero elements".into()));
     }
-    if !(options.eps >= 0.0) {
+    if options.eps.is_nan() || options.eps < 0.0 {
         return Err(KitError::Invalid(format!(
             "gaussian_nll eps {} must be ≥ 0",
             options.eps

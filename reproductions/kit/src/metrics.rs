@@ -55,7 +55,7 @@ pub fn gaussian_log_likelihood(mean: &[f64], var: &[f64], target: &[f64]) -> Res
             target.len()
         )));
     }
-    if let Some(v) = var.iter().find(|v| !(**v > 0.0)) {
+    if let Some(v) = var.iter().find(|v| v.is_nan() || **v <= 0.0) {
         return Err(crate::KitError::Invalid(format!(
             "gaussian_log_likelihood: variance {v} is not > 0"
         )));
