@@ -402,7 +402,11 @@ fn plain_http_is_refused_and_leaves_nothing_behind() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("https"), "{err}");
-    assert!(!cache.exists(), "a refused download created {}", cache.display());
+    assert!(
+        !cache.exists(),
+        "a refused download created {}",
+        cache.display()
+    );
     // and with the escape, only 127.0.0.1 qualifies
     assert!(harness::data::check_url("http://127.0.0.1:8000/x", true).is_ok());
     assert!(harness::data::check_url("http://example.org/x", true).is_err());
@@ -416,8 +420,13 @@ fn failed_download_leaves_no_empty_cache_directories() {
     let tmp = tempfile::tempdir().unwrap();
     let cache = tmp.path().join("cache");
     let f = fetcher(tmp.path(), &cache);
-    assert!(f.resolve_file("demo", &file(vec![format!("{base}/missing")])).is_err());
-    assert!(!cache.join("demo").exists(), "empty cache directory left behind");
+    assert!(f
+        .resolve_file("demo", &file(vec![format!("{base}/missing")]))
+        .is_err());
+    assert!(
+        !cache.join("demo").exists(),
+        "empty cache directory left behind"
+    );
 }
 
 #[test]
@@ -425,7 +434,16 @@ fn paths_outside_the_cache_are_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let cache = tmp.path().join("cache");
     let f = fetcher(tmp.path(), &cache);
-    for bad in ["", ".", "./", "../x", "a/../../x", "/etc/passwd", "a/./b", "dir/"] {
+    for bad in [
+        "",
+        ".",
+        "./",
+        "../x",
+        "a/../../x",
+        "/etc/passwd",
+        "a/./b",
+        "dir/",
+    ] {
         let mut spec = file(vec!["https://example.org/x".to_string()]);
         spec.path = bad.to_string();
         let err = f.resolve_file("demo", &spec).unwrap_err().to_string();

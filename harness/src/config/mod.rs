@@ -62,6 +62,15 @@ pub fn humanize(message: &str) -> String {
         Some((b, f)) => (b.trim(), Some(f.trim_end_matches('`'))),
         None => (message.trim(), None),
     };
+    // keep what precedes serde's text (e.g. "variant `x`: invalid hyperparameters: ")
+    let (prefix, body) = match ["invalid type: ", "invalid value: "]
+        .iter()
+        .filter_map(|m| body.find(m))
+        .min()
+    {
+        Some(i) => body.split_at(i),
+        None => ("", body),
+    };
     let words = |ty: &str| -> String {
         let t = ty.trim();
         let plain = match t {
@@ -86,7 +95,25 @@ pub fn humanize(message: &str) -> String {
         })
         .unwrap_or_else(|| body.replace('\n', " "));
     match field {
-        Some(f) => format!("`{f}`: {rewritten}"),
-        None => rewritten,
+        Some(f) => format!("{prefix}`{f}`: {rewritten}"),
+        None => format!("{prefix}{rewritten}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::humanize;
+
+    #[test]
+    fn type_errors_read_as_words() {
+        assert_eq!(
+            humanize("invalid type: string \"abc\", expected usize\nin `total_steps`"),
+            "`total_steps`: expected a whole number ≥ 0 (usize), found string \"abc\""
+        );
+        assert_eq!(
+            humanize("variant `m`: invalid hyperparameters: invalid type: integer `3`, expected f64\nin `lr`"),
+            "variant `m`: invalid hyperparameters: `lr`: expected a number (f64), found integer `3`"
+        );
+        assert_eq!(humanize("unknown field `x`"), "unknown field `x`");
     }
 }

@@ -201,8 +201,7 @@ pub fn load_dataset_registry(path: &Path) -> Result<DatasetRegistry> {
                 return Err(bad(m));
             }
             for url in &f.urls {
-                if let Err(m) = crate::data::check_url(url, crate::data::loopback_http_allowed())
-                {
+                if let Err(m) = crate::data::check_url(url, crate::data::loopback_http_allowed()) {
                     return Err(bad(m));
                 }
             }
@@ -307,8 +306,13 @@ fn check_paper(p: &LoadedPaper, registry_ds: &DatasetRegistry) -> Result<()> {
     for (name, table) in &c.variants {
         repro.validate_variant(name, table.get_ref()).map_err(|e| {
             let message = super::humanize(&e.to_string());
+            // the table runs from its header to the next `[header]`
+            let start = table.span().start;
+            let end = p.text[table.span().end.min(p.text.len())..]
+                .find("\n[")
+                .map_or(p.text.len(), |i| table.span().end + i);
             let span = offending_key(&message, table.get_ref())
-                .and_then(|k| key_line_in(p, table.span(), &k))
+                .and_then(|k| key_line_in(p, start..end, &k))
                 .unwrap_or(table.span());
             p.error(span, format!("[variants.{name}]: {message}"))
         })?;

@@ -67,9 +67,7 @@ pub fn check_relative_path(path: &str) -> std::result::Result<(), String> {
             Component::CurDir => {
                 return Err(format!("path `{path}` must not contain `.` components"))
             }
-            Component::ParentDir => {
-                return Err(format!("path `{path}` must not contain `..`"))
-            }
+            Component::ParentDir => return Err(format!("path `{path}` must not contain `..`")),
             Component::RootDir | Component::Prefix(_) => {
                 return Err(format!("path `{path}` must be relative, not absolute"))
             }

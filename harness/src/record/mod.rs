@@ -231,11 +231,13 @@ impl Store {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(io_err(path)(e)),
         };
-        let bad = |message: String| HarnessError::Record {
+        let bad = |message: String| {
+            HarnessError::Record {
             path: path.to_path_buf(),
             message: format!(
                 "{message}; it is ignored and recomputed by the next `harness run` of its selection (or delete the file)"
             ),
+        }
         };
         let value: serde_json::Value =
             serde_json::from_str(&text).map_err(|e| bad(format!("not valid JSON ({e})")))?;
@@ -417,7 +419,10 @@ mod tests {
         let p = dir.path().join("r.json");
         std::fs::write(&p, "{not json").unwrap();
         let err = Store::new(dir.path()).load(&p).unwrap_err().to_string();
-        assert!(err.contains("r.json") && err.contains("recomputed"), "{err}");
+        assert!(
+            err.contains("r.json") && err.contains("recomputed"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -453,6 +458,9 @@ mod tests {
         assert!(!orphan.exists() && live.exists() && young.exists());
         drop(held);
         std::thread::sleep(std::time::Duration::from_millis(250));
-        assert_eq!(store.clean_orphans(std::time::Duration::from_millis(200)), 2);
+        assert_eq!(
+            store.clean_orphans(std::time::Duration::from_millis(200)),
+            2
+        );
     }
 }

@@ -6,9 +6,9 @@
 use crate::bestofk::{
     expected_max_std_normal, implied_k_empirical, implied_k_normal, var_max_std_normal,
 };
-use crate::error::StatsError;
 use crate::bootstrap::{bootstrap_ci, BootstrapConfig, BootstrapMethod, Statistic};
 use crate::describe::{fmt_sig, mean, median, sd, t_cdf, t_ppf, Alternative, Sample};
+use crate::error::StatsError;
 use crate::multitest::{benjamini_hochberg, holm};
 use crate::selection::{
     subset_selection_test, SelectionResult, DEFAULT_MAX_ENUM, DEFAULT_MC_DRAWS,

@@ -51,12 +51,19 @@ fn claim_with_se_and_zero_spread_does_not_hang() {
             .collect();
         assess_claims(&[(claim(0.92, Some(0.01)), runs)], &Rules::default())
     });
-    assert!(a[0].p_value.is_some_and(|p| (0.0..=1.0).contains(&p)), "{a:?}");
+    assert!(
+        a[0].p_value.is_some_and(|p| (0.0..=1.0).contains(&p)),
+        "{a:?}"
+    );
 }
 
 #[test]
 fn power_and_seeds_needed_answer_quickly() {
-    let p = stats("ttest_power", json!({"n": 10_000_000, "gap": 0.001, "sd": 1})).unwrap();
+    let p = stats(
+        "ttest_power",
+        json!({"n": 10_000_000, "gap": 0.001, "sd": 1}),
+    )
+    .unwrap();
     let pw = p["power"].as_f64().unwrap();
     // normal approximation: Φ(0.001·√(5e6) − 1.96) = Φ(0.276) ≈ 0.609
     assert!((pw - 0.6088).abs() < 0.01, "{p}");
@@ -72,12 +79,36 @@ fn power_and_seeds_needed_answer_quickly() {
 fn size_parameters_have_ceilings_checked_before_allocating() {
     let x: Vec<f64> = (0..10).map(|i| i as f64).collect();
     for (name, input, field) in [
-        ("bootstrap", json!({"x": x, "resamples": 1_000_000_000u64}), "resamples"),
-        ("stratified_bootstrap", json!({"scores": [[1.0, 2.0], [3.0, 4.0]], "reps": 1_000_000_000u64}), "reps"),
-        ("probability_of_improvement", json!({"x": [[1.0], [2.0]], "y": [[0.0], [1.0]], "ci": true, "reps": 1_000_000_000u64}), "reps"),
-        ("subset_selection", json!({"effects": x, "reported": [0, 1], "max_enum": u64::MAX}), "max_enum"),
-        ("subset_selection", json!({"effects": x, "reported": [0, 1], "max_enum": 1, "mc_draws": 1_000_000_000_000u64}), "mc_draws"),
-        ("assess_claims", json!({"claims": [{"id": "a", "value": 1.0, "direction": "higher", "runs": [1.0, 2.0, 3.0]}], "rules": {"bootstrap_resamples": 1_000_000_000u64}}), "bootstrap_resamples"),
+        (
+            "bootstrap",
+            json!({"x": x, "resamples": 1_000_000_000u64}),
+            "resamples",
+        ),
+        (
+            "stratified_bootstrap",
+            json!({"scores": [[1.0, 2.0], [3.0, 4.0]], "reps": 1_000_000_000u64}),
+            "reps",
+        ),
+        (
+            "probability_of_improvement",
+            json!({"x": [[1.0], [2.0]], "y": [[0.0], [1.0]], "ci": true, "reps": 1_000_000_000u64}),
+            "reps",
+        ),
+        (
+            "subset_selection",
+            json!({"effects": x, "reported": [0, 1], "max_enum": u64::MAX}),
+            "max_enum",
+        ),
+        (
+            "subset_selection",
+            json!({"effects": x, "reported": [0, 1], "max_enum": 1, "mc_draws": 1_000_000_000_000u64}),
+            "mc_draws",
+        ),
+        (
+            "assess_claims",
+            json!({"claims": [{"id": "a", "value": 1.0, "direction": "higher", "runs": [1.0, 2.0, 3.0]}], "rules": {"bootstrap_resamples": 1_000_000_000u64}}),
+            "bootstrap_resamples",
+        ),
     ] {
         let e = stats(name, input).unwrap_err();
         assert!(e.contains(field) && e.contains("ceiling"), "{name}: {e}");
@@ -107,7 +138,8 @@ fn paired_comparison_with_unequal_lengths_is_an_error() {
 #[test]
 fn bad_claims_and_rules_are_errors_naming_the_field() {
     let base = |extra: Value, rules: Value| {
-        let mut c = json!({"id": "a", "value": 0.9, "direction": "higher", "runs": [0.8, 0.85, 0.9]});
+        let mut c =
+            json!({"id": "a", "value": 0.9, "direction": "higher", "runs": [0.8, 0.85, 0.9]});
         for (k, v) in extra.as_object().unwrap() {
             c[k] = v.clone();
         }
@@ -117,15 +149,27 @@ fn bad_claims_and_rules_are_errors_naming_the_field() {
         (json!({"standard_error": -1.0}), json!({}), "standard_error"),
         (json!({"resolution": -5.0}), json!({}), "resolution"),
         (json!({"resolution": 0.0}), json!({}), "resolution"),
-        (json!({"reported_as": {"kind": "best_of", "n": 0}}), json!({}), "reported_as.n"),
-        (json!({"reported_as": {"kind": "mean_of", "n": 0}}), json!({}), "reported_as.n"),
+        (
+            json!({"reported_as": {"kind": "best_of", "n": 0}}),
+            json!({}),
+            "reported_as.n",
+        ),
+        (
+            json!({"reported_as": {"kind": "mean_of", "n": 0}}),
+            json!({}),
+            "reported_as.n",
+        ),
         (json!({}), json!({"alpha": 5.0}), "rules.alpha"),
         (json!({}), json!({"alpha": 0.0}), "rules.alpha"),
     ] {
         let e = stats("assess_claims", base(extra.clone(), rules)).unwrap_err();
         assert!(e.contains(field), "{extra}: {e}");
     }
-    assert!(stats("assess_claims", base(json!({"resolution": 0.01}), json!({}))).is_ok());
+    assert!(stats(
+        "assess_claims",
+        base(json!({"resolution": 0.01}), json!({}))
+    )
+    .is_ok());
 }
 
 #[test]
@@ -135,8 +179,15 @@ fn bootstrap_with_y_and_another_statistic_is_an_error() {
         json!({"x": [1, 2, 3, 4], "y": [0, 1, 2, 3], "statistic": "median"}),
     )
     .unwrap_err();
-    assert!(e.contains("statistic") && e.contains("mean difference"), "{e}");
-    let ok = stats("bootstrap", json!({"x": [1, 2, 3, 4], "y": [0, 1, 2, 3], "statistic": "mean", "resamples": 99})).unwrap();
+    assert!(
+        e.contains("statistic") && e.contains("mean difference"),
+        "{e}"
+    );
+    let ok = stats(
+        "bootstrap",
+        json!({"x": [1, 2, 3, 4], "y": [0, 1, 2, 3], "statistic": "mean", "resamples": 99}),
+    )
+    .unwrap();
     assert!(ok["estimate"].as_f64().is_some());
 }
 
@@ -149,7 +200,11 @@ fn non_finite_outputs_are_distinguishable() {
     assert_eq!(up["statistic"], json!("Infinity"));
     assert_eq!(down["statistic"], json!("-Infinity"));
     assert_eq!(same["statistic"], json!("NaN"));
-    let one_sided = stats("ttest_1samp", json!({"x": [1, 2, 3], "alternative": "greater"})).unwrap();
+    let one_sided = stats(
+        "ttest_1samp",
+        json!({"x": [1, 2, 3], "alternative": "greater"}),
+    )
+    .unwrap();
     assert_eq!(one_sided["ci"][1], json!("Infinity"));
 }
 
@@ -179,6 +234,9 @@ fn stats_help_lists_the_procedures() {
     let mut cmd = repro_stats::StatsArgs::augment_args(clap::Command::new("stats"));
     let help = cmd.render_long_help().to_string();
     for name in repro_stats::procedure_names() {
-        assert!(help.contains(name), "`harness stats --help` does not list {name}:\n{help}");
+        assert!(
+            help.contains(name),
+            "`harness stats --help` does not list {name}:\n{help}"
+        );
     }
 }
