@@ -27,7 +27,14 @@ fn project() -> tempfile::TempDir {
 }
 
 /// (corrupt, duplicates, temporary files, valid records by run) of the records directory.
-fn inspect(root: &Path) -> (Vec<String>, usize, usize, BTreeMap<(String, String, u64), serde_json::Value>) {
+fn inspect(
+    root: &Path,
+) -> (
+    Vec<String>,
+    usize,
+    usize,
+    BTreeMap<(String, String, u64), serde_json::Value>,
+) {
     let mut corrupt = Vec::new();
     let mut tmp = 0;
     let mut dup = 0;
@@ -45,9 +52,11 @@ fn inspect(root: &Path) -> (Vec<String>, usize, usize, BTreeMap<(String, String,
             corrupt.push(format!("{}: not a complete JSON record", p.display()));
             continue;
         };
-        let (Some(variant), Some(dataset), Some(seed)) =
-            (v["variant"].as_str(), v["dataset"].as_str(), v["seed"].as_u64())
-        else {
+        let (Some(variant), Some(dataset), Some(seed)) = (
+            v["variant"].as_str(),
+            v["dataset"].as_str(),
+            v["seed"].as_u64(),
+        ) else {
             corrupt.push(format!("{}: fields missing", p.display()));
             continue;
         };
@@ -57,7 +66,10 @@ fn inspect(root: &Path) -> (Vec<String>, usize, usize, BTreeMap<(String, String,
             continue;
         }
         if runs
-            .insert((variant.to_string(), dataset.to_string(), seed), v["metrics"].clone())
+            .insert(
+                (variant.to_string(), dataset.to_string(), seed),
+                v["metrics"].clone(),
+            )
             .is_some()
         {
             dup += 1;
@@ -105,7 +117,10 @@ fn sigkill_at_random_moments_never_corrupts_and_resume_completes() {
             killed_mid_run += 1;
         }
         let (corrupt, dup, _tmp, runs) = inspect(root);
-        assert!(corrupt.is_empty(), "trial {trial} (seed {seed}): {corrupt:?}");
+        assert!(
+            corrupt.is_empty(),
+            "trial {trial} (seed {seed}): {corrupt:?}"
+        );
         corrupt_total += corrupt.len();
         dup_total += dup;
         saved_after.push(runs.len());
@@ -129,7 +144,10 @@ fn sigkill_at_random_moments_never_corrupts_and_resume_completes() {
     let out = harness(fresh.path(), &["run", "--jobs", "2"]);
     assert!(out.status.success(), "{}", text(&out));
     let (_, _, _, clean) = inspect(fresh.path());
-    assert_eq!(resumed, clean, "resumed metrics differ from an uninterrupted run");
+    assert_eq!(
+        resumed, clean,
+        "resumed metrics differ from an uninterrupted run"
+    );
     let secs = t0.elapsed().as_secs_f64();
     eprintln!(
         "crash test (seed {seed}): {} trials, {killed_mid_run} killed mid-run, records saved after each kill {saved_after:?}; corrupt {corrupt_total}, duplicates {dup_total}, orphans after resume {orphans}; resume computed {} and reused {before}; {secs:.1} s",
