@@ -285,8 +285,25 @@ pub struct ClaimAssessment {
     pub verdict: ClaimVerdict,
     /// Integer best-of-k when seed-picking is the likely explanation (see [`CLAIM_RULES`]).
     pub looks_like_best_of: Option<u64>,
+    /// The flag's cap (`Rules::max_best_of_k`) when the claim is rejected and lies beyond the
+    /// expected best of that many runs (implied k above the cap, or not attainable): the flag
+    /// is monotone, so a more extreme claim is never less suspicious than a milder one.
+    pub beyond_best_of: Option<u64>,
     /// Human-readable explanation (failed runs, test used, rule that fired).
     pub note: String,
+}
+
+impl ClaimAssessment {
+    /// The seed-picking flag in words, or `None` when it is not raised:
+    /// "looks like the best of ≈ 40 runs", or "beyond the best of 100 runs" when the implied k
+    /// exceeds the flag's cap (the flag never disappears for a more extreme claim).
+    pub fn seed_picking_flag(&self) -> Option<String> {
+        match (self.looks_like_best_of, self.beyond_best_of) {
+            (Some(k), _) => Some(format!("looks like the best of ≈ {k} runs")),
+            (None, Some(cap)) => Some(format!("beyond the best of {cap} runs")),
+            (None, None) => None,
+        }
+    }
 }
 
 /// The claim rule in words, with the default thresholds (see [`claim_rules_text`] for the
@@ -315,6 +332,8 @@ from); \
 'Looks like best of ~k' is flagged when the verdict is NOT REPRODUCED by rule (2), the claim is not \
 declared best-of-m, the claim lies beyond the runs' mean, and the normal-model implied k (the \
 smallest integer k with mean + s*e_k >= claim) is between 2 and max_best_of_k; k is that integer. \
+Beyond max_best_of_k (or not attainable) the same conditions flag 'beyond the best of max_best_of_k \
+runs', so a more extreme claim is never less suspicious than a milder one. \
 For a claim declared as the mean of m runs, k counts whole experiments of m runs (the best of k \
 means): s is replaced by s/sqrt(m) and the empirical k is not computed. \
 Because the flag needs a significant rejection of the honest claim, honest claims are flagged at \
@@ -602,6 +621,7 @@ fn assess_claims_at_tested_values(
             best_of_k_empirical: bk_e.map(|k| k.k_real),
             verdict: ClaimVerdict::Inconclusive,
             looks_like_best_of: None,
+            beyond_best_of: None,
             note: String::new(),
         });
         // keep the integer normal k for the flag
@@ -670,9 +690,16 @@ fn assess_claims_at_tested_values(
             let gc = claim.value * sgn;
             let gmean = a.mean.unwrap_or(f64::NAN) * sgn;
             let declared = matches!(claim.reported_as, ReportedAs::BestOf { .. });
-            if !declared && gc > gmean && kint >= 2 && (kint as f64) <= rules.max_best_of_k {
-                a.looks_like_best_of = Some(kint);
-                notes.push(format!("looks like the best of ~{kint} runs"));
+            if !declared && gc > gmean {
+                // kint = 0: not attainable (σ = 0) or beyond the solver's range
+                if kint >= 2 && (kint as f64) <= rules.max_best_of_k {
+                    a.looks_like_best_of = Some(kint);
+                } else if kint == 0 || (kint as f64) > rules.max_best_of_k {
+                    a.beyond_best_of = Some(rules.max_best_of_k.round().max(1.0) as u64);
+                }
+                if let Some(flag) = a.seed_picking_flag() {
+                    notes.push(flag);
+                }
             }
         } else if failed_share > rules.max_failed_share {
             a.verdict = ClaimVerdict::NotReproduced;
