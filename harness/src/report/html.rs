@@ -81,7 +81,8 @@ fn responsive(svg: String) -> String {
 
 /// Tick labels in the tables' number format (never "-0.0000").
 fn tick(x: &f64) -> String {
-    f(Some(*x))
+    // a tick at a rounding residue of zero (1.7e-18) is zero
+    f(Some(if x.abs() < 1e-12 { 0.0 } else { *x }))
 }
 
 /// The strip plot of one claim as an SVG document: every run (blue dot), the runs' mean with
@@ -132,6 +133,7 @@ pub fn claim_svg(c: &ClaimRow) -> Result<Option<String>> {
             .x_label_formatter(&tick)
             .label_style(("sans-serif", FONT))
             .axis_desc_style(("sans-serif", FONT))
+            .light_line_style(RGBColor(246, 246, 246))
             .draw()
             .map_err(plot_error)?;
         if let Some((lo, hi, _)) = rounding {
@@ -228,12 +230,13 @@ pub fn comparison_panels(cmp: &ComparisonRow) -> Result<Vec<(String, bool, Strin
                 .x_labels(8)
                 .x_label_formatter(&tick)
                 .label_style(("sans-serif", FONT))
+                .light_line_style(RGBColor(246, 246, 246))
                 .draw()
                 .map_err(plot_error)?;
             chart
                 .draw_series(LineSeries::new(
                     [(0.0, -1.0), (0.0, 1.0)],
-                    RGBColor(120, 120, 120).stroke_width(1),
+                    RGBColor(60, 60, 60).stroke_width(2),
                 ))
                 .map_err(plot_error)?;
             chart
@@ -479,7 +482,7 @@ pub fn html(r: &PaperReport, rules: &Rules) -> Result<String> {
                         figcaption.legend {
                             span { (legend_marker("reported")) "reported dataset" }
                             span { (legend_marker("held-out")) "held-out dataset" }
-                            span { "effect (positive = method better) with its " (format!("{conf:.0}")) "% CI; grey line: zero; each dataset on its own axis" }
+                            span { "effect (positive = method better) with its " (format!("{conf:.0}")) "% CI; dark line: zero; each dataset on its own axis" }
                         }
                         @if panels.is_empty() {
                             p.note { "No dataset with runs of both arms yet." }

@@ -84,7 +84,8 @@ impl Summary {
     }
 
     /// One line: `18 claims: 12 reproduced, 2 better than claimed, 4 not reproduced,
-    /// 0 inconclusive; 2 flagged` (plus the comparisons when there are any).
+    /// 0 inconclusive; 2 flagged`, and a second one for the comparisons when there are any
+    /// (`2 comparisons: 1 generalizes, 0 with a favourable reported subset`).
     pub fn line(&self) -> String {
         let mut s = format!(
             "{}: {} reproduced, {} better than claimed, {} not reproduced, {} inconclusive; {} flagged",
@@ -98,7 +99,7 @@ impl Summary {
         if self.comparisons > 0 {
             let _ = write!(
                 s,
-                ". {}: {} {}, {} with a favourable reported subset",
+                "\n{}: {} {}, {} with a favourable reported subset",
                 crate::out::plural(self.comparisons, "comparison", "comparisons"),
                 self.generalizes,
                 if self.generalizes == 1 {

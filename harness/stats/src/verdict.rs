@@ -289,6 +289,9 @@ pub struct ClaimAssessment {
     /// expected best of that many runs (implied k above the cap, or not attainable): the flag
     /// is monotone, so a more extreme claim is never less suspicious than a milder one.
     pub beyond_best_of: Option<u64>,
+    /// The seed-picking flag in words when raised (see [`ClaimAssessment::seed_picking_flag`]);
+    /// for a claim declared as the mean of m runs, k counts experiments of m runs.
+    pub seed_picking: Option<String>,
     /// Human-readable explanation (failed runs, test used, rule that fired).
     pub note: String,
 }
@@ -297,12 +300,10 @@ impl ClaimAssessment {
     /// The seed-picking flag in words, or `None` when it is not raised:
     /// "looks like the best of ≈ 40 runs", or "beyond the best of 100 runs" when the implied k
     /// exceeds the flag's cap (the flag never disappears for a more extreme claim).
+    /// For a claim declared as the mean of m runs, k counts experiments of m runs ("beyond the
+    /// best of 100 experiments of 20 runs").
     pub fn seed_picking_flag(&self) -> Option<String> {
-        match (self.looks_like_best_of, self.beyond_best_of) {
-            (Some(k), _) => Some(format!("looks like the best of ≈ {k} runs")),
-            (None, Some(cap)) => Some(format!("beyond the best of {cap} runs")),
-            (None, None) => None,
-        }
+        self.seed_picking.clone()
     }
 }
 
@@ -622,6 +623,7 @@ fn assess_claims_at_tested_values(
             verdict: ClaimVerdict::Inconclusive,
             looks_like_best_of: None,
             beyond_best_of: None,
+            seed_picking: None,
             note: String::new(),
         });
         // keep the integer normal k for the flag
@@ -697,8 +699,17 @@ fn assess_claims_at_tested_values(
                 } else if kint == 0 || (kint as f64) > rules.max_best_of_k {
                     a.beyond_best_of = Some(rules.max_best_of_k.round().max(1.0) as u64);
                 }
-                if let Some(flag) = a.seed_picking_flag() {
-                    notes.push(flag);
+                let unit = match claim.reported_as {
+                    ReportedAs::MeanOf { n: m } if m > 1 => format!("experiments of {m} runs"),
+                    _ => "runs".to_string(),
+                };
+                a.seed_picking = match (a.looks_like_best_of, a.beyond_best_of) {
+                    (Some(k), _) => Some(format!("looks like the best of ≈ {k} {unit}")),
+                    (None, Some(cap)) => Some(format!("beyond the best of {cap} {unit}")),
+                    (None, None) => None,
+                };
+                if let Some(flag) = &a.seed_picking {
+                    notes.push(flag.clone());
                 }
             }
         } else if failed_share > rules.max_failed_share {

@@ -65,3 +65,23 @@ fn k_is_printed_with_sensible_precision() {
     assert_eq!(format_k(40.4), "≈ 40");
     assert_eq!(format_k(53_878_819_023.4), "> 10⁶");
 }
+
+/// For a claim declared as the mean of m runs, k counts experiments of m runs.
+#[test]
+fn a_mean_of_m_claim_is_flagged_in_experiments_of_m_runs() {
+    let claim = Claim {
+        id: "c".into(),
+        value: 0.95,
+        standard_error: None,
+        direction: Direction::Higher,
+        reported_as: ReportedAs::MeanOf { n: 20 },
+        resolution: None,
+    };
+    let runs = RUNS.iter().map(|v| Outcome::Value(*v)).collect();
+    let a = assess_claims(&[(claim, runs)], &Rules::default()).remove(0);
+    assert_eq!(
+        a.seed_picking_flag().as_deref(),
+        Some("beyond the best of 100 experiments of 20 runs"),
+        "{a:?}"
+    );
+}
