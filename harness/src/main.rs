@@ -759,11 +759,7 @@ fn cmd_fetch(g: &Global, s: &SelectArgs, data: &DataArgs, all: bool, verbose: bo
         let mut bytes = 0u64;
         for file in &spec.files {
             let (path, source) = ctx.fetcher.resolve_file(&name, file).map_err(|e| {
-                anyhow::anyhow!(
-                    "dataset `{name}`, file {}: {e}\nsearched, in order:{}",
-                    file.path,
-                    searched(&ctx.fetcher, file)
-                )
+                anyhow::anyhow!("{e}\nsearched, in order:{}", searched(&ctx.fetcher, file))
             })?;
             bytes += file.size;
             if matches!(source, harness::data::Source::Download(_)) {

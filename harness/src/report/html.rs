@@ -593,6 +593,16 @@ mod tests {
         assert!(page.contains("Failed runs (no value to draw), seeds: 2."));
         assert!(page.trim_end().ends_with("</html>"));
         assert!(page.contains("id=\"summary\""), "summary block missing");
+        // verdicts are coloured by class, plots scale with the page
+        assert!(
+            page.contains("class=\"verdict v-"),
+            "verdict cell without its class"
+        );
+        assert!(
+            page.contains("<svg class=\"plot\" viewBox="),
+            "plot not responsive"
+        );
+        assert!(page.contains("implied best-of-k"), "best-of-k missing");
         assert!(!page.contains("-0.0000"));
     }
 }
