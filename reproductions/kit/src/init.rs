@@ -44,8 +44,32 @@ pub fn torch_default_bias(
 /// Keras 2.2.3 σ is divided by 0.87962566103423978 to correct for the truncation).
 pub fn he_normal(rng: &mut Rng, shape: &[usize], fan_in: usize, device: &Device) -> Result<Var> {
     let sigma = (2.0 / fan_in as f64).sqrt() / 0.879_625_661_034_239_8;
+    truncated_normal(rng, shape, sigma, device)
+}
+
+/// Keras `glorot_uniform` (Glorot & Bengio 2010, eq. 16): U(±√(6/(fan_in + fan_out))), the
+/// same distribution as PyTorch's `xavier_uniform_` with gain 1. `shape` is the layout the
+/// caller stores (e.g. [out, in] for [`crate::nn::Linear`]); the bound is symmetric in the fans.
+pub fn glorot_uniform(
+    rng: &mut Rng,
+    shape: &[usize],
+    fan_in: usize,
+    fan_out: usize,
+    device: &Device,
+) -> Result<Var> {
+    uniform(rng, shape, (6.0 / (fan_in + fan_out) as f64).sqrt(), device)
+}
+
+/// A normal N(0, σ²) truncated at ±2σ by redrawing (TensorFlow `truncated_normal`), shaped
+/// `shape`; the error names σ if it is not a valid standard deviation.
+pub fn truncated_normal(
+    rng: &mut Rng,
+    shape: &[usize],
+    sigma: f64,
+    device: &Device,
+) -> Result<Var> {
     let normal = Normal::new(0.0, sigma)
-        .map_err(|e| crate::KitError::Invalid(format!("he_normal sigma {sigma}: {e}")))?;
+        .map_err(|e| crate::KitError::Invalid(format!("truncated normal sigma {sigma}: {e}")))?;
     let n: usize = shape.iter().product();
     let mut v = Vec::with_capacity(n);
     while v.len() < n {
@@ -55,6 +79,18 @@ pub fn he_normal(rng: &mut Rng, shape: &[usize], fan_in: usize, device: &Device)
         }
     }
     Ok(Var::from_tensor(&Tensor::from_vec(v, shape, device)?)?)
+}
+
+/// Keras ≤ 2.2.2 `he_normal` (the 2017–Oct 2018 Keras): a normal with σ = √(2/fan_in) truncated at
+/// 2σ **without** the truncation correction, so the drawn weights have standard deviation
+/// ≈ 0.88·√(2/fan_in). Keras ≥ 2.2.3 is [`he_normal`].
+pub fn he_normal_keras_2_1(
+    rng: &mut Rng,
+    shape: &[usize],
+    fan_in: usize,
+    device: &Device,
+) -> Result<Var> {
+    truncated_normal(rng, shape, (2.0 / fan_in as f64).sqrt(), device)
 }
 
 /// A zero-filled F32 [`Var`] of `shape` (Keras' default bias init).

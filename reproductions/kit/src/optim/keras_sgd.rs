@@ -7,8 +7,8 @@
 //! (initially 0): `v ← momentum · v − lr_t · g`; then `p ← p + momentum · v − lr_t · g`
 //! (Nesterov) or `p ← p + v` (classical momentum).
 
+use crate::{KitError, Result};
 use candle_core::{backprop::GradStore, CpuStorage, DType, InplaceOp2, Layout, Tensor, Var};
-use repro_kit::{KitError, Result};
 use std::cell::RefCell;
 
 /// Velocities: on the CPU a host buffer per parameter, updated together with the parameter in
@@ -79,6 +79,43 @@ impl InplaceOp2 for FusedUpdate<'_> {
             };
         }
         Ok(())
+    }
+}
+
+/// The hyperparameters of [`KerasSgd`] as one value (the `candle_nn::Optimizer` config).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct KerasSgdParams {
+    /// Base learning rate.
+    pub lr: f64,
+    /// Momentum.
+    pub momentum: f64,
+    /// Legacy inverse-time decay per step.
+    pub decay: f64,
+    /// Nesterov momentum.
+    pub nesterov: bool,
+    /// Fused in-place CPU update (see [`KerasSgd::new`]).
+    pub fused: bool,
+}
+
+impl candle_nn::Optimizer for KerasSgd {
+    type Config = KerasSgdParams;
+
+    fn new(vars: Vec<Var>, c: KerasSgdParams) -> candle_core::Result<Self> {
+        KerasSgd::new(vars, c.lr, c.momentum, c.decay, c.nesterov, c.fused)
+            .map_err(|e| candle_core::Error::Msg(e.to_string()))
+    }
+
+    fn step(&mut self, grads: &GradStore) -> candle_core::Result<()> {
+        KerasSgd::step(self, grads).map_err(|e| candle_core::Error::Msg(e.to_string()))
+    }
+
+    /// The base learning rate (the decayed one is [`KerasSgd::current_lr`]).
+    fn learning_rate(&self) -> f64 {
+        self.lr
+    }
+
+    fn set_learning_rate(&mut self, lr: f64) {
+        self.lr = lr;
     }
 }
 

@@ -7,9 +7,9 @@
 //! `output = clip_by_value(output, ε, 1 − ε)` with ε = 1e-7 (`K.epsilon()`);
 //! `loss = −reduce_sum(target · log(output), axis=-1)`; the batch loss is the mean over rows.
 
+use crate::nn::expect_shape;
+use crate::Result;
 use candle_core::{Tensor, D};
-use repro_kit::nn::expect_shape;
-use repro_kit::Result;
 
 /// Keras' fuzz factor `K.epsilon()`.
 pub const EPSILON: f64 = 1e-7;
