@@ -256,8 +256,8 @@ pub fn comparison_panels(cmp: &ComparisonRow) -> Result<Vec<(String, bool, Strin
     Ok(out)
 }
 
-const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222;font-size:16px}\
-table{border-collapse:collapse;font-size:0.85em;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 6px;text-align:left;vertical-align:top}\
+const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:1280px;margin:2em auto;padding:0 1em;color:#222;font-size:16px}\
+table{border-collapse:collapse;font-size:0.8em;margin:1em 0;width:100%}td,th{border:1px solid #ccc;padding:3px 6px;text-align:left;vertical-align:top}\
 th{background:#f3f3f3}.verdict{font-weight:bold}.note{color:#555;font-size:0.9em}figure{margin:1.5em 0}\
 figcaption{font-size:0.95em;color:#333}.legend{display:flex;flex-wrap:wrap;gap:0.4em 1.6em;font-size:0.9em;align-items:center}\
 .legend svg{vertical-align:middle;margin-right:0.3em}svg.plot{width:100%;height:auto;display:block}\
