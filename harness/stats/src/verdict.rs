@@ -278,7 +278,7 @@ impl Rules {
                 "must be a finite number > 0",
             ));
         }
-        if !(self.max_best_of_k >= 1.0) {
+        if self.max_best_of_k.is_nan() || self.max_best_of_k < 1.0 {
             return Err(StatsError::param(
                 "rules.max_best_of_k",
                 self.max_best_of_k,
