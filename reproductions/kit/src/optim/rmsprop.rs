@@ -7,7 +7,7 @@
 //! (ε **outside** the root, unlike Keras/TensorFlow's `√(s + ε)`);
 //! momentum μ > 0: `b ← μ·b + g/r`, `p ← p − lr·b`; else `p ← p − lr·g/r`.
 
-use super::{check_range, fusable, fused_update, gradient, impl_optimizer, lerp};
+use super::{check_range, fusable, fused_update, gradient, impl_optimizer, lerp, simd};
 use crate::Result;
 use candle_core::{backprop::GradStore, Tensor, Var};
 
@@ -160,25 +160,27 @@ impl RmsProp {
                     } = slot;
                     let n = square.len();
                     fused_update("rmsprop-update", var, g, n, |ps, gs| {
-                        for i in 0..ps.len() {
-                            let g = if has_wd { gs[i] + wd * ps[i] } else { gs[i] };
-                            let s = square[i] * alpha + c * g * g;
-                            square[i] = s;
-                            let r = if centered {
-                                let a = lerp(grad_avg[i], g, c, small);
-                                grad_avg[i] = a;
-                                (s + -a * a).sqrt()
-                            } else {
-                                s.sqrt()
-                            } + eps;
-                            if has_mu {
-                                let b = buf[i] * mu + g / r;
-                                buf[i] = b;
-                                ps[i] += neg_lr * b;
-                            } else {
-                                ps[i] += neg_lr * g / r;
+                        simd(|| {
+                            for i in 0..ps.len() {
+                                let g = if has_wd { gs[i] + wd * ps[i] } else { gs[i] };
+                                let s = square[i] * alpha + c * g * g;
+                                square[i] = s;
+                                let r = if centered {
+                                    let a = lerp(grad_avg[i], g, c, small);
+                                    grad_avg[i] = a;
+                                    (s + -a * a).sqrt()
+                                } else {
+                                    s.sqrt()
+                                } + eps;
+                                if has_mu {
+                                    let b = buf[i] * mu + g / r;
+                                    buf[i] = b;
+                                    ps[i] += neg_lr * b;
+                                } else {
+                                    ps[i] += neg_lr * g / r;
+                                }
                             }
-                        }
+                        })
                     })?;
                 }
             }
