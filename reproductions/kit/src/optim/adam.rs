@@ -13,7 +13,9 @@
 //! the paper's "efficient version" add ε̂ to `√v` before the bias correction, which equals
 //! `ε = ε̂/√(1 − β₂ᵗ)` here; TensorFlow's ε = 1e-7 default also differs.)
 
-use super::{check_range, fusable, fused_update, gradient, impl_optimizer, lerp, simd};
+use super::{
+    check_gradients, check_range, fusable, fused_update, gradient, impl_optimizer, lerp, simd,
+};
 use crate::Result;
 use candle_core::{backprop::GradStore, Tensor, Var};
 
@@ -140,11 +142,7 @@ impl Core {
     fn update(&mut self, grads: &GradStore) -> Result<()> {
         // Every gradient is looked up before anything changes, so a missing one leaves the
         // parameters and the state untouched.
-        let gs = self
-            .vars
-            .iter()
-            .map(|v| gradient(grads, v))
-            .collect::<Result<Vec<_>>>()?;
+        check_gradients(grads, &self.vars)?;
         self.t += 1;
         let p = self.params;
         let t = self.t as i32;
@@ -168,7 +166,8 @@ impl Core {
                     decoupled: p.weight_decay != 0.0 && self.decoupled,
                 };
                 let ams = p.amsgrad;
-                for ((var, g), slot) in self.vars.iter().zip(&gs).zip(slots.iter_mut()) {
+                for (var, slot) in self.vars.iter().zip(slots.iter_mut()) {
+                    let g = gradient(grads, var)?;
                     let HostSlot { m, v, v_max } = slot;
                     let n = m.len();
                     fused_update("adam-update", var, g, n, |ps, gs| {
@@ -181,7 +180,8 @@ impl Core {
                 }
             }
             State::Tensors(slots) => {
-                for ((var, g), slot) in self.vars.iter().zip(&gs).zip(slots.iter_mut()) {
+                for (var, slot) in self.vars.iter().zip(slots.iter_mut()) {
+                    let g = gradient(grads, var)?;
                     let mut theta = var.as_tensor().clone();
                     let mut g = (*g).clone();
                     if p.weight_decay != 0.0 {

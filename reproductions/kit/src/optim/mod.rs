@@ -54,6 +54,15 @@ pub(crate) fn gradient<'a>(grads: &'a GradStore, var: &Var) -> Result<&'a Tensor
     Ok(g)
 }
 
+/// Checks that every parameter has a gradient of its shape before an optimizer changes anything
+/// (so that a failed step leaves parameters and state untouched), without allocating.
+pub(crate) fn check_gradients(grads: &GradStore, vars: &[Var]) -> Result<()> {
+    for v in vars {
+        gradient(grads, v)?;
+    }
+    Ok(())
+}
+
 /// Whether the fused host path applies to every parameter: F32, contiguous, on the CPU.
 pub(crate) fn fusable(vars: &[Var]) -> bool {
     vars.iter()

@@ -7,7 +7,7 @@
 //! finally `p ← p − lr·d`. (Sutskever et al.'s and Keras' `v ← μ·v − lr·g; p ← p + v` differ
 //! when the learning rate changes; see [`super::KerasSgd`].)
 
-use super::{check_range, fusable, fused_update, gradient, impl_optimizer, simd};
+use super::{check_gradients, check_range, fusable, fused_update, gradient, impl_optimizer, simd};
 use crate::{KitError, Result};
 use candle_core::{backprop::GradStore, Tensor, Var};
 
@@ -110,11 +110,7 @@ impl Sgd {
     }
 
     fn update(&mut self, grads: &GradStore) -> Result<()> {
-        let gs = self
-            .vars
-            .iter()
-            .map(|v| gradient(grads, v))
-            .collect::<Result<Vec<_>>>()?;
+        check_gradients(grads, &self.vars)?;
         let p = self.params;
         let first = self.steps == 0;
         match &mut self.buffers {
@@ -126,7 +122,8 @@ impl Sgd {
                 let damp = (1.0 - p.dampening) as f32;
                 let has_mu = p.momentum != 0.0;
                 let nesterov = p.nesterov;
-                for ((var, g), buf) in self.vars.iter().zip(&gs).zip(bufs.iter_mut()) {
+                for (var, buf) in self.vars.iter().zip(bufs.iter_mut()) {
+                    let g = gradient(grads, var)?;
                     let n = var.elem_count();
                     fused_update("sgd-update", var, g, n, |ps, gs| {
                         simd(|| match (has_mu, has_wd, nesterov, first) {
@@ -166,7 +163,8 @@ impl Sgd {
                 }
             }
             Buffers::Tensors(bufs) => {
-                for ((var, g), buf) in self.vars.iter().zip(&gs).zip(bufs.iter_mut()) {
+                for (var, buf) in self.vars.iter().zip(bufs.iter_mut()) {
+                    let g = gradient(grads, var)?;
                     let theta = var.as_tensor();
                     let mut d = (*g).clone();
                     if p.weight_decay != 0.0 {
