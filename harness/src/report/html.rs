@@ -243,6 +243,7 @@ pub fn html(r: &PaperReport, rules: &Rules) -> Result<String> {
     if !r.claims.is_empty() {
         let _ = writeln!(s, "<h2>Claims</h2>\n<p>{}</p>", escape(&claims_note(conf)));
         s.push_str(&claims_table(r, conf).html());
+        s.push_str(&super::paper_level::html(&r.paper_level));
         let _ = writeln!(
             s,
             "<p class=\"legend\"><span style=\"color:#1f1fff\">● one run</span><span>⟝●⟞ runs' mean with its {conf:.0}% t-interval</span><span style=\"color:#c81e1e\">│ claimed value, shaded ± its printed SE</span></p>"
@@ -400,6 +401,7 @@ mod tests {
             timings: vec![],
             claim_rules: "rules".into(),
             comparison_rules: String::new(),
+            paper_level: Default::default(),
         };
         let page = html(&r, &Rules::default()).unwrap();
         assert!(page.contains("A &amp; B (2020)"));

@@ -4,6 +4,7 @@
 //! [`repro_stats::verdict`]; the rules are printed under every table.
 
 pub mod html;
+pub mod paper_level;
 
 use crate::config::{Better, LoadedPaper, Project, ReportedAs};
 use crate::record::{write_atomic, RunRecord};
@@ -104,6 +105,8 @@ pub struct PaperReport {
     pub claim_rules: String,
     /// Comparison rules in force (text).
     pub comparison_rules: String,
+    /// Paper-level test of the claims together, and faithfulness to published runs.
+    pub paper_level: paper_level::PaperLevel,
 }
 
 fn direction(b: Better) -> Direction {
@@ -227,17 +230,20 @@ pub fn build(
                 .filter(|(s, _)| &s.paper == pid)
                 .filter_map(|(_, r)| r.as_ref())
                 .collect();
+            let claims = claims_by_paper.remove(pid).unwrap_or_default();
+            let paper_level = paper_level::build(paper, &claims, rules.alpha);
             PaperReport {
                 paper: pid.clone(),
                 citation: paper.config.paper.citation.clone(),
                 planned_runs: mine.len(),
                 recorded_runs: recs.len(),
                 failed_runs: recs.iter().filter(|r| r.status.word() != "ok").count(),
-                claims: claims_by_paper.remove(pid).unwrap_or_default(),
+                claims,
                 comparisons,
                 timings: timings(pid, &cells),
                 claim_rules: verdict::claim_rules_text(rules),
                 comparison_rules: verdict::comparison_rules_text(rules),
+                paper_level,
             }
         })
         .collect()
@@ -511,7 +517,12 @@ pub(crate) fn claims_table(r: &PaperReport, conf: f64) -> Table {
                 .map(|x| format!("{x:.0}%"))
                 .unwrap_or_else(|| "—".into()),
             p(a.p_adjusted),
-            format!("{}{}", a.verdict, best_of_flag(a)),
+            format!(
+                "{}{}{}",
+                a.verdict,
+                best_of_flag(a),
+                paper_level::verdict_suffix(&r.paper_level, &c.id)
+            ),
         ]);
     }
     t
@@ -617,6 +628,7 @@ pub fn markdown(r: &PaperReport, rules: &Rules) -> String {
         let _ = writeln!(s, "## Claims\n");
         let _ = writeln!(s, "{}\n", claims_note(conf));
         s.push_str(&claims_table(r, conf).markdown());
+        s.push_str(&paper_level::markdown(&r.paper_level));
         let _ = writeln!(s, "\nImplied best-of-k of each claim (normal model / empirical, Dodge et al. 2019; ∞ = beyond every run):\n");
         for c in &r.claims {
             let a = &c.assessment;
@@ -755,6 +767,7 @@ pub fn latex(r: &PaperReport, rules: &Rules) -> String {
             );
         }
         let _ = writeln!(s, "\\bottomrule\n\\end{{tabular}}\n\\end{{table}}\n");
+        s.push_str(&paper_level::latex(&r.paper_level));
     }
     for cmp in &r.comparisons {
         let a = &cmp.assessment;
@@ -913,6 +926,7 @@ mod tests {
             timings: vec![],
             claim_rules: String::new(),
             comparison_rules: String::new(),
+            paper_level: Default::default(),
         };
         let t = latex(&r, &Rules::default());
         assert_eq!(t.matches("\\begin{table}").count(), 1);
