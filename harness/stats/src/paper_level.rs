@@ -139,7 +139,8 @@ claim, min_run_sets = 2). Each claim is placed on its own reproduced distributio
 verdicts' one-sided test read in the favourable direction (rounded claims at the least favourable \
 value they round from; single-run/unknown as one fresh run, mean of m, best of m, printed SE as in \
 the claim rule): p = P(T >= t), z = Phi^-1(1 - p); 'favourable' = the claim lies beyond its honest \
-expected value (t > 0). Claims on the same runs (same variant and dataset) form one run set, \
+expected value (t > 0). Claims that share runs on either side (in the reports: the same variant \
+and dataset, or the same printed number tested against two protocol variants) form one run set, \
 which contributes the mean of its claims' z, each z first clipped to [-3, 3] (conservative for \
 dependent claims; one claim moves Z by at most 3/sqrt(G)). Winsorized Stouffer: Z = sum of the \
 run sets' z / sqrt(G x 0.99501), G = number of run sets, 0.99501 = the variance of a standard \
@@ -768,7 +769,11 @@ fn summary_line(a: &TableAssessment, min_sets: usize) -> String {
         a.favourable, a.n_tested
     );
     if a.n_run_sets != a.n_tested {
-        s += &format!(" ({} independent run sets)", a.n_run_sets);
+        s += &format!(
+            " ({} independent run set{})",
+            a.n_run_sets,
+            if a.n_run_sets == 1 { "" } else { "s" }
+        );
     }
     if let Some(p) = a.p_value {
         s += &format!(
@@ -796,8 +801,9 @@ fn summary_line(a: &TableAssessment, min_sets: usize) -> String {
     match a.verdict {
         TableVerdict::Uninformative => {
             s += &format!(
-                ": uninformative — {} independent run set(s), fewer than {min_sets}; a single claim is one draw and its own verdict says what can be said",
-                a.n_run_sets
+                ": uninformative — {} independent run set{}, fewer than {min_sets}; a single claim is one draw and its own verdict says what can be said",
+                a.n_run_sets,
+                if a.n_run_sets == 1 { "" } else { "s" }
             );
         }
         v => {
