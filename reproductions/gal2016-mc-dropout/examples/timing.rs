@@ -2,9 +2,9 @@
 //! `cargo run --release -p gal2016-mc-dropout --example timing -- <mirror dir> <folder> [epochs] [passes] [hidden]`
 //! (e.g. `../shared/data yacht 400 10000 50`). Prints seconds per Adam step and per MC pass-row.
 
-use gal2016_mc_dropout::data::{Split, UciData};
 use gal2016_mc_dropout::predict::mc_dropout;
 use gal2016_mc_dropout::train::{train, Prepared, TrainSettings};
+use repro_kit::data::uci::{Split, UciData};
 use repro_kit::rng::stream;
 use repro_kit::{NoProgress, ResolvedDataset};
 use std::path::PathBuf;

@@ -11,11 +11,11 @@
 //!   `training=True`, i.e. one stochastic pass; here it is the deterministic network, which is
 //!   what "standard dropout" means in the paper.)
 
-use crate::data::Standardizer;
-use crate::dropout::fill_multipliers;
 use crate::model::DropoutMlp;
 use candle_core::{Device, Tensor};
+use repro_kit::data::uci::Standardizer;
 use repro_kit::metrics::rmse;
+use repro_kit::nn::dropout::fill_multipliers;
 use repro_kit::rng::Rng;
 use repro_kit::{KitError, Progress, Result};
 

@@ -3,12 +3,12 @@
 //! `HARNESS_DATA_DIRS` (colon-separated) holding `uci-regression/`, else `../shared/data` next to
 //! the workspace.
 
-use gal2016_mc_dropout::data::{read_indices, Split, Standardizer, UciData};
 use gal2016_mc_dropout::predict::{gaussian_log_likelihood, mc_log_likelihood, McAccumulator};
 use gal2016_mc_dropout::train::{
     self, weight_decay, Prepared, RunSettings, Selection, TrainSettings,
 };
 use gal2016_mc_dropout::Gal2016;
+use repro_kit::data::uci::{read_indices, Split, Standardizer, UciData};
 use repro_kit::{NoProgress, Reproduction, ResolvedDataset, RunContext, RunOutput, RunStatus};
 use std::path::PathBuf;
 
@@ -187,8 +187,8 @@ fn overfits_a_tiny_batch() {
     s.batch_size = 32;
     s.learning_rate = 1e-2;
     let t = train::train(&s, &prep.x_train, &prep.y_train, 0, "overfit", &NoProgress).unwrap();
-    assert_eq!(t.status, RunStatus::Ok);
-    let mse = t.losses.last().unwrap().1;
+    assert!(t.report.divergence.is_none());
+    let mse = t.report.last_mean_loss;
     assert!(mse < 1e-3, "training MSE {mse}");
 }
 
@@ -295,7 +295,11 @@ fn divergence_is_reported() {
     s.train.learning_rate = 1e30;
     let out = run_yacht(&s, 0);
     match out.status {
-        RunStatus::Diverged { unit, .. } => assert_eq!(unit, "step"),
+        RunStatus::Diverged { unit, reason, .. } => {
+            // the kit's fit loop counts epochs for an epoch budget
+            assert_eq!(unit, "epoch");
+            assert_eq!(reason, repro_kit::DivergenceReason::NonFiniteLoss);
+        }
         RunStatus::Ok => panic!("expected divergence, got {:?}", out.metrics),
     }
     assert!(out.metrics["rmse"].is_nan());

@@ -6,8 +6,8 @@ use candle_core::{Device, Tensor};
 use candle_nn::loss::cross_entropy;
 use criterion::{criterion_group, criterion_main, Criterion};
 use greydanus2020_mnist1d::models::{Model, ModelSpec};
+use repro_kit::optim::Adam;
 use repro_kit::rng::stream;
-use repro_kit::train::Adam;
 
 fn batch(device: &Device) -> (Tensor, Tensor) {
     let x = repro_kit::init::uniform(&mut stream(0, "x"), &[100, 40], 1.0, device)

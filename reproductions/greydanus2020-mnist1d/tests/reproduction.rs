@@ -2,9 +2,9 @@
 //! `cargo test --release -p greydanus2020-mnist1d`).
 
 use candle_core::Device;
-use greydanus2020_mnist1d::data::{Mnist1d, FILE};
 use greydanus2020_mnist1d::models::ModelSpec;
 use greydanus2020_mnist1d::{train, Greydanus2020, Hyperparameters};
+use repro_kit::data::mnist1d::{Mnist1d, FILE};
 use repro_kit::{NoProgress, Reproduction, ResolvedDataset, RunContext, RunStatus};
 use std::path::PathBuf;
 

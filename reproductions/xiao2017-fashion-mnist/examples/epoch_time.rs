@@ -3,14 +3,14 @@
 //! [DIR]` (DIR defaults to /usr/share/datasets/fashion-mnist, the Debian package).
 
 use candle_core::{Device, Tensor};
+use repro_kit::data::batching::epoch_batches;
+use repro_kit::loss::{keras_categorical_crossentropy, nan_probe};
+use repro_kit::optim::KerasSgd;
 use repro_kit::rng::{permutation, stream};
-use repro_kit::train::epoch_batches;
 use repro_kit::ResolvedDataset;
 use std::time::Instant;
 use xiao2017_fashion_mnist::data::{self, FashionMnist};
-use xiao2017_fashion_mnist::loss::{keras_categorical_crossentropy, nan_probe};
 use xiao2017_fashion_mnist::model::{Init, Mlp};
-use xiao2017_fashion_mnist::optim::KerasSgd;
 use xiao2017_fashion_mnist::train::evaluate;
 
 fn main() -> repro_kit::Result<()> {

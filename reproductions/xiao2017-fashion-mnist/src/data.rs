@@ -2,9 +2,9 @@
 //! reference code does (`x.astype('float32') / 255`), and the reference's train/validation
 //! split (`sklearn.model_selection.train_test_split(x, y, test_size=0.2)`, seeded here).
 
-use crate::idx;
 use crate::{CLASSES, INPUT_LEN, SIDE};
 use candle_core::{Device, Tensor};
+use repro_kit::data::idx;
 use repro_kit::rng::{permutation, Rng};
 use repro_kit::{KitError, ResolvedDataset, Result};
 

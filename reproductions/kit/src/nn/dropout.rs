@@ -1,5 +1,5 @@
 //! Seeded inverted-dropout masks (Keras `Dropout(rate = p)`: each unit is zeroed with probability
-//! `p` and the survivors are scaled by `1/(1−p)`), drawn from a [`repro_kit::rng::Rng`].
+//! `p` and the survivors are scaled by `1/(1−p)`), drawn from a [`crate::rng::Rng`].
 //!
 //! The dropped positions of a mask are an i.i.d. Bernoulli(p) process; instead of one uniform
 //! per unit we draw the gaps between dropped units, which are Geometric(p):
@@ -7,8 +7,64 @@
 //! random numbers instead of `len` — what makes 10,000 MC passes over thousands of test points
 //! cheap (p ≤ 0.1 in every grid of the benchmark).
 
+use crate::rng::Rng;
+use crate::{KitError, Result};
+use candle_core::{Device, Tensor};
 use rand::RngExt as _;
-use repro_kit::rng::Rng;
+
+/// Whether a layer behaves as in training (dropout active, batch statistics) or evaluation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Training: dropout masks drawn, batch norm uses batch statistics.
+    Train,
+    /// Evaluation: dropout is the identity, batch norm uses running statistics.
+    Eval,
+}
+
+/// Inverted dropout with rate `p` (PyTorch `nn.Dropout(p)`, Keras `Dropout(rate=p)`): in
+/// [`Mode::Train`] every element is zeroed with probability `p` and the survivors are scaled by
+/// `1/(1−p)`; in [`Mode::Eval`] the input passes unchanged (the weight-scaling rule of
+/// Srivastava et al. 2014). Masks come from the caller's seeded stream, never candle's RNG.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Dropout {
+    rate: f64,
+}
+
+impl Dropout {
+    /// A dropout layer of rate `p`; the error names the rate unless `0 ≤ p < 1`.
+    pub fn new(p: f64) -> Result<Self> {
+        if !(0.0..1.0).contains(&p) {
+            return Err(KitError::Invalid(format!(
+                "dropout rate must be in [0, 1), got {p}"
+            )));
+        }
+        Ok(Self { rate: p })
+    }
+
+    /// The rate p (probability of zeroing an element).
+    pub fn rate(&self) -> f64 {
+        self.rate
+    }
+
+    /// A fresh F32 mask of `shape` (entries 0 or `1/(1−p)`), or `None` when `p = 0` (no draws).
+    pub fn mask(&self, rng: &mut Rng, shape: &[usize], device: &Device) -> Result<Option<Tensor>> {
+        if self.rate == 0.0 {
+            return Ok(None);
+        }
+        let mut v = vec![0f32; shape.iter().product()];
+        fill_multipliers(rng, self.rate, &mut v);
+        Ok(Some(Tensor::from_vec(v, shape, device)?))
+    }
+
+    /// `x` (any shape) → the same shape: `x ⊙ mask` in [`Mode::Train`] (mask drawn from `rng`),
+    /// `x` in [`Mode::Eval`].
+    pub fn forward(&self, x: &Tensor, mode: Mode, rng: &mut Rng) -> Result<Tensor> {
+        match (mode, self.mask(rng, x.dims(), x.device())?) {
+            (Mode::Train, Some(m)) => Ok(x.mul(&m)?),
+            _ => Ok(x.clone()),
+        }
+    }
+}
 
 /// Fills `out` with inverted-dropout multipliers: 0 with probability `p`, `1/(1−p)` otherwise,
 /// independently per element. `p = 0` gives all ones and draws nothing. Requires `0 ≤ p < 1`
@@ -45,7 +101,26 @@ fn geometric_gap(rng: &mut Rng, log_keep: f64) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use repro_kit::rng::stream;
+    use crate::rng::stream;
+
+    #[test]
+    fn layer_masks_in_training_only() {
+        let d = Device::Cpu;
+        let x = Tensor::ones((4, 50), candle_core::DType::F32, &d).unwrap();
+        let drop = Dropout::new(0.5).unwrap();
+        let eval = drop.forward(&x, Mode::Eval, &mut stream(0, "d")).unwrap();
+        assert_eq!(eval.to_vec2::<f32>().unwrap(), x.to_vec2::<f32>().unwrap());
+        let train: Vec<f32> = drop
+            .forward(&x, Mode::Train, &mut stream(0, "d"))
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1()
+            .unwrap();
+        assert!(train.iter().all(|v| *v == 0.0 || *v == 2.0));
+        assert!(train.contains(&0.0) && train.contains(&2.0));
+        assert!(Dropout::new(1.0).is_err() && Dropout::new(-0.1).is_err());
+    }
 
     #[test]
     fn drop_rate_and_scale_match_p() {

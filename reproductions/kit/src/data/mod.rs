@@ -1,4 +1,10 @@
-//! Reading dataset files that the harness has resolved and verified.
+//! Reading dataset files that the harness has resolved and verified, the loaders shared by
+//! several papers (MNIST-1D, IDX, the UCI regression splits) and batching.
+
+pub mod batching;
+pub mod idx;
+pub mod mnist1d;
+pub mod uci;
 
 use crate::{KitError, Result};
 use candle_core::{safetensors, Device, Tensor};

@@ -1,9 +1,13 @@
 //! The MNIST-1D dataset as shipped in `data/mnist1d/mnist1d.safetensors`.
 
-use crate::{CLASSES, INPUT_LEN};
+/// Number of input positions of an MNIST-1D example.
+pub const INPUT_LEN: usize = 40;
+/// Number of classes (digits 0–9).
+pub const CLASSES: usize = 10;
+
+use crate::data::{load_safetensors, take_tensor};
+use crate::{KitError, ResolvedDataset, Result};
 use candle_core::{DType, Device, Tensor};
-use repro_kit::data::{load_safetensors, take_tensor};
-use repro_kit::{KitError, ResolvedDataset, Result};
 
 /// The file name declared for this dataset in `configs/datasets.toml`.
 pub const FILE: &str = "mnist1d/mnist1d.safetensors";

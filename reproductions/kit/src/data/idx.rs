@@ -10,8 +10,8 @@
 //! wrong magic number, a wrong number of dimensions, a header cut short, a payload shorter than
 //! the header declares (truncated) or longer (trailing bytes). Nothing here panics on bad input.
 
+use crate::{KitError, Result};
 use flate2::read::GzDecoder;
-use repro_kit::{KitError, Result};
 use std::io::Read;
 use std::path::Path;
 

@@ -6,7 +6,7 @@
 //! Also the standardisation of inputs and target with **training-split statistics only**
 //! (`net/net.py`: `np.mean`/`np.std` of the training rows, a zero input std replaced by 1).
 
-use repro_kit::{KitError, ResolvedDataset, Result};
+use crate::{KitError, ResolvedDataset, Result};
 use std::path::{Path, PathBuf};
 
 /// A UCI dataset in memory: the selected input columns and the target column of every row.
