@@ -337,6 +337,13 @@ pub fn run(args: &TableArgs) -> Result<String> {
         })?
     };
     let input = read_table(&text, &file, args.direction.direction())?;
+    if input.claims.len() > crate::paper_level::MAX_TABLE_CLAIMS {
+        return Err(StatsError::Input(format!(
+            "{file}: {} claims exceed the ceiling of {}",
+            input.claims.len(),
+            crate::paper_level::MAX_TABLE_CLAIMS
+        )));
+    }
     let rules = TableRules {
         alpha: args.alpha,
         min_run_sets: args.min_run_sets,

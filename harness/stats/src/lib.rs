@@ -19,6 +19,7 @@ pub mod error;
 pub mod excess;
 pub mod faithfulness;
 pub mod friedman;
+pub mod limits;
 pub mod mannwhitney;
 pub mod multitest;
 pub mod paper_level;

@@ -25,9 +25,12 @@ use crate::describe::{check_finite, norm_cdf, rankdata, tie_groups, Alternative}
 use crate::error::{Result, StatsError};
 use serde::{Deserialize, Serialize};
 
-/// Largest `n1·n2` for which the exact null distribution is built (a clear error beyond it; `auto`
-/// never asks for more than `8·max(n1, n2)`).
-pub const MAX_EXACT_CELLS: usize = 50_000_000;
+/// Largest `n1·n2` for which the exact null distribution is built (2,000,000 probabilities, 16 MB;
+/// a clear error beyond it). `auto` asks for it only when a sample has at most 8 values, i.e. up to
+/// 250,000 values in the other sample.
+pub const MAX_EXACT_CELLS: usize = 2_000_000;
+/// Largest `min(n1, n2)·n1·n2` (operations of the exact distribution, ~0.2 s).
+pub const MAX_EXACT_WORK: f64 = 2e8;
 
 /// How the p-value is computed (SciPy's `method`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -122,13 +125,13 @@ pub fn mann_whitney_u(
     };
     let (p, z) = match method {
         MannWhitneyMethod::Exact => {
-            if n1.saturating_mul(n2) > MAX_EXACT_CELLS {
+            let work = n1.min(n2) as f64 * n1 as f64 * n2 as f64;
+            if n1.saturating_mul(n2) > MAX_EXACT_CELLS || work > MAX_EXACT_WORK {
                 return Err(StatsError::param(
                     "method",
                     "exact",
                     &format!(
-                        "n1·n2 = {} exceeds {MAX_EXACT_CELLS}; use 'asymptotic' or 'auto'",
-                        n1 * n2
+                        "the exact distribution for sizes {n1} and {n2} exceeds the ceiling of {MAX_EXACT_CELLS} cells / {MAX_EXACT_WORK:.0e} operations; use 'asymptotic'"
                     ),
                 ));
             }

@@ -120,6 +120,14 @@ use std::fmt;
 /// Largest best-of-k searched for the implied common k.
 pub const MAX_IMPLIED_K: f64 = 10_000.0;
 
+/// Most claims of one table through the JSON/CSV front doors (a paper's table has tens).
+pub const MAX_TABLE_CLAIMS: usize = 10_000;
+/// Most runs in all of one table through the JSON/CSV front doors.
+pub const MAX_TABLE_RUNS: usize = 10_000_000;
+/// The implied common k is computed only when the claims have at most this many distinct
+/// declared best-of sizes (each needs its own e_k quadratures on the k grid); `None` beyond.
+pub const MAX_DISTINCT_BEST_OF: usize = 16;
+
 /// Each claim's z is limited to `±Z_CLIP` before it is combined (winsorized Stouffer): one claim
 /// moves `Z` by at most `Z_CLIP/√G`.
 pub const Z_CLIP: f64 = 3.0;
@@ -657,7 +665,9 @@ pub fn assess_table(claims: &[TableClaim], rules: &TableRules) -> TableAssessmen
                 optimism_ci = Some((l, h));
             }
         }
-        if rules.estimate_k {
+        let distinct_b: std::collections::BTreeSet<u64> =
+            placed.iter().map(|p| p.b.to_bits()).collect();
+        if rules.estimate_k && distinct_b.len() <= MAX_DISTINCT_BEST_OF {
             let (k, ci) = implied_k_of(&placed, n_sets_total, zc, &mut moments);
             implied_k = k;
             implied_k_ci = ci;
@@ -844,9 +854,7 @@ pub fn run_procedure(name: &str, input: &serde_json::Value) -> Result<serde_json
     fn a05() -> f64 {
         0.05
     }
-    fn to<T: Serialize>(v: &T) -> serde_json::Value {
-        serde_json::to_value(v).unwrap_or(serde_json::Value::Null)
-    }
+    use crate::procedures::to_json as to;
     match name {
         "mann_whitney_u" => {
             #[derive(Deserialize)]
@@ -895,6 +903,21 @@ pub fn run_procedure(name: &str, input: &serde_json::Value) -> Result<serde_json
                 rules: TableRules,
             }
             let i: In = parse(input)?;
+            if i.claims.len() > MAX_TABLE_CLAIMS {
+                return Err(StatsError::param(
+                    "claims",
+                    i.claims.len(),
+                    &format!("a table of more than {MAX_TABLE_CLAIMS} claims exceeds the ceiling"),
+                ));
+            }
+            let runs: usize = i.claims.iter().map(|c| c.runs.len()).sum();
+            if runs > MAX_TABLE_RUNS {
+                return Err(StatsError::param(
+                    "runs",
+                    runs,
+                    &format!("more than {MAX_TABLE_RUNS} runs in all exceeds the ceiling"),
+                ));
+            }
             let mut out = to(&assess_table(&i.claims, &i.rules));
             if let Some(o) = out.as_object_mut() {
                 o.insert("rules".into(), table_rules_text(&i.rules).into());

@@ -255,3 +255,86 @@ proptest! {
 fn rules_default_no_estimates() -> TableRules {
     rules()
 }
+
+fn hostile_f64() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        Just(f64::NAN),
+        Just(f64::INFINITY),
+        Just(f64::NEG_INFINITY),
+        Just(0.0),
+        Just(-0.0),
+        Just(f64::MAX),
+        Just(f64::MIN_POSITIVE),
+        Just(1e300),
+        -1e3f64..1e3,
+    ]
+}
+
+fn hostile_claim() -> impl Strategy<Value = TableClaim> {
+    (
+        hostile_f64(),
+        prop::collection::vec(hostile_f64(), 0..15),
+        prop::option::of(hostile_f64()),
+        prop::option::of(hostile_f64()),
+        prop_oneof![
+            Just(ReportedAs::SingleRun),
+            Just(ReportedAs::Unknown),
+            Just(ReportedAs::MeanOf { n: 0 }),
+            Just(ReportedAs::MeanOf { n: usize::MAX }),
+            Just(ReportedAs::BestOf { n: 0 }),
+            Just(ReportedAs::BestOf { n: usize::MAX }),
+            (1usize..50).prop_map(|n| ReportedAs::BestOf { n }),
+        ],
+        prop::option::of(0u8..3),
+    )
+        .prop_map(|(value, runs, se, res, ra, set)| TableClaim {
+            claim: Claim {
+                id: "h".into(),
+                value,
+                standard_error: se,
+                direction: Direction::Higher,
+                reported_as: ra,
+                resolution: res,
+            },
+            run_set: set.map(|s| s.to_string()),
+            runs: runs.into_iter().map(Outcome::Value).collect(),
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Hostile claims and runs (NaN, ±∞, extreme magnitudes, n = 0 or usize::MAX) never panic and
+    /// answer within seconds; every number reported is a valid p-value or finite where promised.
+    #[test]
+    fn hostile_tables_never_panic(claims in prop::collection::vec(hostile_claim(), 0..6)) {
+        let start = std::time::Instant::now();
+        let a = std::panic::catch_unwind(|| assess_table(&claims, &TableRules::default()));
+        prop_assert!(a.is_ok(), "panicked on {:?}", claims);
+        prop_assert!(start.elapsed().as_secs() < 20, "took {:?}", start.elapsed());
+        let a = a.unwrap();
+        prop_assert_eq!(a.n_tested + a.excluded.len(), a.n_claims);
+        if let Some(p) = a.p_value {
+            prop_assert!((0.0..=1.0).contains(&p), "p = {}", p);
+        }
+    }
+
+    /// Mann–Whitney on arbitrary finite samples: a p-value in [0, 1] (or NaN only for all-tied
+    /// data without continuity correction) or a clear error, never a panic.
+    #[test]
+    fn mann_whitney_answers_or_errors(
+        x in prop::collection::vec(-5i32..5, 0..40),
+        y in prop::collection::vec(-5i32..5, 0..40),
+        cont in any::<bool>(),
+        method in 0u8..3,
+    ) {
+        use repro_stats::mannwhitney::{mann_whitney_u, MannWhitneyMethod};
+        let x: Vec<f64> = x.into_iter().map(f64::from).collect();
+        let y: Vec<f64> = y.into_iter().map(f64::from).collect();
+        let m = [MannWhitneyMethod::Auto, MannWhitneyMethod::Exact, MannWhitneyMethod::Asymptotic][method as usize];
+        match mann_whitney_u(&x, &y, cont, repro_stats::Alternative::TwoSided, m) {
+            Ok(r) => prop_assert!(r.p_value.is_nan() || (0.0..=1.0).contains(&r.p_value), "{:?}", r),
+            Err(e) => prop_assert!(!e.to_string().is_empty()),
+        }
+    }
+}
