@@ -5,12 +5,17 @@
 
 mod conv;
 pub mod dropout;
+#[cfg(test)]
+mod gradcheck;
+mod kernels;
 mod linear;
+mod pool;
 mod rnn;
 
-pub use conv::Conv1d;
+pub use conv::{Conv1d, Conv2d};
 pub use dropout::{Dropout, Mode};
 pub use linear::Linear;
+pub use pool::{AvgPool2d, MaxPool2d};
 pub use rnn::GruDirection;
 
 use crate::Result;
