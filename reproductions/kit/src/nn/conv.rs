@@ -412,9 +412,8 @@ mod tests {
                 for chunk_elems in [1, 2 * cols, usize::MAX / 2] {
                     let y = || {
                         let op = Conv2dOp {
-                            stride,
-                            padding,
                             chunk_elems,
+                            ..Conv2dOp::new(stride, padding)
                         };
                         x.as_tensor().apply_op3(&w, b.as_tensor(), op).unwrap()
                     };

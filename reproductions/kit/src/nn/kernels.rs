@@ -233,12 +233,12 @@ fn im2col<T: WithDType>(g: &Geom, x: &[T], n0: usize, nb: usize, cols: &mut [T])
                 let src = &plane[(oy * g.sh + i - g.ph) * g.w..][..g.w];
                 dst[..xlo].fill(T::zero());
                 dst[xhi..].fill(T::zero());
+                let x0 = xlo * g.sw + j - g.pw;
                 if g.sw == 1 {
-                    let x0 = xlo + j - g.pw;
                     dst[xlo..xhi].copy_from_slice(&src[x0..x0 + (xhi - xlo)]);
                 } else {
-                    for (ox, d) in dst.iter_mut().enumerate().take(xhi).skip(xlo) {
-                        *d = src[ox * g.sw + j - g.pw];
+                    for (d, &v) in dst[xlo..xhi].iter_mut().zip(src[x0..].iter().step_by(g.sw)) {
+                        *d = v;
                     }
                 }
             }
@@ -261,8 +261,9 @@ fn col2im<T: WithDType>(g: &Geom, dcols: &[T], nb: usize, dx: &mut [T]) {
             for oy in ylo..yhi {
                 let d = &mut plane[(oy * g.sh + i - g.ph) * g.w..][..g.w];
                 let sr = &src[oy * g.ow..][..g.ow];
-                for ox in xlo..xhi {
-                    d[ox * g.sw + j - g.pw] += sr[ox];
+                let x0 = xlo * g.sw + j - g.pw;
+                for (v, &gv) in d[x0..].iter_mut().step_by(g.sw).zip(&sr[xlo..xhi]) {
+                    *v += gv;
                 }
             }
         }
@@ -287,6 +288,7 @@ fn conv_geom(
 }
 
 /// Forward: `y[n, o, p] = b[o] + Σ_r W[o, r] · cols_n[r, p]`, one GEMM per chunk of samples.
+/// Returns `y` and, when the whole batch was one chunk, its im2col matrix (for the backward).
 fn conv_fwd<T: WithDType>(
     g: &Geom,
     o: usize,
@@ -294,7 +296,7 @@ fn conv_fwd<T: WithDType>(
     x: &[T],
     w: &[T],
     b: &[T],
-) -> Result<Vec<T>> {
+) -> Result<(Vec<T>, Option<Vec<T>>)> {
     let (p, ck) = (g.p(), g.ck());
     let mut y = vec![T::zero(); g.n * o * p];
     let mut cols = vec![T::zero(); ck * chunk * p];
@@ -323,7 +325,7 @@ fn conv_fwd<T: WithDType>(
             }
         }
     }
-    Ok(y)
+    Ok((y, (chunk >= g.n).then_some(cols)))
 }
 
 /// The chunk `n0 .. n0 + nb` of `dy` [n, o, p] as an `[o, nb·p]` matrix: borrowed when
@@ -350,21 +352,29 @@ fn dy_chunk<'a, T: WithDType>(
 }
 
 /// `dW [o, ck] = Σ_chunks dY_chunk [o, nb·p] · cols_chunkᵀ [nb·p, ck]`, chunks in batch order.
+/// `cached`: the forward's im2col of the whole batch, if it kept it (one chunk).
 fn conv_bwd_weight<T: WithDType>(
     g: &Geom,
     o: usize,
     chunk: usize,
     x: &[T],
     dy: &[T],
+    cached: Option<Vec<T>>,
 ) -> Result<Vec<T>> {
     let (p, ck) = (g.p(), g.ck());
     let mut dw = vec![T::zero(); o * ck];
-    let mut cols = vec![T::zero(); ck * chunk * p];
+    let reuse = chunk >= g.n && cached.as_ref().is_some_and(|c| c.len() == ck * g.n * p);
+    let mut cols = match cached {
+        Some(c) if reuse => c,
+        _ => vec![T::zero(); ck * chunk * p],
+    };
     let mut buf = vec![T::zero(); if chunk > 1 { o * chunk * p } else { 0 }];
     for (ci, n0) in (0..g.n).step_by(chunk).enumerate() {
         let nb = chunk.min(g.n - n0);
         let np = nb * p;
-        im2col(g, x, n0, nb, &mut cols);
+        if !reuse {
+            im2col(g, x, n0, nb, &mut cols);
+        }
         let d = dy_chunk(dy, o, p, n0, nb, &mut buf);
         // lhs dY [o × np] (rs np), rhs colsᵀ [np × ck]: element (l, r) = cols[r·np + l].
         gemm((o, ck, np), &mut dw, ci > 0, d, (np, 1), &cols, (1, np))?;
@@ -395,16 +405,29 @@ fn conv_bwd_input<T: WithDType>(
     Ok(dx)
 }
 
+/// `Σ v` in a fixed order that vectorises: eight interleaved partial sums, then the tail, then
+/// the partial sums pairwise.
+fn sum<T: WithDType>(v: &[T]) -> T {
+    let mut lanes = [T::zero(); 8];
+    let mut it = v.chunks_exact(8);
+    for c in &mut it {
+        for (l, &x) in lanes.iter_mut().zip(c) {
+            *l += x;
+        }
+    }
+    let mut tail = T::zero();
+    for &x in it.remainder() {
+        tail += x;
+    }
+    ((lanes[0] + lanes[4]) + (lanes[2] + lanes[6])) + ((lanes[1] + lanes[5]) + (lanes[3] + lanes[7])) + tail
+}
+
 /// `db[o] = Σ_n Σ_p dY[n, o, p]`, summed in batch order.
 fn bias_grad<T: WithDType>(n: usize, o: usize, p: usize, dy: &[T]) -> Vec<T> {
     let mut db = vec![T::zero(); o];
     for sample in dy.chunks(o * p).take(n) {
         for (acc, row) in db.iter_mut().zip(sample.chunks(p)) {
-            let mut s = T::zero();
-            for &v in row {
-                s += v;
-            }
-            *acc += s;
+            *acc += sum(row);
         }
     }
     db
@@ -434,6 +457,9 @@ pub(crate) struct Conv2dOp {
     /// Largest im2col chunk in elements ([`CHUNK_ELEMS`]; tests make it small to exercise the
     /// one-sample and multi-chunk paths).
     pub chunk_elems: usize,
+    /// The forward's im2col matrix when the batch fitted in one chunk, taken by the backward
+    /// (which then skips recomputing it).
+    pub cache: std::sync::Mutex<Option<CpuStorage>>,
 }
 
 impl Conv2dOp {
@@ -443,6 +469,7 @@ impl Conv2dOp {
             stride,
             padding,
             chunk_elems: CHUNK_ELEMS,
+            cache: Default::default(),
         }
     }
 }
@@ -467,7 +494,7 @@ impl CustomOp3 for Conv2dOp {
         }
         let shape = Shape::from((g.n, o, g.oh, g.ow));
         by_dtype!(s1, self.name(), |T| {
-            let y = conv_fwd::<T>(
+            let (y, cols) = conv_fwd::<T>(
                 &g,
                 o,
                 g.chunk(self.chunk_elems),
@@ -475,6 +502,9 @@ impl CustomOp3 for Conv2dOp {
                 slice(s2, l2, self.name())?,
                 slice(s3, l3, self.name())?,
             )?;
+            if let Ok(mut c) = self.cache.lock() {
+                *c = cols.map(T::to_cpu_storage_owned);
+            }
             Ok((T::to_cpu_storage_owned(y), shape))
         })
     }
@@ -510,6 +540,7 @@ impl CustomOp3 for Conv2dOp {
                     padding: self.padding,
                     chunk_elems: self.chunk_elems,
                     kernel: (w.dim(2)?, w.dim(3)?),
+                    cols: std::sync::Mutex::new(self.cache.lock().ok().and_then(|mut c| c.take())),
                 },
             )?)
         } else {
@@ -570,6 +601,8 @@ struct Conv2dBwdWeight {
     stride: (usize, usize),
     padding: (usize, usize),
     chunk_elems: usize,
+    /// The forward's im2col matrix, if it kept it.
+    cols: std::sync::Mutex<Option<CpuStorage>>,
     kernel: (usize, usize),
 }
 
@@ -599,12 +632,19 @@ impl CustomOp2 for Conv2dBwdWeight {
             );
         }
         by_dtype!(s1, self.name(), |T| {
+            let cached = self
+                .cols
+                .lock()
+                .ok()
+                .and_then(|mut c| c.take())
+                .and_then(|c| T::cpu_storage_data(c).ok());
             let dw = conv_bwd_weight::<T>(
                 &g,
                 o,
                 g.chunk(self.chunk_elems),
                 slice(s1, l1, self.name())?,
                 slice(s2, l2, self.name())?,
+                cached,
             )?;
             Ok((T::to_cpu_storage_owned(dw), Shape::from((o, c, kh, kw))))
         })
@@ -859,6 +899,42 @@ mod tests {
                 let i = (o * s + k) as isize - p as isize;
                 assert_eq!((lo..hi).contains(&o), (0..len as isize).contains(&i), "{o}");
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod timing {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    fn best<F: FnMut()>(mut f: F) -> Duration {
+        (0..15).map(|_| { let t = Instant::now(); f(); t.elapsed() }).min().unwrap()
+    }
+
+    #[test]
+    #[ignore]
+    fn time_pieces() {
+        std::env::set_var("RAYON_NUM_THREADS", "1");
+        for (n, c, h, o, k, pad) in [(100usize, 32usize, 14usize, 64usize, 5usize, 2usize), (100, 1, 28, 32, 5, 2), (100, 25, 19, 25, 3, 1), (100, 1, 40, 25, 5, 1)] {
+            let oned = c == 25 || h == 40;
+            let (hh, ww) = if oned { (1, h) } else { (h, h) };
+            let (kh, kw) = if oned { (1, k) } else { (k, k) };
+            let (sw, ph) = if oned { (2, 0) } else { (1, pad) };
+            let g = Geom::new("t", (n, c, hh, ww), (kh, kw), (1, sw), (ph, pad)).unwrap();
+            let x: Vec<f32> = (0..n * c * hh * ww).map(|i| (i % 7) as f32).collect();
+            let w: Vec<f32> = (0..o * g.ck()).map(|i| (i % 5) as f32).collect();
+            let b = vec![0f32; o];
+            let chunk = g.chunk(CHUNK_ELEMS);
+            let (y, _) = conv_fwd(&g, o, chunk, &x, &w, &b).unwrap();
+            let fwd = best(|| { conv_fwd(&g, o, chunk, &x, &w, &b).unwrap(); });
+            let mut cols = vec![0f32; g.ck() * chunk * g.p()];
+            let i2c = best(|| for n0 in (0..n).step_by(chunk) { im2col(&g, &x, n0, chunk.min(n - n0), &mut cols); });
+            let dwt = best(|| { conv_bwd_weight(&g, o, chunk, &x, &y, None).unwrap(); });
+            let dxt = best(|| { conv_bwd_input(&g, o, chunk, &w, &y).unwrap(); });
+            let dbt = best(|| { bias_grad(n, o, g.p(), &y); });
+            let macs = (n * o * g.p() * g.ck()) as f64;
+            println!("{:?} chunk {chunk}: fwd {fwd:?} ({:.1} GFLOP/s) im2col {i2c:?} dW {dwt:?} dX {dxt:?} db {dbt:?}", (n, c, h, o, k), 2.0 * macs / fwd.as_secs_f64() / 1e9);
         }
     }
 }
