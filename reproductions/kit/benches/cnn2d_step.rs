@@ -48,8 +48,14 @@ impl Cnn {
 
     /// `x` [100, 1, 28, 28] → logits [100, 10] on the kit's layers.
     fn forward(&self, x: &Tensor) -> Tensor {
-        let h = self.pool.forward(&self.conv1.forward(x).unwrap().relu().unwrap()).unwrap();
-        let h = self.pool.forward(&self.conv2.forward(&h).unwrap().relu().unwrap()).unwrap();
+        let h = self
+            .pool
+            .forward(&self.conv1.forward(x).unwrap().relu().unwrap())
+            .unwrap();
+        let h = self
+            .pool
+            .forward(&self.conv2.forward(&h).unwrap().relu().unwrap())
+            .unwrap();
         let h = h.flatten_from(1).unwrap(); // [100, 3136]
         let h = self.fc1.forward(&h).unwrap().relu().unwrap();
         self.fc2.forward(&h).unwrap()

@@ -42,7 +42,9 @@ fn bench(c: &mut Criterion) {
     // MNIST-1D CNN, second convolution: [100, 25, 19] → [100, 25, 10].
     let conv1d = Conv1d::torch_default(rng, 25, 25, 3, 2, 1, &d).unwrap();
     let x1 = input(&[100, 25, 19]);
-    bench_layer(c, &group, "conv1d_25x19_k3s2p1", &x1, &|x| conv1d.forward(x).unwrap());
+    bench_layer(c, &group, "conv1d_25x19_k3s2p1", &x1, &|x| {
+        conv1d.forward(x).unwrap()
+    });
     bench_layer(c, &group, "candle/conv1d_25x19_k3s2p1", &x1, &|x| {
         x.conv1d(&conv1d.weight, 1, 2, 1, 1)
             .unwrap()
@@ -52,10 +54,14 @@ fn bench(c: &mut Criterion) {
     // 2-D CNN, first and second convolutions (5×5, 'same' padding).
     let conv_a = Conv2d::torch_default(rng, 1, 32, (5, 5), (1, 1), (2, 2), &d).unwrap();
     let xa = input(&[100, 1, 28, 28]);
-    bench_layer(c, &group, "conv2d_1x28x28_32k5p2", &xa, &|x| conv_a.forward(x).unwrap());
+    bench_layer(c, &group, "conv2d_1x28x28_32k5p2", &xa, &|x| {
+        conv_a.forward(x).unwrap()
+    });
     let conv_b = Conv2d::torch_default(rng, 32, 64, (5, 5), (1, 1), (2, 2), &d).unwrap();
     let xb = input(&[100, 32, 14, 14]);
-    bench_layer(c, &group, "conv2d_32x14x14_64k5p2", &xb, &|x| conv_b.forward(x).unwrap());
+    bench_layer(c, &group, "conv2d_32x14x14_64k5p2", &xb, &|x| {
+        conv_b.forward(x).unwrap()
+    });
     bench_layer(c, &group, "candle/conv2d_32x14x14_64k5p2", &xb, &|x| {
         x.conv2d(&conv_b.weight, 2, 1, 1, 1)
             .unwrap()
@@ -66,15 +72,21 @@ fn bench(c: &mut Criterion) {
     let xp = input(&[100, 32, 28, 28]);
     let max = MaxPool2d::new((2, 2), (2, 2), (0, 0)).unwrap();
     let avg = AvgPool2d::new((2, 2), (2, 2), (0, 0)).unwrap();
-    bench_layer(c, &group, "maxpool2d_32x28x28_k2s2", &xp, &|x| max.forward(x).unwrap());
+    bench_layer(c, &group, "maxpool2d_32x28x28_k2s2", &xp, &|x| {
+        max.forward(x).unwrap()
+    });
     bench_layer(c, &group, "candle/maxpool2d_32x28x28_k2s2", &xp, &|x| {
         x.max_pool2d(2).unwrap()
     });
-    bench_layer(c, &group, "avgpool2d_32x28x28_k2s2", &xp, &|x| avg.forward(x).unwrap());
+    bench_layer(c, &group, "avgpool2d_32x28x28_k2s2", &xp, &|x| {
+        avg.forward(x).unwrap()
+    });
     // Fully connected layer of the 2-D CNN: [100, 3136] → [100, 1024].
     let fc = Linear::torch_default(rng, 3136, 1024, &d).unwrap();
     let xf = input(&[100, 3136]);
-    bench_layer(c, &group, "linear_3136x1024", &xf, &|x| fc.forward(x).unwrap());
+    bench_layer(c, &group, "linear_3136x1024", &xf, &|x| {
+        fc.forward(x).unwrap()
+    });
     let _ = DType::F32;
 }
 

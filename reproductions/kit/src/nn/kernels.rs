@@ -419,7 +419,9 @@ fn sum<T: WithDType>(v: &[T]) -> T {
     for &x in it.remainder() {
         tail += x;
     }
-    ((lanes[0] + lanes[4]) + (lanes[2] + lanes[6])) + ((lanes[1] + lanes[5]) + (lanes[3] + lanes[7])) + tail
+    ((lanes[0] + lanes[4]) + (lanes[2] + lanes[6]))
+        + ((lanes[1] + lanes[5]) + (lanes[3] + lanes[7]))
+        + tail
 }
 
 /// `db[o] = Σ_n Σ_p dY[n, o, p]`, summed in batch order.
@@ -673,6 +675,171 @@ impl CustomOp1 for BiasGrad {
     }
 }
 
+/// `y = x Wᵀ + b`: x [n, in], W [out, in], b [out] → y [n, out] (PyTorch `nn.Linear`), with an
+/// explicit backward: `dX = dY W`, `dW = dYᵀ X` (one GEMM each, no transposed copies) and
+/// `db = Σ_rows dY` (rows in order).
+pub(crate) struct LinearOp;
+
+/// `(n, in, out)` of a linear layer from the layouts of x, W and b.
+fn linear_dims(x: &[usize], w: &[usize], b: &[usize]) -> Result<(usize, usize, usize)> {
+    let (&[n, i], &[o, iw]) = (x, w) else {
+        bail!("linear: expected x [n, in] and weight [out, in], got {x:?} and {w:?}");
+    };
+    if i != iw || b != [o] {
+        bail!("linear: x {x:?}, weight {w:?} and bias {b:?} do not match");
+    }
+    Ok((n, i, o))
+}
+
+impl CustomOp3 for LinearOp {
+    fn name(&self) -> &'static str {
+        "kit-linear"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+        s3: &CpuStorage,
+        l3: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let (n, i, o) = linear_dims(l1.dims(), l2.dims(), l3.dims())?;
+        by_dtype!(s1, self.name(), |T| {
+            let (x, w, b) = (
+                slice::<T>(s1, l1, self.name())?,
+                slice::<T>(s2, l2, self.name())?,
+                slice::<T>(s3, l3, self.name())?,
+            );
+            let mut y = Vec::with_capacity(n * o);
+            for _ in 0..n {
+                y.extend_from_slice(b);
+            }
+            // rhs Wᵀ [in × out]: element (l, j) = w[j·in + l].
+            gemm((n, o, i), &mut y, true, x, (i, 1), w, (1, i))?;
+            Ok((T::to_cpu_storage_owned(y), Shape::from((n, o))))
+        })
+    }
+
+    fn bwd(
+        &self,
+        x: &Tensor,
+        w: &Tensor,
+        b: &Tensor,
+        _res: &Tensor,
+        dy: &Tensor,
+    ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+        let dy = dy.contiguous()?;
+        let dx = if x.track_op() {
+            Some(dy.apply_op2_no_bwd(w, &LinearBwd::Input)?)
+        } else {
+            None
+        };
+        let dw = if w.track_op() {
+            Some(dy.apply_op2_no_bwd(x, &LinearBwd::Weight)?)
+        } else {
+            None
+        };
+        let db = if b.track_op() {
+            Some(dy.apply_op1_no_bwd(&LinearBiasGrad)?)
+        } else {
+            None
+        };
+        Ok((dx, dw, db))
+    }
+}
+
+/// The three gradients of [`LinearOp`], each from `dy` [n, out] and (for the first two) the
+/// other operand.
+enum LinearBwd {
+    /// `dX [n, in] = dY [n, out] · W [out, in]`.
+    Input,
+    /// `dW [out, in] = dYᵀ [out, n] · X [n, in]`.
+    Weight,
+}
+
+/// `db [out] = Σ_n dY[n, ·]` of [`LinearOp`], rows in order.
+struct LinearBiasGrad;
+
+impl CustomOp2 for LinearBwd {
+    fn name(&self) -> &'static str {
+        "kit-linear-bwd"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let (&[n, o], &[r, c]) = (l1.dims(), l2.dims()) else {
+            bail!(
+                "linear backward: unexpected shapes {:?}, {:?}",
+                l1.dims(),
+                l2.dims()
+            );
+        };
+        let name = "kit-linear-bwd";
+        by_dtype!(s1, name, |T| {
+            let (dy, other) = (slice::<T>(s1, l1, name)?, slice::<T>(s2, l2, name)?);
+            match self {
+                LinearBwd::Input => {
+                    if r != o {
+                        bail!(
+                            "linear backward: weight {:?} for gradient {:?}",
+                            l2.dims(),
+                            l1.dims()
+                        );
+                    }
+                    let mut dx = vec![T::from_f64(0.0); n * c];
+                    gemm((n, c, o), &mut dx, false, dy, (o, 1), other, (c, 1))?;
+                    Ok((T::to_cpu_storage_owned(dx), Shape::from((n, c))))
+                }
+                LinearBwd::Weight => {
+                    if r != n {
+                        bail!(
+                            "linear backward: input {:?} for gradient {:?}",
+                            l2.dims(),
+                            l1.dims()
+                        );
+                    }
+                    let mut dw = vec![T::from_f64(0.0); o * c];
+                    // lhs dYᵀ [out × n]: element (j, l) = dy[l·out + j].
+                    gemm((o, c, n), &mut dw, false, dy, (1, o), other, (c, 1))?;
+                    Ok((T::to_cpu_storage_owned(dw), Shape::from((o, c))))
+                }
+            }
+        })
+    }
+}
+
+impl CustomOp1 for LinearBiasGrad {
+    fn name(&self) -> &'static str {
+        "kit-linear-bias-grad"
+    }
+
+    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
+        let &[_, o] = l.dims() else {
+            bail!(
+                "linear bias gradient: expected [n, out], got {:?}",
+                l.dims()
+            );
+        };
+        by_dtype!(s, "kit-linear-bias-grad", |T| {
+            let dy = slice::<T>(s, l, "kit-linear-bias-grad")?;
+            let mut db = vec![T::from_f64(0.0); o];
+            for row in dy.chunks(o) {
+                for (a, &v) in db.iter_mut().zip(row) {
+                    *a += v;
+                }
+            }
+            Ok((T::to_cpu_storage_owned(db), Shape::from(o)))
+        })
+    }
+}
+
 /// Pooling kind (PyTorch `nn.MaxPool2d` / `nn.AvgPool2d`, `ceil_mode = False`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum PoolKind {
@@ -724,43 +891,64 @@ fn window(o: usize, s: usize, p: usize, k: usize, len: usize) -> (usize, usize) 
     (lo.min(hi), hi)
 }
 
-/// Index (in the plane) of the window's maximum: the first strictly greater value in row-major
-/// order, a NaN replacing the running maximum (PyTorch's `val > max || isnan(val)`).
-fn argmax<T: WithDType>(g: &Geom, plane: &[T], oy: usize, ox: usize) -> Option<usize> {
-    let (y0, y1) = window(oy, g.sh, g.ph, g.kh, g.h);
-    let (x0, x1) = window(ox, g.sw, g.pw, g.kw, g.w);
-    let mut best: Option<(usize, T)> = None;
+/// Index (in the plane, row length `w`) of the maximum of the window rows `ys` × columns `xs`:
+/// the first strictly greater value in row-major order, a NaN replacing the running maximum
+/// (PyTorch's `val > max || isnan(val)`); `None` for an empty window.
+#[inline]
+fn argmax<T: WithDType>(
+    plane: &[T],
+    w: usize,
+    (y0, y1): (usize, usize),
+    (x0, x1): (usize, usize),
+) -> Option<usize> {
+    if y0 >= y1 || x0 >= x1 {
+        return None;
+    }
+    let mut best = y0 * w + x0;
+    let mut max = plane[best];
     for iy in y0..y1 {
-        for ix in x0..x1 {
-            let i = iy * g.w + ix;
-            let v = plane[i];
+        let row = iy * w;
+        for (ix, &v) in plane[row + x0..row + x1].iter().enumerate() {
             #[allow(clippy::eq_op)]
-            let nan = v != v;
-            if best.is_none_or(|(_, m)| v > m || nan) {
-                best = Some((i, v));
+            if v > max || v != v {
+                max = v;
+                best = row + x0 + ix;
             }
         }
     }
-    best.map(|(i, _)| i)
+    Some(best)
+}
+
+/// The input windows of every output row and column: `(rows, columns)`, each `[lo, hi)`.
+type Windows = (Vec<(usize, usize)>, Vec<(usize, usize)>);
+
+fn windows(g: &Geom) -> Windows {
+    (
+        (0..g.oh)
+            .map(|o| window(o, g.sh, g.ph, g.kh, g.h))
+            .collect(),
+        (0..g.ow)
+            .map(|o| window(o, g.sw, g.pw, g.kw, g.w))
+            .collect(),
+    )
 }
 
 fn pool_fwd<T: WithDType>(op: &Pool2dOp, g: &Geom, x: &[T]) -> Vec<T> {
     let (p, hw) = (g.p(), g.hw());
     let mut y = vec![T::zero(); g.n * g.c * p];
     let div = T::from_f64((g.kh * g.kw) as f64);
+    let neg_inf = T::from_f64(f64::NEG_INFINITY);
+    let (ys, xs) = windows(g);
     for_each_chunk(&mut y, p, |plane_i, out| {
         let plane = &x[plane_i * hw..][..hw];
-        for oy in 0..g.oh {
-            for ox in 0..g.ow {
-                out[oy * g.ow + ox] = match op.kind {
-                    PoolKind::Max => argmax(g, plane, oy, ox)
-                        .map_or(T::from_f64(f64::NEG_INFINITY), |i| plane[i]),
+        for (row, &yw) in out.chunks_mut(g.ow).zip(&ys) {
+            for (o, &xw) in row.iter_mut().zip(&xs) {
+                *o = match op.kind {
+                    PoolKind::Max => argmax(plane, g.w, yw, xw).map_or(neg_inf, |i| plane[i]),
                     PoolKind::Avg => {
-                        let (y0, y1) = window(oy, g.sh, g.ph, g.kh, g.h);
-                        let (x0, x1) = window(ox, g.sw, g.pw, g.kw, g.w);
                         let mut s = T::zero();
-                        for iy in y0..y1 {
-                            for &v in &plane[iy * g.w + x0..iy * g.w + x1] {
+                        for iy in yw.0..yw.1 {
+                            for &v in &plane[iy * g.w + xw.0..iy * g.w + xw.1] {
                                 s += v;
                             }
                         }
@@ -777,24 +965,22 @@ fn pool_bwd<T: WithDType>(op: &Pool2dOp, g: &Geom, x: &[T], dy: &[T]) -> Vec<T> 
     let (p, hw) = (g.p(), g.hw());
     let mut dx = vec![T::zero(); g.n * g.c * hw];
     let div = T::from_f64((g.kh * g.kw) as f64);
+    let (ys, xs) = windows(g);
     for_each_chunk(&mut dx, hw, |plane_i, d| {
         let plane = &x[plane_i * hw..][..hw];
         let gy = &dy[plane_i * p..][..p];
-        for oy in 0..g.oh {
-            for ox in 0..g.ow {
-                let gv = gy[oy * g.ow + ox];
+        for (grow, &yw) in gy.chunks(g.ow).zip(&ys) {
+            for (&gv, &xw) in grow.iter().zip(&xs) {
                 match op.kind {
                     PoolKind::Max => {
-                        if let Some(i) = argmax(g, plane, oy, ox) {
+                        if let Some(i) = argmax(plane, g.w, yw, xw) {
                             d[i] += gv;
                         }
                     }
                     PoolKind::Avg => {
-                        let (y0, y1) = window(oy, g.sh, g.ph, g.kh, g.h);
-                        let (x0, x1) = window(ox, g.sw, g.pw, g.kw, g.w);
                         let share = gv / div;
-                        for iy in y0..y1 {
-                            for v in &mut d[iy * g.w + x0..iy * g.w + x1] {
+                        for iy in yw.0..yw.1 {
+                            for v in &mut d[iy * g.w + xw.0..iy * g.w + xw.1] {
                                 *v += share;
                             }
                         }
@@ -909,14 +1095,26 @@ mod timing {
     use std::time::{Duration, Instant};
 
     fn best<F: FnMut()>(mut f: F) -> Duration {
-        (0..15).map(|_| { let t = Instant::now(); f(); t.elapsed() }).min().unwrap()
+        (0..15)
+            .map(|_| {
+                let t = Instant::now();
+                f();
+                t.elapsed()
+            })
+            .min()
+            .unwrap()
     }
 
     #[test]
     #[ignore]
     fn time_pieces() {
         std::env::set_var("RAYON_NUM_THREADS", "1");
-        for (n, c, h, o, k, pad) in [(100usize, 32usize, 14usize, 64usize, 5usize, 2usize), (100, 1, 28, 32, 5, 2), (100, 25, 19, 25, 3, 1), (100, 1, 40, 25, 5, 1)] {
+        for (n, c, h, o, k, pad) in [
+            (100usize, 32usize, 14usize, 64usize, 5usize, 2usize),
+            (100, 1, 28, 32, 5, 2),
+            (100, 25, 19, 25, 3, 1),
+            (100, 1, 40, 25, 5, 1),
+        ] {
             let oned = c == 25 || h == 40;
             let (hh, ww) = if oned { (1, h) } else { (h, h) };
             let (kh, kw) = if oned { (1, k) } else { (k, k) };
@@ -927,14 +1125,92 @@ mod timing {
             let b = vec![0f32; o];
             let chunk = g.chunk(CHUNK_ELEMS);
             let (y, _) = conv_fwd(&g, o, chunk, &x, &w, &b).unwrap();
-            let fwd = best(|| { conv_fwd(&g, o, chunk, &x, &w, &b).unwrap(); });
+            let fwd = best(|| {
+                conv_fwd(&g, o, chunk, &x, &w, &b).unwrap();
+            });
             let mut cols = vec![0f32; g.ck() * chunk * g.p()];
-            let i2c = best(|| for n0 in (0..n).step_by(chunk) { im2col(&g, &x, n0, chunk.min(n - n0), &mut cols); });
-            let dwt = best(|| { conv_bwd_weight(&g, o, chunk, &x, &y, None).unwrap(); });
-            let dxt = best(|| { conv_bwd_input(&g, o, chunk, &w, &y).unwrap(); });
-            let dbt = best(|| { bias_grad(n, o, g.p(), &y); });
+            let i2c = best(|| {
+                for n0 in (0..n).step_by(chunk) {
+                    im2col(&g, &x, n0, chunk.min(n - n0), &mut cols);
+                }
+            });
+            let dwt = best(|| {
+                conv_bwd_weight(&g, o, chunk, &x, &y, None).unwrap();
+            });
+            let dxt = best(|| {
+                conv_bwd_input(&g, o, chunk, &w, &y).unwrap();
+            });
+            let dbt = best(|| {
+                bias_grad(n, o, g.p(), &y);
+            });
+            let pop = Pool2dOp {
+                kind: PoolKind::Max,
+                kernel: (2, 2),
+                stride: (2, 2),
+                padding: (0, 0),
+            };
+            let pg = pop.geom(&[n, o, g.oh, g.ow]).unwrap();
+            let py = pool_fwd(&pop, &pg, &y);
+            let pf = best(|| {
+                pool_fwd(&pop, &pg, &y);
+            });
+            let pb = best(|| {
+                pool_bwd(&pop, &pg, &y, &py);
+            });
+            println!("maxpool fwd {pf:?} bwd {pb:?}");
             let macs = (n * o * g.p() * g.ck()) as f64;
             println!("{:?} chunk {chunk}: fwd {fwd:?} ({:.1} GFLOP/s) im2col {i2c:?} dW {dwt:?} dX {dxt:?} db {dbt:?}", (n, c, h, o, k), 2.0 * macs / fwd.as_secs_f64() / 1e9);
         }
+    }
+}
+
+#[cfg(test)]
+mod timing_linear {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    fn best<F: FnMut()>(mut f: F) -> Duration {
+        (0..10)
+            .map(|_| {
+                let t = Instant::now();
+                f();
+                t.elapsed()
+            })
+            .min()
+            .unwrap()
+    }
+
+    #[test]
+    #[ignore]
+    fn time_linear() {
+        std::env::set_var("RAYON_NUM_THREADS", "1");
+        let (n, i, o) = (100usize, 3136usize, 1024usize);
+        let x: Vec<f32> = (0..n * i).map(|k| (k % 7) as f32).collect();
+        let w: Vec<f32> = (0..o * i).map(|k| (k % 5) as f32).collect();
+        let dy: Vec<f32> = (0..n * o).map(|k| (k % 3) as f32).collect();
+        let mut y = vec![0f32; n * o];
+        let mut dx = vec![0f32; n * i];
+        let mut dw = vec![0f32; o * i];
+        let fwd = best(|| gemm((n, o, i), &mut y, false, &x, (i, 1), &w, (1, i)).unwrap());
+        let bx = best(|| gemm((n, i, o), &mut dx, false, &dy, (o, 1), &w, (i, 1)).unwrap());
+        let bw = best(|| gemm((o, i, n), &mut dw, false, &dy, (1, o), &x, (i, 1)).unwrap());
+        println!("linear fwd {fwd:?} dX {bx:?} dW {bw:?}");
+        use candle_core::{Device, Tensor, Var};
+        let xt =
+            Var::from_tensor(&Tensor::from_vec(x.clone(), (n, i), &Device::Cpu).unwrap()).unwrap();
+        let wt =
+            Var::from_tensor(&Tensor::from_vec(w.clone(), (o, i), &Device::Cpu).unwrap()).unwrap();
+        let cf = best(|| {
+            xt.matmul(&wt.t().unwrap()).unwrap();
+        });
+        let cb = best(|| {
+            xt.matmul(&wt.t().unwrap())
+                .unwrap()
+                .sum_all()
+                .unwrap()
+                .backward()
+                .unwrap();
+        });
+        println!("candle fwd {cf:?} fwd+bwd {cb:?}");
     }
 }
