@@ -4,6 +4,7 @@
 //! list them with `vars()`.
 
 mod conv;
+mod dense;
 pub mod dropout;
 #[cfg(test)]
 mod gradcheck;
@@ -13,6 +14,7 @@ mod pool;
 mod rnn;
 
 pub use conv::{Conv1d, Conv2d};
+pub use dense::Dense;
 pub use dropout::{Dropout, Mode};
 pub use linear::Linear;
 pub use pool::{AvgPool2d, MaxPool2d};
