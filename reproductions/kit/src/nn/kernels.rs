@@ -675,16 +675,38 @@ impl CustomOp1 for BiasGrad {
     }
 }
 
-/// `y = x Wᵀ + b`: x [n, in], W [out, in], b [out] → y [n, out] (PyTorch `nn.Linear`), with an
-/// explicit backward: `dX = dY W`, `dW = dYᵀ X` (one GEMM each, no transposed copies) and
-/// `db = Σ_rows dY` (rows in order).
-pub(crate) struct LinearOp;
+/// `y = x Wᵀ + b`: x [n, in], W [out, in], b [out] → y [n, out] (PyTorch `nn.Linear`), or with
+/// `keras` the kernel K [in, out] and `y = x K + b` (Keras `Dense`), with an explicit backward:
+/// `dX = dY W`, `dW = dYᵀ X` (one GEMM each, no transposed copies) and `db = Σ_rows dY` (rows in
+/// order).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LinearOp {
+    /// Weight stored [in, out] (Keras) rather than [out, in] (PyTorch).
+    pub keras: bool,
+}
+
+impl LinearOp {
+    /// Strides (row, column) of the weight read as the [in, out] matrix Wᵀ.
+    fn wt_strides(&self, i: usize, o: usize) -> (usize, usize) {
+        if self.keras {
+            (o, 1)
+        } else {
+            (1, i)
+        }
+    }
+}
 
 /// `(n, in, out)` of a linear layer from the layouts of x, W and b.
-fn linear_dims(x: &[usize], w: &[usize], b: &[usize]) -> Result<(usize, usize, usize)> {
-    let (&[n, i], &[o, iw]) = (x, w) else {
-        bail!("linear: expected x [n, in] and weight [out, in], got {x:?} and {w:?}");
+fn linear_dims(
+    keras: bool,
+    x: &[usize],
+    w: &[usize],
+    b: &[usize],
+) -> Result<(usize, usize, usize)> {
+    let (&[n, i], &[w0, w1]) = (x, w) else {
+        bail!("linear: expected x [n, in] and a 2-D weight, got {x:?} and {w:?}");
     };
+    let (o, iw) = if keras { (w1, w0) } else { (w0, w1) };
     if i != iw || b != [o] {
         bail!("linear: x {x:?}, weight {w:?} and bias {b:?} do not match");
     }
@@ -705,7 +727,8 @@ impl CustomOp3 for LinearOp {
         s3: &CpuStorage,
         l3: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
-        let (n, i, o) = linear_dims(l1.dims(), l2.dims(), l3.dims())?;
+        let (n, i, o) = linear_dims(self.keras, l1.dims(), l2.dims(), l3.dims())?;
+        let wt = self.wt_strides(i, o);
         by_dtype!(s1, self.name(), |T| {
             let (x, w, b) = (
                 slice::<T>(s1, l1, self.name())?,
@@ -716,8 +739,8 @@ impl CustomOp3 for LinearOp {
             for _ in 0..n {
                 y.extend_from_slice(b);
             }
-            // rhs Wᵀ [in × out]: element (l, j) = w[j·in + l].
-            gemm((n, o, i), &mut y, true, x, (i, 1), w, (1, i))?;
+            // rhs Wᵀ [in × out]: element (l, j) = w[j·in + l] (PyTorch) or w[l·out + j] (Keras).
+            gemm((n, o, i), &mut y, true, x, (i, 1), w, wt)?;
             Ok((T::to_cpu_storage_owned(y), Shape::from((n, o))))
         })
     }
@@ -732,12 +755,12 @@ impl CustomOp3 for LinearOp {
     ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
         let dy = dy.contiguous()?;
         let dx = if x.track_op() {
-            Some(dy.apply_op2_no_bwd(w, &LinearBwd::Input)?)
+            Some(dy.apply_op2_no_bwd(w, &LinearBwd::Input(self.keras))?)
         } else {
             None
         };
         let dw = if w.track_op() {
-            Some(dy.apply_op2_no_bwd(x, &LinearBwd::Weight)?)
+            Some(dy.apply_op2_no_bwd(x, &LinearBwd::Weight(self.keras))?)
         } else {
             None
         };
@@ -753,10 +776,10 @@ impl CustomOp3 for LinearOp {
 /// The three gradients of [`LinearOp`], each from `dy` [n, out] and (for the first two) the
 /// other operand.
 enum LinearBwd {
-    /// `dX [n, in] = dY [n, out] · W [out, in]`.
-    Input,
-    /// `dW [out, in] = dYᵀ [out, n] · X [n, in]`.
-    Weight,
+    /// `dX [n, in] = dY [n, out] · W [out, in]` (Keras: `dY · Kᵀ`).
+    Input(bool),
+    /// `dW [out, in] = dYᵀ [out, n] · X [n, in]` (Keras: `dK [in, out] = Xᵀ · dY`).
+    Weight(bool),
 }
 
 /// `db [out] = Σ_n dY[n, ·]` of [`LinearOp`], rows in order.
@@ -784,20 +807,23 @@ impl CustomOp2 for LinearBwd {
         let name = "kit-linear-bwd";
         by_dtype!(s1, name, |T| {
             let (dy, other) = (slice::<T>(s1, l1, name)?, slice::<T>(s2, l2, name)?);
-            match self {
-                LinearBwd::Input => {
-                    if r != o {
+            match *self {
+                LinearBwd::Input(keras) => {
+                    // other: W [out, in] or K [in, out]; c = in.
+                    let (i, strides) = if keras { (r, (1, c)) } else { (c, (c, 1)) };
+                    if (keras && c != o) || (!keras && r != o) {
                         bail!(
                             "linear backward: weight {:?} for gradient {:?}",
                             l2.dims(),
                             l1.dims()
                         );
                     }
-                    let mut dx = vec![T::from_f64(0.0); n * c];
-                    gemm((n, c, o), &mut dx, false, dy, (o, 1), other, (c, 1))?;
-                    Ok((T::to_cpu_storage_owned(dx), Shape::from((n, c))))
+                    let mut dx = vec![T::from_f64(0.0); n * i];
+                    // rhs W [out × in]: PyTorch row-major; Keras element (l, j) = k[j·out + l].
+                    gemm((n, i, o), &mut dx, false, dy, (o, 1), other, strides)?;
+                    Ok((T::to_cpu_storage_owned(dx), Shape::from((n, i))))
                 }
-                LinearBwd::Weight => {
+                LinearBwd::Weight(keras) => {
                     if r != n {
                         bail!(
                             "linear backward: input {:?} for gradient {:?}",
@@ -806,9 +832,15 @@ impl CustomOp2 for LinearBwd {
                         );
                     }
                     let mut dw = vec![T::from_f64(0.0); o * c];
-                    // lhs dYᵀ [out × n]: element (j, l) = dy[l·out + j].
-                    gemm((o, c, n), &mut dw, false, dy, (1, o), other, (c, 1))?;
-                    Ok((T::to_cpu_storage_owned(dw), Shape::from((o, c))))
+                    if keras {
+                        // dK [in × out] = Xᵀ · dY: lhs element (j, l) = x[l·in + j].
+                        gemm((c, o, n), &mut dw, false, other, (1, c), dy, (o, 1))?;
+                        Ok((T::to_cpu_storage_owned(dw), Shape::from((c, o))))
+                    } else {
+                        // lhs dYᵀ [out × n]: element (j, l) = dy[l·out + j].
+                        gemm((o, c, n), &mut dw, false, dy, (1, o), other, (c, 1))?;
+                        Ok((T::to_cpu_storage_owned(dw), Shape::from((o, c))))
+                    }
                 }
             }
         })

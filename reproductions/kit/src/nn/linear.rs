@@ -62,8 +62,11 @@ impl Module for Linear {
         let rows = x.elem_count() / i.max(1);
         let x2 = x.reshape((rows, i))?; // [rows, in]
         let y = if fast {
-            x2.contiguous()?
-                .apply_op3(self.weight.as_tensor(), self.bias.as_tensor(), LinearOp)?
+            x2.contiguous()?.apply_op3(
+                self.weight.as_tensor(),
+                self.bias.as_tensor(),
+                LinearOp { keras: false },
+            )?
         } else {
             x2.matmul(&self.weight.t()?)?.broadcast_add(&self.bias)?
         }; // [rows, out]
