@@ -8,6 +8,7 @@ use crate::bestofk::{
 };
 use crate::bootstrap::{bootstrap_ci, BootstrapConfig, BootstrapMethod, Statistic};
 use crate::describe::{fmt_sig, mean, median, sd, t_cdf, t_ppf, Alternative, Sample};
+use crate::error::StatsError;
 use crate::multitest::{benjamini_hochberg, holm};
 use crate::selection::{
     subset_selection_test, SelectionResult, DEFAULT_MAX_ENUM, DEFAULT_MC_DRAWS,
@@ -156,6 +157,45 @@ pub struct Claim {
 }
 
 impl Claim {
+    /// Checks the claim's fields: finite `value`; `standard_error` finite and ≥ 0; `resolution`
+    /// finite and > 0; `reported_as` `mean_of`/`best_of` with `n ≥ 1`. Errors name the claim
+    /// and the field (`assess_claims` itself never fails; front ends call this first).
+    pub fn validate(&self) -> crate::error::Result<()> {
+        let bad = |field: &str, value: String, reason: &str| {
+            Err(StatsError::param(
+                &format!("claim `{}`: {field}", self.id),
+                value,
+                reason,
+            ))
+        };
+        if !self.value.is_finite() {
+            return bad("value", self.value.to_string(), "must be a finite number");
+        }
+        if let Some(se) = self.standard_error {
+            if !(se.is_finite() && se >= 0.0) {
+                return bad(
+                    "standard_error",
+                    se.to_string(),
+                    "must be a finite number ≥ 0 (the SE printed with the claim)",
+                );
+            }
+        }
+        if let Some(r) = self.resolution {
+            if !(r.is_finite() && r > 0.0) {
+                return bad(
+                    "resolution",
+                    r.to_string(),
+                    "must be a finite number > 0 (e.g. 0.01 for a claim printed as a whole percent); omit it for an exact claim",
+                );
+            }
+        }
+        match self.reported_as {
+            ReportedAs::MeanOf { n: 0 } => bad("reported_as.n", "0".into(), "mean_of needs n ≥ 1"),
+            ReportedAs::BestOf { n: 0 } => bad("reported_as.n", "0".into(), "best_of needs n ≥ 1"),
+            _ => Ok(()),
+        }
+    }
+
     /// The value the tests use: the printed value moved half a resolution step towards "worse"
     /// (see [`Claim::resolution`]).
     pub fn tested_value(&self) -> f64 {
@@ -200,6 +240,53 @@ pub struct Rules {
     pub max_relative_half_width: f64,
     /// Largest implied best-of-k (normal model) for which seed-picking is flagged.
     pub max_best_of_k: f64,
+}
+
+impl Rules {
+    /// Checks every threshold: `alpha` and `max_failed_share` in their ranges, bootstrap
+    /// resamples within [`crate::limits::MAX_RESAMPLES`], finite positive thresholds. Errors name
+    /// the field as `rules.<field>`.
+    pub fn validate(&self) -> crate::error::Result<()> {
+        if !(self.alpha > 0.0 && self.alpha < 1.0) {
+            return Err(StatsError::param(
+                "rules.alpha",
+                self.alpha,
+                "must lie strictly between 0 and 1 (e.g. 0.05)",
+            ));
+        }
+        if self.bootstrap_resamples > crate::limits::MAX_RESAMPLES {
+            return Err(StatsError::param(
+                "rules.bootstrap_resamples",
+                self.bootstrap_resamples,
+                &format!(
+                    "exceeds the ceiling of {} (0 skips the bootstrap interval)",
+                    crate::limits::MAX_RESAMPLES
+                ),
+            ));
+        }
+        if !(0.0..=1.0).contains(&self.max_failed_share) {
+            return Err(StatsError::param(
+                "rules.max_failed_share",
+                self.max_failed_share,
+                "must lie in [0, 1]",
+            ));
+        }
+        if !(self.max_relative_half_width.is_finite() && self.max_relative_half_width > 0.0) {
+            return Err(StatsError::param(
+                "rules.max_relative_half_width",
+                self.max_relative_half_width,
+                "must be a finite number > 0",
+            ));
+        }
+        if !(self.max_best_of_k >= 1.0) {
+            return Err(StatsError::param(
+                "rules.max_best_of_k",
+                self.max_best_of_k,
+                "must be ≥ 1",
+            ));
+        }
+        Ok(())
+    }
 }
 
 impl Default for Rules {
@@ -285,8 +372,26 @@ pub struct ClaimAssessment {
     pub verdict: ClaimVerdict,
     /// Integer best-of-k when seed-picking is the likely explanation (see [`CLAIM_RULES`]).
     pub looks_like_best_of: Option<u64>,
+    /// The flag's cap (`Rules::max_best_of_k`) when the claim is rejected and lies beyond the
+    /// expected best of that many runs (implied k above the cap, or not attainable): the flag
+    /// is monotone, so a more extreme claim is never less suspicious than a milder one.
+    pub beyond_best_of: Option<u64>,
+    /// The seed-picking flag in words when raised (see [`ClaimAssessment::seed_picking_flag`]);
+    /// for a claim declared as the mean of m runs, k counts experiments of m runs.
+    pub seed_picking: Option<String>,
     /// Human-readable explanation (failed runs, test used, rule that fired).
     pub note: String,
+}
+
+impl ClaimAssessment {
+    /// The seed-picking flag in words, or `None` when it is not raised:
+    /// "looks like the best of ≈ 40 runs", or "beyond the best of 100 runs" when the implied k
+    /// exceeds the flag's cap (the flag never disappears for a more extreme claim).
+    /// For a claim declared as the mean of m runs, k counts experiments of m runs ("beyond the
+    /// best of 100 experiments of 20 runs").
+    pub fn seed_picking_flag(&self) -> Option<String> {
+        self.seed_picking.clone()
+    }
 }
 
 /// The claim rule in words, with the default thresholds (see [`claim_rules_text`] for the
@@ -315,6 +420,8 @@ from); \
 'Looks like best of ~k' is flagged when the verdict is NOT REPRODUCED by rule (2), the claim is not \
 declared best-of-m, the claim lies beyond the runs' mean, and the normal-model implied k (the \
 smallest integer k with mean + s*e_k >= claim) is between 2 and max_best_of_k; k is that integer. \
+Beyond max_best_of_k (or not attainable) the same conditions flag 'beyond the best of max_best_of_k \
+runs', so a more extreme claim is never less suspicious than a milder one. \
 For a claim declared as the mean of m runs, k counts whole experiments of m runs (the best of k \
 means): s is replaced by s/sqrt(m) and the empirical k is not computed. \
 Because the flag needs a significant rejection of the honest claim, honest claims are flagged at \
@@ -602,6 +709,8 @@ fn assess_claims_at_tested_values(
             best_of_k_empirical: bk_e.map(|k| k.k_real),
             verdict: ClaimVerdict::Inconclusive,
             looks_like_best_of: None,
+            beyond_best_of: None,
+            seed_picking: None,
             note: String::new(),
         });
         // keep the integer normal k for the flag
@@ -670,9 +779,25 @@ fn assess_claims_at_tested_values(
             let gc = claim.value * sgn;
             let gmean = a.mean.unwrap_or(f64::NAN) * sgn;
             let declared = matches!(claim.reported_as, ReportedAs::BestOf { .. });
-            if !declared && gc > gmean && kint >= 2 && (kint as f64) <= rules.max_best_of_k {
-                a.looks_like_best_of = Some(kint);
-                notes.push(format!("looks like the best of ~{kint} runs"));
+            if !declared && gc > gmean {
+                // kint = 0: not attainable (σ = 0) or beyond the solver's range
+                if kint >= 2 && (kint as f64) <= rules.max_best_of_k {
+                    a.looks_like_best_of = Some(kint);
+                } else if kint == 0 || (kint as f64) > rules.max_best_of_k {
+                    a.beyond_best_of = Some(rules.max_best_of_k.round().max(1.0) as u64);
+                }
+                let unit = match claim.reported_as {
+                    ReportedAs::MeanOf { n: m } if m > 1 => format!("experiments of {m} runs"),
+                    _ => "runs".to_string(),
+                };
+                a.seed_picking = match (a.looks_like_best_of, a.beyond_best_of) {
+                    (Some(k), _) => Some(format!("looks like the best of ≈ {k} {unit}")),
+                    (None, Some(cap)) => Some(format!("beyond the best of {cap} {unit}")),
+                    (None, None) => None,
+                };
+                if let Some(flag) = &a.seed_picking {
+                    notes.push(flag.clone());
+                }
             }
         } else if failed_share > rules.max_failed_share {
             a.verdict = ClaimVerdict::NotReproduced;
@@ -738,6 +863,29 @@ pub struct ComparisonInput {
     pub paired: bool,
     /// Per-dataset runs.
     pub datasets: Vec<DatasetResult>,
+}
+
+impl ComparisonInput {
+    /// Checks the input: with `paired`, every dataset's method and baseline runs have equal
+    /// lengths (run `i` of each is the same seed/split; unequal lengths would silently drop
+    /// runs). Errors name the comparison and the dataset.
+    pub fn validate(&self) -> crate::error::Result<()> {
+        if self.paired {
+            for d in &self.datasets {
+                if d.method.len() != d.baseline.len() {
+                    return Err(StatsError::LengthMismatch {
+                        what: format!(
+                            "comparison `{}`, dataset `{}`: paired method/baseline runs",
+                            self.id, d.name
+                        ),
+                        left: d.method.len(),
+                        right: d.baseline.len(),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Effect of the method on one dataset (metric units, positive = method better).
