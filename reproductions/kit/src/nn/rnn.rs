@@ -4,7 +4,7 @@ use crate::init;
 use crate::nn::expect_shape;
 use crate::rng::Rng;
 use crate::Result;
-use candle_core::{DType, Device, Tensor, Var};
+use candle_core::{Device, Tensor, Var};
 use candle_nn::ops::sigmoid;
 
 /// One direction of a single-layer GRU (PyTorch `nn.GRU` equations):
@@ -125,6 +125,7 @@ impl GruDirection {
 mod tests {
     use super::*;
     use crate::rng::stream;
+    use candle_core::DType;
 
     /// Hand-computed GRU step with hidden = 1: all weights 0.5, biases 0, x = 1, h = 0:
     /// r = z = σ(0.5), n = tanh(0.5 + r·0) = tanh(0.5), h' = (1 − z)·n.
@@ -302,6 +303,7 @@ mod lstm_tests {
     use super::*;
     use crate::nn::gradcheck;
     use crate::rng::stream;
+    use candle_core::DType;
 
     /// hidden = 1, all weights 0.5, biases 0, x = 1, zero state: every gate pre-activation is
     /// 0.5, so c' = σ(.5)·tanh(.5), h' = σ(.5)·tanh(c').
