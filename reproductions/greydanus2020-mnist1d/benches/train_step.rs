@@ -1,6 +1,8 @@
 //! Speed of one optimizer step (forward, backward, Adam update) of each MNIST-1D model at the
 //! reference batch size of 100, single-threaded — the quantity that sets the wall time of a run
-//! (6001 steps). `cargo bench -p greydanus2020-mnist1d`.
+//! (6001 steps), plus the forward pass alone and forward + backward without the update.
+//! `cargo bench -p greydanus2020-mnist1d --bench train_step`; `tools/bench/peer.py` prints the
+//! ratio to PyTorch (reproductions/kit/benches/README.md).
 
 use candle_core::{Device, Tensor};
 use candle_nn::loss::cross_entropy;
@@ -34,6 +36,15 @@ fn bench(c: &mut Criterion) {
         let mut opt = Adam::new(model.vars(), 1e-2, 0.0).unwrap();
         group.bench_function(format!("{name}/forward"), |b| {
             b.iter(|| model.forward(&x).unwrap())
+        });
+        // Forward + backward without the update: the step's cost minus the optimizer's.
+        group.bench_function(format!("{name}/forward_backward"), |b| {
+            b.iter(|| {
+                cross_entropy(&model.forward(&x).unwrap(), &y)
+                    .unwrap()
+                    .backward()
+                    .unwrap()
+            })
         });
         group.bench_function(format!("{name}/step"), |b| {
             b.iter(|| {

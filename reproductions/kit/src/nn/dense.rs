@@ -1,7 +1,8 @@
 //! Keras' `Dense` layer (kernel in Keras' [in, out] layout).
 
+use super::kernels::LinearOp;
 use crate::Result;
-use candle_core::{Tensor, Var};
+use candle_core::{DType, Tensor, Var};
 
 /// A Keras `Dense` layer without its activation: `y = x · kernel + bias`, kernel [in, out] (the
 /// Keras layout, so that neither the product nor its gradients need a transpose), bias [out]
@@ -16,8 +17,22 @@ pub struct Dense {
 }
 
 impl Dense {
-    /// `x` [batch, in] → [batch, out].
+    /// `x` [batch, in] → [batch, out]. F32/F64 on the CPU run the kit's GEMM kernel with an
+    /// explicit backward (`nn::kernels::LinearOp` in Keras layout: `dX = dY Kᵀ`,
+    /// `dK = Xᵀ dY`); other devices/dtypes use candle's `matmul` + `broadcast_add`.
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let fast = x.device().is_cpu()
+            && matches!(x.dtype(), DType::F32 | DType::F64)
+            && x.dtype() == self.kernel.dtype()
+            && x.dtype() == self.bias.dtype()
+            && x.rank() == 2;
+        if fast {
+            return Ok(x.contiguous()?.apply_op3(
+                self.kernel.as_tensor(),
+                self.bias.as_tensor(),
+                LinearOp { keras: true },
+            )?);
+        }
         Ok(x.matmul(self.kernel.as_tensor())?
             .broadcast_add(self.bias.as_tensor())?)
     }
@@ -49,5 +64,42 @@ mod tests {
         let y: Vec<Vec<f32>> = layer.forward(&x).unwrap().to_vec2().unwrap();
         assert_eq!(y, vec![vec![1.0 - 5.0 + 0.5, 2.0 - 6.0 - 1.0]]);
         assert_eq!(layer.units(), 2);
+    }
+
+    /// Gradients of the Keras-layout kernel against finite differences (F64 and F32).
+    #[test]
+    fn dense_gradients_match_finite_differences() {
+        use crate::nn::gradcheck;
+        use candle_core::DType;
+        for dtype in [DType::F64, DType::F32] {
+            let (eps, tol) = if dtype == DType::F64 {
+                (1e-6, 1e-6)
+            } else {
+                (1e-2, 2e-3)
+            };
+            let layer = Dense {
+                kernel: gradcheck::var(1, &[6, 4], dtype),
+                bias: gradcheck::var(2, &[4], dtype),
+            };
+            let x = gradcheck::var(3, &[5, 6], dtype);
+            let loss = || {
+                let y = layer.forward(x.as_tensor()).unwrap();
+                if dtype == DType::F64 {
+                    gradcheck::squared(&y)
+                } else {
+                    gradcheck::weighted_sum(&y)
+                }
+            };
+            gradcheck::check(
+                &loss,
+                &[
+                    ("input", &x),
+                    ("kernel", &layer.kernel),
+                    ("bias", &layer.bias),
+                ],
+                eps,
+                tol,
+            );
+        }
     }
 }

@@ -1,9 +1,10 @@
 //! Fully connected layer (PyTorch `nn.Linear` layout).
 
+use super::kernels::LinearOp;
 use crate::init;
 use crate::rng::Rng;
 use crate::Result;
-use candle_core::{Device, Module, Tensor, Var};
+use candle_core::{DType, Device, Module, Tensor, Var};
 
 /// Fully connected layer `y = x Wᵀ + b` with `W` [out, in] and `b` [out] (PyTorch `nn.Linear`).
 #[derive(Debug, Clone)]
@@ -41,9 +42,37 @@ impl Linear {
 }
 
 impl Module for Linear {
-    /// `x` [batch, in] → [batch, out].
+    /// `x` [batch, in] (or [d₁, …, in]: leading dimensions are flattened and restored) →
+    /// [batch, out]; errors if the last dimension is not `in`.
+    ///
+    /// F32/F64 on the CPU run the kit's GEMM kernel with an explicit backward (`nn::kernels`:
+    /// `dX = dY W`, `dW = dYᵀ X`, no transposed copies), about 2.5× faster in forward + backward
+    /// than candle's autograd through `matmul(Wᵀ)` at the 2-D CNN's 3136 → 1024 layer; other
+    /// devices and dtypes use candle's `matmul` + `broadcast_add` (same formula).
     fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-        x.matmul(&self.weight.t()?)?.broadcast_add(&self.bias)
+        let dims = x.dims();
+        let (o, i) = self.weight.dims2()?;
+        if dims.last() != Some(&i) {
+            candle_core::bail!("linear: input {dims:?}, expected [.., {i}]");
+        }
+        let fast = x.device().is_cpu()
+            && matches!(x.dtype(), DType::F32 | DType::F64)
+            && x.dtype() == self.weight.dtype()
+            && x.dtype() == self.bias.dtype();
+        let rows = x.elem_count() / i.max(1);
+        let x2 = x.reshape((rows, i))?; // [rows, in]
+        let y = if fast {
+            x2.contiguous()?.apply_op3(
+                self.weight.as_tensor(),
+                self.bias.as_tensor(),
+                LinearOp { keras: false },
+            )?
+        } else {
+            x2.matmul(&self.weight.t()?)?.broadcast_add(&self.bias)?
+        }; // [rows, out]
+        let mut out = dims.to_vec();
+        *out.last_mut().unwrap_or(&mut 0) = o;
+        y.reshape(out)
     }
 }
 
@@ -71,5 +100,52 @@ mod tests {
             assert!((y[o] - want).abs() < 1e-6);
         }
         assert_eq!(l.parameter_count(), 8);
+    }
+
+    /// Gradients for input, weight and bias against finite differences, F64 (squared loss) and
+    /// F32 (linear loss), and the kernel equals candle's matmul path.
+    #[test]
+    fn linear_gradients_match_finite_differences() {
+        use crate::nn::gradcheck;
+        for dtype in [DType::F64, DType::F32] {
+            let (eps, tol) = if dtype == DType::F64 {
+                (1e-6, 1e-6)
+            } else {
+                (1e-2, 2e-3)
+            };
+            let l = Linear {
+                weight: gradcheck::var(1, &[4, 6], dtype),
+                bias: gradcheck::var(2, &[4], dtype),
+            };
+            let x = gradcheck::var(3, &[5, 6], dtype);
+            let loss = || {
+                let y = l.forward(x.as_tensor()).unwrap();
+                if dtype == DType::F64 {
+                    gradcheck::squared(&y)
+                } else {
+                    gradcheck::weighted_sum(&y)
+                }
+            };
+            gradcheck::check(
+                &loss,
+                &[("input", &x), ("weight", &l.weight), ("bias", &l.bias)],
+                eps,
+                tol,
+            );
+            let want = x
+                .as_tensor()
+                .matmul(&l.weight.t().unwrap())
+                .unwrap()
+                .broadcast_add(&l.bias)
+                .unwrap();
+            let got = l.forward(x.as_tensor()).unwrap();
+            let d = (got - want).unwrap().abs().unwrap().max_all().unwrap();
+            assert!(d.to_dtype(DType::F64).unwrap().to_scalar::<f64>().unwrap() < 1e-5);
+        }
+        let l = Linear::torch_default(&mut stream(0, "t"), 3, 2, &Device::Cpu).unwrap();
+        let bad = Tensor::zeros((2, 4), DType::F32, &Device::Cpu).unwrap();
+        assert!(l.forward(&bad).is_err());
+        let x3 = Tensor::zeros((2, 5, 3), DType::F32, &Device::Cpu).unwrap();
+        assert_eq!(l.forward(&x3).unwrap().dims(), &[2, 5, 2]);
     }
 }

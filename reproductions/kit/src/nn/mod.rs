@@ -6,14 +6,23 @@
 mod conv;
 mod dense;
 pub mod dropout;
+mod embedding;
+#[cfg(test)]
+mod gradcheck;
+mod kernels;
 mod linear;
+mod norm;
+mod pool;
 mod rnn;
 
-pub use conv::Conv1d;
+pub use conv::{Conv1d, Conv2d};
 pub use dense::Dense;
 pub use dropout::{Dropout, Mode};
+pub use embedding::{Embedding, Flatten};
 pub use linear::Linear;
-pub use rnn::GruDirection;
+pub use norm::BatchNorm;
+pub use pool::{AvgPool2d, MaxPool2d};
+pub use rnn::{bidirectional, GruDirection, LstmDirection};
 
 use crate::Result;
 use candle_core::{Tensor, Var};

@@ -4,7 +4,7 @@ use crate::init;
 use crate::nn::expect_shape;
 use crate::rng::Rng;
 use crate::Result;
-use candle_core::{DType, Device, Tensor, Var};
+use candle_core::{Device, Tensor, Var};
 use candle_nn::ops::sigmoid;
 
 /// One direction of a single-layer GRU (PyTorch `nn.GRU` equations):
@@ -105,7 +105,7 @@ impl GruDirection {
     pub fn run(&self, x: &Tensor, reverse: bool) -> Result<Vec<Tensor>> {
         let (b, t, _) = x.dims3()?;
         let gates = self.input_gates(x)?;
-        let mut h = Tensor::zeros((b, self.hidden), DType::F32, x.device())?;
+        let mut h = Tensor::zeros((b, self.hidden), x.dtype(), x.device())?;
         let mut out = vec![None; t];
         let order: Vec<usize> = if reverse {
             (0..t).rev().collect()
@@ -125,6 +125,7 @@ impl GruDirection {
 mod tests {
     use super::*;
     use crate::rng::stream;
+    use candle_core::DType;
 
     /// Hand-computed GRU step with hidden = 1: all weights 0.5, biases 0, x = 1, h = 0:
     /// r = z = σ(0.5), n = tanh(0.5 + r·0) = tanh(0.5), h' = (1 − z)·n.
@@ -156,6 +157,239 @@ mod tests {
             let a: Vec<f32> = rev[i].flatten_all().unwrap().to_vec1().unwrap();
             let b: Vec<f32> = fwd[2 - i].flatten_all().unwrap().to_vec1().unwrap();
             assert_eq!(a, b);
+        }
+    }
+}
+
+/// One direction of a single-layer LSTM (PyTorch `nn.LSTM` equations, gate order i, f, g, o):
+/// `i = σ(W_ii x + b_ii + W_hi h + b_hi)`, `f = σ(W_if x + b_if + W_hf h + b_hf)`,
+/// `g = tanh(W_ig x + b_ig + W_hg h + b_hg)`, `o = σ(W_io x + b_io + W_ho h + b_ho)`,
+/// `c' = f ⊙ c + i ⊙ g`, `h' = o ⊙ tanh(c')`. Weights stacked as PyTorch stores them
+/// (`weight_ih_l0` [4·hidden, input], `weight_hh_l0` [4·hidden, hidden], biases [4·hidden]).
+#[derive(Debug, Clone)]
+pub struct LstmDirection {
+    /// [4·hidden, input]
+    pub w_ih: Var,
+    /// [4·hidden, hidden]
+    pub w_hh: Var,
+    /// [4·hidden]
+    pub b_ih: Var,
+    /// [4·hidden]
+    pub b_hh: Var,
+    hidden: usize,
+}
+
+impl LstmDirection {
+    /// PyTorch's LSTM init: every weight and bias U(±1/√hidden), created in the order
+    /// weight_ih, weight_hh, bias_ih, bias_hh (`torch/nn/modules/rnn.py::reset_parameters`).
+    /// Errors if a size is 0.
+    pub fn torch_default(
+        rng: &mut Rng,
+        input: usize,
+        hidden: usize,
+        device: &Device,
+    ) -> Result<Self> {
+        if input == 0 || hidden == 0 {
+            return Err(crate::KitError::Invalid(format!(
+                "lstm: input {input} and hidden {hidden} must be ≥ 1"
+            )));
+        }
+        let bound = 1.0 / (hidden as f64).sqrt();
+        Ok(Self {
+            w_ih: init::uniform(rng, &[4 * hidden, input], bound, device)?,
+            w_hh: init::uniform(rng, &[4 * hidden, hidden], bound, device)?,
+            b_ih: init::uniform(rng, &[4 * hidden], bound, device)?,
+            b_hh: init::uniform(rng, &[4 * hidden], bound, device)?,
+            hidden,
+        })
+    }
+
+    /// A direction from given parameters (shapes as the fields document); the error names the
+    /// parameter whose shape is wrong.
+    pub fn from_parts(w_ih: Var, w_hh: Var, b_ih: Var, b_hh: Var) -> Result<Self> {
+        let hidden = w_hh.dims().get(1).copied().unwrap_or(0);
+        let input = w_ih.dims().get(1).copied().unwrap_or(0);
+        expect_shape(&w_ih, &[4 * hidden, input], "lstm weight_ih")?;
+        expect_shape(&w_hh, &[4 * hidden, hidden], "lstm weight_hh")?;
+        expect_shape(&b_ih, &[4 * hidden], "lstm bias_ih")?;
+        expect_shape(&b_hh, &[4 * hidden], "lstm bias_hh")?;
+        Ok(Self {
+            w_ih,
+            w_hh,
+            b_ih,
+            b_hh,
+            hidden,
+        })
+    }
+
+    /// Hidden units.
+    pub fn hidden(&self) -> usize {
+        self.hidden
+    }
+
+    /// The trainable parameters in PyTorch's order.
+    pub fn vars(&self) -> Vec<Var> {
+        vec![
+            self.w_ih.clone(),
+            self.w_hh.clone(),
+            self.b_ih.clone(),
+            self.b_hh.clone(),
+        ]
+    }
+
+    /// One step: `gi` [batch, 4h] (input projection `W_ih x + b_ih`), state `(h, c)` each
+    /// [batch, h] → new `(h, c)`.
+    pub fn cell(&self, gi: &Tensor, h: &Tensor, c: &Tensor) -> Result<(Tensor, Tensor)> {
+        let hs = self.hidden;
+        let gates = (gi + h.matmul(&self.w_hh.t()?)?.broadcast_add(&self.b_hh)?)?; // [b, 4h]
+        let i = sigmoid(&gates.narrow(1, 0, hs)?)?;
+        let f = sigmoid(&gates.narrow(1, hs, hs)?)?;
+        let g = gates.narrow(1, 2 * hs, hs)?.tanh()?;
+        let o = sigmoid(&gates.narrow(1, 3 * hs, hs)?)?;
+        let c = ((f * c)? + (i * g)?)?;
+        let h = (o * c.tanh()?)?;
+        Ok((h, c))
+    }
+
+    /// Runs over `x` [batch, T, input] forward (`reverse = false`) or backward from a zero
+    /// state; returns the hidden state at every position, in position order: T × [batch, h].
+    pub fn run(&self, x: &Tensor, reverse: bool) -> Result<Vec<Tensor>> {
+        let (b, t, i) = x.dims3()?;
+        expect_shape(&self.w_ih, &[4 * self.hidden, i], "lstm input size")?;
+        let gates = x
+            .reshape((b * t, i))?
+            .matmul(&self.w_ih.t()?)?
+            .broadcast_add(&self.b_ih)?
+            .reshape((b, t, 4 * self.hidden))?; // [b, T, 4h]
+        let mut h = Tensor::zeros((b, self.hidden), x.dtype(), x.device())?;
+        let mut c = h.clone();
+        let mut out = vec![None; t];
+        let order: Vec<usize> = if reverse {
+            (0..t).rev().collect()
+        } else {
+            (0..t).collect()
+        };
+        for pos in order {
+            let gi = gates.narrow(1, pos, 1)?.squeeze(1)?;
+            (h, c) = self.cell(&gi, &h, &c)?;
+            out[pos] = Some(h.clone());
+        }
+        Ok(out.into_iter().flatten().collect())
+    }
+}
+
+/// Both directions of a bidirectional layer over `x` [batch, T, input]: the outputs
+/// [batch, T, 2·hidden], forward features first at each position (PyTorch's
+/// `bidirectional=True, batch_first=True` output layout). `run(x, reverse)` is
+/// [`GruDirection::run`] or [`LstmDirection::run`].
+pub fn bidirectional(forward: Vec<Tensor>, backward: Vec<Tensor>) -> Result<Tensor> {
+    if forward.len() != backward.len() || forward.is_empty() {
+        return Err(crate::KitError::Invalid(format!(
+            "bidirectional: {} forward and {} backward states",
+            forward.len(),
+            backward.len()
+        )));
+    }
+    let per_pos = forward
+        .iter()
+        .zip(&backward)
+        .map(|(f, r)| Tensor::cat(&[f, r], 1))
+        .collect::<candle_core::Result<Vec<_>>>()?;
+    Ok(Tensor::stack(&per_pos, 1)?)
+}
+
+#[cfg(test)]
+mod lstm_tests {
+    use super::*;
+    use crate::nn::gradcheck;
+    use crate::rng::stream;
+    use candle_core::DType;
+
+    /// hidden = 1, all weights 0.5, biases 0, x = 1, zero state: every gate pre-activation is
+    /// 0.5, so c' = σ(.5)·tanh(.5), h' = σ(.5)·tanh(c').
+    #[test]
+    fn lstm_cell_matches_the_pytorch_equations() {
+        let d = Device::Cpu;
+        let half =
+            |shape: &[usize]| Var::from_tensor(&Tensor::full(0.5f32, shape, &d).unwrap()).unwrap();
+        let zero = |n: usize| Var::zeros(n, DType::F32, &d).unwrap();
+        let l = LstmDirection::from_parts(half(&[4, 1]), half(&[4, 1]), zero(4), zero(4)).unwrap();
+        let x = Tensor::new(&[[[1f32]]], &d).unwrap();
+        let h: f32 = l.run(&x, false).unwrap()[0]
+            .flatten_all()
+            .unwrap()
+            .to_vec1::<f32>()
+            .unwrap()[0];
+        let s = 1.0 / (1.0 + (-0.5f64).exp());
+        let c = s * 0.5f64.tanh();
+        assert!((f64::from(h) - s * c.tanh()).abs() < 1e-6);
+        assert!(LstmDirection::from_parts(half(&[3, 1]), half(&[4, 1]), zero(4), zero(4)).is_err());
+    }
+
+    /// Gradients of every parameter and the input through 3 steps, F64, both directions,
+    /// against finite differences; and the bidirectional layout.
+    #[test]
+    fn lstm_gradients_match_finite_differences() {
+        let to64 =
+            |v: &Var| Var::from_tensor(&v.as_tensor().to_dtype(DType::F64).unwrap()).unwrap();
+        let l = LstmDirection::torch_default(&mut stream(1, "i"), 2, 3, &Device::Cpu).unwrap();
+        let l =
+            LstmDirection::from_parts(to64(&l.w_ih), to64(&l.w_hh), to64(&l.b_ih), to64(&l.b_hh))
+                .unwrap();
+        let x = gradcheck::var(4, &[2, 3, 2], DType::F64);
+        for reverse in [false, true] {
+            let loss = || {
+                let hs = l.run(x.as_tensor(), reverse).unwrap();
+                gradcheck::squared(&Tensor::stack(&hs, 1).unwrap())
+            };
+            gradcheck::check(
+                &loss,
+                &[
+                    ("input", &x),
+                    ("w_ih", &l.w_ih),
+                    ("w_hh", &l.w_hh),
+                    ("b_ih", &l.b_ih),
+                    ("b_hh", &l.b_hh),
+                ],
+                1e-6,
+                1e-6,
+            );
+        }
+        let y = bidirectional(
+            l.run(x.as_tensor(), false).unwrap(),
+            l.run(x.as_tensor(), true).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(y.dims(), &[2, 3, 6]);
+    }
+
+    /// The GRU's gradients through 3 steps, F64, both directions, against finite differences.
+    #[test]
+    fn gru_gradients_match_finite_differences() {
+        let to64 =
+            |v: &Var| Var::from_tensor(&v.as_tensor().to_dtype(DType::F64).unwrap()).unwrap();
+        let g = GruDirection::torch_default(&mut stream(2, "i"), 2, 3, &Device::Cpu).unwrap();
+        let g =
+            GruDirection::from_parts(to64(&g.w_ih), to64(&g.w_hh), to64(&g.b_ih), to64(&g.b_hh))
+                .unwrap();
+        let x = gradcheck::var(5, &[2, 3, 2], DType::F64);
+        for reverse in [false, true] {
+            let loss = || {
+                let hs = g.run(x.as_tensor(), reverse).unwrap();
+                gradcheck::squared(&Tensor::stack(&hs, 1).unwrap())
+            };
+            gradcheck::check(
+                &loss,
+                &[
+                    ("input", &x),
+                    ("w_ih", &g.w_ih),
+                    ("w_hh", &g.w_hh),
+                    ("b_ih", &g.b_ih),
+                    ("b_hh", &g.b_hh),
+                ],
+                1e-6,
+                1e-6,
+            );
         }
     }
 }
