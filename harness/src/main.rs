@@ -55,8 +55,10 @@ enum Command {
     Report(SelectArgs),
     /// List papers, variants, datasets, claims and how many records exist for each.
     List,
-    /// Validate every config and resolve every dataset, without training.
-    Check,
+    /// The contributor's gate: every config, dataset declaration and registration, and each
+    /// reproduction's quick checks (overfit, determinism, parameter count, smoke run). Ends with
+    /// `N papers, M checks passed, K skipped, F failed`; exit status 1 iff a check failed.
+    Check(CheckArgs),
     /// Resolve (and download if needed) the datasets of a suite or papers.
     Fetch(SelectArgs),
     /// Audit numbers you bring: a claim against per-seed results, or a method vs a baseline
@@ -108,6 +110,17 @@ struct RunArgs {
     /// `JOB_COMPLETION_INDEX` in a Kubernetes indexed job.
     #[arg(long, value_name = "COUNT")]
     shards: Option<usize>,
+}
+
+/// Options of `harness check`.
+#[derive(Args, Debug, Clone, Default)]
+struct CheckArgs {
+    /// Check only this paper (its config, datasets and crate).
+    #[arg(long)]
+    paper: Option<String>,
+    /// Optimizer steps (or epochs) of the smoke and determinism runs.
+    #[arg(long, default_value_t = 5)]
+    smoke_steps: u64,
 }
 
 fn find_root(given: Option<PathBuf>) -> Result<PathBuf> {
@@ -461,6 +474,22 @@ fn cmd_fetch(g: &Global, s: &SelectArgs, all: bool) -> Result<()> {
     Ok(())
 }
 
+fn cmd_check(g: &Global, a: &CheckArgs) -> Result<()> {
+    let root = find_root(g.root.clone())?;
+    let mut fetcher = Fetcher::new(&root, &g.data_dirs, g.cache_dir.clone());
+    fetcher.offline = g.offline;
+    let opts = harness::check::CheckOptions {
+        paper: a.paper.clone(),
+        smoke_steps: a.smoke_steps.max(1),
+    };
+    let summary = harness::check::run(&root, &fetcher, &opts, &mut harness::check::print_line);
+    println!("{summary}");
+    if summary.failed > 0 {
+        std::process::exit(1);
+    }
+    Ok(())
+}
+
 fn main() {
     // Each run uses a fixed number of compute threads so that its numbers are reproducible;
     // candle's CPU kernels read this variable (set before any thread pool starts).
@@ -485,8 +514,7 @@ fn main() {
             report_and_print(&ctx, &sel, suite_name(s))
         }),
         Some(Command::List) => cmd_list(&cli.global),
-        Some(Command::Check) => cmd_fetch(&cli.global, &SelectArgs::default(), true)
-            .map(|_| println!("all configs valid; all datasets resolved and verified")),
+        Some(Command::Check(a)) => cmd_check(&cli.global, a),
         Some(Command::Fetch(s)) => cmd_fetch(&cli.global, s, false),
         Some(Command::Audit(a)) => repro_stats::run_audit(a)
             .map(|out| print!("{out}"))
