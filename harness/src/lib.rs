@@ -10,6 +10,7 @@ pub mod check;
 pub mod config;
 pub mod data;
 pub mod error;
+pub mod listing;
 pub mod record;
 pub mod registry;
 pub mod report;

@@ -53,8 +53,9 @@ enum Command {
     Run(RunArgs),
     /// Rebuild the reports from stored records, without training.
     Report(SelectArgs),
-    /// List papers, variants, datasets, claims and how many records exist for each.
-    List,
+    /// List papers, variants, datasets, claims and how many records exist for each
+    /// (`--markdown`: the README's paper table; `--keys`: every planned run's record key).
+    List(ListArgs),
     /// The contributor's gate: every config, dataset declaration and registration, and each
     /// reproduction's quick checks (overfit, determinism, parameter count, smoke run). Ends with
     /// `N papers, M checks passed, K skipped, F failed`; exit status 1 iff a check failed.
@@ -110,6 +111,17 @@ struct RunArgs {
     /// `JOB_COMPLETION_INDEX` in a Kubernetes indexed job.
     #[arg(long, value_name = "COUNT")]
     shards: Option<usize>,
+}
+
+/// Options of `harness list`.
+#[derive(Args, Debug, Clone, Default)]
+struct ListArgs {
+    /// Print the README's paper table (Markdown), generated from the configs.
+    #[arg(long, conflicts_with = "keys")]
+    markdown: bool,
+    /// Print every planned run (all papers, whole configs) with its record key.
+    #[arg(long)]
+    keys: bool,
 }
 
 /// Options of `harness check`.
@@ -513,7 +525,16 @@ fn main() {
             let sel = selections(&ctx.project, s)?;
             report_and_print(&ctx, &sel, suite_name(s))
         }),
-        Some(Command::List) => cmd_list(&cli.global),
+        Some(Command::List(a)) if a.markdown || a.keys => context(&cli.global).and_then(|ctx| {
+            let text = if a.markdown {
+                harness::listing::markdown_table(&ctx.project)?
+            } else {
+                harness::listing::keys(&ctx.project)?
+            };
+            print!("{text}");
+            Ok(())
+        }),
+        Some(Command::List(_)) => cmd_list(&cli.global),
         Some(Command::Check(a)) => cmd_check(&cli.global, a),
         Some(Command::Fetch(s)) => cmd_fetch(&cli.global, s, false),
         Some(Command::Audit(a)) => repro_stats::run_audit(a)
