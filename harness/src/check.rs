@@ -243,7 +243,12 @@ pub fn run(
         let fetch = format!("harness fetch {user}");
         match fetcher.resolve(name, spec) {
             Ok(r) => {
-                emit(&subject, "available and verified", Outcome::Passed, &mut sum);
+                emit(
+                    &subject,
+                    "available and verified",
+                    Outcome::Passed,
+                    &mut sum,
+                );
                 resolved.insert(name.clone(), r);
             }
             Err(e) => {
@@ -296,7 +301,12 @@ pub fn run(
         } else {
             Outcome::Passed
         };
-        emit(&format!("reproductions/{c}"), "registered", outcome, &mut sum);
+        emit(
+            &format!("reproductions/{c}"),
+            "registered",
+            outcome,
+            &mut sum,
+        );
     }
 
     // 5. Each reproduction's own checks, per variant.
@@ -386,13 +396,17 @@ pub fn run(
                 Ok(None) => (
                     None,
                     Outcome::Skipped(
-                        "the paper crate does not implement `Paper::smoke_hyperparameters`"
-                            .into(),
+                        "the paper crate does not implement `Paper::smoke_hyperparameters`".into(),
                     ),
                 ),
                 Err(e) => (None, Outcome::Failed(format!("on {dname}: {e}"))),
             };
-            emit(&subject, &format!("smoke run on {dname}"), outcome, &mut sum);
+            emit(
+                &subject,
+                &format!("smoke run on {dname}"),
+                outcome,
+                &mut sum,
+            );
             let Some(a) = a else {
                 for check in ["same-seed determinism", "parameter count"] {
                     emit(
@@ -493,7 +507,8 @@ mod tests {
 
     #[test]
     fn offline_absence_is_a_skip_but_a_bad_copy_is_a_failure() {
-        let offline = "no verified copy found.\n  tried:\n    - download: skipped (offline)\n  what to do: …";
+        let offline =
+            "no verified copy found.\n  tried:\n    - download: skipped (offline)\n  what to do: …";
         assert!(merely_unavailable(offline));
         let corrupt = "no verified copy found.\n  tried:\n    - /m/x: sha256 mismatch\n    - download: skipped (offline)\n";
         assert!(!merely_unavailable(corrupt));
@@ -509,6 +524,9 @@ mod tests {
             skipped: 2,
             failed: 0,
         };
-        assert_eq!(s.to_string(), "3 papers, 40 checks passed, 2 skipped, 0 failed");
+        assert_eq!(
+            s.to_string(),
+            "3 papers, 40 checks passed, 2 skipped, 0 failed"
+        );
     }
 }

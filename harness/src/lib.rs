@@ -15,5 +15,7 @@ pub mod record;
 pub mod registry;
 pub mod report;
 pub mod run;
+pub mod scaffold;
+pub mod verify;
 
 pub use error::{HarnessError, Result};

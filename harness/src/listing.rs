@@ -46,9 +46,8 @@ pub fn markdown_table(project: &Project) -> Result<String> {
     for s in &suites {
         loaded.push((s.clone(), load_suite(project, s)?));
     }
-    let mut out = String::from(
-        "| paper id | paper | claims | datasets | suites |\n|---|---|---|---|---|\n",
-    );
+    let mut out =
+        String::from("| paper id | paper | claims | datasets | suites |\n|---|---|---|---|---|\n");
     for (id, paper) in &project.papers {
         let c = &paper.config;
         let first_author = c
@@ -68,7 +67,11 @@ pub fn markdown_table(project: &Project) -> Result<String> {
             ),
             _ => format!("{first_author} et al."),
         };
-        let mut metrics: Vec<&str> = c.claims.iter().map(|x| x.metric.get_ref().as_str()).collect();
+        let mut metrics: Vec<&str> = c
+            .claims
+            .iter()
+            .map(|x| x.metric.get_ref().as_str())
+            .collect();
         metrics.sort_unstable();
         metrics.dedup();
         let mut variants: Vec<&str> = c

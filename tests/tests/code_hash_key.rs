@@ -70,7 +70,11 @@ fn kit_edits_change_every_key_and_harness_edits_none() {
     let bin0 = build_harness(&root, &keep, "original");
     let out = harness(&bin0, &root, &args);
     assert!(out.status.success(), "{}", text(&out));
-    assert!(text(&out).contains("1 computed, 0 reused"), "{}", text(&out));
+    assert!(
+        text(&out).contains("1 computed, 0 reused"),
+        "{}",
+        text(&out)
+    );
     let keys0 = record_keys(&results);
     assert_eq!(keys0.len(), 1, "{keys0:?}");
     let plan0 = planned_keys(&bin0, &root);
@@ -85,7 +89,11 @@ fn kit_edits_change_every_key_and_harness_edits_none() {
     let bin1 = build_harness(&root, &keep, "harness-edit");
     let out = harness(&bin1, &root, &args);
     assert!(out.status.success(), "{}", text(&out));
-    assert!(text(&out).contains("0 computed, 1 reused"), "{}", text(&out));
+    assert!(
+        text(&out).contains("0 computed, 1 reused"),
+        "{}",
+        text(&out)
+    );
     assert_eq!(record_keys(&results), keys0);
     assert_eq!(planned_keys(&bin1, &root), plan0);
 
@@ -98,10 +106,17 @@ fn kit_edits_change_every_key_and_harness_edits_none() {
     let bin2 = build_harness(&root, &keep, "kit-edit");
     let out = harness(&bin2, &root, &args);
     assert!(out.status.success(), "{}", text(&out));
-    assert!(text(&out).contains("1 computed, 0 reused"), "{}", text(&out));
+    assert!(
+        text(&out).contains("1 computed, 0 reused"),
+        "{}",
+        text(&out)
+    );
     let keys2 = record_keys(&results);
     assert_eq!(keys2.len(), 1, "{keys2:?}");
-    assert_ne!(keys2[0], keys0[0], "the recomputed record carries a new key");
+    assert_ne!(
+        keys2[0], keys0[0],
+        "the recomputed record carries a new key"
+    );
     let plan2 = planned_keys(&bin2, &root);
     assert_eq!(plan2.len(), plan0.len());
     for ((label0, k0), (label2, k2)) in plan0.iter().zip(&plan2) {

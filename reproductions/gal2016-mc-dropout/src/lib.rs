@@ -275,7 +275,10 @@ impl Paper for Gal2016 {
         let mut rng = repro_kit::rng::stream(0, "overfit-data");
         let (n, d) = (32usize, 4usize);
         let x: Vec<f32> = (0..n * d).map(|_| rng.random_range(-2.0f32..2.0)).collect();
-        let y: Vec<f32> = x.chunks(d).map(|r| r.iter().map(|v| v.sin()).sum()).collect();
+        let y: Vec<f32> = x
+            .chunks(d)
+            .map(|r| r.iter().map(|v| v.sin()).sum())
+            .collect();
         let s = TrainSettings {
             hidden_units: h.hidden_units,
             epochs: 3000,

@@ -45,7 +45,9 @@ fn fixture_files_match_the_declared_checksums() {
     )
     .unwrap();
     let declared: toml::Table = text.parse().unwrap();
-    let files = declared["datasets"]["uci-yacht"]["files"].as_array().unwrap();
+    let files = declared["datasets"]["uci-yacht"]["files"]
+        .as_array()
+        .unwrap();
     let ds = yacht();
     assert!(ds.files.len() >= 13, "{:?}", ds.files.keys());
     for (path, local) in &ds.files {

@@ -129,7 +129,12 @@ impl Paper for Xiao2017 {
         h: &Hyperparameters,
         ctx: &RunContext,
     ) -> Result<Option<repro_kit::reproduction::Overfit>> {
-        let s = data::synthetic(32, 1, &mut repro_kit::rng::stream(0, "synthetic"), ctx.device)?;
+        let s = data::synthetic(
+            32,
+            1,
+            &mut repro_kit::rng::stream(0, "synthetic"),
+            ctx.device,
+        )?;
         let px: Vec<f32> = s.x_train.flatten_all()?.to_vec1()?;
         let px: Vec<u8> = px.iter().map(|v| (v * 255.0).round() as u8).collect();
         let x = data::scale_pixels(&px, ctx.device)?;

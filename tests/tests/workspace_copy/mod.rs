@@ -28,11 +28,21 @@ pub fn repo_root() -> PathBuf {
 pub fn copy_workspace(dest: &Path) {
     let root = repo_root();
     let out = Command::new("git")
-        .args(["ls-files", "-z", "--cached", "--others", "--exclude-standard"])
+        .args([
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+        ])
         .current_dir(&root)
         .output()
         .expect("git ls-files (git must be installed)");
-    assert!(out.status.success(), "git ls-files failed in {}", root.display());
+    assert!(
+        out.status.success(),
+        "git ls-files failed in {}",
+        root.display()
+    );
     for rel in out.stdout.split(|b| *b == 0).filter(|s| !s.is_empty()) {
         let rel = String::from_utf8_lossy(rel).to_string();
         if rel.starts_with("results/runs/") {
