@@ -262,6 +262,9 @@ struct Ctx {
 fn context(g: &Global) -> Result<Ctx> {
     let root = find_root(g.root.clone())?;
     let project = Project::load(&root)?;
+    for w in project.broken_warnings() {
+        eprintln!("warning: {w}");
+    }
     let store = Store::new(g.results.clone().unwrap_or_else(|| root.join("results")));
     let mut fetcher = Fetcher::new(&root, &g.data_dirs, g.cache_dir.clone());
     fetcher.offline = g.offline;
