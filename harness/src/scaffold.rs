@@ -287,9 +287,9 @@ fn read(path: &Path) -> Result<String> {
 }
 
 fn io(path: &Path) -> impl Fn(std::io::Error) -> HarnessError + '_ {
-    move |source| HarnessError::Io {
+    move |error| HarnessError::Io {
         path: path.to_path_buf(),
-        source,
+        error,
     }
 }
 
