@@ -492,12 +492,13 @@ pub fn bitwise_difference(a: &RunOutput, b: &RunOutput) -> Option<String> {
     None
 }
 
-/// Prints one check line: `  ok    subject: check`, `  SKIP  …: reason`, `  FAIL  …: what to do`.
+/// Prints one check line: `  ok    subject · check`, `  SKIP  subject · check — reason`,
+/// `  FAIL  subject · check — what to do` (a config error keeps its `file:line:` prefix).
 pub fn print_line(l: &CheckLine) {
     match &l.outcome {
-        Outcome::Passed => println!("  ok    {}: {}", l.subject, l.check),
-        Outcome::Skipped(why) => println!("  SKIP  {}: {} — {why}", l.subject, l.check),
-        Outcome::Failed(why) => println!("  FAIL  {}: {} — {why}", l.subject, l.check),
+        Outcome::Passed => println!("  ok    {} · {}", l.subject, l.check),
+        Outcome::Skipped(why) => println!("  SKIP  {} · {} — {why}", l.subject, l.check),
+        Outcome::Failed(why) => println!("  FAIL  {} · {} — {why}", l.subject, l.check),
     }
 }
 
