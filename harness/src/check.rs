@@ -326,7 +326,8 @@ pub fn run(
                 .map(|c| c.dataset.get_ref().clone())
                 .chain(paper.config.datasets.iter().map(|d| d.get_ref().clone()))
                 .collect();
-            order.dedup();
+            let mut seen = std::collections::BTreeSet::new();
+            order.retain(|d| seen.insert(d.clone()));
             let chosen = order.iter().find(|d| resolved.contains_key(*d)).cloned();
             let empty = ResolvedDataset {
                 name: order.first().cloned().unwrap_or_default(),
