@@ -11,6 +11,7 @@ pub mod config;
 pub mod data;
 pub mod error;
 pub mod listing;
+pub mod out;
 pub mod record;
 pub mod registry;
 pub mod report;
