@@ -6,13 +6,17 @@
 //! the paper's [`repro_kit::Reproduction`] → [`record::RunRecord`] written atomically under
 //! `results/runs/` → [`report`] (statistics from `repro-stats`) → `results/<paper>.md|csv|json`.
 
+pub mod check;
 pub mod config;
 pub mod data;
 pub mod error;
+pub mod listing;
 pub mod out;
 pub mod record;
 pub mod registry;
 pub mod report;
 pub mod run;
+pub mod scaffold;
+pub mod verify;
 
 pub use error::{HarnessError, Result};

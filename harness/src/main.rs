@@ -80,10 +80,20 @@ enum Command {
     Run(RunArgs),
     /// Rebuild the reports from stored records, without training.
     Report(SelectArgs),
-    /// List papers, variants, datasets, claims and how many records exist for each.
-    List,
-    /// Validate every config and resolve every dataset, without training.
-    Check(DataArgs),
+    /// List papers, variants, datasets, claims and how many records exist for each
+    /// (`--markdown`: the README's paper table; `--keys`: every planned run's record key).
+    List(ListArgs),
+    /// The contributor's gate: every config, dataset declaration and registration, and each
+    /// reproduction's quick checks (overfit, determinism, parameter count, smoke run). Ends with
+    /// `N papers, M checks passed, K skipped, F failed`; exit status 1 iff a check failed.
+    Check(CheckArgs),
+    /// Scaffold a new reproduction (crate, config, tests, wiring) that builds and passes its
+    /// tests immediately; see CONTRIBUTING.md.
+    New(NewArgs),
+    /// Recompute a seeded random sample of the committed records here and compare: bitwise /
+    /// within tolerance / different, with both provenances. Exit status: 0 all reproduced,
+    /// 2 some differ within the committed runs' spread, 3 some outside it (or errored), 1 failure.
+    Verify(VerifyArgs),
     /// Resolve (and download if needed) the datasets of a suite or papers.
     Fetch(FetchArgs),
     /// Audit numbers you bring: a claim against per-seed results, or a method vs a baseline
@@ -152,6 +162,62 @@ struct RunArgs {
     /// `JOB_COMPLETION_INDEX` in a Kubernetes indexed job.
     #[arg(long, value_name = "COUNT")]
     shards: Option<usize>,
+}
+
+/// Options of `harness new`.
+#[derive(Args, Debug, Clone)]
+struct NewArgs {
+    /// The paper id, kebab-case `<author><year>-<topic>` (e.g. `smith2021-sparse-mlp`).
+    id: String,
+    /// Start from a copy of this existing paper's crate and config instead of the template.
+    #[arg(long)]
+    from: Option<String>,
+}
+
+/// Options of `harness verify`.
+#[derive(Args, Debug, Clone)]
+struct VerifyArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// Only this paper (repeatable).
+    #[arg(long)]
+    paper: Vec<String>,
+    /// Records to recompute in all (default: 2 per paper).
+    #[arg(long)]
+    sample: Option<usize>,
+    /// Seed of the random choice of records.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Only records whose recorded wall time is at most this many seconds.
+    #[arg(long, default_value_t = 30.0)]
+    max_run_seconds: f64,
+    /// Relative tolerance of "equal within tolerance".
+    #[arg(long, default_value_t = 1e-9)]
+    tolerance: f64,
+}
+
+/// Options of `harness list`.
+#[derive(Args, Debug, Clone, Default)]
+struct ListArgs {
+    /// Print the README's paper table (Markdown), generated from the configs.
+    #[arg(long, conflicts_with = "keys")]
+    markdown: bool,
+    /// Print every planned run (all papers, whole configs) with its record key.
+    #[arg(long)]
+    keys: bool,
+}
+
+/// Options of `harness check`.
+#[derive(Args, Debug, Clone, Default)]
+struct CheckArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// Check only this paper (its config, datasets and crate).
+    #[arg(long)]
+    paper: Option<String>,
+    /// Optimizer steps (or epochs) of the smoke and determinism runs.
+    #[arg(long, default_value_t = 5)]
+    smoke_steps: u64,
 }
 
 /// The repository root: `--root` / `HARNESS_ROOT`, else the nearest ancestor of the current
@@ -583,6 +649,13 @@ fn cmd_run(g: &Global, a: &RunArgs) -> Result<()> {
             secs / *n as f64
         );
     }
+    if summary.reused > 0 {
+        println!(
+            "{} of these runs were reused from committed records, not recomputed here; to recompute \
+             a random sample and compare: cargo run --release -p harness -- verify --sample 5",
+            summary.reused
+        );
+    }
     match shard {
         // Other shards may still be running: their records are not all there yet.
         Some(s) => outln!(
@@ -793,6 +866,57 @@ fn cmd_fetch(g: &Global, s: &SelectArgs, data: &DataArgs, all: bool, verbose: bo
     Ok(())
 }
 
+fn cmd_verify(g: &Global, a: &VerifyArgs) -> Result<()> {
+    let ctx = context(g, &a.data)?;
+    let opts = harness::verify::VerifyOptions {
+        papers: a.paper.clone(),
+        sample: a.sample,
+        seed: a.seed,
+        max_run_seconds: a.max_run_seconds,
+        tolerance: a.tolerance,
+        ..Default::default()
+    };
+    let t0 = Instant::now();
+    let out = harness::verify::verify(
+        &ctx.project,
+        &ctx.store,
+        &ctx.fetcher,
+        &opts,
+        &mut |line| println!("{line}"),
+        &mut |c| println!("  {}: {} ({:.1} s)", c.label, c.verdict.words(), c.seconds),
+    )?;
+    println!("\n{}", harness::verify::table(&out, &opts));
+    println!(
+        "verified {} records in {:.1} s",
+        out.records.len(),
+        t0.elapsed().as_secs_f64()
+    );
+    match out.exit_code() {
+        0 => Ok(()),
+        code => {
+            eprintln!("verify: some recomputed records differ from the committed ones (exit {code}; see the table)");
+            std::process::exit(code)
+        }
+    }
+}
+
+fn cmd_check(g: &Global, a: &CheckArgs) -> Result<()> {
+    let root = find_root(g.root.clone())?;
+    let data = g.data.merged(&a.data);
+    let mut fetcher = Fetcher::new(&root, &data.data_dirs, data.cache_dir.clone());
+    fetcher.offline = data.offline;
+    let opts = harness::check::CheckOptions {
+        paper: a.paper.clone(),
+        smoke_steps: a.smoke_steps.max(1),
+    };
+    let summary = harness::check::run(&root, &fetcher, &opts, &mut harness::check::print_line);
+    println!("{summary}");
+    if summary.failed > 0 {
+        std::process::exit(1);
+    }
+    Ok(())
+}
+
 fn main() {
     let cli = Cli::parse();
     // Each run uses a fixed number of compute threads so that its numbers are reproducible;
@@ -813,11 +937,33 @@ fn main() {
         ),
         Some(Command::Run(a)) => cmd_run(&cli.global, a),
         Some(Command::Report(s)) => cmd_report(&cli.global, s),
-        Some(Command::List) => cmd_list(&cli.global),
-        Some(Command::Check(d)) => context(&cli.global, d)
-            .and_then(|c| Ok(c.project.require_all_valid()?))
-            .and_then(|_| cmd_fetch(&cli.global, &SelectArgs::default(), d, true, false))
-            .map(|_| outln!("all configs valid; all datasets resolved and verified")),
+        Some(Command::List(a)) if a.markdown || a.keys => context(&cli.global, &DataArgs::default()).and_then(|ctx| {
+            let text = if a.markdown {
+                harness::listing::markdown_table(&ctx.project)?
+            } else {
+                harness::listing::keys(&ctx.project)?
+            };
+            print!("{text}");
+            Ok(())
+        }),
+        Some(Command::List(_)) => cmd_list(&cli.global),
+        Some(Command::Check(a)) => cmd_check(&cli.global, a),
+        Some(Command::Verify(a)) => cmd_verify(&cli.global, a),
+        Some(Command::New(a)) => find_root(cli.global.root.clone()).and_then(|root| {
+            let done = harness::scaffold::scaffold(&root, &a.id, a.from.as_deref())?;
+            for p in &done.created {
+                println!("created {}", p.display());
+            }
+            for p in &done.edited {
+                println!("edited  {} (wiring)", p.display());
+            }
+            println!(
+                "next: cargo test --release -p {id}; cargo run --release -p harness -- check --paper {id}; \
+                 then replace the TODOs (CONTRIBUTING.md)",
+                id = a.id
+            );
+            Ok(())
+        }),
         Some(Command::Fetch(f)) => cmd_fetch(&cli.global, &f.select, &f.data, false, f.verbose),
         Some(Command::Audit(a)) => repro_stats::run_audit(a)
             .map(|out| harness::out::text(&out))

@@ -39,7 +39,7 @@ pub enum ReportedAs {
 // configs/datasets.toml
 
 /// `configs/datasets.toml`: every dataset the project knows, by name.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatasetRegistry {
     /// `[datasets.<name>]` tables.
@@ -106,6 +106,11 @@ pub struct PaperConfig {
     /// "method beats baseline" statements across datasets.
     #[serde(default)]
     pub comparisons: Vec<ComparisonSpec>,
+    /// Declared trainable parameter counts, keyed by `<variant>` or `<variant>/<dataset>`
+    /// (when the count depends on the dataset); `harness check` compares each with the
+    /// `parameter_count` of a smoke run. Not part of any run key.
+    #[serde(default)]
+    pub parameter_counts: BTreeMap<String, usize>,
 }
 
 /// Bibliographic metadata of a paper.

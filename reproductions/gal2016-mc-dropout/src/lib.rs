@@ -249,6 +249,54 @@ impl Paper for Gal2016 {
         let what = format!("{} split {}", ctx.dataset.name, ctx.seed);
         train::run_split(&settings, &data, &split, ctx.seed, &what, ctx.progress)
     }
+
+    /// `harness check`'s smoke budget: `steps` epochs (also per dataset) and at most 20 MC
+    /// passes.
+    fn smoke_hyperparameters(&self, h: &Hyperparameters, steps: u64) -> Option<Hyperparameters> {
+        let epochs = steps.max(1) as usize;
+        let mut short = h.clone();
+        short.epochs = epochs;
+        short.mc_samples = short.mc_samples.min(20);
+        short.validation_mc_samples = short.validation_mc_samples.map(|t| t.min(20));
+        for d in short.per_dataset.values_mut() {
+            d.epochs = d.epochs.map(|_| epochs);
+        }
+        Some(short)
+    }
+
+    /// Without dropout or weight decay, the network fits 32 generated rows
+    /// (y = Σ sin(x_j), 4 inputs) to a training MSE below 1e-2 within 3000 epochs.
+    fn overfit(
+        &self,
+        h: &Hyperparameters,
+        _ctx: &RunContext,
+    ) -> Result<Option<repro_kit::reproduction::Overfit>> {
+        use rand::RngExt as _;
+        let mut rng = repro_kit::rng::stream(0, "overfit-data");
+        let (n, d) = (32usize, 4usize);
+        let x: Vec<f32> = (0..n * d).map(|_| rng.random_range(-2.0f32..2.0)).collect();
+        let y: Vec<f32> = x
+            .chunks(d)
+            .map(|r| r.iter().map(|v| v.sin()).sum())
+            .collect();
+        let s = TrainSettings {
+            hidden_units: h.hidden_units,
+            epochs: 3000,
+            batch_size: n,
+            learning_rate: 1e-2,
+            lengthscale: 0.0,
+            dropout: 0.0,
+            tau: 1.0,
+        };
+        let t = train::train(&s, &x, &y, 0, "overfit", &repro_kit::NoProgress)?;
+        let mse = t.report.last_mean_loss;
+        Ok(Some(repro_kit::reproduction::Overfit {
+            description: format!(
+                "training MSE on 32 generated rows after 3000 epochs = {mse:.2e} (target < 1e-2)"
+            ),
+            passed: mse < 1e-2,
+        }))
+    }
 }
 
 repro_kit::reproduction!(Gal2016);

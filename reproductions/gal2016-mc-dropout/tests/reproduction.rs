@@ -1,7 +1,8 @@
-//! Whole-reproduction tests on the UCI files of the shared mirror (run in release mode:
-//! `cargo test --release -p gal2016-mc-dropout`). The mirror is the first directory of
-//! `HARNESS_DATA_DIRS` (colon-separated) holding `uci-regression/`, else `../shared/data` next to
-//! the workspace.
+//! Whole-reproduction tests on the UCI yacht dataset (run in release mode:
+//! `cargo test --release -p gal2016-mc-dropout`). The files come from the fixture shipped beside
+//! these tests (`tests/fixtures/uci-regression/yacht/`: a byte-identical subset of the declared
+//! dataset, five of its twenty splits; see `tests/fixtures/README.md`), so no mirror, environment
+//! variable or network is needed.
 
 use gal2016_mc_dropout::predict::{gaussian_log_likelihood, mc_log_likelihood, McAccumulator};
 use gal2016_mc_dropout::train::{
@@ -10,26 +11,17 @@ use gal2016_mc_dropout::train::{
 use gal2016_mc_dropout::Gal2016;
 use repro_kit::data::uci::{read_indices, Split, Standardizer, UciData};
 use repro_kit::{NoProgress, Reproduction, ResolvedDataset, RunContext, RunOutput, RunStatus};
+use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 
-fn mirror() -> PathBuf {
-    let mut dirs: Vec<PathBuf> = std::env::var("HARNESS_DATA_DIRS")
-        .unwrap_or_default()
-        .split(':')
-        .filter(|s| !s.is_empty())
-        .map(PathBuf::from)
-        .collect();
-    dirs.push(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
-    dirs.into_iter()
-        .find(|d| d.join("uci-regression/yacht/data.txt").exists())
-        .expect(
-            "UCI mirror not found: set HARNESS_DATA_DIRS to the directory holding uci-regression/",
-        )
+/// The directory holding `uci-regression/yacht/` (the shipped fixture).
+fn fixture_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
-/// The yacht dataset as the harness would resolve it (every file of the folder).
+/// The yacht dataset as the harness would resolve it (every file of the fixture folder).
 fn yacht() -> ResolvedDataset {
-    let root = mirror();
+    let root = fixture_root();
     let dir = "uci-regression/yacht";
     let files = std::fs::read_dir(root.join(dir))
         .unwrap()
@@ -41,6 +33,33 @@ fn yacht() -> ResolvedDataset {
     ResolvedDataset {
         name: "uci-yacht".into(),
         files,
+    }
+}
+
+/// Every fixture file is the declared file: its SHA-256 equals the one `configs/datasets.toml`
+/// declares for the same path (the fixture cannot drift from the real dataset).
+#[test]
+fn fixture_files_match_the_declared_checksums() {
+    let text = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../configs/datasets.toml"),
+    )
+    .unwrap();
+    let declared: toml::Table = text.parse().unwrap();
+    let files = declared["datasets"]["uci-yacht"]["files"]
+        .as_array()
+        .unwrap();
+    let ds = yacht();
+    assert!(ds.files.len() >= 13, "{:?}", ds.files.keys());
+    for (path, local) in &ds.files {
+        let want = files
+            .iter()
+            .find(|f| f["path"].as_str() == Some(path.as_str()))
+            .unwrap_or_else(|| panic!("{path} is not declared for uci-yacht"))["sha256"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let got = hex::encode(Sha256::digest(std::fs::read(local).unwrap()));
+        assert_eq!(got, want, "{path}");
     }
 }
 

@@ -90,6 +90,43 @@ impl Paper for Greydanus2020 {
         };
         train::run(h, &data, ctx.seed, ctx.device, ctx.progress)
     }
+
+    /// `harness check`'s smoke budget: `steps` optimizer steps, evaluated once at the end.
+    fn smoke_hyperparameters(&self, h: &Hyperparameters, steps: u64) -> Option<Hyperparameters> {
+        let steps = steps.max(1) as usize;
+        Some(Hyperparameters {
+            total_steps: steps,
+            eval_every: steps,
+            ..h.clone()
+        })
+    }
+
+    /// The first 32 training examples are fitted exactly (training accuracy 1), as in the
+    /// crate's test `every_model_overfits_32_examples`.
+    fn overfit(
+        &self,
+        h: &Hyperparameters,
+        ctx: &RunContext,
+    ) -> Result<Option<repro_kit::reproduction::Overfit>> {
+        let data = repro_kit::data::mnist1d::Mnist1d::load(ctx.dataset, ctx.device)?;
+        let (x, y) = data.first_train(32)?;
+        let steps = match h.model {
+            ModelSpec::Logistic => 1500,
+            _ => 300,
+        };
+        let h = Hyperparameters {
+            batch_size: 32,
+            input_permutation: None,
+            ..h.clone()
+        };
+        let acc = train::fit_accuracy(&h, &x, &y, steps, 0)?;
+        Ok(Some(repro_kit::reproduction::Overfit {
+            description: format!(
+                "training accuracy on 32 examples after {steps} steps = {acc} (target 1)"
+            ),
+            passed: acc == 1.0,
+        }))
+    }
 }
 
 repro_kit::reproduction!(Greydanus2020);

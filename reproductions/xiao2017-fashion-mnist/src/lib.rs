@@ -111,6 +111,47 @@ impl Paper for Xiao2017 {
         let data = data::FashionMnist::load(ctx.dataset, ctx.device)?;
         train::run(h, &data, ctx.seed, ctx.progress)
     }
+
+    /// `harness check`'s smoke budget: one epoch (750 optimizer steps on 48,000 images; the
+    /// smallest budget the epoch-based protocol has), whatever `steps` asks.
+    fn smoke_hyperparameters(&self, h: &Hyperparameters, _steps: u64) -> Option<Hyperparameters> {
+        Some(Hyperparameters {
+            epochs: 1,
+            ..h.clone()
+        })
+    }
+
+    /// With dropout off, the network memorises 32 synthetic images (training accuracy 1), as
+    /// in the crate's test `overfits_32_images_without_dropout`; synthetic so that the check
+    /// needs no download.
+    fn overfit(
+        &self,
+        h: &Hyperparameters,
+        ctx: &RunContext,
+    ) -> Result<Option<repro_kit::reproduction::Overfit>> {
+        let s = data::synthetic(
+            32,
+            1,
+            &mut repro_kit::rng::stream(0, "synthetic"),
+            ctx.device,
+        )?;
+        let px: Vec<f32> = s.x_train.flatten_all()?.to_vec1()?;
+        let px: Vec<u8> = px.iter().map(|v| (v * 255.0).round() as u8).collect();
+        let x = data::scale_pixels(&px, ctx.device)?;
+        let onehot = data::one_hot(&s.y_train, ctx.device)?;
+        let y = data::label_tensor(&s.y_train, ctx.device)?;
+        let h = Hyperparameters {
+            dropout: 0.0,
+            ..h.clone()
+        };
+        let acc = train::fit_accuracy(&h, &x, &onehot, &y, 300, 0)?;
+        Ok(Some(repro_kit::reproduction::Overfit {
+            description: format!(
+                "training accuracy on 32 synthetic images after 300 steps = {acc} (target 1)"
+            ),
+            passed: acc == 1.0,
+        }))
+    }
 }
 
 repro_kit::reproduction!(Xiao2017);

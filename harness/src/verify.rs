@@ -1,0 +1,475 @@
+//! `harness verify`: recompute a seeded random sample of the committed run records on this
+//! machine and say, per record, whether the numbers are bitwise-equal, equal within a stated
+//! relative tolerance, or different — and, when different, which of the provenance facts that
+//! decide bitwise equality differ (CPU model, SIMD level, thread count, code hash, commit) and
+//! whether the recomputed values still fall within the spread of the committed runs of the same
+//! (paper, variant, dataset) (statistical equivalence across machines).
+//!
+//! Exit status of the command (see [`Outcome::exit_code`]): 0 every sampled record reproduced
+//! (bitwise or within tolerance), 2 some differ but lie within the committed spread, 3 some lie
+//! outside it, 1 the command itself failed. Records whose dataset is unavailable are skipped.
+
+use crate::config::Project;
+use crate::data::Fetcher;
+use crate::record::provenance::{Environment, Provenance};
+use crate::record::{RecordStatus, RunRecord, Store};
+use crate::run::{self, RunSpec, Selection};
+use crate::{registry, Result};
+use candle_core::Device;
+use repro_kit::{NoProgress, RunContext};
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+/// What to verify.
+#[derive(Debug, Clone)]
+pub struct VerifyOptions {
+    /// Only these papers (all when empty).
+    pub papers: Vec<String>,
+    /// Records to recompute in all; `None`: [`VerifyOptions::per_paper`] per paper.
+    pub sample: Option<usize>,
+    /// Records per paper when no total sample size is given.
+    pub per_paper: usize,
+    /// Seed of the random choice of records.
+    pub seed: u64,
+    /// Only records whose recorded wall time is at most this many seconds are eligible.
+    pub max_run_seconds: f64,
+    /// Relative tolerance of "equal within tolerance": `|a − b| ≤ tol · max(|a|, |b|)`.
+    pub tolerance: f64,
+}
+
+impl Default for VerifyOptions {
+    fn default() -> Self {
+        Self {
+            papers: Vec::new(),
+            sample: None,
+            per_paper: 2,
+            seed: 0,
+            max_run_seconds: 30.0,
+            tolerance: 1e-9,
+        }
+    }
+}
+
+/// The verdict on one recomputed record.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    /// Every metric bitwise-equal.
+    BitwiseEqual,
+    /// Every metric equal within the relative tolerance, some not bitwise.
+    WithinTolerance,
+    /// Some metric differs beyond the tolerance, but every recomputed value lies within the
+    /// range of the committed runs of the same (paper, variant, dataset).
+    DifferentWithinSpread,
+    /// Some recomputed value lies outside the committed runs' range.
+    DifferentOutsideSpread,
+    /// Not recomputed (dataset unavailable, …); the text says why.
+    Skipped(String),
+    /// The recomputation failed; the text is the error.
+    Error(String),
+}
+
+impl Verdict {
+    /// The words printed in the table.
+    pub fn words(&self) -> String {
+        match self {
+            Verdict::BitwiseEqual => "bitwise-equal".into(),
+            Verdict::WithinTolerance => "equal within tolerance".into(),
+            Verdict::DifferentWithinSpread => "DIFFERENT (within committed spread)".into(),
+            Verdict::DifferentOutsideSpread => "DIFFERENT (outside committed spread)".into(),
+            Verdict::Skipped(why) => format!("skipped: {why}"),
+            Verdict::Error(e) => format!("error: {e}"),
+        }
+    }
+}
+
+/// One verified record.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    /// `paper variant dataset seed N`.
+    pub label: String,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Largest relative difference over the metrics (0 when bitwise-equal).
+    pub max_relative_difference: f64,
+    /// Whether the committed record's key equals the key this code computes (false: the code,
+    /// config or dataset changed since the record was written).
+    pub key_matches: bool,
+    /// The committed record's provenance, in short.
+    pub committed: String,
+    /// Provenance facts that differ between the committed record and this machine.
+    pub differs_in: Vec<String>,
+    /// Seconds the recomputation took.
+    pub seconds: f64,
+}
+
+/// The whole verification.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    /// One entry per sampled record.
+    pub records: Vec<Checked>,
+    /// This machine's provenance, in short.
+    pub here: String,
+}
+
+impl Outcome {
+    /// 0: every sampled record reproduced (bitwise or within tolerance; skipped ones aside);
+    /// 2: some differ, all within the committed spread; 3: some lie outside it or errored.
+    pub fn exit_code(&self) -> i32 {
+        let v = |f: fn(&Verdict) -> bool| self.records.iter().any(|c| f(&c.verdict));
+        if v(|x| matches!(x, Verdict::DifferentOutsideSpread | Verdict::Error(_))) {
+            3
+        } else if v(|x| matches!(x, Verdict::DifferentWithinSpread)) {
+            2
+        } else {
+            0
+        }
+    }
+}
+
+/// A small seeded generator (SplitMix64) for the sample: no dependency, stable across versions.
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// `k` distinct indices of `0..n` (partial Fisher–Yates), in drawn order.
+    fn choose(&mut self, n: usize, k: usize) -> Vec<usize> {
+        let mut idx: Vec<usize> = (0..n).collect();
+        let k = k.min(n);
+        for i in 0..k {
+            let j = i + (self.next() % (n - i) as u64) as usize;
+            idx.swap(i, j);
+        }
+        idx.truncate(k);
+        idx
+    }
+}
+
+/// Committed records by (paper, variant, dataset): the spread a recomputed value is compared with.
+type Cells = BTreeMap<(String, String, String), Vec<RunRecord>>;
+
+/// The sample, the committed records by cell, and the numbers of committed and eligible records.
+type Sampled = (Vec<Candidate>, Cells, usize, usize);
+
+/// A committed record with the run it belongs to.
+struct Candidate {
+    spec: RunSpec,
+    record: RunRecord,
+}
+
+/// Chooses the sample; returns it with the number of committed and eligible records.
+fn sample(project: &Project, store: &Store, opts: &VerifyOptions) -> Result<Sampled> {
+    let papers: Vec<String> = if opts.papers.is_empty() {
+        project.papers.keys().cloned().collect()
+    } else {
+        for p in &opts.papers {
+            project.paper(p)?;
+        }
+        opts.papers.clone()
+    };
+    let mut by_cell: Cells = BTreeMap::new();
+    let mut eligible_by_paper: Vec<Vec<Candidate>> = Vec::new();
+    let mut committed = 0;
+    for paper in &papers {
+        let sel = [Selection {
+            paper: paper.clone(),
+            variants: None,
+            datasets: None,
+            seeds: None,
+        }];
+        let mut eligible = Vec::new();
+        for spec in run::plan(project, &sel)? {
+            let path = store.record_path(&spec.paper, &spec.dataset, &spec.variant, spec.seed);
+            let Some(record) = store.load(&path)? else {
+                continue;
+            };
+            if matches!(record.status, RecordStatus::Error { .. }) {
+                continue;
+            }
+            committed += 1;
+            by_cell
+                .entry((
+                    spec.paper.clone(),
+                    spec.variant.clone(),
+                    spec.dataset.clone(),
+                ))
+                .or_default()
+                .push(record.clone());
+            if record.timings.wall_seconds <= opts.max_run_seconds {
+                eligible.push(Candidate { spec, record });
+            }
+        }
+        eligible_by_paper.push(eligible);
+    }
+    let n_eligible = eligible_by_paper.iter().map(Vec::len).sum();
+    let mut rng = SplitMix(opts.seed ^ 0x005E_ED0F_7E1F);
+    let mut chosen = Vec::new();
+    match opts.sample {
+        Some(n) => {
+            let mut all: Vec<Candidate> = eligible_by_paper.into_iter().flatten().collect();
+            let mut picks = rng.choose(all.len(), n);
+            picks.sort_unstable_by(|a, b| b.cmp(a));
+            for i in picks {
+                chosen.push(all.swap_remove(i));
+            }
+        }
+        None => {
+            for mut e in eligible_by_paper {
+                let mut picks = rng.choose(e.len(), opts.per_paper);
+                picks.sort_unstable_by(|a, b| b.cmp(a));
+                for i in picks {
+                    chosen.push(e.swap_remove(i));
+                }
+            }
+        }
+    }
+    chosen.sort_by_key(|a| a.spec.label());
+    Ok((chosen, by_cell, committed, n_eligible))
+}
+
+fn short(p: &Provenance) -> String {
+    format!(
+        "{} | {} | {} thr | code {} | commit {}{}",
+        p.cpu,
+        if p.simd.is_empty() { "simd ?" } else { &p.simd },
+        p.threads,
+        p.code_hash.get(..8).unwrap_or("?"),
+        p.git_commit
+            .as_deref()
+            .and_then(|c| c.get(..8))
+            .unwrap_or("?"),
+        if p.git_dirty == Some(true) {
+            " (dirty)"
+        } else {
+            ""
+        }
+    )
+}
+
+fn differences(a: &Provenance, b: &Provenance) -> Vec<String> {
+    let mut d = Vec::new();
+    if a.cpu != b.cpu {
+        d.push("cpu".to_string());
+    }
+    if a.simd != b.simd {
+        d.push("simd".into());
+    }
+    if a.threads != b.threads {
+        d.push("threads".into());
+    }
+    if a.code_hash != b.code_hash {
+        d.push("code_hash".into());
+    }
+    if a.git_commit != b.git_commit {
+        d.push("commit".into());
+    }
+    if a.rustc != b.rustc {
+        d.push("rustc".into());
+    }
+    d
+}
+
+/// Chooses the sample, prints the estimate (`announce`), recomputes each record (calling
+/// `each` after each one) and returns the outcome.
+pub fn verify(
+    project: &Project,
+    store: &Store,
+    fetcher: &Fetcher,
+    opts: &VerifyOptions,
+    announce: &mut dyn FnMut(&str),
+    each: &mut dyn FnMut(&Checked),
+) -> Result<Outcome> {
+    let (chosen, by_cell, committed, eligible) = sample(project, store, opts)?;
+    let estimate: f64 = chosen.iter().map(|c| c.record.timings.wall_seconds).sum();
+    announce(&format!(
+        "verify: {} of {committed} committed records ({eligible} with a recorded wall time ≤ {} s), \
+         seed {}; estimated {:.0} s from their recorded timings",
+        chosen.len(),
+        opts.max_run_seconds,
+        opts.seed,
+        estimate
+    ));
+    let env = Environment::detect(&project.root, 1);
+    let device = Device::Cpu;
+    let mut out = Outcome::default();
+    for c in &chosen {
+        let spec = &c.spec;
+        let repro = registry::find(&spec.paper).ok_or_else(|| {
+            crate::HarnessError::Other(format!("no reproduction for {}", spec.paper))
+        })?;
+        let here = env.provenance(String::new(), spec.dataset_sha256.clone(), repro);
+        out.here = short(&here);
+        let mut checked = Checked {
+            label: spec.label(),
+            verdict: Verdict::Skipped(String::new()),
+            max_relative_difference: 0.0,
+            key_matches: c.record.key == spec.key(),
+            committed: short(&c.record.provenance),
+            differs_in: differences(&c.record.provenance, &here),
+            seconds: 0.0,
+        };
+        let ds_spec = &project.datasets.datasets[&spec.dataset];
+        let dataset = match fetcher.resolve(&spec.dataset, ds_spec) {
+            Ok(d) => d,
+            Err(e) => {
+                let first = e.to_string().lines().next().unwrap_or_default().to_string();
+                checked.verdict = Verdict::Skipped(format!(
+                    "dataset unavailable ({first}); `harness fetch --paper {}`",
+                    spec.paper
+                ));
+                each(&checked);
+                out.records.push(checked);
+                continue;
+            }
+        };
+        let t0 = Instant::now();
+        let result = repro.run(&RunContext {
+            variant: &spec.variant,
+            hyperparameters: &spec.hyperparameters,
+            dataset: &dataset,
+            seed: spec.seed,
+            device: &device,
+            progress: &NoProgress,
+        });
+        checked.seconds = t0.elapsed().as_secs_f64();
+        checked.verdict = match result {
+            Err(e) => Verdict::Error(e.to_string()),
+            Ok(o) => {
+                let cell = &by_cell[&(
+                    spec.paper.clone(),
+                    spec.variant.clone(),
+                    spec.dataset.clone(),
+                )];
+                let mut bitwise = true;
+                let mut within_tol = true;
+                let mut within_spread = true;
+                for (name, committed) in &c.record.metrics {
+                    let new = o.metrics.get(name).copied().unwrap_or(f64::NAN);
+                    let old = committed.unwrap_or(f64::NAN);
+                    let same_bits =
+                        old.to_bits() == new.to_bits() || (old.is_nan() && new.is_nan());
+                    if same_bits {
+                        continue;
+                    }
+                    bitwise = false;
+                    let rel = (old - new).abs() / old.abs().max(new.abs()).max(f64::MIN_POSITIVE);
+                    let rel = if rel.is_nan() { f64::INFINITY } else { rel };
+                    checked.max_relative_difference = checked.max_relative_difference.max(rel);
+                    if rel > opts.tolerance {
+                        within_tol = false;
+                        let values: Vec<f64> = cell.iter().filter_map(|r| r.metric(name)).collect();
+                        let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+                        let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                        if !(new >= lo && new <= hi) || values.len() < 2 {
+                            within_spread = false;
+                        }
+                    }
+                }
+                if bitwise {
+                    Verdict::BitwiseEqual
+                } else if within_tol {
+                    Verdict::WithinTolerance
+                } else if within_spread {
+                    Verdict::DifferentWithinSpread
+                } else {
+                    Verdict::DifferentOutsideSpread
+                }
+            }
+        };
+        each(&checked);
+        out.records.push(checked);
+    }
+    if out.here.is_empty() {
+        out.here = "no record recomputed".into();
+    }
+    Ok(out)
+}
+
+/// The result table (Markdown) with the provenance of both sides and a legend.
+pub fn table(o: &Outcome, opts: &VerifyOptions) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::from(
+        "| record | verdict | max rel. diff | key current | committed on (cpu | simd | threads | code | commit) | differs here in | s |\n\
+         |---|---|---|---|---|---|---|\n",
+    );
+    for c in &o.records {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} | {} | {:.1} |",
+            c.label,
+            c.verdict.words(),
+            if c.max_relative_difference == 0.0 {
+                "0".to_string()
+            } else {
+                format!("{:.2e}", c.max_relative_difference)
+            },
+            if c.key_matches {
+                "yes"
+            } else {
+                "no (code or config changed since)"
+            },
+            c.committed,
+            if c.differs_in.is_empty() {
+                "—".to_string()
+            } else {
+                c.differs_in.join(", ")
+            },
+            c.seconds
+        );
+    }
+    let _ = writeln!(s, "\nrecomputed here on: {}", o.here);
+    let _ = writeln!(
+        s,
+        "tolerance: relative {:e}; 'within committed spread' = inside [min, max] of the committed \
+         runs of the same paper/variant/dataset. Bitwise equality is promised on the same CPU, \
+         SIMD level, thread count and code; elsewhere, statistical equivalence (README, \
+         \"Reproducibility\").",
+        opts.tolerance
+    );
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sample_is_seeded_distinct_and_bounded() {
+        let a = SplitMix(7).choose(50, 5);
+        assert_eq!(a, SplitMix(7).choose(50, 5));
+        assert_ne!(a, SplitMix(8).choose(50, 5));
+        let mut s = a.clone();
+        s.sort_unstable();
+        s.dedup();
+        assert_eq!(s.len(), 5);
+        assert!(a.iter().all(|&i| i < 50));
+        assert_eq!(SplitMix(1).choose(3, 10).len(), 3);
+    }
+
+    #[test]
+    fn exit_codes_rank_findings() {
+        let rec = |v: Verdict| Checked {
+            label: String::new(),
+            verdict: v,
+            max_relative_difference: 0.0,
+            key_matches: true,
+            committed: String::new(),
+            differs_in: vec![],
+            seconds: 0.0,
+        };
+        let mut o = Outcome::default();
+        o.records.push(rec(Verdict::BitwiseEqual));
+        o.records.push(rec(Verdict::Skipped("x".into())));
+        assert_eq!(o.exit_code(), 0);
+        o.records.push(rec(Verdict::DifferentWithinSpread));
+        assert_eq!(o.exit_code(), 2);
+        o.records.push(rec(Verdict::DifferentOutsideSpread));
+        assert_eq!(o.exit_code(), 3);
+    }
+}

@@ -1,0 +1,112 @@
+//! `harness new` end to end: in a copy of the workspace, scaffold a paper, then its crate's tests
+//! pass, `harness check --paper <new>` passes, and `harness run --paper <new> --seeds 2` writes
+//! records and a table — with no file edited by hand (only the scaffold's files, its two wiring
+//! edits and Cargo.lock differ from the original workspace).
+
+mod workspace_copy;
+
+use std::path::Path;
+use workspace_copy::{build_harness, cargo, copy_workspace, harness, repo_root, text};
+
+const ID: &str = "smith2021-tiny-mlp";
+
+#[test]
+fn a_scaffolded_paper_builds_tests_checks_and_runs() {
+    let work = tempfile::tempdir().unwrap();
+    let root = work.path().join("ws");
+    let keep = work.path().join("bin");
+    std::fs::create_dir_all(&keep).unwrap();
+    copy_workspace(&root);
+
+    // the harness of this workspace scaffolds into the copy; bad and existing ids are refused
+    let bin0 = build_harness(&root, &keep, "before");
+    for bad in ["Smith2021-x", "smith-x", "greydanus2020-mnist1d"] {
+        let out = harness(&bin0, &root, &["new", bad]);
+        assert!(!out.status.success(), "{bad} accepted: {}", text(&out));
+    }
+    let out = harness(&bin0, &root, &["new", ID]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(root
+        .join(format!("reproductions/{ID}/src/lib.rs"))
+        .is_file());
+    assert!(root.join(format!("configs/papers/{ID}.toml")).is_file());
+    let out = harness(&bin0, &root, &["new", ID]);
+    assert!(
+        text(&out).contains("already exists"),
+        "second `new` must refuse: {}",
+        text(&out)
+    );
+
+    // its tests pass
+    cargo(&root, &["test", "--release", "--offline", "-p", ID]);
+
+    // the rebuilt harness registers it; check and run pass
+    let bin = build_harness(&root, &keep, "after");
+    let out = harness(&bin, &root, &["check", "--paper", ID]);
+    let t = text(&out);
+    assert!(out.status.success(), "{t}");
+    assert!(t.contains("1 papers,") && t.contains(" 0 failed"), "{t}");
+    assert!(
+        !t.contains("SKIP"),
+        "nothing skipped for a shipped dataset: {t}"
+    );
+
+    let results = work.path().join("results");
+    let out = harness(
+        &bin,
+        &root,
+        &[
+            "--results",
+            results.to_str().unwrap(),
+            "run",
+            "--paper",
+            ID,
+            "--seeds",
+            "2",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let runs = results.join("runs").join(ID).join("mnist1d").join("mlp");
+    for seed in ["seed-0000.json", "seed-0001.json"] {
+        assert!(runs.join(seed).is_file(), "{}: {}", seed, text(&out));
+    }
+    let table = std::fs::read_to_string(results.join(format!("{ID}.md"))).unwrap();
+    assert!(table.contains("mlp-test-accuracy"), "{table}");
+
+    // nothing else was edited
+    let original = repo_root();
+    let allowed = |rel: &str| {
+        rel.starts_with(&format!("reproductions/{ID}/"))
+            || rel == format!("configs/papers/{ID}.toml")
+            || rel == "Cargo.toml"
+            || rel == "harness/Cargo.toml"
+            || rel == "Cargo.lock"
+    };
+    let mut changed = Vec::new();
+    walk(&root, &root, &mut |rel| {
+        let a = std::fs::read(root.join(rel)).unwrap();
+        let b = std::fs::read(original.join(rel)).ok();
+        if b.as_deref() != Some(&a[..]) && !allowed(rel) {
+            changed.push(rel.to_string());
+        }
+    });
+    assert!(
+        changed.is_empty(),
+        "edited besides the scaffold: {changed:?}"
+    );
+}
+
+fn walk(base: &Path, dir: &Path, f: &mut dyn FnMut(&str)) {
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        let rel = p.strip_prefix(base).unwrap().to_string_lossy().to_string();
+        if rel == ".cache" || rel == "target" {
+            continue;
+        }
+        if p.is_dir() {
+            walk(base, &p, f);
+        } else {
+            f(&rel);
+        }
+    }
+}
