@@ -98,6 +98,87 @@ pub fn zeros(shape: &[usize], device: &Device) -> Result<Var> {
     Ok(Var::zeros(shape, candle_core::DType::F32, device)?)
 }
 
+/// PyTorch's `torch.nn.init.orthogonal_(tensor, gain)` (Saxe et al. 2014) for a 2-D `shape`
+/// `[rows, cols]` (e.g. a [`crate::nn::Linear`] weight [out, in]): a matrix of i.i.d. N(0, 1)
+/// draws is QR-factorised (transposed first when rows < cols), `Q`'s columns are multiplied by
+/// the signs of `R`'s diagonal so that the result is Haar-distributed, and the result is scaled
+/// by `gain`. The rows (rows ≤ cols) or the columns (rows ≥ cols) are orthonormal · `gain`.
+/// The QR is modified Gram–Schmidt with one re-orthogonalisation pass, in f64, which yields the
+/// same `Q·sign(diag R)` as PyTorch's Householder QR.
+///
+/// # Errors
+/// [`crate::KitError::Invalid`] for a shape that is not 2-D with both sides ≥ 1, or a
+/// non-finite gain.
+pub fn orthogonal(rng: &mut Rng, shape: &[usize], gain: f64, device: &Device) -> Result<Var> {
+    let (rows, cols) = match shape {
+        [r, c] if *r > 0 && *c > 0 => (*r, *c),
+        _ => {
+            return Err(crate::KitError::Invalid(format!(
+                "orthogonal init needs a 2-D shape with both sides >= 1, got {shape:?}"
+            )))
+        }
+    };
+    if !gain.is_finite() {
+        return Err(crate::KitError::Invalid(format!(
+            "orthogonal init: gain must be finite, got {gain}"
+        )));
+    }
+    // A [rows, cols] standard normal matrix, row-major, drawn in PyTorch's order.
+    let a: Vec<f64> = (0..rows * cols)
+        .map(|_| rand_distr::StandardNormal.sample(rng))
+        .collect();
+    // Work on the tall orientation m × n (m ≥ n), column vectors.
+    let transpose = rows < cols;
+    let (m, n) = if transpose {
+        (cols, rows)
+    } else {
+        (rows, cols)
+    };
+    let at = |i: usize, j: usize| {
+        if transpose {
+            a[j * cols + i]
+        } else {
+            a[i * cols + j]
+        }
+    };
+    let mut q: Vec<Vec<f64>> = (0..n).map(|j| (0..m).map(|i| at(i, j)).collect()).collect();
+    for j in 0..n {
+        for _pass in 0..2 {
+            for k in 0..j {
+                let dot: f64 = (0..m).map(|i| q[k][i] * q[j][i]).sum();
+                for i in 0..m {
+                    q[j][i] -= dot * q[k][i];
+                }
+            }
+        }
+        let norm = q[j].iter().map(|v| v * v).sum::<f64>().sqrt();
+        if norm == 0.0 || !norm.is_finite() {
+            return Err(crate::KitError::Invalid(
+                "orthogonal init: degenerate random matrix".into(),
+            ));
+        }
+        for v in &mut q[j] {
+            *v /= norm;
+        }
+    }
+    // Back to [rows, cols], scaled by gain.
+    let mut out = vec![0f32; rows * cols];
+    for r in 0..rows {
+        for c in 0..cols {
+            let v = if transpose { q[r][c] } else { q[c][r] };
+            out[r * cols + c] = (gain * v) as f32;
+        }
+    }
+    Ok(Var::from_tensor(&Tensor::from_vec(out, shape, device)?)?)
+}
+
+/// A constant-filled F32 [`Var`] of `shape` (`torch.nn.init.constant_`).
+pub fn constant(shape: &[usize], value: f64, device: &Device) -> Result<Var> {
+    Ok(Var::from_tensor(
+        &(Tensor::ones(shape, candle_core::DType::F32, device)? * value)?,
+    )?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,5 +207,31 @@ mod tests {
         assert!((sd - 0.1414).abs() < 0.005, "sd {sd}");
         let bound = 2.0 * (2.0f64 / 100.0).sqrt() / 0.879_625_661_034_239_8;
         assert!(v.iter().all(|x| (*x as f64).abs() <= bound + 1e-6));
+    }
+
+    #[test]
+    fn orthogonal_rows_or_columns_are_orthonormal_times_gain() {
+        let d = Device::Cpu;
+        for (rows, cols) in [(64, 4), (2, 64), (64, 64), (1, 64)] {
+            let gain = 2f64.sqrt();
+            let w = orthogonal(&mut stream(4, "o"), &[rows, cols], gain, &d).unwrap();
+            let m: Vec<Vec<f32>> = w.as_tensor().to_vec2().unwrap();
+            // Gram matrix of the shorter side must be gain² · I.
+            let (k, len) = if rows <= cols {
+                (rows, cols)
+            } else {
+                (cols, rows)
+            };
+            let get = |a: usize, i: usize| if rows <= cols { m[a][i] } else { m[i][a] } as f64;
+            for a in 0..k {
+                for b in 0..k {
+                    let dot: f64 = (0..len).map(|i| get(a, i) * get(b, i)).sum();
+                    let want = if a == b { gain * gain } else { 0.0 };
+                    assert!((dot - want).abs() < 1e-5, "{rows}x{cols} ({a},{b}) {dot}");
+                }
+            }
+        }
+        assert!(orthogonal(&mut stream(4, "o"), &[3], 1.0, &d).is_err());
+        assert!(orthogonal(&mut stream(4, "o"), &[0, 3], 1.0, &d).is_err());
     }
 }

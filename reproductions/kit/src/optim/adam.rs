@@ -27,6 +27,32 @@ impl Adam {
         })
     }
 
+    /// `torch.optim.Adam(params, lr, eps=eps)`: β = (0.9, 0.999), no weight decay, the given
+    /// ε (e.g. 1e-5 in CleanRL's PPO, following openai/baselines' `ppo2/model.py`).
+    pub fn with_eps(vars: Vec<Var>, lr: f64, eps: f64) -> Result<Self> {
+        let params = ParamsAdamW {
+            lr,
+            beta1: 0.9,
+            beta2: 0.999,
+            eps,
+            weight_decay: 0.0,
+        };
+        Ok(Self {
+            inner: AdamW::new(vars, params)?,
+        })
+    }
+
+    /// Sets the learning rate used by the following steps (PyTorch:
+    /// `optimizer.param_groups[0]["lr"] = lr`); the moment estimates are kept.
+    pub fn set_learning_rate(&mut self, lr: f64) {
+        self.inner.set_learning_rate(lr);
+    }
+
+    /// The current learning rate.
+    pub fn learning_rate(&self) -> f64 {
+        self.inner.learning_rate()
+    }
+
     /// One optimiser step from the gradients of `loss` (backward + update).
     pub fn backward_step(&mut self, loss: &Tensor) -> Result<()> {
         Ok(self.inner.backward_step(loss)?)
