@@ -41,6 +41,7 @@ fn yacht() -> ResolvedDataset {
     ResolvedDataset {
         name: "uci-yacht".into(),
         files,
+        environment: None,
     }
 }
 

@@ -196,27 +196,30 @@ impl Hyperparameters {
 /// The registry entry of this paper.
 pub struct Huang2022;
 
-/// The Gymnasium environment id a run's dataset stands for.
+/// The Gymnasium environment id of a run's dataset: the `environment` of a dataset declared
+/// with `kind = "environment"` in `configs/datasets.toml`.
 ///
 /// # Errors
-/// [`KitError::Data`] if the dataset is not an environment this crate can run.
+/// [`KitError::Data`] if the dataset is not an environment, or not one [`repro_kit::env::make`]
+/// knows.
 pub fn environment_id(dataset: &repro_kit::ResolvedDataset) -> Result<String> {
-    let id = dataset.name.as_str();
-    let known = match id {
-        "cartpole" | "CartPole-v1" => "CartPole-v1",
-        "acrobot" | "Acrobot-v1" => "Acrobot-v1",
-        "mountaincar" | "MountainCar-v0" => "MountainCar-v0",
-        _ => {
-            return Err(KitError::Data {
-                path: id.into(),
-                message: format!(
-                    "`{id}` is not an environment (known: {})",
-                    repro_kit::env::ENV_IDS.join(", ")
-                ),
-            })
-        }
+    let err = |message: String| KitError::Data {
+        path: dataset.name.clone().into(),
+        message,
     };
-    Ok(known.to_string())
+    let id = dataset.environment.as_deref().ok_or_else(|| {
+        err(format!(
+            "dataset `{}` is not an environment (declare it with kind = \"environment\")",
+            dataset.name
+        ))
+    })?;
+    if !repro_kit::env::ENV_IDS.contains(&id) {
+        return Err(err(format!(
+            "unknown environment `{id}` (known: {})",
+            repro_kit::env::ENV_IDS.join(", ")
+        )));
+    }
+    Ok(id.to_string())
 }
 
 impl Reproduction for Huang2022 {

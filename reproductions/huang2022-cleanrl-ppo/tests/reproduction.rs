@@ -139,12 +139,17 @@ fn reproduction_contract() {
     let mut bad = table;
     bad.insert("lr".into(), toml::Value::Float(1.0));
     assert!(r.validate_variant("ppo", &bad).is_err(), "unknown key");
-    let ds = |name: &str| ResolvedDataset {
+    let ds = |name: &str, env: Option<&str>| ResolvedDataset {
         name: name.into(),
         files: Default::default(),
+        environment: env.map(str::to_string),
     };
-    assert_eq!(environment_id(&ds("acrobot")).unwrap(), "Acrobot-v1");
-    assert!(environment_id(&ds("mnist1d")).is_err());
+    assert_eq!(
+        environment_id(&ds("acrobot-v1", Some("Acrobot-v1"))).unwrap(),
+        "Acrobot-v1"
+    );
+    assert!(environment_id(&ds("mnist1d", None)).is_err());
+    assert!(environment_id(&ds("pendulum", Some("Pendulum-v1"))).is_err());
     for m in ["episodic_return", "eval_return"] {
         assert!(r.metrics().contains(&m));
     }
