@@ -400,6 +400,7 @@ mod tests {
             timings: vec![],
             claim_rules: "rules".into(),
             comparison_rules: String::new(),
+            curves: Vec::new(),
         };
         let page = html(&r, &Rules::default()).unwrap();
         assert!(page.contains("A &amp; B (2020)"));

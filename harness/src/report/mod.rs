@@ -3,6 +3,7 @@
 //! printed and written to `results/<paper>.md`, `.csv` and `.json`. All statistics come from
 //! [`repro_stats::verdict`]; the rules are printed under every table.
 
+pub mod curves;
 pub mod html;
 
 use crate::config::{Better, LoadedPaper, Project, ReportedAs};
@@ -104,6 +105,9 @@ pub struct PaperReport {
     pub claim_rules: String,
     /// Comparison rules in force (text).
     pub comparison_rules: String,
+    /// Learning curves of the claimed metrics, for the HTML page (not in the JSON).
+    #[serde(skip)]
+    pub curves: Vec<curves::CurvePanel>,
 }
 
 fn direction(b: Better) -> Direction {
@@ -238,6 +242,20 @@ pub fn build(
                 timings: timings(pid, &cells),
                 claim_rules: verdict::claim_rules_text(rules),
                 comparison_rules: verdict::comparison_rules_text(rules),
+                curves: curves::panels(
+                    cells
+                        .iter()
+                        .filter(|((p, _, _), _)| p == pid)
+                        .map(|((_, v, d), c)| (v.as_str(), d.as_str(), c)),
+                    &paper
+                        .config
+                        .claims
+                        .iter()
+                        .map(|c| c.metric.get_ref().clone())
+                        .collect::<std::collections::BTreeSet<_>>()
+                        .into_iter()
+                        .collect::<Vec<_>>(),
+                ),
             }
         })
         .collect()
@@ -858,7 +876,7 @@ pub fn write(dir: &Path, r: &PaperReport, rules: &Rules) -> Result<PathBuf> {
     )?;
     write_atomic(
         &dir.join(format!("{}.html", r.paper)),
-        html::html(r, rules)?.as_bytes(),
+        curves::insert(html::html(r, rules)?, &r.curves)?.as_bytes(),
     )?;
     let json = serde_json::to_string_pretty(r)
         .map_err(|e| crate::error::HarnessError::Other(format!("serializing report: {e}")))?;
@@ -913,6 +931,7 @@ mod tests {
             timings: vec![],
             claim_rules: String::new(),
             comparison_rules: String::new(),
+            curves: Vec::new(),
         };
         let t = latex(&r, &Rules::default());
         assert_eq!(t.matches("\\begin{table}").count(), 1);
