@@ -354,8 +354,8 @@ pub fn train(
 }
 
 /// Trains `ppo.py`'s agent on `env_id` with seed `seed`, evaluates the final policy and
-/// returns the run's metrics ([`METRICS`]), curves (`episodic_return` and `entropy` vs global
-/// step) and throughput in `extra`.
+/// returns the run's metrics ([`METRICS`]), the `episodic_return` curve (vs global step; the
+/// entropy curve stays in [`Trained`]) and throughput in `extra`.
 pub fn run(
     h: &Hyperparameters,
     env_id: &str,
@@ -410,7 +410,6 @@ pub fn run(
     }
     let mut curves = BTreeMap::new();
     curves.insert("episodic_return".into(), t.return_curve.clone());
-    curves.insert("entropy".into(), t.entropy_curve.clone());
     let steps = t.global_steps as f64;
     let mut extra = BTreeMap::new();
     extra.insert("env_id".into(), serde_json::json!(env_id));
