@@ -290,7 +290,7 @@ mod tests {
         assert!(p.band[0].0 >= 0.0 && p.band[0].1 <= 10.0 && p.band[0].0 < p.band[0].1);
         // at x = 100: 100 and 60 + 60·50/60 = 110 → 105
         assert!((p.mean[GRID_POINTS - 1] - 105.0).abs() < 1e-9);
-        let html = section(&[p.clone()]).unwrap();
+        let html = section(std::slice::from_ref(&p)).unwrap();
         assert!(html.contains("<svg") && html.contains("Learning curves"));
         assert!(insert("<body>x</body>".into(), &[p])
             .unwrap()

@@ -33,7 +33,7 @@ pub fn gae(
     lambda: f32,
 ) -> Result<(Vec<f32>, Vec<f32>), String> {
     let n = rewards.len();
-    if num_envs == 0 || n % num_envs != 0 || values.len() != n || dones.len() != n {
+    if num_envs == 0 || !n.is_multiple_of(num_envs) || values.len() != n || dones.len() != n {
         return Err(format!(
             "gae: rewards {n}, values {}, dones {} must be equal multiples of num_envs {num_envs}",
             values.len(),

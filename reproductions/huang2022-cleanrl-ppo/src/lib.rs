@@ -149,7 +149,7 @@ impl Hyperparameters {
                 "num_envs <= 1024, num_steps <= 1e6, hidden <= 4096, eval_episodes <= 1e5".into(),
             );
         }
-        if self.minibatch_size() < 2 || self.batch_size() % self.num_minibatches != 0 {
+        if self.minibatch_size() < 2 || !self.batch_size().is_multiple_of(self.num_minibatches) {
             return bad(format!(
                 "num_minibatches ({}) must divide num_envs·num_steps ({}) into minibatches of at least 2",
                 self.num_minibatches,

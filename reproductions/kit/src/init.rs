@@ -145,9 +145,11 @@ pub fn orthogonal(rng: &mut Rng, shape: &[usize], gain: f64, device: &Device) ->
     for j in 0..n {
         for _pass in 0..2 {
             for k in 0..j {
-                let dot: f64 = (0..m).map(|i| q[k][i] * q[j][i]).sum();
-                for i in 0..m {
-                    q[j][i] -= dot * q[k][i];
+                let (done, rest) = q.split_at_mut(j);
+                let (qk, qj) = (&done[k], &mut rest[0]);
+                let dot: f64 = qk.iter().zip(qj.iter()).map(|(a, b)| a * b).sum();
+                for (x, y) in qj.iter_mut().zip(qk) {
+                    *x -= dot * y;
                 }
             }
         }
