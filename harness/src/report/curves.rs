@@ -253,17 +253,12 @@ mod tests {
     use super::*;
 
     fn record(seed: u64, pts: &[(f64, f64)]) -> RunRecord {
-        let out = repro_kit::RunOutput {
-            metrics: BTreeMap::new(),
-            curves: [("ret".to_string(), pts.to_vec())].into_iter().collect(),
-            parameter_count: 0,
-            train_seconds: 0.0,
-            inference_seconds_per_example: None,
-            status: repro_kit::RunStatus::Ok,
-            extra: BTreeMap::new(),
-        };
+        let out = repro_kit::RunOutput::builder(&[])
+            .curve("ret", pts.to_vec())
+            .build()
+            .unwrap();
         let env = crate::record::Environment::detect(std::path::Path::new("."), 1);
-        let prov = env.provenance("c".into(), BTreeMap::new(), "r", "0");
+        let prov = env.provenance("c".into(), BTreeMap::new(), crate::registry::all()[0]);
         RunRecord::from_output("k".into(), "p", "v", "d", seed, out, 0.0, prov)
     }
 

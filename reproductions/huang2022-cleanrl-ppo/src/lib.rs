@@ -24,7 +24,7 @@ pub mod rollout;
 pub mod train;
 
 use repro_kit::env::vector::AutoresetMode;
-use repro_kit::{checked_hyperparameters, KitError, Reproduction, Result, RunContext, RunOutput};
+use repro_kit::{KitError, Paper, Result, RunContext, RunOutput, Validate};
 use serde::Deserialize;
 
 /// Typed hyperparameters of a variant (`[variants.<name>]` of
@@ -123,9 +123,11 @@ impl Hyperparameters {
     pub fn num_iterations(&self) -> usize {
         self.total_timesteps / self.batch_size().max(1)
     }
+}
 
+impl Validate for Hyperparameters {
     /// Range checks; the error names the field and what is allowed.
-    pub fn validate(&self) -> Result<()> {
+    fn validate(&self) -> Result<()> {
         let bad = |m: String| Err(KitError::Invalid(m));
         for (name, v) in [
             ("num_envs", self.num_envs),
@@ -222,28 +224,15 @@ pub fn environment_id(dataset: &repro_kit::ResolvedDataset) -> Result<String> {
     Ok(id.to_string())
 }
 
-impl Reproduction for Huang2022 {
-    fn id(&self) -> &'static str {
-        "huang2022-cleanrl-ppo"
-    }
+impl Paper for Huang2022 {
+    const ID: &'static str = "huang2022-cleanrl-ppo";
+    const METRICS: &'static [&'static str] = train::METRICS;
+    type Hyperparameters = Hyperparameters;
 
-    fn version(&self) -> &'static str {
-        env!("CARGO_PKG_VERSION")
-    }
-
-    fn metrics(&self) -> &'static [&'static str] {
-        train::METRICS
-    }
-
-    fn validate_variant(&self, variant: &str, table: &toml::Table) -> Result<()> {
-        checked_hyperparameters(variant, table, Hyperparameters::validate)
-            .map(|_: Hyperparameters| ())
-    }
-
-    fn run(&self, ctx: &RunContext) -> Result<RunOutput> {
-        let h: Hyperparameters =
-            checked_hyperparameters(ctx.variant, ctx.hyperparameters, Hyperparameters::validate)?;
+    fn run(&self, h: &Hyperparameters, ctx: &RunContext) -> Result<RunOutput> {
         let env_id = environment_id(ctx.dataset)?;
-        train::run(&h, &env_id, ctx.seed, ctx.device, ctx.progress)
+        train::run(h, &env_id, ctx.seed, ctx.device, ctx.progress)
     }
 }
+
+repro_kit::reproduction!(Huang2022);

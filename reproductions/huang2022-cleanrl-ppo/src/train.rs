@@ -10,10 +10,10 @@ use crate::Hyperparameters;
 use candle_core::{Device, Tensor};
 use repro_kit::env::make;
 use repro_kit::env::vector::SyncVectorEnv;
+use repro_kit::fit::{Divergence, Unit};
 use repro_kit::optim::{clip_grad_norm, Adam};
 use repro_kit::rng::{self, Rng};
-use repro_kit::{KitError, Progress, Result, RunOutput, RunStatus};
-use std::collections::BTreeMap;
+use repro_kit::{DivergenceReason, KitError, Progress, Result, RunOutput, Validate};
 use std::time::Instant;
 
 /// Metrics a run returns (returns are sums of rewards per episode):
@@ -102,8 +102,9 @@ pub struct UpdateStats {
     pub clipfrac: f64,
     /// Number of optimizer steps taken.
     pub optimizer_steps: usize,
-    /// `Some(loss)` if a loss or gradient norm was non-finite (training must stop).
-    pub non_finite: Option<f64>,
+    /// `Some((reason, value))` if a loss or the gradient norm was non-finite at the minibatch
+    /// after `optimizer_steps` steps (no step was taken with it; training must stop).
+    pub non_finite: Option<(DivergenceReason, f64)>,
 }
 
 /// The optimisation phase of one iteration (`ppo.py` lines 253–306): `update_epochs` epochs,
@@ -141,13 +142,13 @@ pub fn update(
             let loss = ppo_loss(agent, &mb, &cfg)?;
             let total = f64::from(loss.total.to_scalar::<f32>()?);
             if !total.is_finite() {
-                stats.non_finite = Some(total);
+                stats.non_finite = Some((DivergenceReason::NonFiniteLoss, total));
                 return Ok(stats);
             }
             let mut grads = loss.total.backward()?;
             let norm = clip_grad_norm(&mut grads, &vars, h.max_grad_norm)?;
             if !norm.is_finite() {
-                stats.non_finite = Some(norm);
+                stats.non_finite = Some((DivergenceReason::NonFiniteGradient, norm));
                 return Ok(stats);
             }
             opt.step(&grads)?;
@@ -224,8 +225,9 @@ pub struct Trained {
     pub return_curve: Vec<(f64, f64)>,
     /// (global step, last minibatch's mean policy entropy) per iteration.
     pub entropy_curve: Vec<(f64, f64)>,
-    /// Ok, or diverged at an iteration.
-    pub status: RunStatus,
+    /// `Some` if training stopped at a non-finite loss or gradient, at the 0-based index of
+    /// the optimizer step that would have used it.
+    pub divergence: Option<Divergence>,
     /// Environment steps taken over all sub-environments.
     pub global_steps: u64,
     /// Iterations (`num_updates`) completed.
@@ -279,7 +281,7 @@ pub fn train(
         episodes: Vec::new(),
         return_curve: Vec::new(),
         entropy_curve: Vec::new(),
-        status: RunStatus::Ok,
+        divergence: None,
         global_steps: 0,
         iterations: 0,
         optimizer_steps: 0,
@@ -326,12 +328,13 @@ pub fn train(
         t.update_seconds += t1.elapsed().as_secs_f64();
         t.optimizer_steps += stats.optimizer_steps;
         t.global_steps = state.global_step;
-        if let Some(bad) = stats.non_finite {
-            t.status = RunStatus::Diverged {
-                step: iteration as u64,
-                unit: "iteration".into(),
-                loss: format!("{bad}"),
-            };
+        if let Some((reason, value)) = stats.non_finite {
+            t.divergence = Some(Divergence {
+                step: t.optimizer_steps as u64,
+                unit: Unit::Step,
+                reason,
+                value,
+            });
             break;
         }
         t.iterations = iteration;
@@ -374,81 +377,65 @@ pub fn run(
         .map(|e| e.episodic_return)
         .collect();
     let all: Vec<f64> = t.episodes.iter().map(|e| e.episodic_return).collect();
-    let mut metrics = BTreeMap::new();
-    let mut inference = None;
-    if t.status == RunStatus::Ok {
-        progress.phase("evaluating");
-        let mut eval_seeds = rng::stream(seed, "eval");
-        let env_seed = rand::RngExt::random::<u64>(&mut eval_seeds);
-        let t0 = Instant::now();
-        let (eval, eval_steps) = evaluate(
-            &t.agent,
-            env_id,
-            h.eval_episodes,
-            env_seed,
-            &mut eval_seeds,
-            device,
-        )?;
-        inference = Some(t0.elapsed().as_secs_f64() / eval_steps.max(1) as f64);
-        metrics.insert(
-            "episodic_return".into(),
-            mean_of_last(&logged, h.return_window),
-        );
-        metrics.insert(
-            "episodic_return_all_envs".into(),
-            mean_of_last(&all, h.return_window),
-        );
-        metrics.insert(
-            "eval_return".into(),
-            eval.iter().sum::<f64>() / eval.len().max(1) as f64,
-        );
-        metrics.insert("episodes".into(), all.len() as f64);
-    } else {
-        for m in METRICS {
-            metrics.insert((*m).to_string(), f64::NAN);
+    let steps = t.global_steps as f64;
+    let mut out = RunOutput::builder(METRICS)
+        .parameter_count(t.agent.parameter_count())
+        .add_train_seconds(train_seconds)
+        .curve("episodic_return", t.return_curve.clone())
+        .extra("env_id", serde_json::json!(env_id))
+        .extra("global_steps", serde_json::json!(t.global_steps))
+        .extra("iterations", serde_json::json!(t.iterations))
+        .extra("optimizer_steps", serde_json::json!(t.optimizer_steps))
+        .extra(
+            "env_steps_per_second",
+            serde_json::json!(steps / train_seconds.max(1e-9)),
+        )
+        // ppo.py@b63315b9 calls an iteration an "update" (`num_updates`): rollout + all epochs.
+        .extra(
+            "updates_per_second",
+            serde_json::json!(t.iterations as f64 / train_seconds.max(1e-9)),
+        )
+        .extra(
+            "optimizer_steps_per_second",
+            serde_json::json!(t.optimizer_steps as f64 / t.update_seconds.max(1e-9)),
+        )
+        .extra("rollout_seconds", serde_json::json!(t.rollout_seconds))
+        .extra("update_seconds", serde_json::json!(t.update_seconds))
+        .extra(
+            "episodes_logged_by_reference",
+            serde_json::json!(logged.len()),
+        )
+        .extra("autoreset", serde_json::json!(h.autoreset));
+    match t.divergence.clone() {
+        Some(d) => out = out.diverged(d),
+        None => {
+            progress.phase("evaluating");
+            let mut eval_seeds = rng::stream(seed, "eval");
+            let env_seed = rand::RngExt::random::<u64>(&mut eval_seeds);
+            let t0 = Instant::now();
+            let (eval, eval_steps) = evaluate(
+                &t.agent,
+                env_id,
+                h.eval_episodes,
+                env_seed,
+                &mut eval_seeds,
+                device,
+            )?;
+            out = out
+                .inference_seconds_per_example(
+                    t0.elapsed().as_secs_f64() / eval_steps.max(1) as f64,
+                )
+                .metric("episodic_return", mean_of_last(&logged, h.return_window))
+                .metric(
+                    "episodic_return_all_envs",
+                    mean_of_last(&all, h.return_window),
+                )
+                .metric(
+                    "eval_return",
+                    eval.iter().sum::<f64>() / eval.len().max(1) as f64,
+                )
+                .metric("episodes", all.len() as f64);
         }
     }
-    let mut curves = BTreeMap::new();
-    curves.insert("episodic_return".into(), t.return_curve.clone());
-    let steps = t.global_steps as f64;
-    let mut extra = BTreeMap::new();
-    extra.insert("env_id".into(), serde_json::json!(env_id));
-    extra.insert("global_steps".into(), serde_json::json!(t.global_steps));
-    extra.insert("iterations".into(), serde_json::json!(t.iterations));
-    extra.insert(
-        "optimizer_steps".into(),
-        serde_json::json!(t.optimizer_steps),
-    );
-    extra.insert(
-        "env_steps_per_second".into(),
-        serde_json::json!(steps / train_seconds.max(1e-9)),
-    );
-    // ppo.py@b63315b9 calls an iteration an "update" (`num_updates`): rollout + all epochs.
-    extra.insert(
-        "updates_per_second".into(),
-        serde_json::json!(t.iterations as f64 / train_seconds.max(1e-9)),
-    );
-    extra.insert(
-        "optimizer_steps_per_second".into(),
-        serde_json::json!(t.optimizer_steps as f64 / t.update_seconds.max(1e-9)),
-    );
-    extra.insert(
-        "rollout_seconds".into(),
-        serde_json::json!(t.rollout_seconds),
-    );
-    extra.insert("update_seconds".into(), serde_json::json!(t.update_seconds));
-    extra.insert(
-        "episodes_logged_by_reference".into(),
-        serde_json::json!(logged.len()),
-    );
-    extra.insert("autoreset".into(), serde_json::json!(h.autoreset));
-    Ok(RunOutput {
-        metrics,
-        curves,
-        parameter_count: t.agent.parameter_count(),
-        train_seconds,
-        inference_seconds_per_example: inference,
-        status: t.status,
-        extra,
-    })
+    out.build()
 }

@@ -90,9 +90,9 @@ fn cartpole_learns_within_20k_steps() {
 #[test]
 fn same_seed_same_numbers_other_seed_other_numbers() {
     let h = small(2048);
-    let a = run(&h, "Acrobot-v1", 3, &Device::Cpu, &NoProgress).unwrap();
-    let b = run(&h, "Acrobot-v1", 3, &Device::Cpu, &NoProgress).unwrap();
-    let c = run(&h, "Acrobot-v1", 4, &Device::Cpu, &NoProgress).unwrap();
+    let a = run(&h, "CartPole-v1", 3, &Device::Cpu, &NoProgress).unwrap();
+    let b = run(&h, "CartPole-v1", 3, &Device::Cpu, &NoProgress).unwrap();
+    let c = run(&h, "CartPole-v1", 4, &Device::Cpu, &NoProgress).unwrap();
     for (k, v) in &a.metrics {
         assert_eq!(v.to_bits(), b.metrics[k].to_bits(), "{k}");
     }

@@ -6,4 +6,4 @@ mod keras_sgd;
 
 pub use adam::Adam;
 pub use clip::clip_grad_norm;
-pub use keras_sgd::KerasSgd;
+pub use keras_sgd::{KerasSgd, KerasSgdParams};
