@@ -10,7 +10,7 @@ use huang2022_cleanrl_ppo::rollout::{collect, RolloutState};
 use huang2022_cleanrl_ppo::train::{update, Batch};
 use huang2022_cleanrl_ppo::Hyperparameters;
 use repro_kit::env::vector::{AutoresetMode, SyncVectorEnv};
-use repro_kit::optim::Adam;
+use repro_kit::optim::{Adam, AdamParams};
 use repro_kit::rng::stream;
 
 fn defaults() -> Hyperparameters {
@@ -46,7 +46,12 @@ fn bench(c: &mut Criterion) {
     let h = defaults();
     let mut envs = SyncVectorEnv::new("CartPole-v1", 4, AutoresetMode::SameStep).unwrap();
     let agent = Agent::new(&mut stream(0, "init"), 4, 64, 2, &d).unwrap();
-    let mut opt = Adam::with_eps(agent.vars(), 2.5e-4, 1e-5).unwrap();
+    let params = AdamParams {
+        lr: 2.5e-4,
+        eps: 1e-5,
+        ..AdamParams::default()
+    };
+    let mut opt = Adam::with_params(agent.vars(), params).unwrap();
     let mut state = RolloutState {
         next_obs: envs.reset(0).unwrap(),
         next_done: vec![0.0; 4],

@@ -11,7 +11,8 @@ use candle_core::{Device, Tensor};
 use repro_kit::env::make;
 use repro_kit::env::vector::SyncVectorEnv;
 use repro_kit::fit::{Divergence, Unit};
-use repro_kit::optim::{clip_grad_norm, Adam};
+use repro_kit::optim::schedule::LinearAnneal;
+use repro_kit::optim::{clip_grad_norm, Adam, AdamParams, Schedule};
 use repro_kit::rng::{self, Rng};
 use repro_kit::{DivergenceReason, KitError, Progress, Result, RunOutput, Validate};
 use std::time::Instant;
@@ -30,12 +31,6 @@ pub const METRICS: &[&str] = &[
     "eval_return",
     "episodes",
 ];
-
-/// `frac · lr` with `frac = 1 − (iteration − 1) / num_iterations` (`ppo.py` lines 188–191);
-/// `iteration` counts from 1, so the last iteration uses `lr / num_iterations`, never 0.
-pub fn annealed_learning_rate(lr: f64, iteration: usize, num_iterations: usize) -> f64 {
-    (1.0 - (iteration as f64 - 1.0) / num_iterations as f64) * lr
-}
 
 /// The batch tensors of one rollout: `b_obs`, `b_actions`, … (`ppo.py` lines 245–251).
 pub struct Batch {
@@ -267,7 +262,18 @@ pub fn train(
         spec.action_count,
         device,
     )?;
-    let mut opt = Adam::with_eps(agent.vars(), h.learning_rate, h.adam_eps)?;
+    // optim.Adam(agent.parameters(), lr=args.learning_rate, eps=1e-5)
+    let mut opt = Adam::with_params(
+        agent.vars(),
+        AdamParams {
+            lr: h.learning_rate,
+            eps: h.adam_eps,
+            ..AdamParams::default()
+        },
+    )?;
+    let num_iterations = h.num_iterations();
+    // frac = 1 - (update - 1) / num_updates; lrnow = frac * lr (ppo.py lines 188-191)
+    let anneal = LinearAnneal::new(h.learning_rate, num_iterations as u64)?;
     let mut action_rng = rng::stream(seed, "actions");
     let mut minibatch_rng = rng::stream(seed, "minibatches");
     let mut state = RolloutState {
@@ -275,7 +281,6 @@ pub fn train(
         next_done: vec![0.0; h.num_envs],
         global_step: 0,
     };
-    let num_iterations = h.num_iterations();
     let mut t = Trained {
         agent,
         episodes: Vec::new(),
@@ -291,11 +296,7 @@ pub fn train(
     progress.phase(&format!("training {}", spec.id));
     for iteration in 1..=num_iterations {
         if h.anneal_lr {
-            opt.set_learning_rate(annealed_learning_rate(
-                h.learning_rate,
-                iteration,
-                num_iterations,
-            ));
+            anneal.apply(&mut opt, iteration as u64);
         }
         let t0 = Instant::now();
         let first_new = t.episodes.len();

@@ -1,5 +1,5 @@
-//! Replays Gymnasium 1.4.0 classic-control trajectories (`tests/vectors/gym_classic_control.json`,
-//! written by `tests/vectors/make_gym_vectors.py`) through the Rust environments: same initial
+//! Replays Gymnasium 1.4.0 classic-control trajectories (`tests/vectors/gymnasium/gym_classic_control.json`,
+//! written by `tests/vectors/gymnasium/make_gym_vectors.py`) through the Rust environments: same initial
 //! state, same actions ⇒ every observation and state within 1e-6 (f64), the same rewards, and
 //! `terminated`/`truncated` on exactly the same steps.
 
@@ -82,7 +82,7 @@ fn assert_close(case: &str, step: usize, what: &str, got: &[f64], want: &[f64]) 
 fn load() -> Value {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/tests/vectors/gym_classic_control.json"
+        "/tests/vectors/gymnasium/gym_classic_control.json"
     );
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }

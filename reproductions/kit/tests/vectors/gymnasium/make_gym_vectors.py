@@ -96,7 +96,7 @@ def main():
     cases["mountaincar_random"] = rollout(
         "MountainCar-v0", [-0.45, 0.01], fixed(rng.integers(0, 3, 300).tolist()), 300)
     out = {
-        "generator": "reproductions/kit/tests/vectors/make_gym_vectors.py",
+        "generator": "reproductions/kit/tests/vectors/gymnasium/make_gym_vectors.py",
         "gymnasium": gym.__version__,
         "numpy": np.__version__,
         "cases": cases,
