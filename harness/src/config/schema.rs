@@ -46,10 +46,35 @@ pub struct DatasetRegistry {
     pub datasets: BTreeMap<String, DatasetSpec>,
 }
 
-/// One dataset: its files with checksums, and where it comes from.
+/// What a declared dataset is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DatasetKind {
+    /// Files with checksums (the default).
+    #[default]
+    Files,
+    /// A simulated environment (reinforcement learning): no files; `environment` names it.
+    Environment,
+}
+
+impl DatasetKind {
+    fn is_files(&self) -> bool {
+        *self == DatasetKind::Files
+    }
+}
+
+/// One dataset: its files with checksums, and where it comes from; or, with
+/// `kind = "environment"`, a simulated environment the reproduction builds itself.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatasetSpec {
+    /// `"files"` (default) or `"environment"`.
+    #[serde(default, skip_serializing_if = "DatasetKind::is_files")]
+    pub kind: DatasetKind,
+    /// For `kind = "environment"`: the environment id passed to the run (e.g. `CartPole-v1`);
+    /// absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<String>,
     /// Human-readable title.
     pub title: String,
     /// Citation of the dataset's paper or source.
@@ -61,7 +86,8 @@ pub struct DatasetSpec {
     /// Free-text notes (provenance of a converted copy, caveats).
     #[serde(default)]
     pub notes: Option<String>,
-    /// The files; a run receives all of them, verified.
+    /// The files; a run receives all of them, verified. None for an environment.
+    #[serde(default)]
     pub files: Vec<DatasetFile>,
 }
 

@@ -159,6 +159,30 @@ impl Project {
     }
 }
 
+/// A files dataset declares files and no environment; an environment declares its id and no
+/// files.
+fn check_kind(path: &Path, name: &str, spec: &DatasetSpec) -> Result<()> {
+    let message = match (
+        spec.kind,
+        spec.files.is_empty(),
+        spec.environment.as_deref(),
+    ) {
+        (DatasetKind::Files, true, _) => "`files` is empty; declare at least one file",
+        (DatasetKind::Files, false, Some(_)) => {
+            "`environment` is only for `kind = \"environment\"`"
+        }
+        (DatasetKind::Environment, _, None | Some("")) => {
+            "`kind = \"environment\"` needs `environment = \"<id>\"` (e.g. \"CartPole-v1\")"
+        }
+        (DatasetKind::Environment, false, _) => "an environment has no `files`",
+        _ => return Ok(()),
+    };
+    Err(HarnessError::Config {
+        location: path.display().to_string(),
+        message: format!("datasets.{name}: {message}"),
+    })
+}
+
 /// SHA-256 (lower-case hex) of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
@@ -175,12 +199,7 @@ pub fn load_dataset_registry(path: &Path) -> Result<DatasetRegistry> {
     let text = read(path)?;
     let reg: DatasetRegistry = parse_toml(path, &text)?;
     for (name, spec) in &reg.datasets {
-        if spec.files.is_empty() {
-            return Err(HarnessError::Config {
-                location: path.display().to_string(),
-                message: format!("datasets.{name}: `files` is empty; declare at least one file"),
-            });
-        }
+        check_kind(path, name, spec)?;
         for f in &spec.files {
             let bad = |m: String| HarnessError::Config {
                 location: path.display().to_string(),

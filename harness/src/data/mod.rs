@@ -136,8 +136,9 @@ impl Fetcher {
         }
     }
 
-    /// Resolves every file of dataset `name`. Errors: the first file that could not be found or
-    /// verified, listing every place tried and what to do.
+    /// Resolves every file of dataset `name` (none for an environment, whose id is passed on).
+    /// Errors: the first file that could not be found or verified, listing every place tried and
+    /// what to do.
     pub fn resolve(&self, name: &str, spec: &DatasetSpec) -> Result<ResolvedDataset> {
         let mut files = std::collections::BTreeMap::new();
         for f in &spec.files {
@@ -147,6 +148,7 @@ impl Fetcher {
         Ok(ResolvedDataset {
             name: name.to_string(),
             files,
+            environment: spec.environment.clone(),
         })
     }
 

@@ -585,6 +585,7 @@ mod tests {
             timings: vec![],
             claim_rules: "rules".into(),
             comparison_rules: String::new(),
+            curves: Vec::new(),
             p_family: "Holm over the paper's 1 claim".into(),
             paper_level: Default::default(),
         };

@@ -3,6 +3,7 @@
 //! printed and written to `results/<paper>.md`, `.csv` and `.json`. All statistics come from
 //! [`repro_stats::verdict`]; the rules are printed under every table.
 
+pub mod curves;
 pub mod html;
 pub mod paper_level;
 pub mod publish;
@@ -109,6 +110,9 @@ pub struct PaperReport {
     pub claim_rules: String,
     /// Comparison rules in force (text).
     pub comparison_rules: String,
+    /// Learning curves of the claimed metrics, for the HTML page (not in the JSON).
+    #[serde(skip)]
+    pub curves: Vec<curves::CurvePanel>,
     /// The family the adjusted p-values were corrected over, in words (e.g. "Holm over the
     /// quick suite's 16 claims"), so that two tables of the same claim can be told apart.
     pub p_family: String,
@@ -287,6 +291,20 @@ pub fn build_scoped(
                 timings: timings(pid, &cells),
                 claim_rules: verdict::claim_rules_text(rules),
                 comparison_rules: verdict::comparison_rules_text(rules),
+                curves: curves::panels(
+                    cells
+                        .iter()
+                        .filter(|((p, _, _), _)| p == pid)
+                        .map(|((_, v, d), c)| (v.as_str(), d.as_str(), c)),
+                    &paper
+                        .config
+                        .claims
+                        .iter()
+                        .map(|c| c.metric.get_ref().clone())
+                        .collect::<std::collections::BTreeSet<_>>()
+                        .into_iter()
+                        .collect::<Vec<_>>(),
+                ),
                 p_family: family.clone(),
                 paper_level,
             }
@@ -1015,7 +1033,7 @@ pub fn write(dir: &Path, r: &PaperReport, rules: &Rules) -> Result<PathBuf> {
         (format!("{}.tex", r.paper), latex(r, rules).into_bytes()),
         (
             format!("{}.html", r.paper),
-            html::html(r, rules)?.into_bytes(),
+            curves::insert(html::html(r, rules)?, &r.curves)?.into_bytes(),
         ),
         (format!("{}.json", r.paper), json.into_bytes()),
     ];
@@ -1071,6 +1089,7 @@ mod tests {
             timings: vec![],
             claim_rules: String::new(),
             comparison_rules: String::new(),
+            curves: Vec::new(),
             p_family: "Holm over the paper's 1 claim".into(),
             paper_level: Default::default(),
         };
@@ -1117,6 +1136,7 @@ mod tests {
             comparison_rules: String::new(),
             p_family: "Holm over the paper's 1 claim".into(),
             paper_level: Default::default(),
+            curves: Vec::new(),
         };
         let text = csv(&r).unwrap();
         assert!(text.contains("\"top-1, \"\"clean\"\" test\""), "{text}");

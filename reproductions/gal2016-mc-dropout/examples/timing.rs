@@ -26,6 +26,7 @@ fn main() {
     let ds = ResolvedDataset {
         name: folder.clone(),
         files,
+        environment: None,
     };
     let data = UciData::load(&ds).unwrap();
     let split = Split::load(&ds, 0, data.rows()).unwrap();

@@ -33,6 +33,7 @@ fn yacht() -> ResolvedDataset {
     ResolvedDataset {
         name: "uci-yacht".into(),
         files,
+        environment: None,
     }
 }
 

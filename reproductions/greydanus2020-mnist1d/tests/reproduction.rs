@@ -14,6 +14,7 @@ fn dataset() -> ResolvedDataset {
     ResolvedDataset {
         name: "mnist1d".into(),
         files: [(FILE.to_string(), path)].into_iter().collect(),
+        environment: None,
     }
 }
 

@@ -230,14 +230,17 @@ pub fn checked_hyperparameters<T: DeserializeOwned>(
     Ok(h)
 }
 
-/// A dataset as the harness resolved it: local, verified files.
+/// A dataset as the harness resolved it: local, verified files, or a simulated environment.
 #[derive(Debug, Clone)]
 pub struct ResolvedDataset {
     /// The dataset's name in `configs/datasets.toml` (e.g. `"mnist1d"`).
     pub name: String,
     /// Declared file path (as in `configs/datasets.toml`, e.g. `"mnist1d/mnist1d.safetensors"`)
-    /// → local path of a copy whose SHA-256 has been checked.
+    /// → local path of a copy whose SHA-256 has been checked. Empty for an environment.
     pub files: BTreeMap<String, PathBuf>,
+    /// For a dataset declared with `kind = "environment"`: the environment id to simulate
+    /// (e.g. `"CartPole-v1"`, see [`crate::env::make`]); `None` for file datasets.
+    pub environment: Option<String>,
 }
 
 impl ResolvedDataset {

@@ -32,6 +32,7 @@ fn main() -> repro_kit::Result<()> {
     let ds = ResolvedDataset {
         name: "fashion-mnist".into(),
         files,
+        environment: None,
     };
     let d = Device::Cpu;
     let t = Instant::now();

@@ -89,6 +89,7 @@ fn synthetic_dataset(dir: &Path, n_train: usize, n_test: usize) -> ResolvedDatas
     ResolvedDataset {
         name: "fashion-mnist".into(),
         files,
+        environment: None,
     }
 }
 
@@ -265,6 +266,7 @@ fn real_data_if_installed() {
     let ds = ResolvedDataset {
         name: "fashion-mnist".into(),
         files,
+        environment: None,
     };
     let fm = FashionMnist::load(&ds, &Device::Cpu).unwrap();
     assert_eq!(fm.x_train.dims(), &[60_000, INPUT_LEN]);
