@@ -1,0 +1,286 @@
+//! Training the members and one run of the benchmark (one split).
+//!
+//! Each member is trained independently (Algorithm 1: "train networks independently in
+//! parallel") on the whole training part (§2.4: "We used the entire training dataset to train
+//! each network […] random initialization of the NN parameters, along with random shuffling of
+//! the data points, was sufficient"), minimising the Gaussian negative log-likelihood (eq. 1)
+//! with Adam, batches of 100, 40 epochs (§3.1, §3.3). Member `i` draws its initialisation from
+//! `member/{i}/init` and its batch order from `member/{i}/batches` under the run's seed, so
+//! members are independent and adding a member never changes the others.
+
+use crate::mixture::{self, Gaussian};
+use crate::model::GaussianMlp;
+use candle_core::{Device, Tensor};
+use repro_kit::data::batching::epoch_batches;
+use repro_kit::data::uci::{Split, Standardizer, UciData};
+use repro_kit::fit::scalar_loss;
+use repro_kit::optim::Adam;
+use repro_kit::rng::{permutation, stream};
+use repro_kit::{Curve, KitError, Progress, Result, RunOutput, RunStatus};
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+/// Metrics a run returns (NLL convention: lower is better; `test_ll` is its negative, the
+/// convention of Gal & Ghahramani 2016):
+/// - `rmse`: test RMSE of the ensemble mean μ*, target units (Table 1 "RMSE");
+/// - `nll`: mean test NLL of the Gaussian N(μ*, σ*²), nats per point (Table 1 "NLL");
+/// - `test_ll`: −`nll`, nats per point (for comparisons with gal2016's `test_ll`);
+/// - `nll_mixture`: mean test NLL of the exact M-component mixture, nats per point;
+/// - `rmse_member0`, `nll_member0`: member 0 alone (Table 2's "ML-1"), target units / nats;
+/// - `final_train_loss`: mean over members of the last epoch's mean training NLL
+///   (standardised target, constant omitted).
+pub const METRICS: &[&str] = &[
+    "rmse",
+    "nll",
+    "test_ll",
+    "nll_mixture",
+    "rmse_member0",
+    "nll_member0",
+    "final_train_loss",
+];
+
+/// Everything training one member needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainSettings {
+    /// Hidden units H (50; protein 100).
+    pub hidden_units: usize,
+    /// Passes over the training rows (40).
+    pub epochs: usize,
+    /// Rows per Adam step (100); the last batch of an epoch may be smaller.
+    pub batch_size: usize,
+    /// Adam learning rate (0.1).
+    pub learning_rate: f64,
+    /// Minimum variance added after the softplus (1e-6).
+    pub min_variance: f64,
+}
+
+/// The per-batch training criterion: mean over the batch of eq. (1),
+/// `½ log σ² + (y − μ)²/(2σ²)`, from the kit's Gaussian NLL. `mean`, `var`, `y`: [b, 1].
+pub fn member_loss(mean: &Tensor, var: &Tensor, y: &Tensor) -> Result<Tensor> {
+    // TEMPORARY stand-in until `repro_kit::loss::gaussian_nll` is in main (then: a call to it).
+    let sq = (y - mean)?.sqr()?;
+    Ok(((var.log()? + sq.div(var)?)? * 0.5)?.mean_all()?)
+}
+
+/// A trained member and how training went.
+pub struct Member {
+    /// The network after the last step (or at divergence).
+    pub model: GaussianMlp,
+    /// Ok, or Diverged at the step whose loss was non-finite.
+    pub status: RunStatus,
+    /// Mean training loss per epoch: (epoch, loss).
+    pub losses: Curve,
+}
+
+/// Trains member `index` on standardised inputs `x` [n, d] (row-major) and targets `y` [n].
+/// Errors: `x` not a multiple of `y`'s length, empty data.
+pub fn train_member(
+    s: &TrainSettings,
+    x: &[f32],
+    y: &[f32],
+    seed: u64,
+    index: usize,
+    progress: &dyn Progress,
+) -> Result<Member> {
+    let n = y.len();
+    if n == 0 || x.len() % n != 0 || x.is_empty() {
+        return Err(KitError::Invalid(format!(
+            "train_member: {} input values for {n} targets",
+            x.len()
+        )));
+    }
+    let d = x.len() / n;
+    let dev = Device::Cpu;
+    let model = GaussianMlp::new(
+        &mut stream(seed, &format!("member/{index}/init")),
+        d,
+        s.hidden_units,
+        s.min_variance,
+        &dev,
+    )?;
+    let mut opt = Adam::new(model.vars(), s.learning_rate, 0.0)?;
+    let mut order = stream(seed, &format!("member/{index}/batches"));
+    let mut losses = Vec::with_capacity(s.epochs);
+    let mut step = 0u64;
+    for epoch in 0..s.epochs {
+        let mut sum = 0.0;
+        for rows in epoch_batches(&permutation(&mut order, n), s.batch_size) {
+            let b = rows.len();
+            let mut xb = Vec::with_capacity(b * d);
+            for &r in &rows {
+                xb.extend_from_slice(&x[r as usize * d..(r as usize + 1) * d]);
+            }
+            let yb: Vec<f32> = rows.iter().map(|&r| y[r as usize]).collect();
+            let xb = Tensor::from_vec(xb, (b, d), &dev)?;
+            let yb = Tensor::from_vec(yb, (b, 1), &dev)?;
+            let (mean, var) = model.forward(&xb)?;
+            let loss = member_loss(&mean, &var, &yb)?;
+            let (value, finite) = scalar_loss(&loss)?;
+            if !finite {
+                return Ok(Member {
+                    model,
+                    status: RunStatus::Diverged {
+                        step,
+                        unit: "step".into(),
+                        loss: format!("{value}"),
+                    },
+                    losses,
+                });
+            }
+            opt.backward_step(&loss)?;
+            sum += value * b as f64;
+            step += 1;
+        }
+        losses.push(((epoch + 1) as f64, sum / n as f64));
+        progress.step(epoch as u64 + 1, s.epochs as u64);
+    }
+    Ok(Member {
+        model,
+        status: RunStatus::Ok,
+        losses,
+    })
+}
+
+/// A member's prediction on standardised inputs `x` [n, d] (row-major), in standardised target
+/// units (means and variances as f64).
+pub fn predict(model: &GaussianMlp, x: &[f32]) -> Result<Gaussian> {
+    let d = model.inputs();
+    if d == 0 || x.len() % d != 0 || x.is_empty() {
+        return Err(KitError::Invalid(format!(
+            "predict: {} values are not rows of {d} inputs",
+            x.len()
+        )));
+    }
+    let xt = Tensor::from_vec(x.to_vec(), (x.len() / d, d), &Device::Cpu)?;
+    let (mean, var) = model.forward(&xt)?;
+    let col = |t: Tensor| -> Result<Vec<f64>> {
+        Ok(t.flatten_all()?
+            .to_vec1::<f32>()?
+            .into_iter()
+            .map(f64::from)
+            .collect())
+    };
+    Ok(Gaussian {
+        mean: col(mean)?,
+        variance: col(var)?,
+    })
+}
+
+/// Everything one run needs besides the data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunSettings {
+    /// Members' training.
+    pub train: TrainSettings,
+    /// Ensemble size M (5).
+    pub members: usize,
+}
+
+fn nan_metrics() -> BTreeMap<String, f64> {
+    METRICS.iter().map(|m| (m.to_string(), f64::NAN)).collect()
+}
+
+/// Test metrics of trained members on standardised test inputs `x_test` and targets `y_test`
+/// (target units), with the standardiser that maps predictions back.
+pub fn evaluate(
+    members: &[GaussianMlp],
+    x_test: &[f32],
+    y_test: &[f64],
+    standardizer: &Standardizer,
+) -> Result<BTreeMap<String, f64>> {
+    let preds: Vec<Gaussian> = members
+        .iter()
+        .map(|m| {
+            predict(m, x_test).map(|p| p.to_target_units(standardizer.mean_y, standardizer.std_y))
+        })
+        .collect::<Result<_>>()?;
+    let ens = mixture::mixture_moments(&preds)?;
+    let nll = mixture::mean_gaussian_nll(y_test, &ens)?;
+    Ok(BTreeMap::from([
+        (
+            "rmse".to_string(),
+            repro_kit::metrics::rmse(&ens.mean, y_test)?,
+        ),
+        ("nll".to_string(), nll),
+        ("test_ll".to_string(), -nll),
+        (
+            "nll_mixture".to_string(),
+            mixture::mixture_nll(y_test, &preds)?,
+        ),
+        (
+            "rmse_member0".to_string(),
+            repro_kit::metrics::rmse(&preds[0].mean, y_test)?,
+        ),
+        (
+            "nll_member0".to_string(),
+            mixture::mean_gaussian_nll(y_test, &preds[0])?,
+        ),
+    ]))
+}
+
+/// One run: split `split` of `data`, inputs and target standardised with the training rows'
+/// statistics (PBP protocol, [`Standardizer`]), `settings.members` members trained
+/// independently, test metrics ([`METRICS`]). A member whose loss becomes non-finite makes the
+/// run `Diverged` (NaN metrics). `what` names dataset and split in progress phases.
+pub fn run_split(
+    settings: &RunSettings,
+    data: &UciData,
+    split: &Split,
+    seed: u64,
+    what: &str,
+    progress: &dyn Progress,
+) -> Result<RunOutput> {
+    if settings.members == 0 {
+        return Err(KitError::Invalid("ensemble of zero members".into()));
+    }
+    let t0 = Instant::now();
+    let (tr, te) = (data.select(&split.train), data.select(&split.test));
+    let st = Standardizer::fit(&tr);
+    let (x_train, y_train) = (st.inputs(&tr), st.targets(&tr));
+    let x_test = st.inputs(&te);
+    let mut curves = BTreeMap::new();
+    let mut models = Vec::with_capacity(settings.members);
+    let mut final_losses = Vec::new();
+    let mut extra = BTreeMap::new();
+    extra.insert("n_train".into(), serde_json::json!(split.train.len()));
+    extra.insert("n_test".into(), serde_json::json!(split.test.len()));
+    for i in 0..settings.members {
+        progress.phase(&format!(
+            "{what}: member {}/{} training",
+            i + 1,
+            settings.members
+        ));
+        let m = train_member(&settings.train, &x_train, &y_train, seed, i, progress)?;
+        curves.insert(format!("train_loss/member{i}"), m.losses.clone());
+        if m.status != RunStatus::Ok {
+            extra.insert("diverged_member".into(), serde_json::json!(i));
+            return Ok(RunOutput {
+                metrics: nan_metrics(),
+                curves,
+                parameter_count: m.model.parameter_count() * settings.members,
+                train_seconds: t0.elapsed().as_secs_f64(),
+                inference_seconds_per_example: None,
+                status: m.status,
+                extra,
+            });
+        }
+        final_losses.push(m.losses.last().map_or(f64::NAN, |l| l.1));
+        models.push(m.model);
+    }
+    let train_seconds = t0.elapsed().as_secs_f64();
+    let t1 = Instant::now();
+    let mut metrics = evaluate(&models, &x_test, &te.y, &st)?;
+    let inference = t1.elapsed().as_secs_f64() / split.test.len() as f64;
+    metrics.insert(
+        "final_train_loss".into(),
+        final_losses.iter().sum::<f64>() / final_losses.len() as f64,
+    );
+    Ok(RunOutput {
+        metrics,
+        curves,
+        parameter_count: models.iter().map(GaussianMlp::parameter_count).sum(),
+        train_seconds,
+        inference_seconds_per_example: Some(inference),
+        status: RunStatus::Ok,
+        extra,
+    })
+}
