@@ -9,6 +9,7 @@ pub fn all() -> Vec<&'static dyn Reproduction> {
         &greydanus2020_mnist1d::Greydanus2020,
         &gal2016_mc_dropout::Gal2016,
         &xiao2017_fashion_mnist::Xiao2017,
+        &lakshminarayanan2017_deep_ensembles::Lakshminarayanan2017,
     ]
 }
 
