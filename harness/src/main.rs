@@ -221,7 +221,8 @@ fn report_and_print(ctx: &Ctx, sel: &[Selection], suite: Option<&str>) -> Result
     let runs = run::plan(&ctx.project, sel)?;
     let records = run::existing_records(&ctx.store, &runs)?;
     let t0 = Instant::now();
-    let reports = report::build(&ctx.project, &runs, &records, &rules);
+    let refs = report::referenced(&ctx.project, &ctx.store, &runs)?;
+    let reports = report::build_with(&ctx.project, &runs, &records, &refs, &rules);
     let stats_seconds = t0.elapsed().as_secs_f64();
     let mut combined = String::new();
     for r in &reports {
@@ -257,7 +258,8 @@ fn report_and_print(ctx: &Ctx, sel: &[Selection], suite: Option<&str>) -> Result
         }];
         let runs = run::plan(&ctx.project, &whole)?;
         let records = run::existing_records(&ctx.store, &runs)?;
-        for r in report::build(&ctx.project, &runs, &records, &rules) {
+        let refs = report::referenced(&ctx.project, &ctx.store, &runs)?;
+        for r in report::build_with(&ctx.project, &runs, &records, &refs, &rules) {
             let path = report::write(&ctx.store.results_dir, &r, &rules)?;
             println!(
                 "published table of the whole paper: {} (and .csv/.json)",

@@ -316,6 +316,9 @@ pub fn html(r: &PaperReport, rules: &Rules) -> Result<String> {
             escape(&r.comparison_rules)
         );
     }
+    for m in &r.multi_comparisons {
+        s.push_str(&super::multi::html(m)?);
+    }
     if !r.timings.is_empty() {
         let _ = writeln!(s, "<h2>Timing</h2>\n<p>{}</p>", escape(TIMING_NOTE));
         s.push_str(&timing_table(r).html());
@@ -397,6 +400,7 @@ mod tests {
             failed_runs: 1,
             claims: vec![row(&[Some(0.85), Some(0.86), None, Some(0.87)])],
             comparisons: vec![],
+            multi_comparisons: vec![],
             timings: vec![],
             claim_rules: "rules".into(),
             comparison_rules: String::new(),
