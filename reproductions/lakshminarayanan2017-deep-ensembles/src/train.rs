@@ -83,7 +83,7 @@ pub fn train_member(
     progress: &dyn Progress,
 ) -> Result<Member> {
     let n = y.len();
-    if n == 0 || x.len() % n != 0 || x.is_empty() {
+    if n == 0 || !x.len().is_multiple_of(n) || x.is_empty() {
         return Err(KitError::Invalid(format!(
             "train_member: {} input values for {n} targets",
             x.len()
@@ -145,7 +145,7 @@ pub fn train_member(
 /// units (means and variances as f64).
 pub fn predict(model: &GaussianMlp, x: &[f32]) -> Result<Gaussian> {
     let d = model.inputs();
-    if d == 0 || x.len() % d != 0 || x.is_empty() {
+    if d == 0 || !x.len().is_multiple_of(d) || x.is_empty() {
         return Err(KitError::Invalid(format!(
             "predict: {} values are not rows of {d} inputs",
             x.len()
