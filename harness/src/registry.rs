@@ -1,17 +1,10 @@
-//! The explicit registry: paper id → reproduction. Adding a paper means adding its crate to
-//! `harness/Cargo.toml` and one line to [`all`].
+//! The registry: paper id → reproduction. Generated at build time from the reproduction crates
+//! among the harness's dependencies (`harness/build.rs`): adding a crate's dependency line, which
+//! `harness new` writes, is the only wiring.
 
 use repro_kit::Reproduction;
 
-/// Every reproduction the harness can run.
-pub fn all() -> Vec<&'static dyn Reproduction> {
-    vec![
-        &greydanus2020_mnist1d::Greydanus2020,
-        &gal2016_mc_dropout::Gal2016,
-        &xiao2017_fashion_mnist::Xiao2017,
-        &lakshminarayanan2017_deep_ensembles::Lakshminarayanan2017,
-    ]
-}
+include!(concat!(env!("OUT_DIR"), "/registry.rs"));
 
 /// The reproduction registered under `id`.
 pub fn find(id: &str) -> Option<&'static dyn Reproduction> {

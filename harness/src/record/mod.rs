@@ -31,6 +31,9 @@ pub enum RecordStatus {
         unit: String,
         /// The loss value as text.
         loss: String,
+        /// What was non-finite (older records: the loss).
+        #[serde(default)]
+        reason: repro_kit::DivergenceReason,
     },
     /// The reproduction returned an error or panicked. Such records are retried on the next
     /// run (the error may be an environment problem) but count as failures until then.
@@ -55,7 +58,17 @@ impl From<RunStatus> for RecordStatus {
     fn from(s: RunStatus) -> Self {
         match s {
             RunStatus::Ok => RecordStatus::Ok,
-            RunStatus::Diverged { step, unit, loss } => RecordStatus::Diverged { step, unit, loss },
+            RunStatus::Diverged {
+                step,
+                unit,
+                loss,
+                reason,
+            } => RecordStatus::Diverged {
+                step,
+                unit,
+                loss,
+                reason,
+            },
         }
     }
 }
@@ -63,8 +76,12 @@ impl From<RunStatus> for RecordStatus {
 /// Timings of a run, in seconds.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Timings {
-    /// Seconds training (as the reproduction measured it).
+    /// Seconds of optimisation of the final model(s) (forward, backward, updates; evaluation and
+    /// model selection excluded — the same meaning for every paper).
     pub train_seconds: f64,
+    /// Seconds of model selection before the final training (grid search), if any.
+    #[serde(default)]
+    pub selection_seconds: Option<f64>,
     /// Seconds of inference per test example, if measured.
     pub inference_seconds_per_example: Option<f64>,
     /// Wall-clock seconds of the whole run including data loading and evaluation.
@@ -146,6 +163,7 @@ impl RunRecord {
             parameter_count: out.parameter_count,
             timings: Timings {
                 train_seconds: out.train_seconds,
+                selection_seconds: out.selection_seconds,
                 inference_seconds_per_example: out.inference_seconds_per_example,
                 wall_seconds,
             },
@@ -179,6 +197,7 @@ impl RunRecord {
             parameter_count: 0,
             timings: Timings {
                 train_seconds: 0.0,
+                selection_seconds: None,
                 inference_seconds_per_example: None,
                 wall_seconds,
             },
@@ -299,11 +318,13 @@ mod tests {
                 .collect(),
             parameter_count: 3,
             train_seconds: 1.0,
+            selection_seconds: None,
             inference_seconds_per_example: None,
             status: RunStatus::Diverged {
                 step: 1,
                 unit: "step".into(),
                 loss: "NaN".into(),
+                reason: repro_kit::DivergenceReason::NonFiniteLoss,
             },
             extra: BTreeMap::new(),
         };
@@ -316,7 +337,7 @@ mod tests {
             7,
             out,
             2.0,
-            env.provenance("c".into(), BTreeMap::new(), "r", "0"),
+            env.provenance("c".into(), BTreeMap::new(), crate::registry::all()[0]),
         );
         let path = store.save(&rec).unwrap();
         let back = store.load(&path).unwrap().unwrap();

@@ -15,8 +15,24 @@ pub struct Provenance {
     pub config_sha256: String,
     /// SHA-256 of every dataset file, by declared path.
     pub dataset_sha256: BTreeMap<String, String>,
-    /// Crate versions: harness, repro-kit, the reproduction, candle-core.
+    /// Crate versions: harness, repro-kit, the reproduction, and the numerical dependencies
+    /// (candle-core, candle-nn, gemm, rand, ...) as resolved in Cargo.lock.
     pub versions: BTreeMap<String, String>,
+    /// Hex SHA-256 of the code that trained the run (kit sources + reproduction sources +
+    /// numerical dependency versions): the value hashed into the key. Empty in records written
+    /// before it existed.
+    #[serde(default)]
+    pub code_hash: String,
+    /// Hex SHA-256 of the kit's sources alone.
+    #[serde(default)]
+    pub kit_source_hash: String,
+    /// Hex SHA-256 of the reproduction crate's sources alone.
+    #[serde(default)]
+    pub reproduction_source_hash: String,
+    /// The SIMD level the CPU offers the kernels (e.g. "avx512f avx2 fma"): with the CPU model
+    /// and the thread count, what decides whether two machines agree bitwise.
+    #[serde(default)]
+    pub simd: String,
     /// `rustc --version` of the compiler that built the harness.
     pub rustc: String,
     /// Operating system (e.g. "linux, Debian GNU/Linux 12 (bookworm)").
@@ -68,20 +84,28 @@ impl Environment {
         &self,
         config_sha256: String,
         dataset_sha256: BTreeMap<String, String>,
-        reproduction: &str,
-        reproduction_version: &str,
+        reproduction: &dyn repro_kit::Reproduction,
     ) -> Provenance {
         let now = now_utc();
         let mut versions = BTreeMap::new();
         versions.insert("harness".into(), env!("CARGO_PKG_VERSION").into());
-        versions.insert("candle-core".into(), env!("HARNESS_CANDLE_VERSION").into());
-        versions.insert(reproduction.into(), reproduction_version.into());
+        versions.insert("repro-kit".into(), repro_kit::KIT_VERSION.into());
+        for dep in env!("HARNESS_NUMERICAL_DEPENDENCIES").split(',') {
+            if let Some((name, version)) = dep.split_once(' ') {
+                versions.insert(name.into(), version.into());
+            }
+        }
+        versions.insert(reproduction.id().into(), reproduction.version().into());
         Provenance {
             git_commit: self.git_commit.clone(),
             git_dirty: self.git_dirty,
             config_sha256,
             dataset_sha256,
             versions,
+            code_hash: reproduction.code_hash(),
+            kit_source_hash: repro_kit::KIT_SOURCE_HASH.into(),
+            reproduction_source_hash: reproduction.source_hash().into(),
+            simd: simd_level(),
             rustc: env!("HARNESS_RUSTC_VERSION").into(),
             os: self.os.clone(),
             cpu: self.cpu.clone(),
@@ -101,6 +125,31 @@ impl Provenance {
         self.finished_utc = now_utc();
         self
     }
+}
+
+/// The SIMD extensions this CPU offers that the GEMM kernels dispatch on (x86-64: avx512f,
+/// avx2, fma, sse4.1; aarch64: neon), space-separated, best first.
+pub fn simd_level() -> String {
+    #[allow(unused_mut)]
+    let mut v: Vec<&str> = Vec::new();
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            v.push("avx512f");
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            v.push("avx2");
+        }
+        if std::arch::is_x86_feature_detected!("fma") {
+            v.push("fma");
+        }
+        if std::arch::is_x86_feature_detected!("sse4.1") {
+            v.push("sse4.1");
+        }
+    }
+    #[cfg(target_arch = "aarch64")]
+    v.push("neon");
+    v.join(" ")
 }
 
 /// Current UTC time, RFC 3339 with milliseconds.

@@ -146,8 +146,9 @@ pub fn build(
 }
 
 /// The runs of other papers (or variants) that the comparisons of the papers in `runs` read and
-/// that `runs` does not hold, with their stored records (`None` = missing or stale). They are
-/// only read, never run.
+/// that `runs` does not hold, with their stored records (`None` = missing). They are only read,
+/// never run, and read as stored: a record whose key differs from today's (computed by other code
+/// or config of that paper) is still used, and [`referenced_note`] counts such records.
 pub fn referenced(
     project: &Project,
     store: &crate::record::Store,
@@ -187,8 +188,39 @@ pub fn referenced(
         })
         .collect();
     let specs = crate::run::plan(project, &sel)?;
-    let recs = crate::run::existing_records(store, &specs)?;
+    let recs = specs
+        .iter()
+        .map(|r| store.load(&store.record_path(&r.paper, &r.dataset, &r.variant, r.seed)))
+        .collect::<Result<Vec<_>>>()?;
     Ok(specs.into_iter().zip(recs).collect())
+}
+
+/// One sentence per referenced (paper, variant), by (paper, variant): records read, and how many of them have a key
+/// other than today's (computed by other code, config or data of that paper).
+pub fn referenced_note(
+    referenced: &[(RunSpec, Option<RunRecord>)],
+) -> Vec<((String, String), String)> {
+    let mut by: BTreeMap<(&str, &str), (usize, usize, usize)> = BTreeMap::new();
+    for (spec, rec) in referenced {
+        let e = by.entry((&spec.paper, &spec.variant)).or_default();
+        e.0 += 1;
+        if let Some(r) = rec {
+            e.1 += 1;
+            if r.key != spec.key() {
+                e.2 += 1;
+            }
+        }
+    }
+    by.into_iter()
+        .map(|((p, v), (planned, read, stale))| {
+            (
+                (p.to_string(), v.to_string()),
+                format!(
+                    "{p}/{v}: {read} of {planned} stored records read as stored (reused, not re-run here); {stale} of them carry a key other than today's (computed by an earlier version of that paper's code or config)"
+                ),
+            )
+        })
+        .collect()
 }
 
 /// [`build`] with `referenced` runs (from [`referenced`]) available to the comparisons; they get
@@ -313,7 +345,7 @@ pub fn build_with(
                     .config
                     .multi_comparisons
                     .iter()
-                    .map(|m| multi::assess(paper, m, &cells))
+                    .map(|m| multi::assess(paper, m, &cells, referenced_note(referenced)))
                     .collect(),
                 timings: timings(pid, &cells),
                 claim_rules: verdict::claim_rules_text(rules),

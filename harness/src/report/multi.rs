@@ -92,6 +92,8 @@ pub struct MultiComparisonRow {
     pub per_dataset: Vec<DatasetRanking>,
     /// Across datasets (None with fewer than 2 usable datasets).
     pub across: Option<Across>,
+    /// Where the records of other papers came from ([`super::referenced_note`]).
+    pub referenced: Vec<String>,
 }
 
 /// The value a failed run gets: worse than every finite score.
@@ -129,7 +131,17 @@ pub(crate) fn assess(
     paper: &LoadedPaper,
     mc: &MultiComparisonSpec,
     cells: &Cells,
+    referenced: Vec<((String, String), String)>,
 ) -> MultiComparisonRow {
+    let referenced: Vec<String> = referenced
+        .into_iter()
+        .filter(|((p, v), _)| {
+            mc.methods
+                .iter()
+                .any(|m| m.get_ref().paper(paper.id()) == p && m.get_ref().variant() == v)
+        })
+        .map(|(_, note)| note)
+        .collect();
     let own = paper.id();
     let metric = mc.metric.get_ref();
     let spec = &paper.config.metrics[metric];
@@ -254,6 +266,7 @@ pub(crate) fn assess(
         alpha,
         per_dataset,
         across,
+        referenced,
     }
 }
 
@@ -377,6 +390,12 @@ pub(crate) fn markdown(m: &MultiComparisonRow) -> String {
     );
     s.push_str(&dataset_table(m).markdown());
     let _ = writeln!(s, "\n{}\n", summary(m));
+    for r in &m.referenced {
+        let _ = writeln!(s, "- Records read, not run: {r}.");
+    }
+    if !m.referenced.is_empty() {
+        s.push('\n');
+    }
     s
 }
 
@@ -395,6 +414,9 @@ pub(crate) fn html(m: &MultiComparisonRow) -> crate::Result<String> {
     );
     s.push_str(&dataset_table(m).html());
     let _ = writeln!(s, "<p>{}</p>", e(&summary(m)).replace('\n', "<br>"));
+    for r in &m.referenced {
+        let _ = writeln!(s, "<p class=\"note\">Records read, not run: {}.</p>", e(r));
+    }
     if let Some(svg) = super::cd_diagram::comparison_svg(m)? {
         let _ = writeln!(
             s,

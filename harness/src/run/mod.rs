@@ -70,15 +70,19 @@ pub struct RunSpec {
     pub dataset_sha256: BTreeMap<String, String>,
     /// The reproduction's version.
     pub reproduction_version: String,
+    /// Hex SHA-256 of the code that trains the run ([`repro_kit::Reproduction::code_hash`]:
+    /// kit and reproduction sources, numerical dependency versions).
+    pub code_hash: String,
 }
 
 impl RunSpec {
     /// The canonical JSON of what defines the run (sorted keys): paper, reproduction version,
-    /// variant and its hyperparameters, dataset and its files' checksums, seed.
+    /// code hash, variant and its hyperparameters, dataset and its files' checksums, seed.
     pub fn canonical(&self) -> String {
         let v = serde_json::json!({
             "paper": self.paper,
             "reproduction_version": self.reproduction_version,
+            "code_hash": self.code_hash,
             "variant": self.variant,
             "hyperparameters": self.hyperparameters,
             "dataset": self.dataset,
@@ -89,8 +93,8 @@ impl RunSpec {
     }
 
     /// Hex SHA-256 of [`RunSpec::canonical`]: the record key. A record whose key matches is
-    /// reused; any change to the config content of this run, the dataset or the reproduction
-    /// version changes it.
+    /// reused; any change to the config content of this run, the dataset, the reproduction
+    /// version or the code that trains (kit or reproduction crate sources) changes it.
     pub fn key(&self) -> String {
         hex::encode(Sha256::digest(self.canonical().as_bytes()))
     }
@@ -146,6 +150,7 @@ pub fn plan(project: &Project, selections: &[Selection]) -> Result<Vec<RunSpec>>
                         hyperparameters: table.get_ref().clone(),
                         dataset_sha256: shas.clone(),
                         reproduction_version: repro.version().to_string(),
+                        code_hash: repro.code_hash(),
                     });
                 }
             }
@@ -315,12 +320,7 @@ fn run_one(
     let wall = t0.elapsed().as_secs_f64();
     let config_sha = hex::encode(Sha256::digest(spec.canonical().as_bytes()));
     let prov = env
-        .provenance(
-            config_sha,
-            spec.dataset_sha256.clone(),
-            repro.id(),
-            repro.version(),
-        )
+        .provenance(config_sha, spec.dataset_sha256.clone(), repro)
         .finish(started_utc);
     let key = spec.key();
     match result {

@@ -20,7 +20,7 @@ pub mod model;
 pub mod predict;
 pub mod train;
 
-use repro_kit::{checked_hyperparameters, KitError, Reproduction, Result, RunContext, RunOutput};
+use repro_kit::{KitError, Paper, Result, RunContext, RunOutput, Validate};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use train::{RunSettings, Selection, TrainSettings};
@@ -115,9 +115,9 @@ fn check_tau(what: &str, tau: f64) -> Result<()> {
     }
 }
 
-impl Hyperparameters {
+impl Validate for Hyperparameters {
     /// Range checks and protocol consistency; the error names the field and what is allowed.
-    pub fn validate(&self) -> Result<()> {
+    fn validate(&self) -> Result<()> {
         if self.hidden_units == 0 || self.epochs == 0 || self.batch_size == 0 {
             return Err(invalid(
                 "hidden_units, epochs and batch_size must be ≥ 1".into(),
@@ -190,7 +190,9 @@ impl Hyperparameters {
         }
         Ok(())
     }
+}
 
+impl Hyperparameters {
     /// The run settings for dataset `name`; errors if the variant has no entry for it.
     pub fn for_dataset(&self, name: &str) -> Result<RunSettings> {
         let d = self.per_dataset.get(name).ok_or_else(|| {
@@ -234,28 +236,13 @@ impl Hyperparameters {
 /// The registry entry of this paper.
 pub struct Gal2016;
 
-impl Reproduction for Gal2016 {
-    fn id(&self) -> &'static str {
-        "gal2016-mc-dropout"
-    }
-
-    fn version(&self) -> &'static str {
-        env!("CARGO_PKG_VERSION")
-    }
-
-    fn metrics(&self) -> &'static [&'static str] {
-        train::METRICS
-    }
-
-    fn validate_variant(&self, variant: &str, table: &toml::Table) -> Result<()> {
-        checked_hyperparameters(variant, table, Hyperparameters::validate)
-            .map(|_: Hyperparameters| ())
-    }
+impl Paper for Gal2016 {
+    const ID: &'static str = "gal2016-mc-dropout";
+    const METRICS: &'static [&'static str] = train::METRICS;
+    type Hyperparameters = Hyperparameters;
 
     /// One split (`ctx.seed` = split index K) of `ctx.dataset`.
-    fn run(&self, ctx: &RunContext) -> Result<RunOutput> {
-        let h: Hyperparameters =
-            checked_hyperparameters(ctx.variant, ctx.hyperparameters, Hyperparameters::validate)?;
+    fn run(&self, h: &Hyperparameters, ctx: &RunContext) -> Result<RunOutput> {
         let settings = h.for_dataset(&ctx.dataset.name)?;
         let data = repro_kit::data::uci::UciData::load(ctx.dataset)?;
         let split = repro_kit::data::uci::Split::load(ctx.dataset, ctx.seed, data.rows())?;
@@ -263,3 +250,5 @@ impl Reproduction for Gal2016 {
         train::run_split(&settings, &data, &split, ctx.seed, &what, ctx.progress)
     }
 }
+
+repro_kit::reproduction!(Gal2016);

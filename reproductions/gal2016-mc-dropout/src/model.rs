@@ -11,10 +11,10 @@ use repro_kit::nn::{expect_shape, parameter_count, Linear};
 use repro_kit::rng::Rng;
 use repro_kit::{init, Result};
 
-/// Keras `glorot_uniform` for a Dense kernel of `inp` → `out` units: U(±√(6/(inp+out))), shape
-/// [out, in].
-pub fn glorot_uniform(rng: &mut Rng, inp: usize, out: usize, device: &Device) -> Result<Var> {
-    init::uniform(rng, &[out, inp], (6.0 / (inp + out) as f64).sqrt(), device)
+/// Keras `glorot_uniform` for a Dense kernel of `inp` → `out` units, stored [out, in]
+/// (the kit's [`init::glorot_uniform`]).
+fn glorot_uniform(rng: &mut Rng, inp: usize, out: usize, device: &Device) -> Result<Var> {
+    init::glorot_uniform(rng, &[out, inp], inp, out, device)
 }
 
 /// One hidden layer of `H` ReLU units with dropout on its input and on the hidden units.

@@ -6,13 +6,13 @@
 use crate::model::DropoutMlp;
 use crate::predict::{self, Scores};
 use candle_core::{Device, Tensor};
-use repro_kit::data::batching::epoch_batches;
+use repro_kit::data::batching::ShuffledEpochs;
 use repro_kit::data::uci::{Split, Standardizer, UciData};
-use repro_kit::fit::scalar_loss;
+use repro_kit::fit::{fit, Divergence, FitPlan, FitReport, StepLoss, Unit};
 use repro_kit::nn::dropout::fill_multipliers;
 use repro_kit::optim::Adam;
-use repro_kit::rng::{permutation, stream};
-use repro_kit::{Curve, KitError, Progress, Result, RunOutput, RunStatus};
+use repro_kit::rng::stream;
+use repro_kit::{DivergenceReason, KitError, Progress, Result, RunOutput};
 use std::collections::BTreeMap;
 use std::time::Instant;
 
@@ -61,12 +61,9 @@ pub fn weight_decay(lengthscale: f64, dropout: f64, n: usize, tau: f64) -> f64 {
 pub struct Trained {
     /// The network after the last step (or the step before divergence).
     pub model: DropoutMlp,
-    /// Ok, or Diverged at the Adam step whose loss was non-finite.
-    pub status: RunStatus,
-    /// Mean training loss per epoch: (epoch, loss).
-    pub losses: Curve,
-    /// Wall-clock seconds.
-    pub seconds: f64,
+    /// The kit's training report: mean training loss per epoch (`train_loss`, x = epoch),
+    /// optimisation seconds, divergence (at the epoch whose loss was non-finite).
+    pub report: FitReport,
 }
 
 /// One batch as tensors: inputs of rows `rows` multiplied by fresh input-dropout multipliers
@@ -100,11 +97,12 @@ fn batch_tensors(
     ))
 }
 
-/// Trains a fresh network on standardised inputs `x` [n, d] (row-major) and targets `y` [n]:
-/// loss = mean squared error + λ(‖W₁‖² + ‖W₂‖²) with λ from [`weight_decay`] (Keras adds the
-/// `l2(λ)` penalties to every batch's loss), Adam(lr, β = (0.9, 0.999)), rows reshuffled every
-/// epoch (Keras `fit(shuffle=True)`). Streams: `init/{label}`, `batches/{label}`,
-/// `dropout/{label}` under `seed`. A non-finite loss stops training: `Diverged` at that step.
+/// Trains a fresh network on standardised inputs `x` [n, d] (row-major) and targets `y` [n]
+/// with the kit's [`fit`] loop: loss = mean squared error + λ(‖W₁‖² + ‖W₂‖²) with λ from
+/// [`weight_decay`] (Keras adds the `l2(λ)` penalties to every batch's loss),
+/// Adam(lr, β = (0.9, 0.999)), rows reshuffled every epoch (Keras `fit(shuffle=True)`).
+/// Streams: `init/{label}`, `batches/{label}`, `dropout/{label}` under `seed`. A non-finite loss
+/// stops training: diverged at that epoch.
 pub fn train(
     s: &TrainSettings,
     x: &[f32],
@@ -121,7 +119,6 @@ pub fn train(
         )));
     }
     let d = x.len() / n;
-    let t0 = Instant::now();
     let model = DropoutMlp::new(
         &mut stream(seed, &format!("init/{label}")),
         d,
@@ -130,43 +127,27 @@ pub fn train(
     )?;
     let reg = weight_decay(s.lengthscale, s.dropout, n, s.tau);
     let mut opt = Adam::new(model.vars(), s.learning_rate, 0.0)?;
-    let mut order_rng = stream(seed, &format!("batches/{label}"));
+    let mut batches =
+        ShuffledEpochs::new(stream(seed, &format!("batches/{label}")), n, s.batch_size);
     let mut mask_rng = stream(seed, &format!("dropout/{label}"));
-    let mut losses = Vec::with_capacity(s.epochs);
-    let mut step = 0u64;
-    for epoch in 0..s.epochs {
-        let mut sum = 0.0;
-        for rows in epoch_batches(&permutation(&mut order_rng, n), s.batch_size) {
+    let plan = FitPlan::epochs(s.epochs as u64, batches.steps_per_epoch());
+    let report = fit(
+        &plan,
+        &mut opt,
+        |step| batches.batch(step),
+        |rows| {
             let (xb, hb, yb) =
-                batch_tensors(x, y, &rows, d, s.hidden_units, s.dropout, &mut mask_rng)?;
+                batch_tensors(x, y, rows, d, s.hidden_units, s.dropout, &mut mask_rng)?;
             let mse = (model.forward_masked(&xb, &hb)? - yb)?.sqr()?.mean_all()?;
-            let loss = (mse + model.kernel_sq_norm()?.affine(reg, 0.0)?)?;
-            let (value, finite) = scalar_loss(&loss)?;
-            if !finite {
-                return Ok(Trained {
-                    model,
-                    status: RunStatus::Diverged {
-                        step,
-                        unit: "step".into(),
-                        loss: format!("{value}"),
-                    },
-                    losses,
-                    seconds: t0.elapsed().as_secs_f64(),
-                });
-            }
-            opt.backward_step(&loss)?;
-            sum += value * rows.len() as f64;
-            step += 1;
-        }
-        losses.push(((epoch + 1) as f64, sum / n as f64));
-        progress.step(epoch as u64 + 1, s.epochs as u64);
-    }
-    Ok(Trained {
-        model,
-        status: RunStatus::Ok,
-        losses,
-        seconds: t0.elapsed().as_secs_f64(),
-    })
+            Ok(StepLoss {
+                loss: (mse + model.kernel_sq_norm()?.affine(reg, 0.0)?)?,
+                examples: rows.len(),
+            })
+        },
+        |_| Ok(BTreeMap::new()),
+        progress,
+    )?;
+    Ok(Trained { model, report })
 }
 
 /// A training part and an evaluation part, standardised with statistics of the training part
@@ -289,7 +270,7 @@ pub fn grid_search(
                 i + 1
             ));
             let trained = train(&s, &prep.x_train, &prep.y_train, seed, &label, progress)?;
-            let scores = if trained.status == RunStatus::Ok {
+            let scores = if trained.report.divergence.is_none() {
                 progress.phase(&format!(
                     "{what} grid point {}/{total} p={dropout} tau={tau}: validation MC",
                     i + 1
@@ -330,14 +311,11 @@ pub fn grid_search(
     Ok((points, best))
 }
 
-fn nan_metrics() -> BTreeMap<String, f64> {
-    METRICS.iter().map(|m| (m.to_string(), f64::NAN)).collect()
-}
-
 /// One run: split `seed` of `data` (`split`), hyperparameters chosen by `settings.selection`,
 /// a network trained on the whole training part with stream label `final`, and its test
 /// metrics ([`METRICS`]). `what` names dataset and split in progress phases. The chosen (p, τ)
-/// and the grid's validation table go into `extra`.
+/// and the grid's validation table go into `extra`; the grid search's time is
+/// `selection_seconds`, the final training's `train_seconds`.
 pub fn run_split(
     settings: &RunSettings,
     data: &UciData,
@@ -346,10 +324,9 @@ pub fn run_split(
     what: &str,
     progress: &dyn Progress,
 ) -> Result<RunOutput> {
-    let t0 = Instant::now();
-    let mut extra = BTreeMap::new();
-    extra.insert("n_train".into(), serde_json::json!(split.train.len()));
-    extra.insert("n_test".into(), serde_json::json!(split.test.len()));
+    let mut out = RunOutput::builder(METRICS)
+        .extra("n_train", serde_json::json!(split.train.len()))
+        .extra("n_test", serde_json::json!(split.test.len()));
     let (dropout, tau) = match &settings.selection {
         Selection::Fixed { dropout, tau } => (*dropout, *tau),
         Selection::Grid {
@@ -358,6 +335,7 @@ pub fn run_split(
             validation_fraction,
             validation_passes,
         } => {
+            let t0 = Instant::now();
             let (points, best) = grid_search(
                 &settings.train,
                 (dropout, tau),
@@ -369,57 +347,42 @@ pub fn run_split(
                 what,
                 progress,
             )?;
-            extra.insert("grid".into(), serde_json::json!(points));
+            out = out
+                .extra("grid", serde_json::json!(points))
+                .selection_seconds(t0.elapsed().as_secs_f64());
             let Some(b) = best else {
-                return Ok(RunOutput {
-                    metrics: nan_metrics(),
-                    curves: BTreeMap::new(),
-                    parameter_count: 0,
-                    train_seconds: t0.elapsed().as_secs_f64(),
-                    inference_seconds_per_example: None,
-                    status: RunStatus::Diverged {
+                return out
+                    .diverged(Divergence {
                         step: 0,
-                        unit: "step".into(),
-                        loss: "every grid point diverged".into(),
-                    },
-                    extra,
-                });
+                        unit: Unit::Epoch,
+                        reason: DivergenceReason::EveryCandidateDiverged,
+                        value: f64::NAN,
+                    })
+                    .build();
             };
-            extra.insert(
-                "grid_seconds".into(),
-                serde_json::json!(t0.elapsed().as_secs_f64()),
-            );
             (points[b].dropout, points[b].tau)
         }
     };
-    extra.insert("dropout".into(), serde_json::json!(dropout));
-    extra.insert("tau".into(), serde_json::json!(tau));
     let s = TrainSettings {
         dropout,
         tau,
         ..settings.train.clone()
     };
-    extra.insert(
-        "weight_decay".into(),
-        serde_json::json!(weight_decay(s.lengthscale, dropout, split.train.len(), tau)),
-    );
+    out = out
+        .extra("dropout", serde_json::json!(dropout))
+        .extra("tau", serde_json::json!(tau))
+        .extra(
+            "weight_decay",
+            serde_json::json!(weight_decay(s.lengthscale, dropout, split.train.len(), tau)),
+        );
     let prep = Prepared::new(data, &split.train, &split.test);
     progress.phase(&format!("{what} p={dropout} tau={tau}: training"));
     let trained = train(&s, &prep.x_train, &prep.y_train, seed, "final", progress)?;
-    let train_seconds = t0.elapsed().as_secs_f64();
-    let mut curves = BTreeMap::new();
-    curves.insert("train_loss".to_string(), trained.losses.clone());
-    let parameter_count = trained.model.parameter_count();
-    if trained.status != RunStatus::Ok {
-        return Ok(RunOutput {
-            metrics: nan_metrics(),
-            curves,
-            parameter_count,
-            train_seconds,
-            inference_seconds_per_example: None,
-            status: trained.status,
-            extra,
-        });
+    out = out
+        .parameter_count(trained.model.parameter_count())
+        .fit(&trained.report);
+    if trained.report.divergence.is_some() {
+        return out.build();
     }
     progress.phase(&format!(
         "{what} p={dropout} tau={tau}: MC dropout, {} passes",
@@ -445,23 +408,11 @@ pub fn run_split(
         &prep.standardizer,
         tau,
     )?;
-    let metrics = BTreeMap::from([
-        ("rmse".to_string(), mc.rmse),
-        ("test_ll".to_string(), mc.log_likelihood),
-        ("rmse_standard".to_string(), standard.rmse),
-        ("test_ll_standard".to_string(), standard.log_likelihood),
-        (
-            "final_train_loss".to_string(),
-            trained.losses.last().map_or(f64::NAN, |l| l.1),
-        ),
-    ]);
-    Ok(RunOutput {
-        metrics,
-        curves,
-        parameter_count,
-        train_seconds,
-        inference_seconds_per_example: Some(inference),
-        status: RunStatus::Ok,
-        extra,
-    })
+    out.metric("rmse", mc.rmse)
+        .metric("test_ll", mc.log_likelihood)
+        .metric("rmse_standard", standard.rmse)
+        .metric("test_ll_standard", standard.log_likelihood)
+        .metric("final_train_loss", trained.report.last_mean_loss)
+        .inference_seconds_per_example(inference)
+        .build()
 }

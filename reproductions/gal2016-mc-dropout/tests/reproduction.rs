@@ -187,8 +187,8 @@ fn overfits_a_tiny_batch() {
     s.batch_size = 32;
     s.learning_rate = 1e-2;
     let t = train::train(&s, &prep.x_train, &prep.y_train, 0, "overfit", &NoProgress).unwrap();
-    assert_eq!(t.status, RunStatus::Ok);
-    let mse = t.losses.last().unwrap().1;
+    assert!(t.report.divergence.is_none());
+    let mse = t.report.last_mean_loss;
     assert!(mse < 1e-3, "training MSE {mse}");
 }
 
@@ -295,7 +295,11 @@ fn divergence_is_reported() {
     s.train.learning_rate = 1e30;
     let out = run_yacht(&s, 0);
     match out.status {
-        RunStatus::Diverged { unit, .. } => assert_eq!(unit, "step"),
+        RunStatus::Diverged { unit, reason, .. } => {
+            // the kit's fit loop counts epochs for an epoch budget
+            assert_eq!(unit, "epoch");
+            assert_eq!(reason, repro_kit::DivergenceReason::NonFiniteLoss);
+        }
         RunStatus::Ok => panic!("expected divergence, got {:?}", out.metrics),
     }
     assert!(out.metrics["rmse"].is_nan());

@@ -12,7 +12,7 @@ pub mod models;
 pub mod train;
 
 use models::ModelSpec;
-use repro_kit::{checked_hyperparameters, KitError, Reproduction, Result, RunContext, RunOutput};
+use repro_kit::{KitError, Paper, Result, RunContext, RunOutput, Validate};
 use serde::Deserialize;
 
 pub use repro_kit::data::mnist1d::{CLASSES, INPUT_LEN};
@@ -41,9 +41,9 @@ pub struct Hyperparameters {
     pub input_permutation: Option<Vec<usize>>,
 }
 
-impl Hyperparameters {
+impl Validate for Hyperparameters {
     /// Range checks; the error names the field and what is allowed.
-    pub fn validate(&self) -> Result<()> {
+    fn validate(&self) -> Result<()> {
         let bad = |m: String| Err(KitError::Invalid(m));
         if !(self.learning_rate > 0.0 && self.learning_rate.is_finite()) {
             return bad(format!(
@@ -77,32 +77,19 @@ impl Hyperparameters {
 /// The registry entry of this paper.
 pub struct Greydanus2020;
 
-impl Reproduction for Greydanus2020 {
-    fn id(&self) -> &'static str {
-        "greydanus2020-mnist1d"
-    }
+impl Paper for Greydanus2020 {
+    const ID: &'static str = "greydanus2020-mnist1d";
+    const METRICS: &'static [&'static str] = train::METRICS;
+    type Hyperparameters = Hyperparameters;
 
-    fn version(&self) -> &'static str {
-        env!("CARGO_PKG_VERSION")
-    }
-
-    fn metrics(&self) -> &'static [&'static str] {
-        train::METRICS
-    }
-
-    fn validate_variant(&self, variant: &str, table: &toml::Table) -> Result<()> {
-        checked_hyperparameters(variant, table, Hyperparameters::validate)
-            .map(|_: Hyperparameters| ())
-    }
-
-    fn run(&self, ctx: &RunContext) -> Result<RunOutput> {
-        let h: Hyperparameters =
-            checked_hyperparameters(ctx.variant, ctx.hyperparameters, Hyperparameters::validate)?;
+    fn run(&self, h: &Hyperparameters, ctx: &RunContext) -> Result<RunOutput> {
         let data = repro_kit::data::mnist1d::Mnist1d::load(ctx.dataset, ctx.device)?;
         let data = match &h.input_permutation {
             Some(p) => data.permute_inputs(p)?,
             None => data,
         };
-        train::run(&h, &data, ctx.seed, ctx.device, ctx.progress)
+        train::run(h, &data, ctx.seed, ctx.device, ctx.progress)
     }
 }
+
+repro_kit::reproduction!(Greydanus2020);

@@ -6,10 +6,10 @@ use candle_core::{Device, Tensor};
 use candle_nn::loss::cross_entropy;
 use repro_kit::data::batching::batch_in_order;
 use repro_kit::data::mnist1d::Mnist1d;
-use repro_kit::fit::scalar_loss;
+use repro_kit::fit::{fit, FitPlan, Schedule, StepLoss};
 use repro_kit::metrics::accuracy;
 use repro_kit::optim::Adam;
-use repro_kit::{rng, Progress, Result, RunOutput, RunStatus};
+use repro_kit::{rng, Progress, Result, RunOutput};
 use std::collections::BTreeMap;
 use std::time::Instant;
 
@@ -37,9 +37,10 @@ pub fn evaluate(model: &Model, x: &Tensor, y: &Tensor) -> Result<f64> {
     accuracy(&model.forward(x)?, y)
 }
 
-/// Trains a fresh model of `h.model` on `data` with seed `seed` for steps `0..=h.total_steps`,
-/// evaluating test accuracy after every step divisible by `h.eval_every` (and after the last
-/// step). A non-finite batch loss stops training and marks the run diverged (NaN metrics).
+/// Trains a fresh model of `h.model` on `data` with seed `seed` for steps `0..=h.total_steps`
+/// (the kit's [`fit`] loop, batches taken in order), evaluating test accuracy after every step
+/// divisible by `h.eval_every` (and after the last step). A non-finite batch loss stops training
+/// and marks the run diverged (NaN metrics).
 pub fn run(
     h: &Hyperparameters,
     data: &Mnist1d,
@@ -50,71 +51,48 @@ pub fn run(
     let model = Model::new(&h.model, &mut rng::stream(seed, "init"), device)?;
     let mut opt = Adam::new(model.vars(), h.learning_rate, h.weight_decay)?;
     let n_train = data.x_train.dim(0)?;
-    let mut curve = Vec::new();
-    let mut loss_curve = Vec::new();
-    let mut status = RunStatus::Ok;
-    let mut last_loss = f64::NAN;
-    let mut train_seconds = 0.0;
-    progress.phase("training");
-    let total = h.total_steps as u64 + 1;
-    for step in 0..=h.total_steps {
-        let t0 = Instant::now();
-        let (start, end) = batch_in_order(step, h.batch_size, n_train);
-        let xb = data.x_train.narrow(0, start, end - start)?;
-        let yb = data.y_train.narrow(0, start, end - start)?;
-        let (loss, finite) = scalar_loss(&train_step(&model, &mut opt, &xb, &yb)?)?;
-        train_seconds += t0.elapsed().as_secs_f64();
-        last_loss = loss;
-        if !finite {
-            status = RunStatus::Diverged {
-                step: step as u64,
-                unit: "step".into(),
-                loss: format!("{loss}"),
-            };
-            break;
-        }
-        if step.is_multiple_of(h.eval_every) || step == h.total_steps {
-            loss_curve.push((step as f64, loss));
-            curve.push((step as f64, evaluate(&model, &data.x_test, &data.y_test)?));
-            progress.step(step as u64 + 1, total);
-        }
+    let plan = FitPlan {
+        steps: h.total_steps as u64 + 1,
+        schedule: Schedule::EverySteps(h.eval_every as u64),
+    };
+    let report = fit(
+        &plan,
+        &mut opt,
+        |step| Ok(batch_in_order(step as usize, h.batch_size, n_train)),
+        |&(start, end)| {
+            let xb = data.x_train.narrow(0, start, end - start)?;
+            let yb = data.y_train.narrow(0, start, end - start)?;
+            Ok(StepLoss {
+                loss: cross_entropy(&model.forward(&xb)?, &yb)?,
+                examples: end - start,
+            })
+        },
+        |_| {
+            Ok(BTreeMap::from([(
+                "test_accuracy".to_string(),
+                evaluate(&model, &data.x_test, &data.y_test)?,
+            )]))
+        },
+        progress,
+    )?;
+    let out = RunOutput::builder(METRICS)
+        .parameter_count(model.parameter_count())
+        .fit(&report);
+    if report.divergence.is_some() {
+        return out.build();
     }
-    let mut metrics = BTreeMap::new();
-    let mut curves = BTreeMap::new();
-    let mut inference = None;
-    if status == RunStatus::Ok {
-        let t0 = Instant::now();
-        let final_acc = evaluate(&model, &data.x_test, &data.y_test)?;
-        inference = Some(t0.elapsed().as_secs_f64() / data.x_test.dim(0)? as f64);
-        let max_acc = curve.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
-        metrics.insert("test_accuracy".into(), final_acc);
-        metrics.insert("max_test_accuracy".into(), max_acc);
-        metrics.insert(
-            "train_accuracy".into(),
+    let t0 = Instant::now();
+    let final_acc = evaluate(&model, &data.x_test, &data.y_test)?;
+    let inference = t0.elapsed().as_secs_f64() / data.x_test.dim(0)? as f64;
+    out.metric("test_accuracy", final_acc)
+        .metric("max_test_accuracy", report.max_of("test_accuracy"))
+        .metric(
+            "train_accuracy",
             evaluate(&model, &data.x_train, &data.y_train)?,
-        );
-        metrics.insert("final_train_loss".into(), last_loss);
-    } else {
-        for m in METRICS {
-            metrics.insert((*m).to_string(), f64::NAN);
-        }
-    }
-    curves.insert("test_accuracy".into(), curve);
-    curves.insert("train_loss".into(), loss_curve);
-    let mut extra = BTreeMap::new();
-    extra.insert(
-        "optimizer_steps".into(),
-        serde_json::json!(h.total_steps + 1),
-    );
-    Ok(RunOutput {
-        metrics,
-        curves,
-        parameter_count: model.parameter_count(),
-        train_seconds,
-        inference_seconds_per_example: inference,
-        status,
-        extra,
-    })
+        )
+        .metric("final_train_loss", report.last_loss)
+        .inference_seconds_per_example(inference)
+        .build()
 }
 
 /// Trains on `x` [n, 40], `y` [n] (in-order batches of `batch`) for `steps` steps and returns the

@@ -20,11 +20,23 @@ pub mod loss;
 pub mod metrics;
 pub mod nn;
 pub mod optim;
+pub mod output;
 pub mod reproduction;
 pub mod rng;
 
 pub use error::{KitError, Result};
+pub use output::RunOutputBuilder;
 pub use reproduction::{
-    checked_hyperparameters, hyperparameters, Curve, NoProgress, Progress, Reproduction,
-    ResolvedDataset, RunContext, RunOutput, RunStatus,
+    checked_hyperparameters, hyperparameters, Curve, DivergenceReason, NoProgress, Paper, Progress,
+    Reproduction, ResolvedDataset, RunContext, RunOutput, RunStatus, Validate,
 };
+
+/// Re-exported for [`reproduction!`]'s expansion in paper crates.
+pub use toml;
+
+/// Hex SHA-256 of the kit's sources and numerical dependency versions (see
+/// `repro_source_hash::source_hash`), compiled in by the kit's `build.rs`.
+pub const KIT_SOURCE_HASH: &str = env!("REPRO_SOURCE_HASH");
+
+/// The kit's crate version.
+pub const KIT_VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -17,7 +17,7 @@ pub mod mixture;
 pub mod model;
 pub mod train;
 
-use repro_kit::{checked_hyperparameters, KitError, Reproduction, Result, RunContext, RunOutput};
+use repro_kit::{KitError, Paper, Result, RunContext, RunOutput, Validate};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use train::{RunSettings, TrainSettings};
@@ -57,9 +57,9 @@ fn invalid(m: String) -> KitError {
     KitError::Invalid(m)
 }
 
-impl Hyperparameters {
+impl Validate for Hyperparameters {
     /// Range checks; the error names the field and what is allowed.
-    pub fn validate(&self) -> Result<()> {
+    fn validate(&self) -> Result<()> {
         for (name, v) in [
             ("ensemble_size", self.ensemble_size),
             ("hidden_units", self.hidden_units),
@@ -97,7 +97,9 @@ impl Hyperparameters {
         }
         Ok(())
     }
+}
 
+impl Hyperparameters {
     /// The run settings for dataset `name` (its overrides applied).
     pub fn for_dataset(&self, name: &str) -> RunSettings {
         let d = self.per_dataset.get(name).cloned().unwrap_or_default();
@@ -117,28 +119,13 @@ impl Hyperparameters {
 /// The registry entry of this paper.
 pub struct Lakshminarayanan2017;
 
-impl Reproduction for Lakshminarayanan2017 {
-    fn id(&self) -> &'static str {
-        "lakshminarayanan2017-deep-ensembles"
-    }
-
-    fn version(&self) -> &'static str {
-        env!("CARGO_PKG_VERSION")
-    }
-
-    fn metrics(&self) -> &'static [&'static str] {
-        train::METRICS
-    }
-
-    fn validate_variant(&self, variant: &str, table: &toml::Table) -> Result<()> {
-        checked_hyperparameters(variant, table, Hyperparameters::validate)
-            .map(|_: Hyperparameters| ())
-    }
+impl Paper for Lakshminarayanan2017 {
+    const ID: &'static str = "lakshminarayanan2017-deep-ensembles";
+    const METRICS: &'static [&'static str] = train::METRICS;
+    type Hyperparameters = Hyperparameters;
 
     /// One split (`ctx.seed` = split index K) of `ctx.dataset`.
-    fn run(&self, ctx: &RunContext) -> Result<RunOutput> {
-        let h: Hyperparameters =
-            checked_hyperparameters(ctx.variant, ctx.hyperparameters, Hyperparameters::validate)?;
+    fn run(&self, h: &Hyperparameters, ctx: &RunContext) -> Result<RunOutput> {
         let settings = h.for_dataset(&ctx.dataset.name);
         let data = repro_kit::data::uci::UciData::load(ctx.dataset)?;
         let split = repro_kit::data::uci::Split::load(ctx.dataset, ctx.seed, data.rows())?;
@@ -146,3 +133,5 @@ impl Reproduction for Lakshminarayanan2017 {
         train::run_split(&settings, &data, &split, ctx.seed, &what, ctx.progress)
     }
 }
+
+repro_kit::reproduction!(Lakshminarayanan2017);

@@ -11,12 +11,12 @@
 use crate::mixture::{self, Gaussian};
 use crate::model::GaussianMlp;
 use candle_core::{Device, Tensor};
-use repro_kit::data::batching::epoch_batches;
+use repro_kit::data::batching::ShuffledEpochs;
 use repro_kit::data::uci::{Split, Standardizer, UciData};
-use repro_kit::fit::scalar_loss;
+use repro_kit::fit::{fit, FitPlan, FitReport, StepLoss};
 use repro_kit::optim::Adam;
-use repro_kit::rng::{permutation, stream};
-use repro_kit::{Curve, KitError, Progress, Result, RunOutput, RunStatus};
+use repro_kit::rng::stream;
+use repro_kit::{KitError, Progress, Result, RunOutput};
 use std::collections::BTreeMap;
 use std::time::Instant;
 
@@ -62,18 +62,18 @@ pub fn member_loss(mean: &Tensor, var: &Tensor, y: &Tensor) -> Result<Tensor> {
     Ok(((var.log()? + sq.div(var)?)? * 0.5)?.mean_all()?)
 }
 
-/// A trained member and how training went.
+/// A trained member and how its training went.
 pub struct Member {
     /// The network after the last step (or at divergence).
     pub model: GaussianMlp,
-    /// Ok, or Diverged at the step whose loss was non-finite.
-    pub status: RunStatus,
-    /// Mean training loss per epoch: (epoch, loss).
-    pub losses: Curve,
+    /// The kit's fit report: `train_loss` per epoch, seconds, divergence.
+    pub report: FitReport,
 }
 
-/// Trains member `index` on standardised inputs `x` [n, d] (row-major) and targets `y` [n].
-/// Errors: `x` not a multiple of `y`'s length, empty data.
+/// Trains member `index` on standardised inputs `x` [n, d] (row-major) and targets `y` [n] with
+/// the kit's [`fit`] loop (epochs of shuffled batches, Adam). Streams `member/{index}/init` and
+/// `member/{index}/batches` under `seed`. A non-finite loss stops training (diverged at that
+/// epoch). Errors: `x` not a multiple of `y`'s length, empty data.
 pub fn train_member(
     s: &TrainSettings,
     x: &[f32],
@@ -99,46 +99,35 @@ pub fn train_member(
         &dev,
     )?;
     let mut opt = Adam::new(model.vars(), s.learning_rate, 0.0)?;
-    let mut order = stream(seed, &format!("member/{index}/batches"));
-    let mut losses = Vec::with_capacity(s.epochs);
-    let mut step = 0u64;
-    for epoch in 0..s.epochs {
-        let mut sum = 0.0;
-        for rows in epoch_batches(&permutation(&mut order, n), s.batch_size) {
+    let mut batches = ShuffledEpochs::new(
+        stream(seed, &format!("member/{index}/batches")),
+        n,
+        s.batch_size,
+    );
+    let plan = FitPlan::epochs(s.epochs as u64, batches.steps_per_epoch());
+    let report = fit(
+        &plan,
+        &mut opt,
+        |step| batches.batch(step),
+        |rows| {
             let b = rows.len();
             let mut xb = Vec::with_capacity(b * d);
-            for &r in &rows {
+            for &r in rows {
                 xb.extend_from_slice(&x[r as usize * d..(r as usize + 1) * d]);
             }
             let yb: Vec<f32> = rows.iter().map(|&r| y[r as usize]).collect();
             let xb = Tensor::from_vec(xb, (b, d), &dev)?;
             let yb = Tensor::from_vec(yb, (b, 1), &dev)?;
             let (mean, var) = model.forward(&xb)?;
-            let loss = member_loss(&mean, &var, &yb)?;
-            let (value, finite) = scalar_loss(&loss)?;
-            if !finite {
-                return Ok(Member {
-                    model,
-                    status: RunStatus::Diverged {
-                        step,
-                        unit: "step".into(),
-                        loss: format!("{value}"),
-                    },
-                    losses,
-                });
-            }
-            opt.backward_step(&loss)?;
-            sum += value * b as f64;
-            step += 1;
-        }
-        losses.push(((epoch + 1) as f64, sum / n as f64));
-        progress.step(epoch as u64 + 1, s.epochs as u64);
-    }
-    Ok(Member {
-        model,
-        status: RunStatus::Ok,
-        losses,
-    })
+            Ok(StepLoss {
+                loss: member_loss(&mean, &var, &yb)?,
+                examples: b,
+            })
+        },
+        |_| Ok(BTreeMap::new()),
+        progress,
+    )?;
+    Ok(Member { model, report })
 }
 
 /// A member's prediction on standardised inputs `x` [n, d] (row-major), in standardised target
@@ -173,10 +162,6 @@ pub struct RunSettings {
     pub train: TrainSettings,
     /// Ensemble size M (5).
     pub members: usize,
-}
-
-fn nan_metrics() -> BTreeMap<String, f64> {
-    METRICS.iter().map(|m| (m.to_string(), f64::NAN)).collect()
 }
 
 /// Test metrics of trained members on standardised test inputs `x_test` and targets `y_test`
@@ -220,7 +205,7 @@ pub fn evaluate(
 /// One run: split `split` of `data`, inputs and target standardised with the training rows'
 /// statistics (PBP protocol, [`Standardizer`]), `settings.members` members trained
 /// independently, test metrics ([`METRICS`]). A member whose loss becomes non-finite makes the
-/// run `Diverged` (NaN metrics). `what` names dataset and split in progress phases.
+/// run diverged (every metric NaN). `what` names dataset and split in progress phases.
 pub fn run_split(
     settings: &RunSettings,
     data: &UciData,
@@ -232,17 +217,15 @@ pub fn run_split(
     if settings.members == 0 {
         return Err(KitError::Invalid("ensemble of zero members".into()));
     }
-    let t0 = Instant::now();
     let (tr, te) = (data.select(&split.train), data.select(&split.test));
     let st = Standardizer::fit(&tr);
     let (x_train, y_train) = (st.inputs(&tr), st.targets(&tr));
     let x_test = st.inputs(&te);
-    let mut curves = BTreeMap::new();
+    let mut out = RunOutput::builder(METRICS)
+        .extra("n_train", serde_json::json!(split.train.len()))
+        .extra("n_test", serde_json::json!(split.test.len()));
     let mut models = Vec::with_capacity(settings.members);
     let mut final_losses = Vec::new();
-    let mut extra = BTreeMap::new();
-    extra.insert("n_train".into(), serde_json::json!(split.train.len()));
-    extra.insert("n_test".into(), serde_json::json!(split.test.len()));
     for i in 0..settings.members {
         progress.phase(&format!(
             "{what}: member {}/{} training",
@@ -250,37 +233,31 @@ pub fn run_split(
             settings.members
         ));
         let m = train_member(&settings.train, &x_train, &y_train, seed, i, progress)?;
-        curves.insert(format!("train_loss/member{i}"), m.losses.clone());
-        if m.status != RunStatus::Ok {
-            extra.insert("diverged_member".into(), serde_json::json!(i));
-            return Ok(RunOutput {
-                metrics: nan_metrics(),
-                curves,
-                parameter_count: m.model.parameter_count() * settings.members,
-                train_seconds: t0.elapsed().as_secs_f64(),
-                inference_seconds_per_example: None,
-                status: m.status,
-                extra,
-            });
+        out = out.add_train_seconds(m.report.train_seconds);
+        if let Some(c) = m.report.curves.get("train_loss") {
+            out = out.curve(&format!("train_loss/member{i}"), c.clone());
         }
-        final_losses.push(m.losses.last().map_or(f64::NAN, |l| l.1));
+        if let Some(d) = &m.report.divergence {
+            return out
+                .extra("diverged_member", serde_json::json!(i))
+                .parameter_count(m.model.parameter_count() * settings.members)
+                .diverged(d.clone())
+                .build();
+        }
+        final_losses.push(m.report.last_mean_loss);
         models.push(m.model);
     }
-    let train_seconds = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
-    let mut metrics = evaluate(&models, &x_test, &te.y, &st)?;
+    let metrics = evaluate(&models, &x_test, &te.y, &st)?;
     let inference = t1.elapsed().as_secs_f64() / split.test.len() as f64;
-    metrics.insert(
-        "final_train_loss".into(),
+    for (k, v) in metrics {
+        out = out.metric(&k, v);
+    }
+    out.metric(
+        "final_train_loss",
         final_losses.iter().sum::<f64>() / final_losses.len() as f64,
-    );
-    Ok(RunOutput {
-        metrics,
-        curves,
-        parameter_count: models.iter().map(GaussianMlp::parameter_count).sum(),
-        train_seconds,
-        inference_seconds_per_example: Some(inference),
-        status: RunStatus::Ok,
-        extra,
-    })
+    )
+    .parameter_count(models.iter().map(GaussianMlp::parameter_count).sum())
+    .inference_seconds_per_example(inference)
+    .build()
 }

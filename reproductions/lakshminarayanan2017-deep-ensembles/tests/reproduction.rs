@@ -113,9 +113,11 @@ fn overfits_a_tiny_batch() {
         min_variance: 1e-6,
     };
     let m = train::train_member(&s, &x, &y, 0, 0, &NoProgress).unwrap();
-    assert_eq!(m.status, RunStatus::Ok);
-    let first = m.losses[0].1;
-    let last = m.losses.last().unwrap().1;
+    assert!(m.report.divergence.is_none());
+    let losses = &m.report.curves["train_loss"];
+    assert_eq!(losses.len(), 3000);
+    let first = losses[0].1;
+    let last = losses.last().unwrap().1;
     assert!(first > 0.0, "first {first}");
     assert!(last < -2.0, "last {last} (first {first})");
     let p = train::predict(&m.model, &x).unwrap();

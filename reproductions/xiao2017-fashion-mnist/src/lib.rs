@@ -11,15 +11,16 @@
 //! on the sigmoid outputs; `SGD(lr=0.01, momentum=0.975, decay=2e-6, nesterov=True)`; batch 64;
 //! 100 epochs; test accuracy after the last epoch.
 //!
-//! Data in [`idx`] and [`data`], the model in [`model`], the loss in [`loss`], the optimizer in
-//! [`optim`], the loop in [`train`].
+//! Data in [`data`] (the IDX decoder is the kit's), the model in [`model`], the loop in
+//! [`train`]; the Keras loss and the Keras SGD are the kit's (`repro_kit::loss`,
+//! `repro_kit::optim::KerasSgd`).
 
 pub mod data;
 pub mod model;
 pub mod train;
 
 use model::Init;
-use repro_kit::{checked_hyperparameters, KitError, Reproduction, Result, RunContext, RunOutput};
+use repro_kit::{KitError, Paper, Result, RunContext, RunOutput, Validate};
 use serde::Deserialize;
 
 /// Side of a Fashion-MNIST image in pixels.
@@ -56,9 +57,9 @@ pub struct Hyperparameters {
     pub validation_fraction: f64,
 }
 
-impl Hyperparameters {
+impl Validate for Hyperparameters {
     /// Range checks; the error names the field and what is allowed.
-    pub fn validate(&self) -> Result<()> {
+    fn validate(&self) -> Result<()> {
         let bad = |m: String| Err(KitError::Invalid(m));
         if self.hidden.is_empty() || self.hidden.contains(&0) {
             return bad(format!(
@@ -100,29 +101,16 @@ impl Hyperparameters {
 /// The registry entry of this paper.
 pub struct Xiao2017;
 
-impl Reproduction for Xiao2017 {
-    fn id(&self) -> &'static str {
-        "xiao2017-fashion-mnist"
-    }
+impl Paper for Xiao2017 {
+    const ID: &'static str = "xiao2017-fashion-mnist";
+    const METRICS: &'static [&'static str] = train::METRICS;
+    type Hyperparameters = Hyperparameters;
 
-    fn version(&self) -> &'static str {
-        env!("CARGO_PKG_VERSION")
-    }
-
-    fn metrics(&self) -> &'static [&'static str] {
-        train::METRICS
-    }
-
-    fn validate_variant(&self, variant: &str, table: &toml::Table) -> Result<()> {
-        checked_hyperparameters(variant, table, Hyperparameters::validate)
-            .map(|_: Hyperparameters| ())
-    }
-
-    fn run(&self, ctx: &RunContext) -> Result<RunOutput> {
-        let h: Hyperparameters =
-            checked_hyperparameters(ctx.variant, ctx.hyperparameters, Hyperparameters::validate)?;
+    fn run(&self, h: &Hyperparameters, ctx: &RunContext) -> Result<RunOutput> {
         ctx.progress.phase("loading Fashion-MNIST");
         let data = data::FashionMnist::load(ctx.dataset, ctx.device)?;
-        train::run(&h, &data, ctx.seed, ctx.progress)
+        train::run(h, &data, ctx.seed, ctx.progress)
     }
 }
+
+repro_kit::reproduction!(Xiao2017);

@@ -6,9 +6,7 @@
 use crate::{CLASSES, INPUT_LEN};
 use candle_core::{Device, Tensor, Var};
 use candle_nn::ops::sigmoid;
-use rand::RngExt as _;
-use rand_distr::{Distribution, Normal};
-use repro_kit::nn::{expect_shape, parameter_count};
+use repro_kit::nn::{expect_shape, parameter_count, Dense, Dropout};
 use repro_kit::rng::Rng;
 use repro_kit::{init, KitError, Result};
 use serde::Deserialize;
@@ -32,42 +30,7 @@ pub enum Init {
 fn he_kernel(rng: &mut Rng, init: Init, inp: usize, out: usize, device: &Device) -> Result<Var> {
     match init {
         Init::HeNormalKeras223 => init::he_normal(rng, &[inp, out], inp, device),
-        Init::HeNormalKeras21 => {
-            let sigma = (2.0 / inp as f64).sqrt();
-            let normal = Normal::new(0.0, sigma)
-                .map_err(|e| KitError::Invalid(format!("he_normal sigma {sigma}: {e}")))?;
-            let n = out * inp;
-            let mut v = Vec::with_capacity(n);
-            while v.len() < n {
-                let x: f64 = normal.sample(rng);
-                if x.abs() <= 2.0 * sigma {
-                    v.push(x as f32);
-                }
-            }
-            Ok(Var::from_tensor(&Tensor::from_vec(v, (inp, out), device)?)?)
-        }
-    }
-}
-
-/// A Keras `Dense` layer without its activation: `y = x · kernel + bias`, kernel [in, out] (the
-/// Keras layout, so that neither the product nor its gradients need a transpose), bias [out].
-pub struct Dense {
-    /// Kernel, shape [in, out].
-    pub kernel: Var,
-    /// Bias, shape [out].
-    pub bias: Var,
-}
-
-impl Dense {
-    /// `x` [batch, in] → [batch, out].
-    pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        Ok(x.matmul(self.kernel.as_tensor())?
-            .broadcast_add(self.bias.as_tensor())?)
-    }
-
-    /// Kernel then bias.
-    pub fn vars(&self) -> Vec<Var> {
-        vec![self.kernel.clone(), self.bias.clone()]
+        Init::HeNormalKeras21 => init::he_normal_keras_2_1(rng, &[inp, out], inp, device),
     }
 }
 
@@ -148,8 +111,8 @@ impl Mlp {
 
     /// Fresh dropout masks for one training batch: for every hidden layer a [batch, width] F32
     /// tensor whose entries are independently `1/(1 − rate)` with probability `1 − rate` and 0
-    /// otherwise (Keras `Dropout(rate)`). All draws come from `rng`. `rate = 0` gives `None`
-    /// (no masks, no draws).
+    /// otherwise (Keras `Dropout(rate)`, the kit's [`Dropout`]). All draws come from `rng`.
+    /// `rate = 0` gives `None` (no masks, no draws).
     pub fn dropout_masks(
         &self,
         rng: &mut Rng,
@@ -157,27 +120,17 @@ impl Mlp {
         rate: f64,
         device: &Device,
     ) -> Result<Option<Vec<Tensor>>> {
-        if rate == 0.0 {
+        let dropout = Dropout::new(rate)?;
+        if dropout.rate() == 0.0 {
             return Ok(None);
         }
-        let keep = 1.0 - rate;
-        let scale = (1.0 / keep) as f32;
-        // P(u < threshold) = threshold / 2³² = keep (to 2⁻³²) for a uniform 32-bit u.
-        let threshold = (keep * 4_294_967_296.0).round().min(u32::MAX as f64) as u32;
         let masks = self
             .hidden()
             .into_iter()
             .map(|w| {
-                let v: Vec<f32> = (0..batch * w)
-                    .map(|_| {
-                        if rng.random::<u32>() < threshold {
-                            scale
-                        } else {
-                            0.0
-                        }
-                    })
-                    .collect();
-                Ok(Tensor::from_vec(v, (batch, w), device)?)
+                dropout.mask(rng, &[batch, w], device).and_then(|m| {
+                    m.ok_or_else(|| KitError::Invalid("dropout gave no mask for rate > 0".into()))
+                })
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(Some(masks))

@@ -4,11 +4,13 @@
 //! list them with `vars()`.
 
 mod conv;
+mod dense;
 pub mod dropout;
 mod linear;
 mod rnn;
 
 pub use conv::Conv1d;
+pub use dense::Dense;
 pub use dropout::{Dropout, Mode};
 pub use linear::Linear;
 pub use rnn::GruDirection;

@@ -38,6 +38,28 @@ impl Adam {
     }
 }
 
+impl Optimizer for Adam {
+    type Config = ParamsAdamW;
+
+    fn new(vars: Vec<Var>, config: ParamsAdamW) -> candle_core::Result<Self> {
+        Ok(Self {
+            inner: AdamW::new(vars, config)?,
+        })
+    }
+
+    fn step(&mut self, grads: &GradStore) -> candle_core::Result<()> {
+        self.inner.step(grads)
+    }
+
+    fn learning_rate(&self) -> f64 {
+        self.inner.learning_rate()
+    }
+
+    fn set_learning_rate(&mut self, lr: f64) {
+        self.inner.set_learning_rate(lr)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

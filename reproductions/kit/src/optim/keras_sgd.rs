@@ -82,6 +82,43 @@ impl InplaceOp2 for FusedUpdate<'_> {
     }
 }
 
+/// The hyperparameters of [`KerasSgd`] as one value (the `candle_nn::Optimizer` config).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct KerasSgdParams {
+    /// Base learning rate.
+    pub lr: f64,
+    /// Momentum.
+    pub momentum: f64,
+    /// Legacy inverse-time decay per step.
+    pub decay: f64,
+    /// Nesterov momentum.
+    pub nesterov: bool,
+    /// Fused in-place CPU update (see [`KerasSgd::new`]).
+    pub fused: bool,
+}
+
+impl candle_nn::Optimizer for KerasSgd {
+    type Config = KerasSgdParams;
+
+    fn new(vars: Vec<Var>, c: KerasSgdParams) -> candle_core::Result<Self> {
+        KerasSgd::new(vars, c.lr, c.momentum, c.decay, c.nesterov, c.fused)
+            .map_err(|e| candle_core::Error::Msg(e.to_string()))
+    }
+
+    fn step(&mut self, grads: &GradStore) -> candle_core::Result<()> {
+        KerasSgd::step(self, grads).map_err(|e| candle_core::Error::Msg(e.to_string()))
+    }
+
+    /// The base learning rate (the decayed one is [`KerasSgd::current_lr`]).
+    fn learning_rate(&self) -> f64 {
+        self.lr
+    }
+
+    fn set_learning_rate(&mut self, lr: f64) {
+        self.lr = lr;
+    }
+}
+
 impl KerasSgd {
     /// SGD over `vars` with base learning rate `lr`, `momentum`, legacy inverse-time `decay`
     /// and Nesterov momentum if `nesterov`.

@@ -4,4 +4,4 @@ mod adam;
 mod keras_sgd;
 
 pub use adam::Adam;
-pub use keras_sgd::KerasSgd;
+pub use keras_sgd::{KerasSgd, KerasSgdParams};
