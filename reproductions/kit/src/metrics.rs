@@ -20,7 +20,8 @@ pub fn accuracy(logits: &Tensor, labels: &Tensor) -> Result<f64> {
     Ok(f64::from(correct) / n as f64)
 }
 
-/// Root-mean-square error between `pred` and `target` (same shape, F32/F64), in the targets' units.
+/// Root-mean-square error `√(mean((pred − target)²))` between `pred` and `target` (equal
+/// lengths, at least one), in the targets' units; errors otherwise.
 pub fn rmse(pred: &[f64], target: &[f64]) -> Result<f64> {
     if pred.len() != target.len() || pred.is_empty() {
         return Err(crate::KitError::Invalid(format!(
@@ -36,6 +37,36 @@ pub fn rmse(pred: &[f64], target: &[f64]) -> Result<f64> {
         .sum::<f64>()
         / pred.len() as f64;
     Ok(mse.sqrt())
+}
+
+/// Mean Gaussian log-likelihood (nats per point) of `target` under N(`mean`, `var`):
+/// `mean_i[−½·(ln(2π σ²_i) + (y_i − μ_i)²/σ²_i)]`, the test log-likelihood of Deep Ensembles
+/// (Lakshminarayanan et al. 2017) and the negative of [`crate::loss::gaussian_nll`] (constant
+/// ½·ln 2π included, no variance clamp). `var` holds variances σ², in squared target units.
+///
+/// Errors on unequal or zero lengths and on a variance that is not > 0 (the density is not
+/// defined); a NaN mean or target gives NaN.
+pub fn gaussian_log_likelihood(mean: &[f64], var: &[f64], target: &[f64]) -> Result<f64> {
+    if mean.len() != var.len() || mean.len() != target.len() || mean.is_empty() {
+        return Err(crate::KitError::Invalid(format!(
+            "gaussian_log_likelihood: {} means, {} variances, {} targets",
+            mean.len(),
+            var.len(),
+            target.len()
+        )));
+    }
+    if let Some(v) = var.iter().find(|v| v.is_nan() || **v <= 0.0) {
+        return Err(crate::KitError::Invalid(format!(
+            "gaussian_log_likelihood: variance {v} is not > 0"
+        )));
+    }
+    let sum: f64 = mean
+        .iter()
+        .zip(var)
+        .zip(target)
+        .map(|((m, v), y)| -0.5 * (crate::loss::LN_2PI + v.ln() + (y - m).powi(2) / v))
+        .sum();
+    Ok(sum / mean.len() as f64)
 }
 
 #[cfg(test)]
@@ -56,5 +87,19 @@ mod tests {
     fn rmse_is_root_mean_square() {
         assert!((rmse(&[1.0, 2.0], &[1.0, 4.0]).unwrap() - 2f64.sqrt()).abs() < 1e-12);
         assert!(rmse(&[], &[]).is_err());
+    }
+
+    /// μ = 0, σ² = 1, y = 0: −½ ln 2π = −0.9189385; μ = 1, σ² = 4, y = 3: −½(ln 2π + ln 4 + 1).
+    #[test]
+    fn gaussian_log_likelihood_by_hand() {
+        let ll = gaussian_log_likelihood(&[0.0, 1.0], &[1.0, 4.0], &[0.0, 3.0]).unwrap();
+        let want = (-0.918_938_533_204_672_7 - 0.5 * (crate::loss::LN_2PI + 4f64.ln() + 1.0)) / 2.0;
+        assert!((ll - want).abs() < 1e-12, "{ll}");
+        assert!(gaussian_log_likelihood(&[0.0], &[0.0], &[0.0]).is_err());
+        assert!(gaussian_log_likelihood(&[0.0], &[f64::NAN], &[0.0]).is_err());
+        assert!(gaussian_log_likelihood(&[0.0], &[1.0], &[]).is_err());
+        assert!(gaussian_log_likelihood(&[f64::NAN], &[1.0], &[0.0])
+            .unwrap()
+            .is_nan());
     }
 }

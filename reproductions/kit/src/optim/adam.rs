@@ -1,79 +1,460 @@
-//! Adam (Kingma & Ba 2015) with PyTorch semantics.
+//! Adam (Kingma & Ba 2015) and AdamW (Loshchilov & Hutter 2019) with PyTorch's semantics
+//! (`torch/optim/adam.py::_single_tensor_adam`, PyTorch 2.x; `AdamW` is Adam with
+//! `decoupled_weight_decay=True`).
+//!
+//! At step t = 1, 2, … for a parameter p with gradient g, state m = v = 0 (and v_max = 0):
+//! - `Adam` (coupled L2): `g ← g + λ·p`; `AdamW` (decoupled): `p ← p·(1 − lr·λ)`;
+//! - `m ← lerp(m, g, 1 − β₁)` = β₁·m + (1 − β₁)·g; `v ← β₂·v + (1 − β₂)·g²`;
+//! - with `amsgrad`: `v_max ← max(v_max, v)` and v_max replaces v below;
+//! - `p ← p − (lr / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)`.
+//!
+//! **ε placement**: ε is added *after* the square root of the bias-corrected second moment,
+//! `√v̂ + ε` with `v̂ = v/(1 − β₂ᵗ)`, as in PyTorch and Algorithm 1 of the paper. (Keras 2 and
+//! the paper's "efficient version" add ε̂ to `√v` before the bias correction, which equals
+//! `ε = ε̂/√(1 − β₂ᵗ)` here; TensorFlow's ε = 1e-7 default also differs.)
 
+use super::{check_range, fusable, fused_update, gradient, impl_optimizer, lerp};
 use crate::Result;
 use candle_core::{backprop::GradStore, Tensor, Var};
-use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 
-/// Adam (Kingma & Ba 2015) with PyTorch's defaults β = (0.9, 0.999), ε = 1e-8 and **no** weight
-/// decay unless asked for: `torch.optim.Adam(lr)`. Wraps candle-nn's `AdamW` with
-/// `weight_decay = 0` (candle-nn's default is 0.01, which would silently change the protocol).
-pub struct Adam {
-    inner: AdamW,
+/// Hyperparameters of [`Adam`] and [`AdamW`] (PyTorch's names). `Default` is
+/// `torch.optim.Adam()`'s: lr 1e-3, β = (0.9, 0.999), ε = 1e-8, weight decay 0, no AMSGrad;
+/// [`AdamParams::adamw`] is `torch.optim.AdamW()`'s (weight decay 1e-2).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AdamParams {
+    /// Learning rate, ≥ 0.
+    pub lr: f64,
+    /// Decay rate of the first moment, in [0, 1).
+    pub beta1: f64,
+    /// Decay rate of the second moment, in [0, 1).
+    pub beta2: f64,
+    /// Added to √v̂ (after the square root and the bias correction), ≥ 0.
+    pub eps: f64,
+    /// Weight decay λ ≥ 0: coupled L2 (added to the gradient) for [`Adam`], decoupled
+    /// (`p ← p·(1 − lr·λ)`) for [`AdamW`].
+    pub weight_decay: f64,
+    /// Use the maximum of past second moments (Reddi et al. 2018, PyTorch `amsgrad=True`).
+    pub amsgrad: bool,
 }
 
-impl Adam {
-    /// Adam over `vars` with learning rate `lr` and decoupled weight decay `weight_decay`
-    /// (0 for plain Adam).
-    pub fn new(vars: Vec<Var>, lr: f64, weight_decay: f64) -> Result<Self> {
-        let params = ParamsAdamW {
-            lr,
+impl Default for AdamParams {
+    fn default() -> Self {
+        Self {
+            lr: 1e-3,
             beta1: 0.9,
             beta2: 0.999,
             eps: 1e-8,
-            weight_decay,
+            weight_decay: 0.0,
+            amsgrad: false,
+        }
+    }
+}
+
+impl AdamParams {
+    /// `torch.optim.AdamW()`'s defaults: as [`Default`] with weight decay 1e-2.
+    pub fn adamw() -> Self {
+        Self {
+            weight_decay: 1e-2,
+            ..Self::default()
+        }
+    }
+
+    /// Errors as PyTorch's constructor does (negative lr, ε or λ; β outside [0, 1)), and on
+    /// non-finite values.
+    fn validate(&self) -> Result<()> {
+        check_range("lr", self.lr, 0.0, f64::MAX, true)?;
+        check_range("beta1", self.beta1, 0.0, 1.0, false)?;
+        check_range("beta2", self.beta2, 0.0, 1.0, false)?;
+        check_range("eps", self.eps, 0.0, f64::MAX, true)?;
+        check_range("weight_decay", self.weight_decay, 0.0, f64::MAX, true)
+    }
+}
+
+/// One parameter's state on the fused host path: m, v and (AMSGrad) v_max.
+struct HostSlot {
+    m: Vec<f32>,
+    v: Vec<f32>,
+    v_max: Vec<f32>,
+}
+
+/// One parameter's state on the tensor-op path.
+struct TensorSlot {
+    m: Tensor,
+    v: Tensor,
+    v_max: Option<Tensor>,
+}
+
+enum State {
+    Host(Vec<HostSlot>),
+    Tensors(Vec<TensorSlot>),
+}
+
+/// The shared implementation; `decoupled` selects AdamW's weight decay.
+struct Core {
+    vars: Vec<Var>,
+    state: State,
+    params: AdamParams,
+    decoupled: bool,
+    /// Steps taken (PyTorch's `state["step"]`, equal for all parameters here since every
+    /// parameter must have a gradient at every step).
+    t: u64,
+}
+
+impl Core {
+    fn new(vars: Vec<Var>, params: AdamParams, decoupled: bool) -> Result<Self> {
+        params.validate()?;
+        let state = if fusable(&vars) {
+            State::Host(
+                vars.iter()
+                    .map(|v| {
+                        let n = v.elem_count();
+                        HostSlot {
+                            m: vec![0.0; n],
+                            v: vec![0.0; n],
+                            v_max: if params.amsgrad { vec![0.0; n] } else { vec![] },
+                        }
+                    })
+                    .collect(),
+            )
+        } else {
+            let mut slots = Vec::with_capacity(vars.len());
+            for var in &vars {
+                let z = var.as_tensor().zeros_like()?;
+                slots.push(TensorSlot {
+                    m: z.clone(),
+                    v: z.clone(),
+                    v_max: params.amsgrad.then_some(z),
+                });
+            }
+            State::Tensors(slots)
         };
         Ok(Self {
-            inner: AdamW::new(vars, params)?,
+            vars,
+            state,
+            params,
+            decoupled,
+            t: 0,
         })
     }
 
-    /// One optimiser step from the gradients of `loss` (backward + update).
-    pub fn backward_step(&mut self, loss: &Tensor) -> Result<()> {
-        Ok(self.inner.backward_step(loss)?)
+    fn update(&mut self, grads: &GradStore) -> Result<()> {
+        // Every gradient is looked up before anything changes, so a missing one leaves the
+        // parameters and the state untouched.
+        let gs = self
+            .vars
+            .iter()
+            .map(|v| gradient(grads, v))
+            .collect::<Result<Vec<_>>>()?;
+        self.t += 1;
+        let p = self.params;
+        let t = self.t as i32;
+        let bc1 = 1.0 - p.beta1.powi(t);
+        let bc2 = 1.0 - p.beta2.powi(t);
+        let step_size = p.lr / bc1;
+        let bc2_sqrt = bc2.sqrt();
+        match &mut self.state {
+            State::Host(slots) => {
+                let w1 = (1.0 - p.beta1) as f32;
+                let small = w1.abs() < 0.5;
+                let b2 = p.beta2 as f32;
+                let c2 = (1.0 - p.beta2) as f32;
+                let neg_step = (-step_size) as f32;
+                let bc2s = bc2_sqrt as f32;
+                let eps = p.eps as f32;
+                let wd = p.weight_decay as f32;
+                let coupled = p.weight_decay != 0.0 && !self.decoupled;
+                let decay = (1.0 - p.lr * p.weight_decay) as f32;
+                let decoupled = p.weight_decay != 0.0 && self.decoupled;
+                let ams = p.amsgrad;
+                for ((var, g), slot) in self.vars.iter().zip(&gs).zip(slots.iter_mut()) {
+                    let HostSlot { m, v, v_max } = slot;
+                    let n = m.len();
+                    fused_update("adam-update", var, g, n, |ps, gs| {
+                        if ams {
+                            for ((((p, &g), m), v), vm) in ps
+                                .iter_mut()
+                                .zip(gs)
+                                .zip(m.iter_mut())
+                                .zip(v.iter_mut())
+                                .zip(v_max.iter_mut())
+                            {
+                                let g = if coupled { g + wd * *p } else { g };
+                                if decoupled {
+                                    *p *= decay;
+                                }
+                                *m = lerp(*m, g, w1, small);
+                                *v = *v * b2 + c2 * g * g;
+                                // torch.maximum propagates NaN.
+                                *vm = if v.is_nan() || *v > *vm { *v } else { *vm };
+                                let denom = vm.sqrt() / bc2s + eps;
+                                *p += neg_step * *m / denom;
+                            }
+                        } else {
+                            for (((p, &g), m), v) in
+                                ps.iter_mut().zip(gs).zip(m.iter_mut()).zip(v.iter_mut())
+                            {
+                                let g = if coupled { g + wd * *p } else { g };
+                                if decoupled {
+                                    *p *= decay;
+                                }
+                                *m = lerp(*m, g, w1, small);
+                                *v = *v * b2 + c2 * g * g;
+                                let denom = v.sqrt() / bc2s + eps;
+                                *p += neg_step * *m / denom;
+                            }
+                        }
+                    })?;
+                }
+            }
+            State::Tensors(slots) => {
+                for ((var, g), slot) in self.vars.iter().zip(&gs).zip(slots.iter_mut()) {
+                    let mut theta = var.as_tensor().clone();
+                    let mut g = (*g).clone();
+                    if p.weight_decay != 0.0 {
+                        if self.decoupled {
+                            theta = theta.affine(1.0 - p.lr * p.weight_decay, 0.0)?;
+                        } else {
+                            g = (g + theta.affine(p.weight_decay, 0.0)?)?;
+                        }
+                    }
+                    let m = (slot.m.affine(p.beta1, 0.0)? + g.affine(1.0 - p.beta1, 0.0)?)?;
+                    let v =
+                        (slot.v.affine(p.beta2, 0.0)? + g.sqr()?.affine(1.0 - p.beta2, 0.0)?)?;
+                    let second = match &slot.v_max {
+                        Some(vm) => {
+                            let vm = vm.maximum(&v)?;
+                            slot.v_max = Some(vm.clone());
+                            vm
+                        }
+                        None => v.clone(),
+                    };
+                    let denom = second.sqrt()?.affine(1.0 / bc2_sqrt, p.eps)?;
+                    let next = (theta - (m.affine(step_size, 0.0)? / denom)?)?;
+                    var.set(&next)?;
+                    slot.m = m;
+                    slot.v = v;
+                }
+            }
+        }
+        Ok(())
     }
 
-    /// One optimiser step from precomputed gradients.
-    pub fn step(&mut self, grads: &GradStore) -> Result<()> {
-        Ok(self.inner.step(grads)?)
+    /// Whether the fused host path is in use.
+    #[cfg(test)]
+    fn is_fused(&self) -> bool {
+        matches!(self.state, State::Host(_))
     }
 }
 
-impl Optimizer for Adam {
-    type Config = ParamsAdamW;
+/// Adam with PyTorch's semantics, `torch.optim.Adam(params, lr, betas, eps, weight_decay,
+/// amsgrad)`: weight decay is **coupled** L2 (λ·p added to the gradient). See the module doc
+/// for the update and the placement of ε.
+pub struct Adam {
+    core: Core,
+}
 
-    fn new(vars: Vec<Var>, config: ParamsAdamW) -> candle_core::Result<Self> {
+impl Adam {
+    /// `torch.optim.Adam(vars, lr=lr, weight_decay=weight_decay)`: β = (0.9, 0.999), ε = 1e-8,
+    /// coupled L2 weight decay `weight_decay` (0 for plain Adam). Errors on invalid values.
+    ///
+    /// (Before the kit's own Adam this wrapped candle-nn's AdamW, whose decay is decoupled;
+    /// every caller passed 0, for which both are the same.)
+    pub fn new(vars: Vec<Var>, lr: f64, weight_decay: f64) -> Result<Self> {
+        Self::with_params(
+            vars,
+            AdamParams {
+                lr,
+                weight_decay,
+                ..AdamParams::default()
+            },
+        )
+    }
+
+    /// Adam over `vars` with every hyperparameter given (β, ε, AMSGrad).
+    pub fn with_params(vars: Vec<Var>, params: AdamParams) -> Result<Self> {
         Ok(Self {
-            inner: AdamW::new(vars, config)?,
+            core: Core::new(vars, params, false)?,
         })
     }
 
-    fn step(&mut self, grads: &GradStore) -> candle_core::Result<()> {
-        self.inner.step(grads)
+    /// The hyperparameters in force (the learning rate as last set).
+    pub fn params(&self) -> &AdamParams {
+        &self.core.params
     }
 
-    fn learning_rate(&self) -> f64 {
-        self.inner.learning_rate()
+    /// Steps taken so far.
+    pub fn steps(&self) -> u64 {
+        self.core.t
     }
 
-    fn set_learning_rate(&mut self, lr: f64) {
-        self.inner.set_learning_rate(lr)
+    fn update(&mut self, grads: &GradStore) -> Result<()> {
+        self.core.update(grads)
+    }
+
+    fn lr(&self) -> f64 {
+        self.core.params.lr
+    }
+
+    fn set_lr(&mut self, lr: f64) {
+        self.core.params.lr = lr;
     }
 }
+
+impl_optimizer!(Adam, AdamParams);
+
+/// AdamW with PyTorch's semantics, `torch.optim.AdamW(params, lr, betas, eps, weight_decay,
+/// amsgrad)`: weight decay is **decoupled**, `p ← p·(1 − lr·λ)` before the Adam update
+/// (Loshchilov & Hutter 2019; PyTorch multiplies by the learning rate, the paper's schedule
+/// multiplier η_t = lr here). PyTorch's default λ is 1e-2 ([`AdamParams::adamw`]).
+pub struct AdamW {
+    core: Core,
+}
+
+impl AdamW {
+    /// AdamW over `vars` with hyperparameters `params`. Errors on invalid values.
+    pub fn with_params(vars: Vec<Var>, params: AdamParams) -> Result<Self> {
+        Ok(Self {
+            core: Core::new(vars, params, true)?,
+        })
+    }
+
+    /// The hyperparameters in force (the learning rate as last set).
+    pub fn params(&self) -> &AdamParams {
+        &self.core.params
+    }
+
+    /// Steps taken so far.
+    pub fn steps(&self) -> u64 {
+        self.core.t
+    }
+
+    fn update(&mut self, grads: &GradStore) -> Result<()> {
+        self.core.update(grads)
+    }
+
+    fn lr(&self) -> f64 {
+        self.core.params.lr
+    }
+
+    fn set_lr(&mut self, lr: f64) {
+        self.core.params.lr = lr;
+    }
+}
+
+impl_optimizer!(AdamW, AdamParams);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use candle_core::{DType, Device};
 
     #[test]
     fn adam_reduces_a_quadratic() {
-        let d = candle_core::Device::Cpu;
+        let d = Device::Cpu;
         let x = Var::new(&[3.0f32, -2.0], &d).unwrap();
         let mut opt = Adam::new(vec![x.clone()], 0.1, 0.0).unwrap();
+        assert!(opt.core.is_fused());
         for _ in 0..200 {
             let loss = x.as_tensor().sqr().unwrap().sum_all().unwrap();
             opt.backward_step(&loss).unwrap();
         }
         let v: Vec<f32> = x.as_tensor().to_vec1().unwrap();
         assert!(v.iter().all(|a| a.abs() < 0.05), "{v:?}");
+    }
+
+    /// By hand, lr 0.1, β = (0.9, 0.999), ε = 1e-8, w₀ = 1, loss w² (g = 2w):
+    /// step 1: m = 0.2, v = 0.004, m̂ = 2, v̂ = 4, w₁ = 1 − 0.1·2/(2 + 1e-8) ≈ 0.9;
+    /// step 2: g = 2w₁, m = 0.18 + 0.1·g, v = 0.003996 + 0.001·g², m̂ = m/0.19,
+    /// v̂ = v/(1 − 0.999²), w₂ = w₁ − 0.1·m̂/(√v̂ + 1e-8).
+    #[test]
+    fn two_steps_by_hand_fused_and_tensor_ops() {
+        let w1 = 1.0 - 0.1 * 2.0 / (2.0 + 1e-8);
+        let g = 2.0 * w1;
+        let m_hat = (0.18 + 0.1 * g) / 0.19;
+        let v_hat: f64 = (0.003996 + 0.001 * g * g) / (1.0 - 0.999f64.powi(2));
+        let want = w1 - 0.1 * m_hat / (v_hat.sqrt() + 1e-8);
+        for dtype in [DType::F32, DType::F64] {
+            let w = Var::from_tensor(
+                &Tensor::new(&[1.0f64], &Device::Cpu)
+                    .unwrap()
+                    .to_dtype(dtype)
+                    .unwrap(),
+            )
+            .unwrap();
+            let mut opt = Adam::new(vec![w.clone()], 0.1, 0.0).unwrap();
+            assert_eq!(opt.core.is_fused(), dtype == DType::F32);
+            for _ in 0..2 {
+                let loss = w.as_tensor().sqr().unwrap().sum_all().unwrap();
+                opt.backward_step(&loss).unwrap();
+            }
+            let got = w
+                .as_tensor()
+                .to_dtype(DType::F64)
+                .unwrap()
+                .to_vec1::<f64>()
+                .unwrap()[0];
+            let tol = if dtype == DType::F32 { 1e-6 } else { 1e-12 };
+            assert!((got - want).abs() < tol, "{dtype:?}: {got} vs {want}");
+            assert_eq!(opt.steps(), 2);
+        }
+    }
+
+    /// Coupled vs decoupled decay, one step from w = 1 with g = 0 (loss 0·w), lr 0.1, λ 0.5:
+    /// Adam: g' = 0.5, m̂ = 0.5, v̂ = 0.25, w = 1 − 0.1·0.5/(0.5 + ε) ≈ 0.9;
+    /// AdamW: w = 1·(1 − 0.05) = 0.95, then the update of g = 0 is 0.
+    #[test]
+    fn weight_decay_coupled_and_decoupled() {
+        let d = Device::Cpu;
+        let params = AdamParams {
+            lr: 0.1,
+            weight_decay: 0.5,
+            ..AdamParams::default()
+        };
+        let run = |decoupled: bool| {
+            let w = Var::new(&[1.0f32], &d).unwrap();
+            let mut core = Core::new(vec![w.clone()], params, decoupled).unwrap();
+            let zero = Tensor::new(&[0.0f32], &d).unwrap();
+            let loss = (w.as_tensor() * zero).unwrap().sum_all().unwrap();
+            core.update(&loss.backward().unwrap()).unwrap();
+            w.as_tensor().to_vec1::<f32>().unwrap()[0]
+        };
+        assert!((run(false) - 0.9).abs() < 1e-6);
+        assert!((run(true) - 0.95).abs() < 1e-7);
+    }
+
+    #[test]
+    fn rejects_invalid_hyperparameters_and_missing_gradients() {
+        let d = Device::Cpu;
+        let w = Var::new(&[1.0f32], &d).unwrap();
+        assert!(Adam::new(vec![w.clone()], -1.0, 0.0).is_err());
+        assert!(Adam::new(vec![w.clone()], f64::NAN, 0.0).is_err());
+        let bad_beta = AdamParams {
+            beta2: 1.0,
+            ..AdamParams::default()
+        };
+        assert!(AdamW::with_params(vec![w.clone()], bad_beta).is_err());
+        let other = Var::new(&[2.0f32], &d).unwrap();
+        let mut opt = Adam::new(vec![w.clone(), other.clone()], 0.1, 0.0).unwrap();
+        let loss = w.as_tensor().sqr().unwrap().sum_all().unwrap();
+        assert!(opt.backward_step(&loss).is_err());
+        // Nothing changed: neither parameter nor step count.
+        assert_eq!(w.as_tensor().to_vec1::<f32>().unwrap(), [1.0]);
+        assert_eq!(opt.steps(), 0);
+    }
+
+    #[test]
+    fn optimizer_trait_and_learning_rate() {
+        use candle_nn::Optimizer;
+        let d = Device::Cpu;
+        let w = Var::new(&[1.0f32], &d).unwrap();
+        let mut opt = <AdamW as Optimizer>::new(vec![w.clone()], AdamParams::adamw()).unwrap();
+        assert_eq!(opt.learning_rate(), 1e-3);
+        opt.set_learning_rate(0.5);
+        assert_eq!(opt.params().lr, 0.5);
+        let loss = w.as_tensor().sqr().unwrap().sum_all().unwrap();
+        Optimizer::backward_step(&mut opt, &loss).unwrap();
+        // First Adam step moves by lr (m̂/√v̂ = 1), after the decoupled decay 1 − 0.5·0.01.
+        let got = w.as_tensor().to_vec1::<f32>().unwrap()[0];
+        assert!((got - (0.995 - 0.5)).abs() < 1e-6, "{got}");
     }
 }

@@ -7,9 +7,39 @@
 //! (initially 0): `v ← momentum · v − lr_t · g`; then `p ← p + momentum · v − lr_t · g`
 //! (Nesterov) or `p ← p + v` (classical momentum).
 
-use crate::{KitError, Result};
-use candle_core::{backprop::GradStore, CpuStorage, DType, InplaceOp2, Layout, Tensor, Var};
+use super::{check_range, impl_optimizer};
+use crate::Result;
+use candle_core::{backprop::GradStore, CpuStorage, InplaceOp2, Layout, Tensor, Var};
 use std::cell::RefCell;
+
+/// The [`candle_nn::Optimizer`] configuration of [`KerasSgd`]: the arguments of
+/// [`KerasSgd::new`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct KerasSgdParams {
+    /// Base learning rate (Keras `lr`), ≥ 0.
+    pub lr: f64,
+    /// Momentum, ≥ 0.
+    pub momentum: f64,
+    /// Legacy inverse-time decay per iteration, ≥ 0.
+    pub decay: f64,
+    /// Nesterov momentum.
+    pub nesterov: bool,
+    /// Use the fused in-place CPU update where the parameters allow it.
+    pub fused: bool,
+}
+
+impl Default for KerasSgdParams {
+    /// Keras 2's `SGD()` defaults: lr 0.01, no momentum, no decay, no Nesterov; fused.
+    fn default() -> Self {
+        Self {
+            lr: 0.01,
+            momentum: 0.0,
+            decay: 0.0,
+            nesterov: false,
+            fused: true,
+        }
+    }
+}
 
 /// Velocities: on the CPU a host buffer per parameter, updated together with the parameter in
 /// one fused in-place pass ([`FusedUpdate`]); elsewhere a tensor per parameter (tensor ops).
@@ -82,46 +112,10 @@ impl InplaceOp2 for FusedUpdate<'_> {
     }
 }
 
-/// The hyperparameters of [`KerasSgd`] as one value (the `candle_nn::Optimizer` config).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct KerasSgdParams {
-    /// Base learning rate.
-    pub lr: f64,
-    /// Momentum.
-    pub momentum: f64,
-    /// Legacy inverse-time decay per step.
-    pub decay: f64,
-    /// Nesterov momentum.
-    pub nesterov: bool,
-    /// Fused in-place CPU update (see [`KerasSgd::new`]).
-    pub fused: bool,
-}
-
-impl candle_nn::Optimizer for KerasSgd {
-    type Config = KerasSgdParams;
-
-    fn new(vars: Vec<Var>, c: KerasSgdParams) -> candle_core::Result<Self> {
-        KerasSgd::new(vars, c.lr, c.momentum, c.decay, c.nesterov, c.fused)
-            .map_err(|e| candle_core::Error::Msg(e.to_string()))
-    }
-
-    fn step(&mut self, grads: &GradStore) -> candle_core::Result<()> {
-        KerasSgd::step(self, grads).map_err(|e| candle_core::Error::Msg(e.to_string()))
-    }
-
-    /// The base learning rate (the decayed one is [`KerasSgd::current_lr`]).
-    fn learning_rate(&self) -> f64 {
-        self.lr
-    }
-
-    fn set_learning_rate(&mut self, lr: f64) {
-        self.lr = lr;
-    }
-}
-
 impl KerasSgd {
     /// SGD over `vars` with base learning rate `lr`, `momentum`, legacy inverse-time `decay`
-    /// and Nesterov momentum if `nesterov`.
+    /// and Nesterov momentum if `nesterov`. Errors on a negative or non-finite lr, momentum or
+    /// decay (Keras 2 accepted them silently).
     ///
     /// With `fused` and F32 parameters on the CPU, each update is one in-place pass over
     /// parameter, velocity and gradient; otherwise it is built from tensor ops (any device and
@@ -134,10 +128,31 @@ impl KerasSgd {
         nesterov: bool,
         fused: bool,
     ) -> Result<Self> {
-        let host = fused
-            && vars
-                .iter()
-                .all(|v| v.device().is_cpu() && v.dtype() == DType::F32);
+        Self::with_params(
+            vars,
+            KerasSgdParams {
+                lr,
+                momentum,
+                decay,
+                nesterov,
+                fused,
+            },
+        )
+    }
+
+    /// [`KerasSgd::new`] from a [`KerasSgdParams`].
+    pub fn with_params(vars: Vec<Var>, params: KerasSgdParams) -> Result<Self> {
+        let KerasSgdParams {
+            lr,
+            momentum,
+            decay,
+            nesterov,
+            fused,
+        } = params;
+        check_range("lr", lr, 0.0, f64::MAX, true)?;
+        check_range("momentum", momentum, 0.0, f64::MAX, true)?;
+        check_range("decay", decay, 0.0, f64::MAX, true)?;
+        let host = fused && super::fusable(&vars);
         let velocities = if host {
             Velocities::Host(vars.iter().map(|v| vec![0f32; v.elem_count()]).collect())
         } else {
@@ -158,6 +173,17 @@ impl KerasSgd {
         })
     }
 
+    /// The base learning rate (Keras `optimizer.lr`; the decayed rate of the next step is
+    /// [`Self::current_lr`]).
+    fn lr(&self) -> f64 {
+        self.lr
+    }
+
+    /// Sets the base learning rate (as `K.set_value(optimizer.lr, lr)`; the decay still applies).
+    fn set_lr(&mut self, lr: f64) {
+        self.lr = lr;
+    }
+
     /// The learning rate of the next step, `lr · (1 / (1 + decay · iterations))`, evaluated in
     /// float32 as Keras does.
     pub fn current_lr(&self) -> f64 {
@@ -171,17 +197,16 @@ impl KerasSgd {
     }
 
     /// One update from `grads` (from `loss.backward()`). A parameter without a gradient is an
-    /// error (it would silently stay frozen).
-    pub fn step(&mut self, grads: &GradStore) -> Result<()> {
+    /// error (it would silently stay frozen); it is detected before anything changes.
+    fn update(&mut self, grads: &GradStore) -> Result<()> {
         let lr = self.current_lr();
         let m = self.momentum;
-        for (i, var) in self.vars.iter().enumerate() {
-            let g = grads.get(var.as_tensor()).ok_or_else(|| {
-                KitError::Invalid(format!(
-                    "no gradient for a parameter of shape {:?}",
-                    var.dims()
-                ))
-            })?;
+        let gs = self
+            .vars
+            .iter()
+            .map(|v| super::gradient(grads, v))
+            .collect::<Result<Vec<_>>>()?;
+        for (i, (var, g)) in self.vars.iter().zip(gs).enumerate() {
             match &mut self.velocities {
                 Velocities::Host(vs) => {
                     let op = FusedUpdate {
@@ -210,10 +235,12 @@ impl KerasSgd {
     }
 }
 
+impl_optimizer!(KerasSgd, KerasSgdParams);
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use candle_core::Device;
+    use candle_core::{DType, Device};
 
     /// Two steps on loss w² from w₀ = 1 with lr 0.1 and momentum 0.9, by both implementations
     /// (F64 tensor ops, and the fused F32 CPU pass, which must agree to float32 precision);
