@@ -28,7 +28,7 @@ use std::time::Instant;
 /// - `nll_mixture`: mean test NLL of the exact M-component mixture, nats per point;
 /// - `rmse_member0`, `nll_member0`: member 0 alone (Table 2's "ML-1"), target units / nats;
 /// - `final_train_loss`: mean over members of the last epoch's mean training NLL
-///   (standardised target, constant omitted).
+///   (standardised target, ½ ln 2π included).
 pub const METRICS: &[&str] = &[
     "rmse",
     "nll",
@@ -54,12 +54,12 @@ pub struct TrainSettings {
     pub min_variance: f64,
 }
 
-/// The per-batch training criterion: mean over the batch of eq. (1),
-/// `½ log σ² + (y − μ)²/(2σ²)`, from the kit's Gaussian NLL. `mean`, `var`, `y`: [b, 1].
+/// The per-batch training criterion: the kit's mean Gaussian NLL (eq. 1, with its ½ ln 2π
+/// constant, which does not change the gradient), `½ ln(2π σ²) + (y − μ)²/(2σ²)` averaged over
+/// the batch. `mean`, `var`, `y`: [b, 1]; `var` ≥ 1e-6 by construction, so the kit's 1e-6 clamp
+/// never acts.
 pub fn member_loss(mean: &Tensor, var: &Tensor, y: &Tensor) -> Result<Tensor> {
-    // TEMPORARY stand-in until `repro_kit::loss::gaussian_nll` is in main (then: a call to it).
-    let sq = (y - mean)?.sqr()?;
-    Ok(((var.log()? + sq.div(var)?)? * 0.5)?.mean_all()?)
+    repro_kit::loss::gaussian_nll(mean, var, y)
 }
 
 /// A trained member and how its training went.
