@@ -16,12 +16,12 @@ pub enum HarnessError {
         file: String,
         message: String,
     },
-    /// Reading or writing a file failed.
-    #[error("{path}: {source}")]
+    /// Reading or writing a file failed. The OS error is part of the message (and is not
+    /// also chained as a `source`, which printed it twice under `{:#}`).
+    #[error("{path}: {error}")]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// A stored run record cannot be read.
     #[error("run record {path}: {message}")]
@@ -37,5 +37,5 @@ pub type Result<T> = std::result::Result<T, HarnessError>;
 /// Wraps an I/O error with the path it concerns.
 pub fn io_err(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> HarnessError {
     let path = path.into();
-    move |source| HarnessError::Io { path, source }
+    move |error| HarnessError::Io { path, error }
 }

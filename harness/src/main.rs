@@ -200,6 +200,9 @@ struct Ctx {
 fn context(g: &Global) -> Result<Ctx> {
     let root = find_root(g.root.clone())?;
     let project = Project::load(&root)?;
+    for w in project.broken_warnings() {
+        eprintln!("warning: {w}");
+    }
     let store = Store::new(g.results.clone().unwrap_or_else(|| root.join("results")));
     let mut fetcher = Fetcher::new(&root, &g.data_dirs, g.cache_dir.clone());
     fetcher.offline = g.offline;
@@ -487,7 +490,9 @@ fn main() {
             report_and_print(&ctx, &sel, suite_name(s))
         }),
         Some(Command::List) => cmd_list(&cli.global),
-        Some(Command::Check) => cmd_fetch(&cli.global, &SelectArgs::default(), true)
+        Some(Command::Check) => context(&cli.global)
+            .and_then(|c| Ok(c.project.require_all_valid()?))
+            .and_then(|_| cmd_fetch(&cli.global, &SelectArgs::default(), true))
             .map(|_| println!("all configs valid; all datasets resolved and verified")),
         Some(Command::Fetch(s)) => cmd_fetch(&cli.global, s, false),
         Some(Command::Audit(a)) => repro_stats::run_audit(a)

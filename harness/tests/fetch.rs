@@ -146,6 +146,8 @@ fn fetcher(root: &Path, cache: &Path) -> Fetcher {
     let mut f = Fetcher::new(root, &[], Some(cache.to_path_buf()));
     f.mirrors.clear(); // isolate from /usr/share/datasets and the environment
     f.timeout = Duration::from_secs(10);
+    // the local test server is plain HTTP on 127.0.0.1: the test-only escape
+    f.allow_loopback_http = true;
     f
 }
 
@@ -386,4 +388,68 @@ fn a_corrupt_cache_entry_is_deleted_and_replaced() {
         .unwrap();
     assert!(matches!(source, Source::Download(_)));
     assert_eq!(std::fs::read(path).unwrap(), BODY);
+}
+
+#[test]
+fn plain_http_is_refused_and_leaves_nothing_behind() {
+    let (base, _) = serve(4);
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("cache");
+    let mut f = fetcher(tmp.path(), &cache);
+    f.allow_loopback_http = false;
+    let err = f
+        .resolve_file("demo", &file(vec![format!("{base}/good")]))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("https"), "{err}");
+    assert!(
+        !cache.exists(),
+        "a refused download created {}",
+        cache.display()
+    );
+    // and with the escape, only 127.0.0.1 qualifies
+    assert!(harness::data::check_url("http://127.0.0.1:8000/x", true).is_ok());
+    assert!(harness::data::check_url("http://example.org/x", true).is_err());
+    assert!(harness::data::check_url("http://127.0.0.1.evil.org/x", true).is_err());
+    assert!(harness::data::check_url("https://example.org/x", false).is_ok());
+}
+
+#[test]
+fn failed_download_leaves_no_empty_cache_directories() {
+    let (base, _) = serve(4);
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("cache");
+    let f = fetcher(tmp.path(), &cache);
+    assert!(f
+        .resolve_file("demo", &file(vec![format!("{base}/missing")]))
+        .is_err());
+    assert!(
+        !cache.join("demo").exists(),
+        "empty cache directory left behind"
+    );
+}
+
+#[test]
+fn paths_outside_the_cache_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("cache");
+    let f = fetcher(tmp.path(), &cache);
+    for bad in [
+        "",
+        ".",
+        "./",
+        "../x",
+        "a/../../x",
+        "/etc/passwd",
+        "a/./b",
+        "dir/",
+    ] {
+        let mut spec = file(vec!["https://example.org/x".to_string()]);
+        spec.path = bad.to_string();
+        let err = f.resolve_file("demo", &spec).unwrap_err().to_string();
+        assert!(err.contains("path"), "{bad:?}: {err}");
+        assert!(harness::data::check_relative_path(bad).is_err(), "{bad:?}");
+    }
+    assert!(!tmp.path().join("cache.partial").exists());
+    assert!(harness::data::check_relative_path("mnist1d/mnist1d.safetensors").is_ok());
 }

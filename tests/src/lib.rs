@@ -12,8 +12,12 @@ pub fn repo_root() -> PathBuf {
 
 /// Path of the `harness` binary of the same profile as the running test
 /// (`target/<profile>/harness`). `cargo test --workspace` builds it, because the harness crate
-/// has integration tests of its own.
+/// has integration tests of its own. `HARNESS_E2E_BIN` overrides it (e.g. a copy of the binary
+/// when several checkouts share one target directory).
 pub fn harness_bin() -> PathBuf {
+    if let Some(p) = std::env::var_os("HARNESS_E2E_BIN") {
+        return PathBuf::from(p);
+    }
     let exe = std::env::current_exe().expect("test executable path");
     let profile_dir = exe
         .parent()
@@ -30,19 +34,98 @@ pub fn harness_bin() -> PathBuf {
 
 /// Runs the harness with `args` in `root` (plain output, no user mirrors, isolated cache).
 pub fn harness(root: &Path, args: &[&str]) -> Output {
-    Command::new(harness_bin())
-        .args([
-            "--root",
-            root.to_str().unwrap_or("."),
-            "--plain",
-            "--offline",
-        ])
-        .args(args)
-        .env("HARNESS_CACHE_DIR", root.join("cache"))
-        .env_remove("HARNESS_DATA_DIRS")
-        .env_remove("HARNESS_RESULTS")
+    harness_command(root, args)
         .output()
         .expect("running the harness binary")
+}
+
+/// The command [`harness`] runs, not started (to spawn it, kill it, add variables).
+pub fn harness_command(root: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(harness_bin());
+    c.args([
+        "--root",
+        root.to_str().unwrap_or("."),
+        "--plain",
+        "--offline",
+    ])
+    .args(args)
+    .env("HARNESS_CACHE_DIR", root.join("cache"))
+    .env_remove("HARNESS_DATA_DIRS")
+    .env_remove("HARNESS_RESULTS");
+    c
+}
+
+/// Runs `cmd` (stdout/stderr captured) and kills it if it has not finished within `secs`;
+/// `None` means it had to be killed (a hang).
+pub fn output_within(mut cmd: Command, secs: f64) -> Option<Output> {
+    use std::process::Stdio;
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starting the harness binary");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs_f64(secs);
+    // drain the pipes on threads so a chatty child never blocks on a full pipe
+    let mut so = child.stdout.take().expect("stdout");
+    let mut se = child.stderr.take().expect("stderr");
+    let t1 = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut so, &mut b);
+        b
+    });
+    let t2 = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut se, &mut b);
+        b
+    });
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            return Some(Output {
+                status,
+                stdout: t1.join().unwrap_or_default(),
+                stderr: t2.join().unwrap_or_default(),
+            });
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// Replaces the first `from` with `to` in the tiny project's paper config (panics if `from`
+/// is not there, so a test never silently edits nothing). Returns the 1-based line of `to`.
+pub fn edit_paper(root: &Path, from: &str, to: &str) -> usize {
+    let path = root.join("configs/papers/greydanus2020-mnist1d.toml");
+    let text = std::fs::read_to_string(&path).expect("paper config");
+    let at = text
+        .find(from)
+        .unwrap_or_else(|| panic!("`{from}` not in {}", path.display()));
+    let new = format!("{}{to}{}", &text[..at], &text[at + from.len()..]);
+    std::fs::write(&path, &new).expect("writing paper config");
+    text[..at].matches('\n').count() + 1
+}
+
+/// Every file under `dir`, recursively, sorted.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        if let Ok(rd) = std::fs::read_dir(&d) {
+            for e in rd.flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else {
+                    out.push(p);
+                }
+            }
+        }
+    }
+    out.sort();
+    out
 }
 
 /// stdout + stderr of `out` as text.

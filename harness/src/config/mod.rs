@@ -13,7 +13,7 @@ mod validate;
 
 pub use schema::*;
 pub use validate::{
-    load_dataset_registry, load_paper, load_suite, sha256_hex, LoadedPaper, Project,
+    load_dataset_registry, load_paper, load_suite, sha256_hex, LoadedPaper, Project, MAX_SEEDS,
 };
 
 use crate::error::HarnessError;
@@ -51,7 +51,71 @@ pub fn parse_toml<T: serde::de::DeserializeOwned>(path: &Path, text: &str) -> cr
                 Some(l) => format!("{}:{l}", path.display()),
                 None => path.display().to_string(),
             },
-            message: e.message().trim().to_string(),
+            message: humanize(e.message().trim()),
         }
     })
+}
+
+/// Rewrites serde's type errors in words: `invalid type: string "abc", expected usize` (with
+/// an optional `\nin `field`` suffix) becomes ``total_steps`: expected a whole number ≥ 0
+/// (usize), found string "abc"`. Other messages are returned unchanged, on one line.
+pub fn humanize(message: &str) -> String {
+    let (body, field) = match message.rsplit_once("\nin `") {
+        Some((b, f)) => (b.trim(), Some(f.trim_end_matches('`'))),
+        None => (message.trim(), None),
+    };
+    // keep what precedes serde's text (e.g. "variant `x`: invalid hyperparameters: ")
+    let (prefix, body) = match ["invalid type: ", "invalid value: "]
+        .iter()
+        .filter_map(|m| body.find(m))
+        .min()
+    {
+        Some(i) => body.split_at(i),
+        None => ("", body),
+    };
+    let words = |ty: &str| -> String {
+        let t = ty.trim();
+        let plain = match t {
+            "usize" | "u64" | "u32" | "u16" | "u8" => "a whole number ≥ 0",
+            "i64" | "i32" | "i16" | "i8" | "isize" => "a whole number",
+            "f64" | "f32" => "a number",
+            "a boolean" | "bool" => "true or false",
+            "a string" | "a character" => "a quoted string",
+            "a sequence" => "a list [ … ]",
+            _ => return t.to_string(),
+        };
+        format!("{plain} ({t})")
+    };
+    let rewritten = body
+        .strip_prefix("invalid type: ")
+        .and_then(|r| r.rsplit_once(", expected "))
+        .map(|(found, expected)| format!("expected {}, found {found}", words(expected)))
+        .or_else(|| {
+            body.strip_prefix("invalid value: ")
+                .and_then(|r| r.rsplit_once(", expected "))
+                .map(|(found, expected)| format!("expected {}, found {found}", words(expected)))
+        })
+        .unwrap_or_else(|| body.replace('\n', " "));
+    match field {
+        Some(f) => format!("{prefix}`{f}`: {rewritten}"),
+        None => format!("{prefix}{rewritten}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::humanize;
+
+    #[test]
+    fn type_errors_read_as_words() {
+        assert_eq!(
+            humanize("invalid type: string \"abc\", expected usize\nin `total_steps`"),
+            "`total_steps`: expected a whole number ≥ 0 (usize), found string \"abc\""
+        );
+        assert_eq!(
+            humanize("variant `m`: invalid hyperparameters: invalid type: integer `3`, expected f64\nin `lr`"),
+            "variant `m`: invalid hyperparameters: `lr`: expected a number (f64), found integer `3`"
+        );
+        assert_eq!(humanize("unknown field `x`"), "unknown field `x`");
+    }
 }

@@ -37,11 +37,22 @@ impl LoadedPaper {
         (s.start..s.start + count as u64).collect()
     }
 
+    /// Number of seeds of `dataset` ([`LoadedPaper::seeds_for`]'s length), without allocating.
+    pub fn seeds_for_count(&self, dataset: &str, limit: Option<usize>) -> usize {
+        let s = &self.config.seeds;
+        let count = s.per_dataset.get(dataset).copied().unwrap_or(s.count);
+        limit.map_or(count, |l| count.min(l))
+    }
+
     /// A config error at the line of `span`.
     pub fn error(&self, span: std::ops::Range<usize>, message: impl Into<String>) -> HarnessError {
         error_at(&self.path, &self.text, span, message)
     }
 }
+
+/// Most seeds per (variant, dataset) a config may declare (`seeds.count`, `seeds.per_dataset`):
+/// 10,000. Checked when the config is loaded, before any run matrix is allocated.
+pub const MAX_SEEDS: usize = 10_000;
 
 /// Everything under `configs/`, loaded and validated.
 #[derive(Debug, Clone)]
@@ -50,15 +61,23 @@ pub struct Project {
     pub root: PathBuf,
     /// `configs/datasets.toml`.
     pub datasets: DatasetRegistry,
-    /// Papers by id.
+    /// Papers by id (only the valid ones).
     pub papers: BTreeMap<String, LoadedPaper>,
+    /// Paper configs that failed to load or validate, by paper id (the file stem), with the
+    /// error (`file:line: message`). Commands that do not need them (`list`, `report` of other
+    /// papers) report and skip them; [`Project::paper`] on one of them is that error, so a
+    /// `run` that needs it fails; `check` fails while any is here
+    /// ([`Project::require_all_valid`]).
+    pub broken: BTreeMap<String, String>,
 }
 
 impl Project {
     /// Loads `configs/datasets.toml` and every `configs/papers/*.toml` under `root`, and checks
-    /// each paper against the dataset registry and its reproduction.
+    /// each paper against the dataset registry and its reproduction. A paper config with a
+    /// problem does not stop the others: it is put in [`Project::broken`] with its error.
     ///
-    /// Errors: the first problem found, with `file:line` and what to fix.
+    /// Errors: `configs/datasets.toml` (or the papers directory) cannot be read or is invalid,
+    /// with `file:line` and what to fix.
     pub fn load(root: &Path) -> Result<Self> {
         let datasets = load_dataset_registry(&root.join("configs/datasets.toml"))?;
         let dir = root.join("configs/papers");
@@ -69,20 +88,62 @@ impl Project {
             .collect();
         entries.sort();
         let mut papers = BTreeMap::new();
+        let mut broken = BTreeMap::new();
         for path in entries {
-            let paper = load_paper(&path, &datasets)?;
-            papers.insert(paper.id().to_string(), paper);
+            let stem = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            match load_paper(&path, &datasets) {
+                Ok(paper) => {
+                    papers.insert(paper.id().to_string(), paper);
+                }
+                Err(e) => {
+                    broken.insert(stem, e.to_string());
+                }
+            }
         }
         check_method_refs(&papers)?;
         Ok(Self {
             root: root.to_path_buf(),
             datasets,
             papers,
+            broken,
         })
     }
 
-    /// The paper `id`; the error lists the known ids.
+    /// Errors with the first broken paper config (all of them listed), for `check`.
+    pub fn require_all_valid(&self) -> Result<()> {
+        if self.broken.is_empty() {
+            return Ok(());
+        }
+        Err(HarnessError::Other(format!(
+            "{} paper config(s) invalid:\n  {}",
+            self.broken.len(),
+            self.broken
+                .values()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("\n  ")
+        )))
+    }
+
+    /// One line per broken paper config, for commands that skip them (`list`, `report`).
+    pub fn broken_warnings(&self) -> Vec<String> {
+        self.broken
+            .iter()
+            .map(|(id, e)| format!("paper `{id}` skipped: {e}"))
+            .collect()
+    }
+
+    /// The paper `id`; the error is the paper's own config error when its config is broken,
+    /// else lists the known ids.
     pub fn paper(&self, id: &str) -> Result<&LoadedPaper> {
+        if let Some(e) = self.broken.get(id) {
+            return Err(HarnessError::Other(format!(
+                "paper `{id}` cannot be used, its config is invalid: {e}"
+            )));
+        }
         self.papers.get(id).ok_or_else(|| {
             HarnessError::Other(format!(
                 "unknown paper `{id}`; known papers: {} (see `harness list`)",
@@ -109,7 +170,8 @@ fn read(path: &Path) -> Result<String> {
 }
 
 /// Loads and checks `configs/datasets.toml`: checksums are 64 lower-case hex digits, paths are
-/// relative without `..`, every file has a size.
+/// plain relative file paths (not empty, not `.`, no `..`, not absolute), URLs are `https://`
+/// (see [`crate::data::check_url`]).
 pub fn load_dataset_registry(path: &Path) -> Result<DatasetRegistry> {
     let text = read(path)?;
     let reg: DatasetRegistry = parse_toml(path, &text)?;
@@ -136,12 +198,13 @@ pub fn load_dataset_registry(path: &Path) -> Result<DatasetRegistry> {
                     f.sha256
                 )));
             }
-            let p = Path::new(&f.path);
-            if p.is_absolute()
-                || p.components()
-                    .any(|c| matches!(c, std::path::Component::ParentDir))
-            {
-                return Err(bad("path must be relative and must not contain `..`".into()));
+            if let Err(m) = crate::data::check_relative_path(&f.path) {
+                return Err(bad(m));
+            }
+            for url in &f.urls {
+                if let Err(m) = crate::data::check_url(url, crate::data::loopback_http_allowed()) {
+                    return Err(bad(m));
+                }
             }
         }
     }
@@ -183,8 +246,35 @@ fn check_paper(p: &LoadedPaper, registry_ds: &DatasetRegistry) -> Result<()> {
             registry::ids().join(", ")
         ))
     })?;
-    if c.seeds.count == 0 {
-        return Err(here("seeds.count must be at least 1".into()));
+    if c.seeds.count == 0 || c.seeds.count > MAX_SEEDS {
+        return Err(p.error(
+            key_span(p, "seeds", "count"),
+            format!(
+                "seeds.count = {}: must be between 1 and {MAX_SEEDS}",
+                c.seeds.count
+            ),
+        ));
+    }
+    for (d, n) in &c.seeds.per_dataset {
+        if *n == 0 || *n > MAX_SEEDS {
+            return Err(p.error(
+                key_span(p, "seeds.per_dataset", d),
+                format!("seeds.per_dataset.{d} = {n}: must be between 1 and {MAX_SEEDS}"),
+            ));
+        }
+    }
+    let most = std::iter::once(c.seeds.count)
+        .chain(c.seeds.per_dataset.values().copied())
+        .max()
+        .unwrap_or(0);
+    if c.seeds.start.checked_add(most as u64).is_none() {
+        return Err(p.error(
+            key_span(p, "seeds", "start"),
+            format!(
+                "seeds.start = {}: start + count overflows a 64-bit seed",
+                c.seeds.start
+            ),
+        ));
     }
     let ds_names: BTreeSet<&str> = c.datasets.iter().map(|d| d.get_ref().as_str()).collect();
     for d in &c.datasets {
@@ -215,9 +305,18 @@ fn check_paper(p: &LoadedPaper, registry_ds: &DatasetRegistry) -> Result<()> {
         return Err(here("declare at least one [variants.<name>] table".into()));
     }
     for (name, table) in &c.variants {
-        repro
-            .validate_variant(name, table.get_ref())
-            .map_err(|e| p.error(table.span(), format!("[variants.{name}]: {e}")))?;
+        repro.validate_variant(name, table.get_ref()).map_err(|e| {
+            let message = super::humanize(&e.to_string());
+            // the table runs from its header to the next `[header]`
+            let start = table.span().start;
+            let end = p.text[table.span().end.min(p.text.len())..]
+                .find("\n[")
+                .map_or(p.text.len(), |i| table.span().end + i);
+            let span = offending_key(&message, table.get_ref())
+                .and_then(|k| key_line_in(p, start..end, &k))
+                .unwrap_or(table.span());
+            p.error(span, format!("[variants.{name}]: {message}"))
+        })?;
     }
     for name in c.metrics.keys() {
         if !repro.metrics().contains(&name.as_str()) {
@@ -289,6 +388,20 @@ fn check_paper(p: &LoadedPaper, registry_ds: &DatasetRegistry) -> Result<()> {
             return Err(p.error(
                 cl.metric.span(),
                 format!("{f}: `standard_error` must be a finite number ≥ 0"),
+            ));
+        }
+        if let Some(r) = cl.resolution {
+            if !(r.is_finite() && r > 0.0) {
+                return Err(p.error(
+                    cl.metric.span(),
+                    format!("{f}: `resolution` = {r} must be a finite number > 0 (e.g. 0.01 for a value printed to two decimals); omit it for an exact value"),
+                ));
+            }
+        }
+        if let ReportedAs::MeanOf { n: 0 } | ReportedAs::BestOf { n: 0 } = cl.reported_as {
+            return Err(p.error(
+                cl.metric.span(),
+                format!("{f}: `reported_as.n` must be at least 1"),
             ));
         }
     }
@@ -429,6 +542,49 @@ pub fn check_method_refs(papers: &BTreeMap<String, LoadedPaper>) -> Result<()> {
     Ok(())
 }
 
+/// Span of the line `key = …` inside the `[table]` section of the paper's text (for messages);
+/// the whole file's start when not found.
+fn key_span(p: &LoadedPaper, table: &str, key: &str) -> std::ops::Range<usize> {
+    let header = format!("[{table}]");
+    let start = p.text.find(&header).unwrap_or(0);
+    key_line_in(p, start..p.text.len(), key).unwrap_or(start..start)
+}
+
+/// The byte span of the first line within `within` of the paper's text that assigns `key`
+/// (`key = …`, possibly quoted).
+fn key_line_in(
+    p: &LoadedPaper,
+    within: std::ops::Range<usize>,
+    key: &str,
+) -> Option<std::ops::Range<usize>> {
+    let text = p.text.get(within.clone())?;
+    let mut offset = within.start;
+    for line in text.split_inclusive('\n') {
+        let t = line.trim_start();
+        let t = t.trim_start_matches(['"', '\'']);
+        if let Some(rest) = t.strip_prefix(key) {
+            let rest = rest.trim_start_matches(['"', '\'']).trim_start();
+            if rest.starts_with('=') {
+                return Some(offset..offset + line.len());
+            }
+        }
+        offset += line.len();
+    }
+    None
+}
+
+/// The hyperparameter a reproduction's error message is about: the first backticked name in it
+/// that is a key of the variant's table, else the name of an unknown field (`unknown field
+/// `x``).
+fn offending_key(message: &str, table: &toml::Table) -> Option<String> {
+    let names: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
+    names
+        .iter()
+        .find(|n| table.contains_key(**n))
+        .or_else(|| names.first())
+        .map(|s| s.to_string())
+}
+
 /// Loads `configs/suites/<name>.toml` and checks that its papers, variants and datasets exist.
 pub fn load_suite(project: &Project, name: &str) -> Result<SuiteConfig> {
     let path = project.suite_path(name);
@@ -454,6 +610,17 @@ pub fn load_suite(project: &Project, name: &str) -> Result<SuiteConfig> {
     let text = read(&path)?;
     let suite: SuiteConfig = parse_toml(&path, &text)?;
     for e in &suite.papers {
+        if let Some(err) = project.broken.get(e.id.get_ref()) {
+            return Err(error_at(
+                &path,
+                &text,
+                e.id.span(),
+                format!(
+                    "paper `{}` cannot be used, its config is invalid: {err}",
+                    e.id.get_ref()
+                ),
+            ));
+        }
         let paper = project.papers.get(e.id.get_ref()).ok_or_else(|| {
             error_at(
                 &path,
@@ -487,13 +654,15 @@ pub fn load_suite(project: &Project, name: &str) -> Result<SuiteConfig> {
                 ));
             }
         }
-        if e.seeds == Some(0) {
-            return Err(error_at(
-                &path,
-                &text,
-                e.id.span(),
-                "seeds must be at least 1",
-            ));
+        if let Some(n) = e.seeds {
+            if n == 0 || n > MAX_SEEDS {
+                return Err(error_at(
+                    &path,
+                    &text,
+                    e.id.span(),
+                    format!("seeds = {n}: must be between 1 and {MAX_SEEDS}"),
+                ));
+            }
         }
     }
     Ok(suite)

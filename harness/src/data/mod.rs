@@ -17,6 +17,68 @@ use std::time::Duration;
 pub const MIRRORS_ENV: &str = "HARNESS_DATA_DIRS";
 /// The environment variable overriding the cache directory.
 pub const CACHE_ENV: &str = "HARNESS_CACHE_DIR";
+/// Test-only escape: when this variable is `1`, plain `http://` URLs whose host is `127.0.0.1`
+/// are accepted (in `configs/datasets.toml` and by [`Fetcher::new`]), so the test suite can
+/// exercise the download path against a local HTTP server. Everything else must be `https://`.
+/// Never set it outside tests.
+pub const LOOPBACK_HTTP_ENV: &str = "HARNESS_TEST_ALLOW_LOOPBACK_HTTP";
+
+/// Whether [`LOOPBACK_HTTP_ENV`] is set to `1`.
+pub fn loopback_http_allowed() -> bool {
+    std::env::var(LOOPBACK_HTTP_ENV).is_ok_and(|v| v == "1")
+}
+
+/// Checks a declared dataset URL: `https://` only; with `allow_loopback_http`, also
+/// `http://127.0.0.1[:port]/…` (the tests' local server). The error says what is allowed.
+pub fn check_url(url: &str, allow_loopback_http: bool) -> std::result::Result<(), String> {
+    let lower = url.to_ascii_lowercase();
+    if let Some(rest) = lower.strip_prefix("https://") {
+        if rest.is_empty() || rest.starts_with('/') {
+            return Err(format!("URL `{url}` has no host"));
+        }
+        return Ok(());
+    }
+    if allow_loopback_http {
+        if let Some(rest) = lower.strip_prefix("http://127.0.0.1") {
+            if rest.is_empty() || rest.starts_with(':') || rest.starts_with('/') {
+                return Ok(());
+            }
+        }
+    }
+    Err(format!(
+        "URL `{url}` is not https:// — datasets are only downloaded over HTTPS; use the https:// address of the file"
+    ))
+}
+
+/// Checks a declared file path: relative, not empty, no `.`/`..` components, not absolute, so
+/// that `<cache>/<path>` is a file strictly inside the cache (and inside every mirror).
+pub fn check_relative_path(path: &str) -> std::result::Result<(), String> {
+    use std::path::Component;
+    let p = Path::new(path);
+    if path.trim().is_empty() {
+        return Err("path is empty; give the file's relative path, e.g. `mnist1d/data.bin`".into());
+    }
+    if path.ends_with('/') || path.ends_with('\\') {
+        return Err(format!("path `{path}` names a directory; give a file path"));
+    }
+    for c in p.components() {
+        match c {
+            Component::Normal(_) => {}
+            Component::CurDir => {
+                return Err(format!("path `{path}` must not contain `.` components"))
+            }
+            Component::ParentDir => return Err(format!("path `{path}` must not contain `..`")),
+            Component::RootDir | Component::Prefix(_) => {
+                return Err(format!("path `{path}` must be relative, not absolute"))
+            }
+        }
+    }
+    if path.split('/').any(|c| c == ".") {
+        return Err(format!("path `{path}` must not contain `.` components"));
+    }
+    Ok(())
+}
+
 /// System-wide directories searched after the user's mirrors: where Debian's data packages
 /// (e.g. `dataset-fashion-mnist`) install their files.
 pub const SYSTEM_MIRRORS: &[&str] = &["/usr/share/datasets"];
@@ -49,6 +111,8 @@ pub struct Fetcher {
     pub attempts: u32,
     /// Per-request timeout.
     pub timeout: Duration,
+    /// Accept `http://127.0.0.1` URLs (tests only; default from [`LOOPBACK_HTTP_ENV`]).
+    pub allow_loopback_http: bool,
 }
 
 impl Fetcher {
@@ -68,6 +132,7 @@ impl Fetcher {
             offline: false,
             attempts: 3,
             timeout: Duration::from_secs(600),
+            allow_loopback_http: loopback_http_allowed(),
         }
     }
 
@@ -89,6 +154,11 @@ impl Fetcher {
     /// download. A copy whose checksum does not match is never used; a corrupt cache entry is
     /// deleted.
     pub fn resolve_file(&self, dataset: &str, f: &DatasetFile) -> Result<(PathBuf, Source)> {
+        check_relative_path(&f.path).map_err(|m| HarnessError::Data {
+            dataset: dataset.to_string(),
+            file: f.path.clone(),
+            message: m,
+        })?;
         let mut tried: Vec<String> = Vec::new();
         let cached = self.cache_dir.join(&f.path);
         if cached.is_file() {
@@ -150,8 +220,26 @@ impl Fetcher {
     /// partial file is locked while in use, so processes sharing a cache (shards) never write
     /// it at the same time.
     fn download(&self, url: &str, f: &DatasetFile, dest: &Path) -> std::result::Result<(), String> {
+        check_url(url, self.allow_loopback_http)?;
         let dir = dest.parent().ok_or("bad cache path")?;
+        let created = first_missing_ancestor(dir);
         std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+        let result = self.download_into(url, f, dest);
+        if result.is_err() {
+            // leave no empty directories behind (a kept partial file keeps its directory)
+            if let Some(top) = created {
+                remove_empty_dirs(dir, &top);
+            }
+        }
+        result
+    }
+
+    fn download_into(
+        &self,
+        url: &str,
+        f: &DatasetFile,
+        dest: &Path,
+    ) -> std::result::Result<(), String> {
         let partial = partial_path(dest);
         let mut file = std::fs::OpenOptions::new()
             .read(true)
@@ -196,6 +284,28 @@ impl Fetcher {
             let _ = std::fs::remove_file(&partial);
         }
         Err(last)
+    }
+}
+
+/// The outermost directory of `dir`'s ancestry that does not exist yet (what
+/// `create_dir_all(dir)` would create first), or `None` when `dir` exists.
+fn first_missing_ancestor(dir: &Path) -> Option<PathBuf> {
+    let mut top = None;
+    for a in dir.ancestors() {
+        if a.as_os_str().is_empty() || a.exists() {
+            break;
+        }
+        top = Some(a.to_path_buf());
+    }
+    top
+}
+
+/// Removes `dir` and its parents up to and including `top` while they are empty.
+fn remove_empty_dirs(dir: &Path, top: &Path) {
+    for a in dir.ancestors() {
+        if std::fs::remove_dir(a).is_err() || a == top {
+            break;
+        }
     }
 }
 

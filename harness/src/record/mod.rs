@@ -242,19 +242,63 @@ impl Store {
     }
 
     /// Reads a record; `Ok(None)` if the file does not exist. A file that exists but does not
-    /// parse is an error naming it (delete it or rerun with `--rerun`).
+    /// parse, or whose `schema` is not [`SCHEMA_VERSION`], is an error naming it (the run is
+    /// recomputed by the next `harness run`, or delete the file).
     pub fn load(&self, path: &Path) -> Result<Option<RunRecord>> {
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(io_err(path)(e)),
         };
-        serde_json::from_str(&text)
+        let bad = |message: String| {
+            HarnessError::Record {
+            path: path.to_path_buf(),
+            message: format!(
+                "{message}; it is ignored and recomputed by the next `harness run` of its selection (or delete the file)"
+            ),
+        }
+        };
+        let value: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| bad(format!("not valid JSON ({e})")))?;
+        match value.get("schema").and_then(|v| v.as_u64()) {
+            Some(v) if v == u64::from(SCHEMA_VERSION) => {}
+            Some(v) => {
+                return Err(bad(format!(
+                    "record schema version {v}, this harness reads version {SCHEMA_VERSION}"
+                )))
+            }
+            None => return Err(bad("no `schema` version number".into())),
+        }
+        serde_json::from_value(value)
             .map(Some)
-            .map_err(|e| HarnessError::Record {
-                path: path.to_path_buf(),
-                message: format!("{e}; delete the file or run again with --rerun"),
-            })
+            .map_err(|e| bad(format!("not a run record ({e})")))
+    }
+
+    /// Deletes orphan temporary files (`.tmp-*`, left by a process killed while writing a
+    /// record) under `runs/`. A temporary file still being written is locked by its writer and
+    /// is never touched; an unlocked one younger than `min_age` is left too (its writer may be
+    /// between creating and locking it). Returns how many were removed.
+    pub fn clean_orphans(&self, min_age: std::time::Duration) -> usize {
+        let mut removed = 0;
+        let mut stack = vec![self.results_dir.join("runs")];
+        while let Some(dir) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let path = e.path();
+                let Ok(ft) = e.file_type() else { continue };
+                if ft.is_dir() {
+                    stack.push(path);
+                } else if ft.is_file()
+                    && e.file_name().to_string_lossy().starts_with(TMP_PREFIX)
+                    && remove_if_orphan(&path, min_age)
+                {
+                    removed += 1;
+                }
+            }
+        }
+        removed
     }
 
     /// Writes `record` atomically to its path: a temporary file in the same directory, flushed
@@ -268,15 +312,38 @@ impl Store {
     }
 }
 
-/// Writes `bytes` to `path` atomically (temporary file in the same directory, sync, rename).
-/// Creates missing parent directories.
+/// Prefix of the temporary files of [`write_atomic`].
+pub const TMP_PREFIX: &str = ".tmp-";
+
+/// Removes `path` if no process holds its lock and it is at least `min_age` old.
+fn remove_if_orphan(path: &Path, min_age: std::time::Duration) -> bool {
+    let Ok(file) = std::fs::OpenOptions::new().read(true).open(path) else {
+        return false;
+    };
+    if file.try_lock().is_err() {
+        return false; // a live writer holds it
+    }
+    let old = file
+        .metadata()
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.elapsed().ok())
+        .is_some_and(|age| age >= min_age);
+    old && std::fs::remove_file(path).is_ok()
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file (`.tmp-*`, locked while written) in
+/// the same directory, synced, renamed over the target, then the directory synced so the
+/// rename itself is durable. Creates missing parent directories. A crash leaves either the old
+/// file or the new one, and at worst an unlocked `.tmp-*` that [`Store::clean_orphans`]
+/// removes.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path
         .parent()
         .ok_or_else(|| HarnessError::Other(format!("{}: no parent directory", path.display())))?;
     std::fs::create_dir_all(dir).map_err(io_err(dir))?;
     let mut builder = tempfile::Builder::new();
-    builder.prefix(".tmp-");
+    builder.prefix(TMP_PREFIX);
     // Published tables and records are for everyone: rw-r--r-- (less the umask), not the
     // owner-only mode temporary files get by default.
     #[cfg(unix)]
@@ -285,9 +352,26 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         builder.permissions(std::fs::Permissions::from_mode(0o644));
     }
     let mut tmp = builder.tempfile_in(dir).map_err(io_err(dir))?;
+    tmp.as_file().lock().map_err(io_err(tmp.path()))?;
     tmp.write_all(bytes).map_err(io_err(tmp.path()))?;
     tmp.as_file().sync_all().map_err(io_err(tmp.path()))?;
-    tmp.persist(path).map_err(|e| io_err(path)(e.error))?;
+    let file = tmp.persist(path).map_err(|e| io_err(path)(e.error))?;
+    drop(file); // releases the lock
+    sync_dir(dir)?;
+    Ok(())
+}
+
+/// `fsync` of a directory, so that a rename inside it survives a power loss (POSIX; a no-op
+/// elsewhere).
+fn sync_dir(dir: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(io_err(dir))?;
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
     Ok(())
 }
 
@@ -356,6 +440,48 @@ mod tests {
         let p = dir.path().join("r.json");
         std::fs::write(&p, "{not json").unwrap();
         let err = Store::new(dir.path()).load(&p).unwrap_err().to_string();
-        assert!(err.contains("r.json") && err.contains("--rerun"), "{err}");
+        assert!(
+            err.contains("r.json") && err.contains("recomputed"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_record_of_another_schema_version_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("r.json");
+        std::fs::write(&p, r#"{"schema": 99, "key": "k"}"#).unwrap();
+        let err = Store::new(dir.path()).load(&p).unwrap_err().to_string();
+        assert!(err.contains("schema version 99"), "{err}");
+        std::fs::write(&p, r#"{"key": "k"}"#).unwrap();
+        let err = Store::new(dir.path()).load(&p).unwrap_err().to_string();
+        assert!(err.contains("schema"), "{err}");
+    }
+
+    #[test]
+    fn orphan_temporary_files_are_cleaned_but_live_ones_are_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path());
+        let d = dir.path().join("runs/p/d/v");
+        std::fs::create_dir_all(&d).unwrap();
+        let orphan = d.join(".tmp-orphan");
+        std::fs::write(&orphan, "{\"trunc").unwrap();
+        let live = d.join(".tmp-live");
+        std::fs::write(&live, "x").unwrap();
+        let held = std::fs::File::open(&live).unwrap();
+        held.lock().unwrap();
+        let young = d.join(".tmp-young");
+        std::fs::write(&young, "x").unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        std::fs::write(&young, "y").unwrap();
+        let removed = store.clean_orphans(std::time::Duration::from_millis(200));
+        assert_eq!(removed, 1);
+        assert!(!orphan.exists() && live.exists() && young.exists());
+        drop(held);
+        std::thread::sleep(std::time::Duration::from_millis(250));
+        assert_eq!(
+            store.clean_orphans(std::time::Duration::from_millis(200)),
+            2
+        );
     }
 }

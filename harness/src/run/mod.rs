@@ -108,26 +108,86 @@ impl RunSpec {
     }
 }
 
+/// Most runs one plan may hold (1,000,000): checked by arithmetic before anything is
+/// allocated.
+pub const MAX_PLANNED_RUNS: usize = 1_000_000;
+
+/// `names` without repeats, first occurrence kept (`--variant a --variant a` runs `a` once).
+fn dedup_keep_order(names: &[String]) -> Vec<String> {
+    let mut seen = std::collections::BTreeSet::new();
+    names
+        .iter()
+        .filter(|n| seen.insert(n.as_str()))
+        .cloned()
+        .collect()
+}
+
 /// The run matrix of `selections`, in a stable order (paper, variant, dataset, seed).
+/// Repeated variants/datasets are taken once.
+///
+/// Errors: an unknown or broken paper; a variant or dataset the paper does not declare (the
+/// message lists the valid names); `seeds = 0`; more than [`MAX_PLANNED_RUNS`] runs.
 pub fn plan(project: &Project, selections: &[Selection]) -> Result<Vec<RunSpec>> {
     let mut runs = Vec::new();
+    let mut total: usize = 0;
+    let mut seen_selection = std::collections::BTreeSet::new();
     for sel in selections {
         let paper = project.paper(&sel.paper)?;
         let repro = registry::find(paper.id())
             .ok_or_else(|| HarnessError::Other(format!("no reproduction for {}", paper.id())))?;
+        if sel.seeds == Some(0) {
+            return Err(HarnessError::Other(format!(
+                "paper `{}`: the number of seeds (--seeds) must be at least 1",
+                paper.id()
+            )));
+        }
         let variants: Vec<String> = match &sel.variants {
-            Some(v) => v.clone(),
+            Some(v) => dedup_keep_order(v),
             None => paper.config.variants.keys().cloned().collect(),
         };
+        let declared: Vec<String> = paper
+            .config
+            .datasets
+            .iter()
+            .map(|d| d.get_ref().clone())
+            .collect();
         let datasets: Vec<String> = match &sel.datasets {
-            Some(d) => d.clone(),
-            None => paper
-                .config
-                .datasets
-                .iter()
-                .map(|d| d.get_ref().clone())
-                .collect(),
+            Some(d) => dedup_keep_order(d),
+            None => declared.clone(),
         };
+        for v in &variants {
+            if !paper.config.variants.contains_key(v) {
+                return Err(HarnessError::Other(format!(
+                    "paper `{}` has no variant `{v}`; its variants: {}",
+                    paper.id(),
+                    paper
+                        .config
+                        .variants
+                        .keys()
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
+            }
+        }
+        for d in &datasets {
+            if !declared.contains(d) {
+                return Err(HarnessError::Other(format!(
+                    "paper `{}` does not declare dataset `{d}`; its datasets: {}",
+                    paper.id(),
+                    declared.join(", ")
+                )));
+            }
+        }
+        for dataset in &datasets {
+            let n = paper.seeds_for_count(dataset, sel.seeds);
+            total = total.saturating_add(n.saturating_mul(variants.len()));
+        }
+        if total > MAX_PLANNED_RUNS {
+            return Err(HarnessError::Other(format!(
+                "the selection plans {total} runs, more than the ceiling of {MAX_PLANNED_RUNS}; select fewer papers, variants, datasets or seeds"
+            )));
+        }
         for variant in &variants {
             let table = paper.config.variants.get(variant).ok_or_else(|| {
                 HarnessError::Other(format!("paper `{}` has no variant `{variant}`", paper.id()))
@@ -142,6 +202,15 @@ pub fn plan(project: &Project, selections: &[Selection]) -> Result<Vec<RunSpec>>
                     .map(|f| (f.path.clone(), f.sha256.clone()))
                     .collect();
                 for seed in paper.seeds_for(dataset, sel.seeds) {
+                    // the same run selected twice (e.g. a paper listed twice) is planned once
+                    if !seen_selection.insert((
+                        paper.id().to_string(),
+                        variant.clone(),
+                        dataset.clone(),
+                        seed,
+                    )) {
+                        continue;
+                    }
                     runs.push(RunSpec {
                         paper: paper.id().to_string(),
                         variant: variant.clone(),
@@ -185,14 +254,55 @@ pub struct RunSummary {
     pub seconds_by_variant: BTreeMap<(String, String), (usize, f64)>,
 }
 
-/// Loads the records of `runs` whose keys match (`None` for a missing, stale or errored one).
-pub fn existing_records(store: &Store, runs: &[RunSpec]) -> Result<Vec<Option<RunRecord>>> {
-    runs.iter()
+/// Loads the records of `runs` whose keys match (`None` for a missing, stale or unreadable
+/// one), and the problems with unreadable ones (an empty, truncated or foreign file, or
+/// another schema version): one message per file, naming it. An unreadable record never blocks
+/// the others: it counts as missing, so `run` recomputes it and `report`/`list` skip it.
+pub fn load_records(store: &Store, runs: &[RunSpec]) -> (Vec<Option<RunRecord>>, Vec<String>) {
+    let mut problems = Vec::new();
+    let records = runs
+        .iter()
         .map(|r| {
             let path = store.record_path(&r.paper, &r.dataset, &r.variant, r.seed);
-            Ok(store.load(&path)?.filter(|rec| rec.key == r.key()))
+            match store.load(&path) {
+                Ok(rec) => rec.filter(|rec| rec.key == r.key()),
+                Err(e) => {
+                    problems.push(e.to_string());
+                    None
+                }
+            }
         })
-        .collect()
+        .collect();
+    (records, problems)
+}
+
+/// [`load_records`], with each problem printed to stderr as a warning. Never fails on a bad
+/// record (kept as `Result` for the callers).
+pub fn existing_records(store: &Store, runs: &[RunSpec]) -> Result<Vec<Option<RunRecord>>> {
+    let (records, problems) = load_records(store, runs);
+    for p in problems {
+        eprintln!("warning: {p}");
+    }
+    Ok(records)
+}
+
+/// Checks that records can be written under `store` (creating `runs/` if needed) before any
+/// run starts, so a read-only or missing results directory fails at once instead of after
+/// hours of training. Error: names the directory and what to do.
+pub fn check_writable(store: &Store) -> Result<()> {
+    let dir = store.results_dir.join("runs");
+    let probe = std::fs::create_dir_all(&dir).and_then(|_| {
+        tempfile::Builder::new()
+            .prefix(crate::record::TMP_PREFIX)
+            .tempfile_in(&dir)
+            .map(drop)
+    });
+    probe.map_err(|e| {
+        HarnessError::Other(format!(
+            "results directory {} is not writable ({e}); no run was started — make it writable or pass --results DIR",
+            dir.display()
+        ))
+    })
 }
 
 /// Runs every planned run that has no matching record (or all of them with `rerun`), writing one
@@ -208,6 +318,9 @@ pub fn execute(
     ui: &Ui,
 ) -> Result<RunSummary> {
     let started = Instant::now();
+    // temporary files of a writer killed mid-write (none younger than a second: a live writer
+    // locks its file right after creating it)
+    let _ = store.clean_orphans(std::time::Duration::from_secs(1));
     let existing = existing_records(store, runs)?;
     let mut summary = RunSummary::default();
     let mut pending: VecDeque<&RunSpec> = VecDeque::new();
@@ -223,6 +336,7 @@ pub fn execute(
         summary.wall_seconds = started.elapsed().as_secs_f64();
         return Ok(summary);
     }
+    check_writable(store)?;
     let mut resolved: BTreeMap<String, ResolvedDataset> = BTreeMap::new();
     for spec in &pending {
         if !resolved.contains_key(&spec.dataset) {
@@ -237,19 +351,32 @@ pub fn execute(
     let queue = Mutex::new(pending.into_iter().enumerate().collect::<VecDeque<_>>());
     let results: Mutex<Vec<Finished>> = Mutex::new(Vec::new());
     let failure: Mutex<Option<HarnessError>> = Mutex::new(None);
+    let stop = std::sync::atomic::AtomicBool::new(false);
     std::thread::scope(|s| {
         for worker in 0..opts.jobs.max(1).min(total) {
-            let (queue, results, failure, resolved, env) =
-                (&queue, &results, &failure, &resolved, &env);
+            let (queue, results, failure, resolved, env, stop) =
+                (&queue, &results, &failure, &resolved, &env, &stop);
             s.spawn(move || {
                 while let Some((i, spec)) = queue.lock().ok().and_then(|mut q| q.pop_front()) {
+                    if stop.load(std::sync::atomic::Ordering::SeqCst) {
+                        break;
+                    }
                     let paper = &project.papers[&spec.paper];
                     let bar = ui.run_bar(worker, spec);
                     let record = run_one(paper, spec, &resolved[&spec.dataset], env, &bar);
                     let status = record.status.clone();
                     let wall = record.timings.wall_seconds;
                     let saved = store.save(&record);
-                    ui.finished(i, total, spec, &record);
+                    match &saved {
+                        Ok(_) => ui.finished(i, total, spec, &record),
+                        Err(e) => {
+                            stop.store(true, std::sync::atomic::Ordering::SeqCst);
+                            ui.line(&format!(
+                                "{}: FAILED — its record could not be saved: {e}",
+                                spec.label()
+                            ));
+                        }
+                    }
                     match saved {
                         Ok(_) => {
                             if let Ok(mut r) = results.lock() {

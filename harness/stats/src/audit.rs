@@ -351,12 +351,14 @@ fn rules_from(c: &CommonArgs) -> Result<Rules> {
             c.alpha
         )));
     }
-    Ok(Rules {
+    let rules = Rules {
         alpha: c.alpha,
         bootstrap_resamples: c.resamples,
         seed: c.seed,
         ..Rules::default()
-    })
+    };
+    rules.validate()?;
+    Ok(rules)
 }
 
 fn o(v: Option<f64>) -> String {
@@ -463,7 +465,7 @@ pub fn comparison_markdown(a: &ComparisonAssessment, rules: &Rules) -> String {
 }
 
 fn to_pretty<T: serde::Serialize>(v: &T) -> Result<String> {
-    serde_json::to_string_pretty(v)
+    serde_json::to_string_pretty(&crate::procedures::to_json(v))
         .map_err(|e| StatsError::Input(format!("cannot serialise output: {e}")))
 }
 
@@ -549,7 +551,11 @@ Example (run from the repository root):
   echo '{\"x\": [0.005, -0.008, 0.017, 0.033, 0.006, -0.005, 0.007, 0, 0.063, 0, 0.022, 0.047, 0.009, 0.021], \"zero_method\": \"zsplit\"}' | harness stats wilcoxon --input -
   harness stats list      # every procedure with its input fields
 
-Output is one JSON object; NaN and ±infinity are written as null.";
+Output is one JSON object; NaN and ±infinity are written as the strings \"NaN\", \"Infinity\", \"-Infinity\".";
+
+fn stats_help() -> String {
+    format!("Procedures: {}\n\n{STATS_HELP}", names().join(", "))
+}
 
 /// `harness stats <procedure> --input FILE.json`: run one statistical procedure on JSON input.
 #[derive(Debug, Clone, clap::Args)]
@@ -558,7 +564,7 @@ Output is one JSON object; NaN and ±infinity are written as null.";
     long_about = "Run any single procedure of the statistics engine (t-tests, bootstrap, Wilcoxon, \
 sign test, Friedman, Holm/BH, best-of-k, subset selection, excess significance, power, verdicts) \
 on a JSON object and print the JSON result. `harness stats list` lists the procedures and fields.",
-    after_help = STATS_HELP
+    after_help = stats_help()
 )]
 pub struct StatsArgs {
     /// Procedure name (`list` to show all).

@@ -227,7 +227,9 @@ pub fn bootstrap_distribution(
 }
 
 /// General bootstrap CI of `statistic` over one or more independent samples (each ≥ 2 finite
-/// values), percentile or BCa per `cfg`. Errors: bad confidence, `resamples = 0`, short samples.
+/// values), percentile or BCa per `cfg`. Errors: bad confidence, `resamples = 0` or above
+/// [`crate::limits::MAX_RESAMPLES`] (or more than [`crate::limits::MAX_RESAMPLED_VALUES`] draws in
+/// all), short samples.
 pub fn bootstrap_ci_multi(
     samples: &[&[f64]],
     statistic: &dyn Fn(&[&[f64]]) -> f64,
@@ -241,9 +243,19 @@ pub fn bootstrap_ci_multi(
             "must be ≥ 1 (default 9999)",
         ));
     }
+    crate::limits::check_count(
+        "resamples",
+        cfg.resamples as u64,
+        crate::limits::MAX_RESAMPLES as u64,
+    )?;
     for (j, s) in samples.iter().enumerate() {
         crate::describe::check_len(s, 2, &format!("samples[{j}]"))?;
     }
+    crate::limits::check_work(
+        "resamples",
+        cfg.resamples,
+        samples.iter().map(|s| s.len()).sum(),
+    )?;
     let dist = bootstrap_distribution(samples, statistic, cfg.resamples, cfg.seed);
     let (low, high) = match cfg.method {
         BootstrapMethod::Percentile => {

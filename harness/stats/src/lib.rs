@@ -17,6 +17,7 @@ pub mod describe;
 pub mod error;
 pub mod excess;
 pub mod friedman;
+pub mod limits;
 pub mod multitest;
 pub mod power;
 pub mod procedures;

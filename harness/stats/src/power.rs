@@ -26,8 +26,17 @@ pub enum Design {
 }
 
 fn chi_scaled_log_density(s: f64, nu: f64) -> f64 {
-    std::f64::consts::LN_2 + (nu / 2.0) * (nu / 2.0).ln() - ln_gamma(nu / 2.0) + (nu - 1.0) * s.ln()
-        - nu * s * s / 2.0
+    let a = nu / 2.0;
+    if a > 5_000.0 {
+        // Stirling's series for ln Γ(a) (error < 1e-20 here): the terms `a ln a` and `ln Γ(a)`
+        // would otherwise cancel catastrophically for large ν.
+        return std::f64::consts::LN_2 + 0.5 * (a / (2.0 * std::f64::consts::PI)).ln()
+            - 1.0 / (12.0 * a)
+            + 1.0 / (360.0 * a * a * a)
+            + a * (1.0 - s * s)
+            + (2.0 * a - 1.0) * s.ln();
+    }
+    std::f64::consts::LN_2 + a * a.ln() - ln_gamma(a) + (nu - 1.0) * s.ln() - nu * s * s / 2.0
 }
 
 fn nct_integral<F: Fn(f64) -> f64>(f: F, df: f64) -> f64 {
@@ -120,6 +129,10 @@ pub fn t_test_power(
     .min(1.0))
 }
 
+/// Largest number of runs [`seeds_needed`] answers (10 million): beyond it the gap is
+/// practically unresolvable and the search stops with an error instead of running on.
+pub const MAX_SEEDS_NEEDED: usize = 10_000_000;
+
 /// Number of seeds needed (see module doc).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct SeedsNeeded {
@@ -133,8 +146,8 @@ pub struct SeedsNeeded {
 
 /// Smallest number of runs (per group for `TwoSample`) for which a t-test at `alpha` detects the
 /// difference in means `gap` with SD `sd` with probability ≥ `power`. Normal approximation, then
-/// exact search with the noncentral t. Errors: as [`t_test_power`], `power ∉ (0,1)`, or more than
-/// 10 million runs needed.
+/// exact search with the noncentral t (galloping + bisection: O(log n) evaluations). Errors: as
+/// [`t_test_power`], `power ∉ (0,1)`, or more than [`MAX_SEEDS_NEEDED`] runs needed.
 pub fn seeds_needed(
     gap: f64,
     sd: f64,
@@ -161,21 +174,65 @@ pub fn seeds_needed(
         Design::TwoSample => 2.0,
     };
     let approx = c * ((za + norm_ppf(power)) * sd / gap.abs()).powi(2);
-    let pw = |n: usize| t_test_power(n, gap, sd, alpha, design, alternative);
-    let mut n = (approx.ceil() as usize).max(2);
-    while n > 2 && pw(n - 1)? >= power {
-        n -= 1;
+    if !(approx <= MAX_SEEDS_NEEDED as f64) {
+        return Err(StatsError::param(
+            "gap",
+            gap,
+            &format!(
+                "more than {MAX_SEEDS_NEEDED} runs needed (normal approximation {approx:.3e}); the gap is too small relative to sd"
+            ),
+        ));
     }
-    while pw(n)? < power {
-        n += 1;
-        if n > 10_000_000 {
-            return Err(StatsError::param(
-                "gap",
-                gap,
-                "more than 10 million runs needed; the gap is too small",
-            ));
+    let pw = |n: usize| t_test_power(n, gap, sd, alpha, design, alternative);
+    // Power grows with n: gallop from the normal approximation to a bracket
+    // `pw(lo) < power ≤ pw(hi)`, then bisect (O(log n) power evaluations, never a linear walk).
+    let start = (approx.ceil() as usize).clamp(2, MAX_SEEDS_NEEDED);
+    let (mut lo, mut hi);
+    if pw(start)? >= power {
+        hi = start;
+        let mut step = 1;
+        loop {
+            let cand = hi.saturating_sub(step).max(1);
+            if cand < 2 || pw(cand)? < power {
+                lo = cand;
+                break;
+            }
+            hi = cand;
+            step *= 2;
+        }
+    } else {
+        lo = start;
+        let mut step = 1;
+        loop {
+            let cand = lo.saturating_add(step);
+            if cand > MAX_SEEDS_NEEDED {
+                if pw(MAX_SEEDS_NEEDED)? < power {
+                    return Err(StatsError::param(
+                        "gap",
+                        gap,
+                        &format!("more than {MAX_SEEDS_NEEDED} runs needed; the gap is too small relative to sd"),
+                    ));
+                }
+                hi = MAX_SEEDS_NEEDED;
+                break;
+            }
+            if pw(cand)? >= power {
+                hi = cand;
+                break;
+            }
+            lo = cand;
+            step *= 2;
         }
     }
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if pw(mid)? >= power {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    let n = hi.max(2);
     Ok(SeedsNeeded {
         n,
         achieved_power: pw(n)?,

@@ -1,6 +1,8 @@
 //! JSON front door to every procedure (`harness stats <procedure> --input FILE.json`).
 //! Each procedure takes one JSON object (fields listed by [`procedure_help`]) and returns one
-//! JSON object. Non-finite numbers in the output (NaN, ±∞) are written as `null`.
+//! JSON object. JSON has no NaN or infinity, so non-finite numbers in the output are written as
+//! the strings `"NaN"`, `"Infinity"` and `"-Infinity"` (distinguishable, unlike `null`, which
+//! means "absent"). Numbers in the input are parsed exactly (serde_json's `float_roundtrip`).
 
 use crate::bestofk::*;
 use crate::bootstrap::*;
@@ -31,7 +33,7 @@ pub const PROCEDURES: &[(&str, &str)] = &[
     ("ttest_1samp", "x, popmean=0, alternative='two-sided'|'less'|'greater', confidence=0.95"),
     ("ttest_welch", "x, y (each ≥2), alternative, confidence"),
     ("ttest_paired", "x, y (equal length ≥2), alternative, confidence"),
-    ("bootstrap", "x, y? (then statistic = mean difference), statistic='mean'|'median'|'iqm'|'sd', method='bca'|'percentile', confidence, alternative, resamples=9999, seed=0"),
+    ("bootstrap", "x, y? (then the statistic is the mean difference; `statistic` other than mean is an error), statistic='mean'|'median'|'iqm'|'sd', method='bca'|'percentile', confidence, alternative, resamples=9999, seed=0"),
     ("bootstrap_interval_from_distribution", "samples: [[number]] (the data), theta_star: [number], statistic='mean'|'median'|'iqm'|'sd'|'mean_difference', method='bca'|'percentile', confidence, alternative"),
     ("trim_mean", "x, proportion=0.25"),
     ("iqm", "x: [number]"),
@@ -78,8 +80,60 @@ fn parse<T: DeserializeOwned>(name: &str, v: &Value) -> Result<T> {
     })
 }
 
-fn to_json<T: serde::Serialize>(v: &T) -> Value {
-    serde_json::to_value(v).unwrap_or(Value::Null)
+/// A JSON number, or for a non-finite `x` the string `"NaN"`, `"Infinity"` or `"-Infinity"`.
+pub fn num(x: f64) -> Value {
+    match serde_json::Number::from_f64(x) {
+        Some(n) => Value::Number(n),
+        None if x.is_nan() => Value::String("NaN".into()),
+        None if x > 0.0 => Value::String("Infinity".into()),
+        None => Value::String("-Infinity".into()),
+    }
+}
+
+/// `v` as JSON with every non-finite float written by [`num`] (serde_json alone would write
+/// `null` for NaN and ±∞ alike). Goes through `serde_value`, which keeps the raw floats.
+pub fn to_json<T: serde::Serialize>(v: &T) -> Value {
+    match serde_value::to_value(v) {
+        Ok(x) => from_serde_value(x),
+        Err(e) => Value::String(format!("(cannot serialise output: {e})")),
+    }
+}
+
+fn from_serde_value(v: serde_value::Value) -> Value {
+    use serde_value::Value as V;
+    match v {
+        V::Bool(b) => Value::Bool(b),
+        V::U8(n) => n.into(),
+        V::U16(n) => n.into(),
+        V::U32(n) => n.into(),
+        V::U64(n) => n.into(),
+        V::I8(n) => n.into(),
+        V::I16(n) => n.into(),
+        V::I32(n) => n.into(),
+        V::I64(n) => n.into(),
+        V::F32(x) => num(x as f64),
+        V::F64(x) => num(x),
+        V::Char(c) => Value::String(c.to_string()),
+        V::String(s) => Value::String(s),
+        V::Unit | V::Option(None) => Value::Null,
+        V::Option(Some(b)) | V::Newtype(b) => from_serde_value(*b),
+        V::Seq(items) => Value::Array(items.into_iter().map(from_serde_value).collect()),
+        V::Map(m) => Value::Object(
+            m.into_iter()
+                .map(|(k, v)| {
+                    let key = match k {
+                        V::String(s) => s,
+                        other => match from_serde_value(other) {
+                            Value::String(s) => s,
+                            x => x.to_string(),
+                        },
+                    };
+                    (key, from_serde_value(v))
+                })
+                .collect(),
+        ),
+        V::Bytes(b) => Value::Array(b.into_iter().map(Value::from).collect()),
+    }
 }
 
 fn d95() -> f64 {
@@ -146,8 +200,7 @@ struct T2In {
 struct BootIn {
     x: Vec<f64>,
     y: Option<Vec<f64>>,
-    #[serde(default)]
-    statistic: Statistic,
+    statistic: Option<Statistic>,
     #[serde(default)]
     method: BootstrapMethod,
     #[serde(default = "d95")]
@@ -383,7 +436,7 @@ fn diffs(x: Vec<f64>, y: Option<Vec<f64>>) -> Result<Vec<f64>> {
 }
 
 fn interval(lo: f64, hi: f64) -> Value {
-    json!({"low": lo, "high": hi})
+    json!({"low": num(lo), "high": num(hi)})
 }
 
 /// Runs procedure `name` on the JSON object `input` and returns its JSON result.
@@ -400,9 +453,9 @@ pub fn run_procedure(name: &str, input: &Value) -> Result<Value> {
             }
             let i: D = parse(p, input)?;
             check_len(&i.x, 1, "x")?;
-            json!({"n": i.x.len(), "mean": mean(&i.x), "sd": sd(&i.x), "median": median(&i.x),
-                   "min": i.x.iter().cloned().fold(f64::INFINITY, f64::min),
-                   "max": i.x.iter().cloned().fold(f64::NEG_INFINITY, f64::max)})
+            json!({"n": i.x.len(), "mean": num(mean(&i.x)), "sd": num(sd(&i.x)), "median": num(median(&i.x)),
+                   "min": num(i.x.iter().cloned().fold(f64::INFINITY, f64::min)),
+                   "max": num(i.x.iter().cloned().fold(f64::NEG_INFINITY, f64::max))})
         }
         "t_interval" => {
             let i: XIn = parse(p, input)?;
@@ -441,9 +494,16 @@ pub fn run_procedure(name: &str, input: &Value) -> Result<Value> {
                 seed: i.seed,
             };
             let x = Sample::named(i.x, "x")?;
-            let r = match i.y {
-                Some(y) => bootstrap_mean_difference(&x, &Sample::named(y, "y")?, &cfg)?,
-                None => bootstrap_ci(&x, i.statistic, &cfg)?,
+            let r = match (i.y, i.statistic) {
+                (Some(_), Some(st)) if st != Statistic::Mean => {
+                    return Err(StatsError::param(
+                        "statistic",
+                        format!("{st:?}").to_lowercase(),
+                        "with `y` the bootstrap is of the mean difference mean(x) − mean(y); omit `statistic` or use \"mean\"",
+                    ))
+                }
+                (Some(y), _) => bootstrap_mean_difference(&x, &Sample::named(y, "y")?, &cfg)?,
+                (None, st) => bootstrap_ci(&x, st.unwrap_or_default(), &cfg)?,
             };
             to_json(&r)
         }
@@ -476,7 +536,7 @@ pub fn run_procedure(name: &str, input: &Value) -> Result<Value> {
         }
         "trim_mean" => {
             let i: TrimIn = parse(p, input)?;
-            json!({"value": trim_mean(&i.x, i.proportion)?})
+            json!({"value": num(trim_mean(&i.x, i.proportion)?)})
         }
         "iqm" => {
             #[derive(Deserialize)]
@@ -485,11 +545,11 @@ pub fn run_procedure(name: &str, input: &Value) -> Result<Value> {
                 x: Vec<f64>,
             }
             let i: D = parse(p, input)?;
-            json!({"value": iqm(&i.x)?})
+            json!({"value": num(iqm(&i.x)?)})
         }
         "rliable_aggregate" => {
             let i: AggIn = parse(p, input)?;
-            json!({"value": aggregate(&i.scores, i.aggregate)?})
+            json!({"value": num(aggregate(&i.scores, i.aggregate)?)})
         }
         "stratified_bootstrap" => {
             let i: AggIn = parse(p, input)?;
@@ -512,7 +572,7 @@ pub fn run_procedure(name: &str, input: &Value) -> Result<Value> {
                     i.seed,
                 )?)
             } else {
-                json!({"value": probability_of_improvement(&i.x, &i.y)?})
+                json!({"value": num(probability_of_improvement(&i.x, &i.y)?)})
             }
         }
         "wilcoxon" => {
@@ -545,15 +605,15 @@ pub fn run_procedure(name: &str, input: &Value) -> Result<Value> {
         }
         "holm" => {
             let i: PIn = parse(p, input)?;
-            json!({"p_adjusted": holm(&i.p_values)?})
+            json!({"p_adjusted": to_json(&holm(&i.p_values)?)})
         }
         "benjamini_hochberg" => {
             let i: PIn = parse(p, input)?;
-            json!({"p_adjusted": benjamini_hochberg(&i.p_values)?})
+            json!({"p_adjusted": to_json(&benjamini_hochberg(&i.p_values)?)})
         }
         "expected_max_normal" => {
             let i: EmnIn = parse(p, input)?;
-            json!({"value": expected_max_normal(i.mu, i.sigma, i.k)?})
+            json!({"value": num(expected_max_normal(i.mu, i.sigma, i.k)?)})
         }
         "expected_max_empirical" => {
             let i: EmeIn = parse(p, input)?;
@@ -569,7 +629,7 @@ pub fn run_procedure(name: &str, input: &Value) -> Result<Value> {
                 }
                 expected_max_empirical_without_replacement(&i.scores, i.n as usize)?
             };
-            json!({"value": v})
+            json!({"value": num(v)})
         }
         "implied_k_normal" => {
             let i: IknIn = parse(p, input)?;
@@ -601,11 +661,11 @@ pub fn run_procedure(name: &str, input: &Value) -> Result<Value> {
         }
         "nct_sf" => {
             let i: NctIn = parse(p, input)?;
-            json!({"value": nct_sf(i.t, i.df, i.nc)})
+            json!({"value": num(nct_sf(i.t, i.df, i.nc))})
         }
         "ttest_power" => {
             let i: PowIn = parse(p, input)?;
-            json!({"power": t_test_power(i.n, i.gap, i.sd, i.alpha, i.design, i.alternative)?})
+            json!({"power": num(t_test_power(i.n, i.gap, i.sd, i.alpha, i.design, i.alternative)?)})
         }
         "seeds_needed" => {
             let i: NeedIn = parse(p, input)?;
@@ -620,12 +680,18 @@ pub fn run_procedure(name: &str, input: &Value) -> Result<Value> {
         }
         "assess_claims" => {
             let i: ClaimsIn = parse(p, input)?;
+            i.rules.validate()?;
+            for c in &i.claims {
+                c.claim.validate()?;
+            }
             let pairs: Vec<(Claim, Vec<Outcome>)> =
                 i.claims.into_iter().map(|c| (c.claim, c.runs)).collect();
             json!({"assessments": to_json(&assess_claims(&pairs, &i.rules))})
         }
         "assess_comparison" => {
             let i: CompIn = parse(p, input)?;
+            i.rules.validate()?;
+            i.comparison.validate()?;
             to_json(&assess_comparison(&i.comparison, &i.rules))
         }
         other => {

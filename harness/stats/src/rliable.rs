@@ -101,7 +101,8 @@ fn percentile_interval(dist: &[f64], confidence: f64, est: f64) -> BootstrapInte
 
 /// Stratified bootstrap percentile CI (rliable `get_interval_estimates`): runs are resampled with
 /// replacement within each task, tasks kept. ChaCha8 stream, so agreement with rliable is within
-/// Monte Carlo error only. Errors: bad matrix, `reps = 0`, bad confidence.
+/// Monte Carlo error only. Errors: bad matrix, `reps = 0` or above [`crate::limits::MAX_REPS`],
+/// bad confidence.
 pub fn stratified_bootstrap_ci(
     scores: &[Vec<f64>],
     agg: Aggregate,
@@ -118,6 +119,8 @@ pub fn stratified_bootstrap_ci(
             "must be ≥ 1 (rliable default 50000)",
         ));
     }
+    crate::limits::check_count("reps", reps as u64, crate::limits::MAX_REPS as u64)?;
+    crate::limits::check_work("reps", reps, n * t)?;
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut buf = vec![vec![0.0; t]; n];
     let mut dist = Vec::with_capacity(reps);
@@ -170,7 +173,7 @@ pub fn probability_of_improvement(x: &[Vec<f64>], y: &[Vec<f64>]) -> Result<f64>
 
 /// Percentile CI of the probability of improvement by the stratified *independent* bootstrap
 /// (runs of X and of Y resampled independently within each task). Errors: as
-/// [`probability_of_improvement`], `reps = 0`, bad confidence.
+/// [`probability_of_improvement`], `reps = 0` or above [`crate::limits::MAX_REPS`], bad confidence.
 pub fn probability_of_improvement_ci(
     x: &[Vec<f64>],
     y: &[Vec<f64>],
@@ -180,9 +183,12 @@ pub fn probability_of_improvement_ci(
 ) -> Result<BootstrapInterval> {
     let est = probability_of_improvement(x, y)?;
     check_confidence(confidence)?;
-    if reps == 0 {
-        return Err(StatsError::param("reps", 0, "must be ≥ 1"));
-    }
+    crate::limits::check_count("reps", reps as u64, crate::limits::MAX_REPS as u64)?;
+    crate::limits::check_work(
+        "reps",
+        reps,
+        x.iter().chain(y).map(|r| r.len()).sum::<usize>(),
+    )?;
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut bx = vec![vec![0.0; x[0].len()]; x.len()];
     let mut by = vec![vec![0.0; y[0].len()]; y.len()];

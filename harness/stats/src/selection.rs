@@ -47,7 +47,8 @@ pub fn n_choose(m: u64, s: u64) -> f64 {
 /// larger = better for the claimed method; `reported`: indices of the reported subset. Exact when
 /// `C(m,s) ≤ max_enum`, else `mc_draws` seeded Monte Carlo draws. Tie tolerance
 /// `τ = 1e-12·max(1, Σ|d|)`. Errors: non-finite effects, empty/duplicate/out-of-range indices,
-/// `mc_draws = 0` when needed.
+/// `mc_draws = 0` when needed, `max_enum` above [`crate::limits::MAX_ENUM`] or `mc_draws` above
+/// [`crate::limits::MAX_MC_DRAWS`].
 pub fn subset_selection_test(
     effects: &[f64],
     reported: &[usize],
@@ -56,6 +57,20 @@ pub fn subset_selection_test(
     seed: u64,
 ) -> Result<SelectionResult> {
     check_len(effects, 1, "effects")?;
+    if max_enum > crate::limits::MAX_ENUM {
+        return Err(StatsError::param(
+            "max_enum",
+            max_enum,
+            &format!("exceeds the ceiling of {}", crate::limits::MAX_ENUM),
+        ));
+    }
+    if mc_draws > crate::limits::MAX_MC_DRAWS {
+        return Err(StatsError::param(
+            "mc_draws",
+            mc_draws,
+            &format!("exceeds the ceiling of {}", crate::limits::MAX_MC_DRAWS),
+        ));
+    }
     let m = effects.len();
     if reported.is_empty() {
         return Err(StatsError::param(

@@ -8,6 +8,7 @@ use crate::bestofk::{
 };
 use crate::bootstrap::{bootstrap_ci, BootstrapConfig, BootstrapMethod, Statistic};
 use crate::describe::{fmt_sig, mean, median, sd, t_cdf, t_ppf, Alternative, Sample};
+use crate::error::StatsError;
 use crate::multitest::{benjamini_hochberg, holm};
 use crate::selection::{
     subset_selection_test, SelectionResult, DEFAULT_MAX_ENUM, DEFAULT_MC_DRAWS,
@@ -156,6 +157,45 @@ pub struct Claim {
 }
 
 impl Claim {
+    /// Checks the claim's fields: finite `value`; `standard_error` finite and ≥ 0; `resolution`
+    /// finite and > 0; `reported_as` `mean_of`/`best_of` with `n ≥ 1`. Errors name the claim
+    /// and the field (`assess_claims` itself never fails; front ends call this first).
+    pub fn validate(&self) -> crate::error::Result<()> {
+        let bad = |field: &str, value: String, reason: &str| {
+            Err(StatsError::param(
+                &format!("claim `{}`: {field}", self.id),
+                value,
+                reason,
+            ))
+        };
+        if !self.value.is_finite() {
+            return bad("value", self.value.to_string(), "must be a finite number");
+        }
+        if let Some(se) = self.standard_error {
+            if !(se.is_finite() && se >= 0.0) {
+                return bad(
+                    "standard_error",
+                    se.to_string(),
+                    "must be a finite number ≥ 0 (the SE printed with the claim)",
+                );
+            }
+        }
+        if let Some(r) = self.resolution {
+            if !(r.is_finite() && r > 0.0) {
+                return bad(
+                    "resolution",
+                    r.to_string(),
+                    "must be a finite number > 0 (e.g. 0.01 for a claim printed as a whole percent); omit it for an exact claim",
+                );
+            }
+        }
+        match self.reported_as {
+            ReportedAs::MeanOf { n: 0 } => bad("reported_as.n", "0".into(), "mean_of needs n ≥ 1"),
+            ReportedAs::BestOf { n: 0 } => bad("reported_as.n", "0".into(), "best_of needs n ≥ 1"),
+            _ => Ok(()),
+        }
+    }
+
     /// The value the tests use: the printed value moved half a resolution step towards "worse"
     /// (see [`Claim::resolution`]).
     pub fn tested_value(&self) -> f64 {
@@ -200,6 +240,53 @@ pub struct Rules {
     pub max_relative_half_width: f64,
     /// Largest implied best-of-k (normal model) for which seed-picking is flagged.
     pub max_best_of_k: f64,
+}
+
+impl Rules {
+    /// Checks every threshold: `alpha` and `max_failed_share` in their ranges, bootstrap
+    /// resamples within [`crate::limits::MAX_RESAMPLES`], finite positive thresholds. Errors name
+    /// the field as `rules.<field>`.
+    pub fn validate(&self) -> crate::error::Result<()> {
+        if !(self.alpha > 0.0 && self.alpha < 1.0) {
+            return Err(StatsError::param(
+                "rules.alpha",
+                self.alpha,
+                "must lie strictly between 0 and 1 (e.g. 0.05)",
+            ));
+        }
+        if self.bootstrap_resamples > crate::limits::MAX_RESAMPLES {
+            return Err(StatsError::param(
+                "rules.bootstrap_resamples",
+                self.bootstrap_resamples,
+                &format!(
+                    "exceeds the ceiling of {} (0 skips the bootstrap interval)",
+                    crate::limits::MAX_RESAMPLES
+                ),
+            ));
+        }
+        if !(0.0..=1.0).contains(&self.max_failed_share) {
+            return Err(StatsError::param(
+                "rules.max_failed_share",
+                self.max_failed_share,
+                "must lie in [0, 1]",
+            ));
+        }
+        if !(self.max_relative_half_width.is_finite() && self.max_relative_half_width > 0.0) {
+            return Err(StatsError::param(
+                "rules.max_relative_half_width",
+                self.max_relative_half_width,
+                "must be a finite number > 0",
+            ));
+        }
+        if !(self.max_best_of_k >= 1.0) {
+            return Err(StatsError::param(
+                "rules.max_best_of_k",
+                self.max_best_of_k,
+                "must be ≥ 1",
+            ));
+        }
+        Ok(())
+    }
 }
 
 impl Default for Rules {
@@ -738,6 +825,29 @@ pub struct ComparisonInput {
     pub paired: bool,
     /// Per-dataset runs.
     pub datasets: Vec<DatasetResult>,
+}
+
+impl ComparisonInput {
+    /// Checks the input: with `paired`, every dataset's method and baseline runs have equal
+    /// lengths (run `i` of each is the same seed/split; unequal lengths would silently drop
+    /// runs). Errors name the comparison and the dataset.
+    pub fn validate(&self) -> crate::error::Result<()> {
+        if self.paired {
+            for d in &self.datasets {
+                if d.method.len() != d.baseline.len() {
+                    return Err(StatsError::LengthMismatch {
+                        what: format!(
+                            "comparison `{}`, dataset `{}`: paired method/baseline runs",
+                            self.id, d.name
+                        ),
+                        left: d.method.len(),
+                        right: d.baseline.len(),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Effect of the method on one dataset (metric units, positive = method better).

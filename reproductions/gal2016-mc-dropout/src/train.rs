@@ -9,6 +9,7 @@ use candle_core::{Device, Tensor};
 use repro_kit::data::batching::ShuffledEpochs;
 use repro_kit::data::uci::{Split, Standardizer, UciData};
 use repro_kit::fit::{fit, Divergence, FitPlan, FitReport, StepLoss, Unit};
+use repro_kit::loss;
 use repro_kit::nn::dropout::fill_multipliers;
 use repro_kit::optim::Adam;
 use repro_kit::rng::stream;
@@ -138,7 +139,7 @@ pub fn train(
         |rows| {
             let (xb, hb, yb) =
                 batch_tensors(x, y, rows, d, s.hidden_units, s.dropout, &mut mask_rng)?;
-            let mse = (model.forward_masked(&xb, &hb)? - yb)?.sqr()?.mean_all()?;
+            let mse = loss::mse(&model.forward_masked(&xb, &hb)?, &yb)?;
             Ok(StepLoss {
                 loss: (mse + model.kernel_sq_norm()?.affine(reg, 0.0)?)?,
                 examples: rows.len(),

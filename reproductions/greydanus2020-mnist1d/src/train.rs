@@ -3,10 +3,10 @@
 use crate::models::Model;
 use crate::Hyperparameters;
 use candle_core::{Device, Tensor};
-use candle_nn::loss::cross_entropy;
 use repro_kit::data::batching::batch_in_order;
 use repro_kit::data::mnist1d::Mnist1d;
 use repro_kit::fit::{fit, FitPlan, Schedule, StepLoss};
+use repro_kit::loss::cross_entropy;
 use repro_kit::metrics::accuracy;
 use repro_kit::optim::Adam;
 use repro_kit::{rng, Progress, Result, RunOutput};
@@ -27,7 +27,7 @@ pub const METRICS: &[&str] = &[
 
 /// One optimizer step on rows `[start, end)` of `x`/`y`; returns the batch loss (nats).
 fn train_step(model: &Model, opt: &mut Adam, x: &Tensor, y: &Tensor) -> Result<Tensor> {
-    let loss = cross_entropy(&model.forward(x)?, y)?;
+    let loss = cross_entropy(&model.forward(x)?, y, 0.0)?;
     opt.backward_step(&loss)?;
     Ok(loss)
 }
@@ -63,7 +63,7 @@ pub fn run(
             let xb = data.x_train.narrow(0, start, end - start)?;
             let yb = data.y_train.narrow(0, start, end - start)?;
             Ok(StepLoss {
-                loss: cross_entropy(&model.forward(&xb)?, &yb)?,
+                loss: cross_entropy(&model.forward(&xb)?, &yb, 0.0)?,
                 examples: end - start,
             })
         },
