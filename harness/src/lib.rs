@@ -9,6 +9,7 @@
 pub mod config;
 pub mod data;
 pub mod error;
+pub mod out;
 pub mod record;
 pub mod registry;
 pub mod report;

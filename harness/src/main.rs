@@ -5,10 +5,12 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use harness::config::{Project, ReportedAs};
 use harness::data::Fetcher;
+use harness::outln;
 use harness::record::Store;
 use harness::run::{self, RunOptions, Selection, Ui};
 use harness::{registry, report};
-use std::path::{Path, PathBuf};
+use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::time::Instant;
 
 /// Reproduce ML papers' claims over several seeds and datasets, record every run with
@@ -26,25 +28,50 @@ struct Cli {
 #[derive(Args, Debug, Clone)]
 struct Global {
     /// Repository root holding `configs/` (default: the nearest ancestor of the current
-    /// directory that has `configs/datasets.toml`).
+    /// directory that has `configs/datasets.toml`; there is no other fallback).
     #[arg(long, global = true, env = "HARNESS_ROOT")]
     root: Option<PathBuf>,
     /// Results directory (default: `<root>/results`).
     #[arg(long, global = true, env = "HARNESS_RESULTS")]
     results: Option<PathBuf>,
-    /// Extra local mirror directory of dataset files (repeatable); also `HARNESS_DATA_DIRS`
-    /// (colon-separated). `/usr/share/datasets` (Debian data packages) is always searched.
-    #[arg(long = "data-dir", global = true)]
-    data_dirs: Vec<PathBuf>,
-    /// Download cache (default: `HARNESS_CACHE_DIR`, else `~/.cache/repro-harness`).
-    #[arg(long, global = true)]
-    cache_dir: Option<PathBuf>,
-    /// Never download datasets.
-    #[arg(long, global = true)]
-    offline: bool,
-    /// Plain line output even on a terminal.
+    /// Plain line output even on a terminal (no colours, no progress bars).
     #[arg(long, global = true)]
     plain: bool,
+    /// Dataset options for the bare `harness` (= `harness run`); the subcommands that read
+    /// datasets take them too.
+    #[command(flatten)]
+    data: DataArgs,
+}
+
+/// Where dataset files come from (only for the subcommands that read datasets).
+#[derive(Args, Debug, Clone, Default)]
+struct DataArgs {
+    /// Extra local mirror directory of dataset files (repeatable); also `HARNESS_DATA_DIRS`
+    /// (colon-separated). `/usr/share/datasets` (Debian data packages) is always searched.
+    #[arg(long = "data-dir")]
+    data_dirs: Vec<PathBuf>,
+    /// Download cache (default: `HARNESS_CACHE_DIR`, else `~/.cache/repro-harness`).
+    #[arg(long)]
+    cache_dir: Option<PathBuf>,
+    /// Never download datasets.
+    #[arg(long)]
+    offline: bool,
+}
+
+impl DataArgs {
+    /// These options with `other`'s added (flags given before and after the subcommand).
+    fn merged(&self, other: &DataArgs) -> DataArgs {
+        DataArgs {
+            data_dirs: self
+                .data_dirs
+                .iter()
+                .chain(&other.data_dirs)
+                .cloned()
+                .collect(),
+            cache_dir: other.cache_dir.clone().or_else(|| self.cache_dir.clone()),
+            offline: self.offline || other.offline,
+        }
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -56,9 +83,9 @@ enum Command {
     /// List papers, variants, datasets, claims and how many records exist for each.
     List,
     /// Validate every config and resolve every dataset, without training.
-    Check,
+    Check(DataArgs),
     /// Resolve (and download if needed) the datasets of a suite or papers.
-    Fetch(SelectArgs),
+    Fetch(FetchArgs),
     /// Audit numbers you bring: a claim against per-seed results, or a method vs a baseline
     /// across datasets. No reproduction needed.
     Audit(repro_stats::AuditArgs),
@@ -86,12 +113,29 @@ struct SelectArgs {
 }
 
 #[derive(Args, Debug, Clone, Default)]
+struct FetchArgs {
+    #[command(flatten)]
+    select: SelectArgs,
+    #[command(flatten)]
+    data: DataArgs,
+    /// One line per file (where each was found), not one per dataset.
+    #[arg(long, short)]
+    verbose: bool,
+}
+
+#[derive(Args, Debug, Clone, Default)]
 struct RunArgs {
     #[command(flatten)]
     select: SelectArgs,
+    #[command(flatten)]
+    data: DataArgs,
     /// Recompute runs that already have a matching record.
     #[arg(long)]
     rerun: bool,
+    /// Only list what would be computed and what reused, with a time estimate from the recorded
+    /// timings; train nothing, write nothing.
+    #[arg(long)]
+    dry_run: bool,
     /// Runs executed in parallel (default: number of CPU cores).
     #[arg(long)]
     jobs: Option<usize>,
@@ -110,30 +154,82 @@ struct RunArgs {
     shards: Option<usize>,
 }
 
+/// The repository root: `--root` / `HARNESS_ROOT`, else the nearest ancestor of the current
+/// directory holding `configs/datasets.toml`. Never the checkout the binary was built from:
+/// outside a checkout this is an error saying how to point at one.
 fn find_root(given: Option<PathBuf>) -> Result<PathBuf> {
     if let Some(r) = given {
         if !r.join("configs/datasets.toml").is_file() {
-            bail!("--root {}: no configs/datasets.toml there", r.display());
+            bail!(
+                "--root / HARNESS_ROOT = {}: no configs/datasets.toml there; point it at a checkout of the repository",
+                r.display()
+            );
         }
         return Ok(r);
     }
-    let cwd = std::env::current_dir()?;
+    let cwd = std::env::current_dir().context("reading the current directory")?;
     for dir in cwd.ancestors() {
         if dir.join("configs/datasets.toml").is_file() {
             return Ok(dir.to_path_buf());
         }
     }
-    let built = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    if built.join("configs/datasets.toml").is_file() {
-        return Ok(built.canonicalize()?);
-    }
     bail!(
-        "no configs/datasets.toml in {} or its parents; run from the repository or pass --root",
+        "not inside a checkout: neither {} nor any parent has configs/datasets.toml. Run from the \
+         repository, or say where it is with --root DIR or HARNESS_ROOT=DIR",
         cwd.display()
     )
 }
 
+/// `"; did you mean `x`?"` when `name` is close to one of `candidates`.
+fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+    repro_stats::audit::closest(name, candidates)
+        .map(|c| format!("; did you mean `{c}`?"))
+        .unwrap_or_default()
+}
+
+/// Suite names under `configs/suites/`.
+fn suite_names(project: &Project) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(project.root.join("configs/suites"))
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+                .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+/// Checks the names given on the command line against the configs, with a suggestion for a
+/// near miss and the list of valid names.
+fn check_names(project: &Project, s: &SelectArgs) -> Result<()> {
+    let papers: Vec<&str> = project.papers.keys().map(String::as_str).collect();
+    for p in &s.paper {
+        if !project.papers.contains_key(p) {
+            bail!(
+                "no paper `{p}`{}; papers: {}",
+                did_you_mean(p, papers.iter().copied()),
+                papers.join(", ")
+            );
+        }
+    }
+    if let Some(name) = &s.suite {
+        let suites = suite_names(project);
+        if !suites.contains(name) {
+            bail!(
+                "no suite `{name}` (configs/suites/{name}.toml){}; suites: {}",
+                did_you_mean(name, suites.iter().map(String::as_str)),
+                suites.join(", ")
+            );
+        }
+    }
+    Ok(())
+}
+
 fn selections(project: &Project, s: &SelectArgs) -> Result<Vec<Selection>> {
+    check_names(project, s)?;
     // --paper alone: whole papers; otherwise the suite (default `quick`), restricted to the
     // --paper ids when both are given (keeping the suite's own restrictions for them).
     let mut sel = match (&s.suite, s.paper.is_empty()) {
@@ -170,18 +266,41 @@ fn selections(project: &Project, s: &SelectArgs) -> Result<Vec<Selection>> {
     for x in &mut sel {
         let paper = project.paper(&x.paper)?;
         if !s.variant.is_empty() {
+            let known: Vec<&str> = paper.config.variants.keys().map(String::as_str).collect();
             for v in &s.variant {
                 if !paper.config.variants.contains_key(v) {
                     bail!(
-                        "paper `{}` has no variant `{v}` (see `harness list`)",
-                        x.paper
+                        "paper `{}` has no variant `{v}`{}; its variants: {}",
+                        x.paper,
+                        did_you_mean(v, known.iter().copied()),
+                        known.join(", ")
                     );
                 }
             }
-            x.variants = Some(s.variant.clone());
+            let mut v = s.variant.clone();
+            v.dedup();
+            x.variants = Some(v);
         }
         if !s.dataset.is_empty() {
-            x.datasets = Some(s.dataset.clone());
+            let known: Vec<&str> = paper
+                .config
+                .datasets
+                .iter()
+                .map(|d| d.get_ref().as_str())
+                .collect();
+            for d in &s.dataset {
+                if !known.contains(&d.as_str()) {
+                    bail!(
+                        "paper `{}` has no dataset `{d}`{}; its datasets: {}",
+                        x.paper,
+                        did_you_mean(d, known.iter().copied()),
+                        known.join(", ")
+                    );
+                }
+            }
+            let mut d = s.dataset.clone();
+            d.dedup();
+            x.datasets = Some(d);
         }
         if let Some(n) = s.seeds {
             x.seeds = Some(x.seeds.map_or(n, |m| m.min(n)));
@@ -194,53 +313,58 @@ struct Ctx {
     project: Project,
     store: Store,
     fetcher: Fetcher,
+    /// Colours and the compact table (a terminal, and `--plain` not given).
+    fancy: bool,
     plain: bool,
 }
 
-fn context(g: &Global) -> Result<Ctx> {
+fn context(g: &Global, data: &DataArgs) -> Result<Ctx> {
     let root = find_root(g.root.clone())?;
     let project = Project::load(&root)?;
     for w in project.broken_warnings() {
         eprintln!("warning: {w}");
     }
     let store = Store::new(g.results.clone().unwrap_or_else(|| root.join("results")));
-    let mut fetcher = Fetcher::new(&root, &g.data_dirs, g.cache_dir.clone());
-    fetcher.offline = g.offline;
+    let data = g.data.merged(data);
+    let mut fetcher = Fetcher::new(&root, &data.data_dirs, data.cache_dir.clone());
+    fetcher.offline = data.offline;
     Ok(Ctx {
         project,
         store,
         fetcher,
+        fancy: !g.plain && std::io::stdout().is_terminal(),
         plain: g.plain,
     })
 }
 
-/// Prints the verdict tables of the selection (claims corrected together across it, Holm by
-/// default) and writes them to `results/suites/<suite>.md` when a suite was selected; then
-/// refreshes the published per-paper tables `results/<paper>.md|csv|json`, which always cover the
-/// paper's whole config (every variant, dataset and seed with a record; Holm across the paper's
-/// claims), so that they never depend on which command ran last.
+/// Builds the verdicts of the selection (claims corrected together across it, Holm by
+/// default) and the whole-paper tables; writes every file first — `results/suites/<suite>.md`
+/// when a suite was selected, and the published per-paper set `results/<paper>.md|csv|json|
+/// tex|html`, which always covers the paper's whole config (Holm across the paper's claims) —
+/// and only then prints, so that a closed stdout cannot lose any of them.
+///
+/// On a terminal it prints a compact coloured verdict table per paper, one summary line and
+/// where the full tables are; with `--plain` or when stdout is not a terminal, the Markdown
+/// tables (stable, line-oriented), then the same summary and paths.
 fn report_and_print(ctx: &Ctx, sel: &[Selection], suite: Option<&str>) -> Result<()> {
     let rules = repro_stats::verdict::Rules::default();
     let runs = run::plan(&ctx.project, sel)?;
     let records = run::existing_records(&ctx.store, &runs)?;
     let t0 = Instant::now();
+    let scope = match suite {
+        Some(name) => format!("the {name} suite's"),
+        None => "the selection's".to_string(),
+    };
     let refs = report::referenced(&ctx.project, &ctx.store, &runs)?;
-    let reports = report::build_with(&ctx.project, &runs, &records, &refs, &rules);
+    let reports = report::build_with(&ctx.project, &runs, &records, &refs, &rules, &scope);
     let stats_seconds = t0.elapsed().as_secs_f64();
     let mut combined = String::new();
     for r in &reports {
-        let md = report::markdown(r, &rules);
-        println!("{md}");
-        combined.push_str(&md);
+        combined.push_str(&report::markdown(r, &rules));
         combined.push('\n');
     }
-    println!(
-        "statistics of {} claims and comparisons computed in {stats_seconds:.2} s",
-        reports
-            .iter()
-            .map(|r| r.claims.len() + r.comparisons.len())
-            .sum::<usize>()
-    );
+    // 1. write everything
+    let mut written: Vec<String> = Vec::new();
     if let Some(name) = suite {
         let path = ctx
             .store
@@ -248,7 +372,7 @@ fn report_and_print(ctx: &Ctx, sel: &[Selection], suite: Option<&str>) -> Result
             .join("suites")
             .join(format!("{name}.md"));
         harness::record::write_atomic(&path, combined.as_bytes())?;
-        println!("suite tables written to {}", path.display());
+        written.push(format!("suite tables: {}", path.display()));
     }
     let mut papers: Vec<&str> = sel.iter().map(|x| x.paper.as_str()).collect();
     papers.dedup();
@@ -262,13 +386,37 @@ fn report_and_print(ctx: &Ctx, sel: &[Selection], suite: Option<&str>) -> Result
         let runs = run::plan(&ctx.project, &whole)?;
         let records = run::existing_records(&ctx.store, &runs)?;
         let refs = report::referenced(&ctx.project, &ctx.store, &runs)?;
-        for r in report::build_with(&ctx.project, &runs, &records, &refs, &rules) {
+        for r in report::build_with(&ctx.project, &runs, &records, &refs, &rules, "the paper's") {
             let path = report::write(&ctx.store.results_dir, &r, &rules)?;
-            println!(
-                "published table of the whole paper: {} (and .csv/.json)",
+            written.push(format!(
+                "whole-paper tables (rules, intervals, plots): {} (also .csv .json .tex .html)",
                 path.display()
-            );
+            ));
         }
+    }
+    // 2. print
+    let n_items: usize = reports
+        .iter()
+        .map(|r| r.claims.len() + r.comparisons.len())
+        .sum();
+    if ctx.fancy {
+        for r in &reports {
+            outln!("{}", report::terminal::table(r, true));
+        }
+    } else {
+        for r in &reports {
+            harness::out::text(&report::markdown(r, &rules));
+            outln!();
+        }
+    }
+    outln!(
+        "statistics of {} computed in {stats_seconds:.2} s",
+        harness::out::plural(n_items, "claim or comparison", "claims and comparisons")
+    );
+    let summary = report::terminal::Summary::of(&reports);
+    outln!("{}", report::terminal::summary_line(&summary, ctx.fancy));
+    for w in written {
+        outln!("{w}");
     }
     Ok(())
 }
@@ -283,8 +431,108 @@ fn suite_name(s: &SelectArgs) -> Option<&str> {
     }
 }
 
+/// Seconds as people read them: "42 s", "3.5 min", "1.9 h".
+fn duration(secs: f64) -> String {
+    if secs < 90.0 {
+        format!("{secs:.0} s")
+    } else if secs < 5400.0 {
+        format!("{:.1} min", secs / 60.0)
+    } else {
+        format!("{:.1} h", secs / 3600.0)
+    }
+}
+
+/// `harness run --dry-run`: what would be computed and reused per (paper, variant, dataset),
+/// and an estimate from the wall times recorded for the same cell (any record, even a stale
+/// one), else for the same variant; nothing is trained or written.
+fn dry_run(ctx: &Ctx, runs: &[run::RunSpec], opts: &RunOptions) -> Result<()> {
+    use std::collections::BTreeMap;
+    let existing = run::existing_records(&ctx.store, runs)?;
+    // recorded wall seconds per cell and per variant, from whatever records exist
+    let mut cell_secs: BTreeMap<(String, String, String), (usize, f64)> = BTreeMap::new();
+    let mut variant_secs: BTreeMap<(String, String), (usize, f64)> = BTreeMap::new();
+    for r in runs {
+        let path = ctx
+            .store
+            .record_path(&r.paper, &r.dataset, &r.variant, r.seed);
+        if let Ok(Some(rec)) = ctx.store.load(&path) {
+            let w = rec.timings.wall_seconds;
+            let e = cell_secs
+                .entry((r.paper.clone(), r.variant.clone(), r.dataset.clone()))
+                .or_default();
+            e.0 += 1;
+            e.1 += w;
+            let e = variant_secs
+                .entry((r.paper.clone(), r.variant.clone()))
+                .or_default();
+            e.0 += 1;
+            e.1 += w;
+        }
+    }
+    // (compute, reuse) per cell, in plan order
+    let mut cells: Vec<((String, String, String), usize, usize)> = Vec::new();
+    for (r, rec) in runs.iter().zip(&existing) {
+        let key = (r.paper.clone(), r.variant.clone(), r.dataset.clone());
+        let reuse = !opts.rerun
+            && rec
+                .as_ref()
+                .is_some_and(|x| !matches!(x.status, harness::record::RecordStatus::Error { .. }));
+        match cells.last_mut() {
+            Some((k, c, u)) if *k == key => {
+                if reuse {
+                    *u += 1
+                } else {
+                    *c += 1
+                }
+            }
+            _ => cells.push((key, (!reuse) as usize, reuse as usize)),
+        }
+    }
+    let mut total_secs = 0.0;
+    let mut unknown = 0usize;
+    let (mut n_compute, mut n_reuse) = (0, 0);
+    outln!(
+        "dry run: nothing is trained or written; records would go to {}",
+        ctx.store.results_dir.join("runs").display()
+    );
+    for ((paper, variant, dataset), compute, reuse) in &cells {
+        n_compute += compute;
+        n_reuse += reuse;
+        let per_run = cell_secs
+            .get(&(paper.clone(), variant.clone(), dataset.clone()))
+            .or_else(|| variant_secs.get(&(paper.clone(), variant.clone())))
+            .map(|(n, s)| s / *n as f64);
+        let estimate = match per_run {
+            Some(s) if *compute > 0 => {
+                total_secs += s * *compute as f64;
+                format!(", ≈ {} per run from recorded timings", duration(s))
+            }
+            None if *compute > 0 => {
+                unknown += compute;
+                ", no recorded timing to estimate from".to_string()
+            }
+            _ => String::new(),
+        };
+        outln!("  {paper} {variant} {dataset}: compute {compute}, reuse {reuse}{estimate}");
+    }
+    let jobs = opts.jobs.max(1);
+    outln!(
+        "{} planned: {n_compute} to compute, {n_reuse} to reuse; estimated {} of CPU time, about {} wall with {}{}",
+        harness::out::plural(runs.len(), "run", "runs"),
+        duration(total_secs),
+        duration(total_secs / jobs.min(n_compute.max(1)) as f64),
+        harness::out::plural(jobs, "parallel run", "parallel runs"),
+        if unknown > 0 {
+            format!(" (plus {} without a recorded timing)", harness::out::plural(unknown, "run", "runs"))
+        } else {
+            String::new()
+        }
+    );
+    Ok(())
+}
+
 fn cmd_run(g: &Global, a: &RunArgs) -> Result<()> {
-    let ctx = context(g)?;
+    let ctx = context(g, &a.data)?;
     let sel = selections(&ctx.project, &a.select)?;
     let planned = run::plan(&ctx.project, &sel)?;
     let shard = match (&a.shard, a.shards) {
@@ -295,7 +543,7 @@ fn cmd_run(g: &Global, a: &RunArgs) -> Result<()> {
     let runs = match shard {
         Some(s) => {
             let mine = s.select(&planned);
-            println!(
+            outln!(
                 "shard {s}: {} of the {} planned runs",
                 mine.len(),
                 planned.len()
@@ -314,26 +562,32 @@ fn cmd_run(g: &Global, a: &RunArgs) -> Result<()> {
         threads_per_run: a.threads_per_run.max(1),
         rerun: a.rerun,
     };
-    let ui = Ui::new(ctx.plain);
+    if a.dry_run {
+        return dry_run(&ctx, &runs, &opts);
+    }
+    let ui = Ui::new(ctx.plain).with_results_dir(&ctx.store.results_dir);
     let summary = run::execute(&ctx.project, &runs, &ctx.fetcher, &ctx.store, &opts, &ui)?;
-    println!(
-        "{} runs: {} computed, {} reused, {} errors; wall time {:.1} s ({jobs} parallel runs × {} thread)",
-        runs.len(),
+    outln!(
+        "{}: {} computed, {} reused, {} errors; wall time {:.1} s ({} × {}); records in {}",
+        harness::out::plural(runs.len(), "run", "runs"),
         summary.computed,
         summary.reused,
         summary.errors.len(),
         summary.wall_seconds,
-        opts.threads_per_run
+        harness::out::plural(jobs, "parallel run", "parallel runs"),
+        harness::out::plural(opts.threads_per_run, "thread", "threads"),
+        ctx.store.results_dir.join("runs").display()
     );
     for ((paper, variant), (n, secs)) in &summary.seconds_by_variant {
-        println!(
-            "  {paper} {variant}: {n} runs, {:.1} s per run",
+        outln!(
+            "  {paper} {variant}: {}, {:.1} s per run",
+            harness::out::plural(*n, "run", "runs"),
             secs / *n as f64
         );
     }
     match shard {
         // Other shards may still be running: their records are not all there yet.
-        Some(s) => println!(
+        Some(s) => outln!(
             "shard {s} done; when every shard has finished, merge the records into the tables with \
              `harness report` and the same selection (--suite/--paper/--variant/--dataset)"
         ),
@@ -344,18 +598,32 @@ fn cmd_run(g: &Global, a: &RunArgs) -> Result<()> {
             eprintln!("error: {e}");
         }
         bail!(
-            "{} runs ended in an error (recorded; they are retried on the next run)",
-            summary.errors.len()
+            "{} ended in an error (recorded; retried on the next run)",
+            harness::out::plural(summary.errors.len(), "run", "runs")
         );
     }
     Ok(())
 }
 
+fn cmd_report(g: &Global, s: &SelectArgs) -> Result<()> {
+    let ctx = context(g, &DataArgs::default())?;
+    let dir = &ctx.store.results_dir;
+    if !dir.is_dir() {
+        bail!(
+            "results directory {} does not exist, so there is nothing to report; check --results / \
+             HARNESS_RESULTS, or create records first with `harness run`",
+            dir.display()
+        );
+    }
+    let sel = selections(&ctx.project, s)?;
+    report_and_print(&ctx, &sel, suite_name(s))
+}
+
 fn cmd_list(g: &Global) -> Result<()> {
-    let ctx = context(g)?;
+    let ctx = context(g, &DataArgs::default())?;
     for (id, paper) in &ctx.project.papers {
         let c = &paper.config;
-        println!(
+        outln!(
             "{id} — {} ({} {})",
             c.paper.title,
             c.paper.authors.join(", "),
@@ -369,7 +637,7 @@ fn cmd_list(g: &Global) -> Result<()> {
         }];
         let runs = run::plan(&ctx.project, &sel)?;
         let records = run::existing_records(&ctx.store, &runs)?;
-        println!(
+        outln!(
             "  datasets: {}",
             c.datasets
                 .iter()
@@ -377,8 +645,8 @@ fn cmd_list(g: &Global) -> Result<()> {
                 .collect::<Vec<_>>()
                 .join(", ")
         );
-        println!("  seeds: {} from {}", c.seeds.count, c.seeds.start);
-        println!("  variants (records present / planned):");
+        outln!("  seeds: {} from {}", c.seeds.count, c.seeds.start);
+        outln!("  variants (records present / planned):");
         for v in c.variants.keys() {
             let planned = runs.iter().filter(|r| &r.variant == v).count();
             let have = runs
@@ -386,9 +654,9 @@ fn cmd_list(g: &Global) -> Result<()> {
                 .zip(&records)
                 .filter(|(r, rec)| &r.variant == v && rec.is_some())
                 .count();
-            println!("    {v}: {have}/{planned}");
+            outln!("    {v}: {have}/{planned}");
         }
-        println!("  claims:");
+        outln!("  claims:");
         for cl in &c.claims {
             let have = runs
                 .iter()
@@ -405,7 +673,7 @@ fn cmd_list(g: &Global) -> Result<()> {
                 ReportedAs::BestOf { n } => format!("best of {n}"),
                 ReportedAs::Unknown => "reported as: unknown".to_string(),
             };
-            println!(
+            outln!(
                 "    {}: {} {} on {} = {} ({how}); {have} records",
                 cl.id,
                 cl.variant.get_ref(),
@@ -415,7 +683,7 @@ fn cmd_list(g: &Global) -> Result<()> {
             );
         }
         for cmp in &c.comparisons {
-            println!(
+            outln!(
                 "  comparison {}: {} vs {} on {}",
                 cmp.id,
                 cmp.method.get_ref(),
@@ -424,10 +692,10 @@ fn cmd_list(g: &Global) -> Result<()> {
             );
         }
     }
-    println!("datasets:");
+    outln!("datasets:");
     for (name, d) in &ctx.project.datasets.datasets {
         let bytes: u64 = d.files.iter().map(|f| f.size).sum();
-        println!(
+        outln!(
             "  {name} — {} ({} files, {:.1} MB, {})",
             d.title,
             d.files.len(),
@@ -435,12 +703,51 @@ fn cmd_list(g: &Global) -> Result<()> {
             d.license
         );
     }
-    println!("reproductions registered: {}", registry::ids().join(", "));
+    outln!("reproductions registered: {}", registry::ids().join(", "));
     Ok(())
 }
 
-fn cmd_fetch(g: &Global, s: &SelectArgs, all: bool) -> Result<()> {
-    let ctx = context(g)?;
+/// Every place a file is looked for, in order (cache, shipped `data/`, each mirror, then the
+/// download URLs), for an error that says where it searched.
+fn searched(fetcher: &Fetcher, f: &harness::config::DatasetFile) -> String {
+    let mut v = vec![format!(
+        "cache {}",
+        fetcher.cache_dir.join(&f.path).display()
+    )];
+    v.push(format!(
+        "data/ {}",
+        fetcher.shipped_dir.join(&f.path).display()
+    ));
+    for m in &fetcher.mirrors {
+        v.push(format!("mirror {}", m.join(&f.path).display()));
+    }
+    if fetcher.offline {
+        v.push("download: skipped (--offline)".into());
+    } else if f.urls.is_empty() {
+        v.push("download: no URL declared".into());
+    } else {
+        for u in &f.urls {
+            v.push(format!("download {u}"));
+        }
+    }
+    v.iter()
+        .enumerate()
+        .map(|(i, s)| format!("\n  {}. {s}", i + 1))
+        .collect()
+}
+
+fn source_word(source: &harness::data::Source) -> String {
+    use harness::data::Source;
+    match source {
+        Source::Cache => "cache".into(),
+        Source::Shipped => "data/".into(),
+        Source::Mirror(m) => format!("mirror {}", m.display()),
+        Source::Download(u) => format!("downloaded from {u}"),
+    }
+}
+
+fn cmd_fetch(g: &Global, s: &SelectArgs, data: &DataArgs, all: bool, verbose: bool) -> Result<()> {
+    let ctx = context(g, data)?;
     let names: Vec<String> = if all {
         ctx.project.datasets.datasets.keys().cloned().collect()
     } else {
@@ -450,26 +757,48 @@ fn cmd_fetch(g: &Global, s: &SelectArgs, all: bool) -> Result<()> {
         v.dedup();
         v
     };
+    let mut downloaded = 0usize;
     for name in names {
         let spec = &ctx.project.datasets.datasets[&name];
+        let mut sources: Vec<String> = Vec::new();
+        let mut bytes = 0u64;
         for file in &spec.files {
-            let (path, source) = ctx
-                .fetcher
-                .resolve_file(&name, file)
-                .with_context(|| format!("dataset `{name}`"))?;
-            if !all || spec.files.len() <= 8 {
-                println!("{name}: {} ← {source:?} ({})", file.path, path.display());
+            let (path, source) = ctx.fetcher.resolve_file(&name, file).map_err(|e| {
+                anyhow::anyhow!("{e}\nsearched, in order:{}", searched(&ctx.fetcher, file))
+            })?;
+            bytes += file.size;
+            if matches!(source, harness::data::Source::Download(_)) {
+                downloaded += 1;
+            }
+            let word = source_word(&source);
+            if verbose {
+                outln!("{name}: {} ← {word} ({})", file.path, path.display());
+            }
+            if !sources.contains(&word) {
+                sources.push(word);
             }
         }
-        println!("{name}: {} files verified", spec.files.len());
+        outln!(
+            "{name}: {} verified ({:.1} MB; from {})",
+            harness::out::plural(spec.files.len(), "file", "files"),
+            bytes as f64 / 1e6,
+            sources.join(", ")
+        );
+    }
+    if downloaded > 0 {
+        outln!(
+            "{} downloaded into the cache {}",
+            harness::out::plural(downloaded, "file", "files"),
+            ctx.fetcher.cache_dir.display()
+        );
     }
     Ok(())
 }
 
 fn main() {
+    let cli = Cli::parse();
     // Each run uses a fixed number of compute threads so that its numbers are reproducible;
     // candle's CPU kernels read this variable (set before any thread pool starts).
-    let cli = Cli::parse();
     let threads = match &cli.command {
         Some(Command::Run(a)) => a.threads_per_run.max(1),
         _ => 1,
@@ -485,25 +814,23 @@ fn main() {
             },
         ),
         Some(Command::Run(a)) => cmd_run(&cli.global, a),
-        Some(Command::Report(s)) => context(&cli.global).and_then(|ctx| {
-            let sel = selections(&ctx.project, s)?;
-            report_and_print(&ctx, &sel, suite_name(s))
-        }),
+        Some(Command::Report(s)) => cmd_report(&cli.global, s),
         Some(Command::List) => cmd_list(&cli.global),
-        Some(Command::Check) => context(&cli.global)
+        Some(Command::Check(d)) => context(&cli.global, d)
             .and_then(|c| Ok(c.project.require_all_valid()?))
-            .and_then(|_| cmd_fetch(&cli.global, &SelectArgs::default(), true))
-            .map(|_| println!("all configs valid; all datasets resolved and verified")),
-        Some(Command::Fetch(s)) => cmd_fetch(&cli.global, s, false),
+            .and_then(|_| cmd_fetch(&cli.global, &SelectArgs::default(), d, true, false))
+            .map(|_| outln!("all configs valid; all datasets resolved and verified")),
+        Some(Command::Fetch(f)) => cmd_fetch(&cli.global, &f.select, &f.data, false, f.verbose),
         Some(Command::Audit(a)) => repro_stats::run_audit(a)
-            .map(|out| print!("{out}"))
+            .map(|out| harness::out::text(&out))
             .map_err(anyhow::Error::from),
         Some(Command::Stats(a)) => repro_stats::run_stats(a)
-            .map(|out| println!("{out}"))
+            .map(|out| harness::out::text(&out))
             .map_err(anyhow::Error::from),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");
         std::process::exit(1);
     }
+    // A reader that went away (`| head`) is not an error: the work is done and written.
 }

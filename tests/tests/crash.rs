@@ -26,15 +26,11 @@ fn project() -> tempfile::TempDir {
     dir
 }
 
+/// Metrics of the valid records, by (variant, dataset, seed).
+type Runs = BTreeMap<(String, String, u64), serde_json::Value>;
+
 /// (corrupt, duplicates, temporary files, valid records by run) of the records directory.
-fn inspect(
-    root: &Path,
-) -> (
-    Vec<String>,
-    usize,
-    usize,
-    BTreeMap<(String, String, u64), serde_json::Value>,
-) {
+fn inspect(root: &Path) -> (Vec<String>, usize, usize, Runs) {
     let mut corrupt = Vec::new();
     let mut tmp = 0;
     let mut dup = 0;

@@ -6,9 +6,11 @@
 pub mod cd_diagram;
 pub mod html;
 pub mod multi;
+pub mod publish;
+pub mod terminal;
 
 use crate::config::{Better, LoadedPaper, Project, ReportedAs};
-use crate::record::{write_atomic, RunRecord};
+use crate::record::RunRecord;
 use crate::run::RunSpec;
 use crate::Result;
 use repro_stats::verdict::{
@@ -39,6 +41,8 @@ pub struct ClaimRow {
     pub claimed_standard_error: Option<f64>,
     /// Resolution the claim is printed to, if declared.
     pub resolution: Option<f64>,
+    /// Larger values of the metric are better.
+    pub higher_is_better: bool,
     /// Every recorded run of the claim's cell, by seed: the metric value, `None` for a failed
     /// (diverged/error/non-finite) run.
     pub runs: Vec<RunValue>,
@@ -108,6 +112,9 @@ pub struct PaperReport {
     pub claim_rules: String,
     /// Comparison rules in force (text).
     pub comparison_rules: String,
+    /// The family the adjusted p-values were corrected over, in words (e.g. "Holm over the
+    /// quick suite's 16 claims"), so that two tables of the same claim can be told apart.
+    pub p_family: String,
 }
 
 fn direction(b: Better) -> Direction {
@@ -135,14 +142,39 @@ fn outcome(rec: &RunRecord, metric: &str) -> Outcome {
 
 /// Builds the reports of every paper in `runs` from the matching `records` (same order; `None`
 /// = not run yet, which is counted as missing, not as a failure). Claims are corrected together
-/// across all papers of the call (Holm by default).
+/// across all papers of the call (Holm by default); the family is called "the selection".
 pub fn build(
     project: &Project,
     runs: &[RunSpec],
     records: &[Option<RunRecord>],
     rules: &Rules,
 ) -> Vec<PaperReport> {
-    build_with(project, runs, records, &[], rules)
+    build_scoped(project, runs, records, rules, "the selection's")
+}
+
+/// The correction family in words: `"Holm over the quick suite's 16 claims"`.
+pub fn family_text(rules: &Rules, scope: &str, n: usize) -> String {
+    let method = match rules.correction {
+        verdict::Correction::Holm => "Holm",
+        verdict::Correction::BenjaminiHochberg => "Benjamini–Hochberg",
+        verdict::Correction::None => return "no correction".into(),
+    };
+    format!(
+        "{method} over {scope} {}",
+        crate::out::plural(n, "claim", "claims")
+    )
+}
+
+/// [`build`] with the correction family named: `scope` is a possessive such as
+/// `"the quick suite's"` or `"the paper's"`.
+pub fn build_scoped(
+    project: &Project,
+    runs: &[RunSpec],
+    records: &[Option<RunRecord>],
+    rules: &Rules,
+    scope: &str,
+) -> Vec<PaperReport> {
+    build_with(project, runs, records, &[], rules, scope)
 }
 
 /// The runs of other papers (or variants) that the comparisons of the papers in `runs` read and
@@ -223,18 +255,18 @@ pub fn referenced_note(
         .collect()
 }
 
-/// [`build`] with `referenced` runs (from [`referenced`]) available to the comparisons; they get
-/// no report of their own.
+/// [`build_scoped`] with `referenced` runs (from [`referenced`]) available to the comparisons;
+/// they get no report of their own.
 pub fn build_with(
     project: &Project,
     runs: &[RunSpec],
     records: &[Option<RunRecord>],
     referenced: &[(RunSpec, Option<RunRecord>)],
     rules: &Rules,
+    scope: &str,
 ) -> Vec<PaperReport> {
     // (paper, variant, dataset) → records by seed
     let mut cells: BTreeMap<(String, String, String), BTreeMap<u64, &RunRecord>> = BTreeMap::new();
-    let mut papers: Vec<String> = Vec::new();
     for (spec, rec) in referenced {
         if let Some(r) = rec {
             cells
@@ -247,6 +279,7 @@ pub fn build_with(
                 .insert(spec.seed, r);
         }
     }
+    let mut papers: Vec<String> = Vec::new();
     for (spec, rec) in runs.iter().zip(records) {
         if !papers.contains(&spec.paper) {
             papers.push(spec.paper.clone());
@@ -297,12 +330,23 @@ pub fn build_with(
                     value: r.metric(metric).filter(|v| v.is_finite()),
                 })
                 .collect();
-            claim_meta.push((pid.clone(), c.clone(), spec.unit.clone(), values));
+            claim_meta.push((
+                pid.clone(),
+                c.clone(),
+                spec.unit.clone(),
+                values,
+                spec.better,
+            ));
         }
     }
     let assessed = assess_claims(&claim_inputs, rules);
+    let family = family_text(
+        rules,
+        scope,
+        assessed.iter().filter(|a| a.p_value.is_some()).count(),
+    );
     let mut claims_by_paper: BTreeMap<String, Vec<ClaimRow>> = BTreeMap::new();
-    for ((pid, c, unit, values), a) in claim_meta.into_iter().zip(assessed) {
+    for ((pid, c, unit, values, dir), a) in claim_meta.into_iter().zip(assessed) {
         claims_by_paper.entry(pid).or_default().push(ClaimRow {
             id: c.id.clone(),
             variant: c.variant.get_ref().clone(),
@@ -312,6 +356,7 @@ pub fn build_with(
             source: c.source.clone(),
             claimed_standard_error: c.standard_error,
             resolution: c.resolution,
+            higher_is_better: matches!(dir, Better::Higher),
             runs: values,
             assessment: a,
         });
@@ -350,6 +395,7 @@ pub fn build_with(
                 timings: timings(pid, &cells),
                 claim_rules: verdict::claim_rules_text(rules),
                 comparison_rules: verdict::comparison_rules_text(rules),
+                p_family: family.clone(),
             }
         })
         .collect()
@@ -447,16 +493,31 @@ fn comparison(
     })
 }
 
-fn f(v: Option<f64>) -> String {
+/// A number for the tables: 1 decimal from 100, 4 decimals down to 0.001, then 2 significant
+/// digits in scientific form (so 0.0001 is not printed as 0.0000); never "-0.0000".
+pub(crate) fn f(v: Option<f64>) -> String {
     match v {
-        Some(x) if x.is_infinite() => "∞".into(),
+        Some(x) if x.is_nan() => "—".into(),
+        Some(x) if x.is_infinite() => if x > 0.0 { "∞" } else { "−∞" }.into(),
+        Some(x) if x.abs() == 0.0 => "0".into(),
         Some(x) if x.abs() >= 100.0 => format!("{x:.1}"),
-        Some(x) => format!("{x:.4}"),
+        Some(x) if x.abs() < 0.001 => format!("{x:.1e}"),
+        Some(x) => {
+            let s = format!("{x:.4}");
+            if s.trim_start_matches('-')
+                .chars()
+                .all(|c| c == '0' || c == '.')
+            {
+                "0".into()
+            } else {
+                s
+            }
+        }
         None => "—".into(),
     }
 }
 
-fn p(v: Option<f64>) -> String {
+pub(crate) fn p(v: Option<f64>) -> String {
     match v {
         Some(x) if x < 1e-4 => format!("{x:.1e}"),
         Some(x) => format!("{x:.4}"),
@@ -466,28 +527,58 @@ fn p(v: Option<f64>) -> String {
 
 /// The claimed value as printed: `value ± SE (SE)` when the paper gave a standard error, and the
 /// resolution it is printed to when declared.
-fn claimed_cell(c: &ClaimRow) -> String {
+pub(crate) fn claimed_cell(c: &ClaimRow) -> String {
     let a = &c.assessment;
     let mut claimed = match c.claimed_standard_error {
         Some(se) => format!("{} ± {} (SE)", f(Some(a.claimed)), f(Some(se))),
         None => f(Some(a.claimed)),
     };
     if let Some(r) = c.resolution.filter(|r| *r > 0.0) {
-        claimed.push_str(&format!(" (printed to {r})"));
+        claimed.push_str(&format!(
+            " (printed to {r}; tested at {})",
+            f(Some(tested_value(c, r)))
+        ));
     }
     claimed
 }
 
-/// `; looks like best of ~k runs` when the seed-picking flag is raised, else empty.
-fn best_of_flag(a: &ClaimAssessment) -> String {
-    a.looks_like_best_of
-        .map(|k| format!("; looks like best of ~{k} runs"))
-        .unwrap_or_default()
+/// Every flag of a claim, in words: the seed-picking flag, failed runs, a declared best-of-m.
+pub fn claim_flags(c: &ClaimRow) -> Vec<String> {
+    let a = &c.assessment;
+    let mut v = Vec::new();
+    if let Some(flag) = a.seed_picking_flag() {
+        v.push(flag);
+    }
+    if a.n_failed > 0 {
+        v.push(format!(
+            "{} failed",
+            crate::out::plural(a.n_failed, "run", "runs")
+        ));
+    }
+    v
+}
+
+/// The value a claim printed to resolution `r` is tested at: half a step towards "worse".
+pub fn tested_value(c: &ClaimRow, r: f64) -> f64 {
+    let worse = if c.higher_is_better { -1.0 } else { 1.0 };
+    c.assessment.claimed + worse * r / 2.0
+}
+
+/// The implied best-of-k of a claim in words: "≈ 40 (normal) / ∞ (empirical)".
+pub fn best_of_k_cell(a: &ClaimAssessment) -> String {
+    let k = |v: Option<f64>| match v {
+        Some(x) => repro_stats::bestofk::format_k(x),
+        None => "—".into(),
+    };
+    match a.best_of_k_empirical {
+        Some(_) => format!("{} / {}", k(a.best_of_k_normal), k(a.best_of_k_empirical)),
+        None => k(a.best_of_k_normal),
+    }
 }
 
 /// Standard error of the runs' mean: sd / √n over the finite runs (`n_runs − n_failed`); `None`
 /// with fewer than 2 finite runs.
-fn standard_error(a: &ClaimAssessment) -> Option<f64> {
+pub(crate) fn standard_error(a: &ClaimAssessment) -> Option<f64> {
     let n = a.n_runs.saturating_sub(a.n_failed);
     a.sd.filter(|_| n >= 2).map(|sd| sd / (n as f64).sqrt())
 }
@@ -541,33 +632,28 @@ impl Table {
         s
     }
 
-    pub(crate) fn html(&self) -> String {
-        let e = html::escape;
-        let mut s = String::from("<table><tr>");
-        for h in &self.header {
-            let _ = write!(s, "<th>{}</th>", e(h));
-        }
-        s.push_str("</tr>\n");
-        for row in &self.rows {
-            s.push_str("<tr>");
-            for (i, c) in row.iter().enumerate() {
-                let cell = match (i, self.anchor) {
-                    (0, Some(prefix)) => format!("<a href=\"#{prefix}{}\">{}</a>", e(c), e(c)),
-                    _ => e(c),
-                };
-                match self.bold {
-                    Some(b) if b == i => {
-                        let _ = write!(s, "<td class=\"verdict\">{cell}</td>");
-                    }
-                    _ => {
-                        let _ = write!(s, "<td>{cell}</td>");
+    /// The table as HTML (maud template; every cell escaped). The bold column is the verdict,
+    /// coloured by its class (`v-reproduced`, …); with `anchor`, the first column links to the
+    /// claim's figure.
+    pub(crate) fn html(&self) -> maud::Markup {
+        maud::html! {
+            table {
+                tr { @for h in &self.header { th { (h) } } }
+                @for row in &self.rows {
+                    tr {
+                        @for (i, c) in row.iter().enumerate() {
+                            @if i == 0 && self.anchor.is_some() {
+                                td { a href=(format!("#{}{c}", self.anchor.unwrap_or(""))) { (c) } }
+                            } @else if self.bold == Some(i) {
+                                td class=(format!("verdict {}", html::verdict_class(c))) { (c) }
+                            } @else {
+                                td { (c) }
+                            }
+                        }
                     }
                 }
             }
-            s.push_str("</tr>\n");
         }
-        s.push_str("</table>\n");
-        s
     }
 
     pub(crate) fn latex(&self, align: &str) -> String {
@@ -599,33 +685,54 @@ pub(crate) fn claims_table(r: &PaperReport, conf: f64) -> Table {
         "dataset",
         "metric",
         "claimed",
+        "tested at",
         "n (failed)",
         "mean ± SE (sd)",
         &ci,
-        "min – max",
         "claim percentile",
         "p (adj.)",
+        "implied best-of-k (normal / empirical)",
         "verdict",
+        "flags",
     ]);
-    t.bold = Some(11);
+    t.bold = Some(12);
     t.anchor = Some("claim-");
     for c in &r.claims {
         let a = &c.assessment;
+        let tested = match c.resolution.filter(|x| *x > 0.0) {
+            Some(res) => format!("{} (printed to {res})", f(Some(tested_value(c, res)))),
+            None => "as printed".into(),
+        };
+        let mean = match a.mean {
+            None => "no finite run".into(),
+            Some(_) if a.sd.is_none() => f(a.mean),
+            Some(_) => format!("{} ± {} ({})", f(a.mean), f(standard_error(a)), f(a.sd)),
+        };
+        let flags = claim_flags(c);
         t.rows.push(vec![
             c.id.clone(),
             c.variant.clone(),
             c.dataset.clone(),
-            format!("{} ({})", c.metric, c.unit),
-            claimed_cell(c),
+            c.metric.clone(),
+            match c.claimed_standard_error {
+                Some(se) => format!("{} ± {} (SE)", f(Some(a.claimed)), f(Some(se))),
+                None => f(Some(a.claimed)),
+            },
+            tested,
             format!("{} ({})", a.n_runs, a.n_failed),
-            format!("{} ± {} ({})", f(a.mean), f(standard_error(a)), f(a.sd)),
+            mean,
             interval(a.t_ci),
-            format!("{} – {}", f(a.min), f(a.max)),
             a.percentile
                 .map(|x| format!("{x:.0}%"))
                 .unwrap_or_else(|| "—".into()),
             p(a.p_adjusted),
-            format!("{}{}", a.verdict, best_of_flag(a)),
+            best_of_k_cell(a),
+            a.verdict.to_string(),
+            if flags.is_empty() {
+                "none".into()
+            } else {
+                flags.join("; ")
+            },
         ]);
     }
     t
@@ -709,6 +816,14 @@ pub(crate) fn timing_table(r: &PaperReport) -> Table {
     t
 }
 
+/// Which family the adjusted p-values belong to, as a sentence.
+pub(crate) fn p_family_note(r: &PaperReport) -> String {
+    format!(
+        "p (adj.): one-sided p-value of each claim, adjusted by {}.",
+        r.p_family
+    )
+}
+
 /// How the timing table is to be read.
 pub(crate) const TIMING_NOTE: &str = "Seconds of one run as recorded (one thread per run; other runs may have shared the machine). Total = the sum over the runs, i.e. CPU-seconds of the cell, not the wall time of a parallel invocation.";
 
@@ -731,21 +846,10 @@ pub fn markdown(r: &PaperReport, rules: &Rules) -> String {
         let _ = writeln!(s, "## Claims\n");
         let _ = writeln!(s, "{}\n", claims_note(conf));
         s.push_str(&claims_table(r, conf).markdown());
-        let _ = writeln!(s, "\nImplied best-of-k of each claim (normal model / empirical, Dodge et al. 2019; ∞ = beyond every run):\n");
+        let _ = writeln!(s, "\n{}\n", p_family_note(r));
+        let _ = writeln!(s, "How each verdict was reached (implied best-of-k: normal model / empirical, Dodge et al. 2019; ∞ = beyond every run):\n");
         for c in &r.claims {
-            let a = &c.assessment;
-            let _ = writeln!(
-                s,
-                "- `{}`: {} / {}{}",
-                c.id,
-                f(a.best_of_k_normal),
-                f(a.best_of_k_empirical),
-                if a.note.is_empty() {
-                    String::new()
-                } else {
-                    format!(" — {}", a.note)
-                }
-            );
+            let _ = writeln!(s, "- `{}`: {}", c.id, c.assessment.note);
         }
         let _ = writeln!(s, "\nSources:\n");
         for c in &r.claims {
@@ -835,15 +939,15 @@ pub fn latex(r: &PaperReport, rules: &Rules) -> String {
         let _ = writeln!(s, "\\begin{{table}}[t]\n\\centering\n\\small");
         let _ = writeln!(
             s,
-            "\\caption{{Claims of \\texttt{{{}}} against the reproduced runs: mean $\\pm$ SE (sd/$\\sqrt{{n}}$) over $n$ finite runs, {conf:.0}\\% $t$-interval, one-sided $p$ ({} adjusted across the paper's claims).}}",
+            "\\caption{{Claims of \\texttt{{{}}} against the reproduced runs: mean $\\pm$ SE (sd/$\\sqrt{{n}}$) over $n$ finite runs, {conf:.0}\\% $t$-interval, one-sided $p$ adjusted by {}; best-of-$k$: the implied number of runs whose expected best reaches the claim (normal model / empirical).}}",
             latex_escape(&r.paper),
-            latex_escape(&format!("{:?}", rules.correction))
+            latex_escape(&r.p_family)
         );
         let _ = writeln!(s, "\\label{{tab:{}-claims}}", latex_escape(&r.paper));
-        let _ = writeln!(s, "\\begin{{tabular}}{{llllrllrl}}\n\\toprule");
+        let _ = writeln!(s, "\\begin{{tabular}}{{llllrllrll}}\n\\toprule");
         let _ = writeln!(
             s,
-            "Claim & Variant & Dataset & Claimed & $n$ (failed) & Mean $\\pm$ SE & {conf:.0}\\% CI & $p_{{\\mathrm{{adj}}}}$ & Verdict \\\\\n\\midrule"
+            "Claim & Variant & Dataset & Claimed & $n$ (failed) & Mean $\\pm$ SE & {conf:.0}\\% CI & $p_{{\\mathrm{{adj}}}}$ & Best-of-$k$ & Verdict \\\\\n\\midrule"
         );
         for c in &r.claims {
             let a = &c.assessment;
@@ -857,7 +961,7 @@ pub fn latex(r: &PaperReport, rules: &Rules) -> String {
                 .unwrap_or_else(|| "--".into());
             let _ = writeln!(
                 s,
-                "{} & {} & {} & {} & {} ({}) & {} $\\pm$ {} & {} & {} & {} \\\\",
+                "{} & {} & {} & {} & {} ({}) & {} $\\pm$ {} & {} & {} & {} & {} \\\\",
                 latex_escape(&c.id),
                 latex_escape(&c.variant),
                 latex_escape(&c.dataset),
@@ -868,7 +972,13 @@ pub fn latex(r: &PaperReport, rules: &Rules) -> String {
                 tex_num(standard_error(a)),
                 ci,
                 tex_p(a.p_adjusted),
-                latex_escape(&a.verdict.to_string())
+                latex_escape(&best_of_k_cell(a))
+                    .replace('≈', "$\\approx$")
+                    .replace("10⁶", "$10^6$"),
+                latex_escape(&match a.seed_picking_flag() {
+                    Some(flag) => format!("{} ({flag})", a.verdict),
+                    None => a.verdict.to_string(),
+                })
             );
         }
         let _ = writeln!(s, "\\bottomrule\n\\end{{tabular}}\n\\end{{table}}\n");
@@ -919,26 +1029,56 @@ pub fn latex(r: &PaperReport, rules: &Rules) -> String {
     s
 }
 
-/// One CSV row per claim: the numbers of the claims table.
-pub fn csv(r: &PaperReport) -> String {
-    let mut s = String::from(
-        "paper,claim,variant,dataset,metric,claimed,claimed_se,n_runs,n_failed,mean,sd,se,t_ci_low,t_ci_high,bootstrap_ci_low,bootstrap_ci_high,min,median,max,percentile,p_value,p_adjusted,best_of_k_normal,best_of_k_empirical,looks_like_best_of,verdict\n",
-    );
+/// One CSV row per claim: the numbers of the claims table, written with the `csv` crate (cells
+/// holding commas, quotes or newlines are quoted).
+pub fn csv(r: &PaperReport) -> Result<String> {
+    let header = [
+        "paper",
+        "claim",
+        "variant",
+        "dataset",
+        "metric",
+        "claimed",
+        "claimed_se",
+        "n_runs",
+        "n_failed",
+        "mean",
+        "sd",
+        "se",
+        "t_ci_low",
+        "t_ci_high",
+        "bootstrap_ci_low",
+        "bootstrap_ci_high",
+        "min",
+        "median",
+        "max",
+        "percentile",
+        "p_value",
+        "p_adjusted",
+        "p_family",
+        "best_of_k_normal",
+        "best_of_k_empirical",
+        "looks_like_best_of",
+        "beyond_best_of",
+        "verdict",
+    ];
+    let err = |e: csv::Error| crate::error::HarnessError::Other(format!("writing CSV: {e}"));
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(header).map_err(err)?;
     let o = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+    let u = |v: Option<u64>| v.map(|x| x.to_string()).unwrap_or_default();
     for c in &r.claims {
         let a = &c.assessment;
-        let _ = writeln!(
-            s,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
-            r.paper,
-            c.id,
-            c.variant,
-            c.dataset,
-            c.metric,
-            a.claimed,
+        w.write_record([
+            r.paper.clone(),
+            c.id.clone(),
+            c.variant.clone(),
+            c.dataset.clone(),
+            c.metric.clone(),
+            a.claimed.to_string(),
             o(c.claimed_standard_error),
-            a.n_runs,
-            a.n_failed,
+            a.n_runs.to_string(),
+            a.n_failed.to_string(),
             o(a.mean),
             o(a.sd),
             o(standard_error(a)),
@@ -952,38 +1092,44 @@ pub fn csv(r: &PaperReport) -> String {
             o(a.percentile),
             o(a.p_value),
             o(a.p_adjusted),
+            r.p_family.clone(),
             o(a.best_of_k_normal),
             o(a.best_of_k_empirical),
-            a.looks_like_best_of
-                .map(|k| k.to_string())
-                .unwrap_or_default(),
-            a.verdict
-        );
+            u(a.looks_like_best_of),
+            u(a.beyond_best_of),
+            a.verdict.to_string(),
+        ])
+        .map_err(err)?;
     }
-    s
+    let bytes = w
+        .into_inner()
+        .map_err(|e| crate::error::HarnessError::Other(format!("writing CSV: {e}")))?;
+    String::from_utf8(bytes)
+        .map_err(|e| crate::error::HarnessError::Other(format!("writing CSV: {e}")))
 }
 
-/// Writes `<dir>/<paper>.md`, `.csv`, `.json`, `.tex` and `.html` atomically; returns the Markdown
-/// path. Errors: a file that cannot be written, a plot that cannot be drawn.
+/// Renders and publishes `<dir>/<paper>.md`, `.csv`, `.json`, `.tex` and `.html` as one set
+/// (see [`publish`]: all rendered first, then renamed into place under a lock, with a
+/// manifest); returns the Markdown path. Errors: a file that cannot be written, a plot that
+/// cannot be drawn (nothing is published then).
 pub fn write(dir: &Path, r: &PaperReport, rules: &Rules) -> Result<PathBuf> {
-    let md = dir.join(format!("{}.md", r.paper));
-    write_atomic(&md, markdown(r, rules).as_bytes())?;
-    write_atomic(&dir.join(format!("{}.csv", r.paper)), csv(r).as_bytes())?;
-    write_atomic(
-        &dir.join(format!("{}.tex", r.paper)),
-        latex(r, rules).as_bytes(),
-    )?;
-    write_atomic(
-        &dir.join(format!("{}.html", r.paper)),
-        html::html(r, rules)?.as_bytes(),
-    )?;
     let json = serde_json::to_string_pretty(r)
         .map_err(|e| crate::error::HarnessError::Other(format!("serializing report: {e}")))?;
-    write_atomic(&dir.join(format!("{}.json", r.paper)), json.as_bytes())?;
+    let mut files = vec![
+        (format!("{}.md", r.paper), markdown(r, rules).into_bytes()),
+        (format!("{}.csv", r.paper), csv(r)?.into_bytes()),
+        (format!("{}.tex", r.paper), latex(r, rules).into_bytes()),
+        (
+            format!("{}.html", r.paper),
+            html::html(r, rules)?.into_bytes(),
+        ),
+        (format!("{}.json", r.paper), json.into_bytes()),
+    ];
     if let Some(svg) = cd_diagram::paper_svg(r)? {
-        write_atomic(&dir.join(format!("{}-cd.svg", r.paper)), svg.as_bytes())?;
+        files.push((format!("{}-cd.svg", r.paper), svg.into_bytes()));
     }
-    Ok(md)
+    publish::publish_set(dir, &r.paper, &files)?;
+    Ok(dir.join(format!("{}.md", r.paper)))
 }
 
 #[cfg(test)]
@@ -1019,6 +1165,7 @@ mod tests {
             source: "Table 1".into(),
             claimed_standard_error: Some(0.1),
             resolution: None,
+            higher_is_better: false,
             runs: vec![],
             assessment: assess(vec![v(1.0), v(2.0), v(3.0), v(4.0)]),
         };
@@ -1034,6 +1181,7 @@ mod tests {
             timings: vec![],
             claim_rules: String::new(),
             comparison_rules: String::new(),
+            p_family: "Holm over the paper's 1 claim".into(),
         };
         let t = latex(&r, &Rules::default());
         assert_eq!(t.matches("\\begin{table}").count(), 1);
@@ -1043,9 +1191,60 @@ mod tests {
         let rows: Vec<&str> = t.lines().filter(|l| l.ends_with(r"\\")).collect();
         assert_eq!(rows.len(), 2);
         assert!(
-            rows.iter().all(|l| l.matches(" & ").count() == 8),
+            rows.iter().all(|l| l.matches(" & ").count() == 9),
             "{rows:?}"
         );
+    }
+
+    /// A claim id holding a comma and a quote survives the CSV round trip in one cell.
+    #[test]
+    fn csv_quotes_commas_and_quotes() {
+        let v = |x: f64| Outcome::Value(x);
+        let claim = ClaimRow {
+            id: "top-1, \"clean\" test".into(),
+            variant: "v".into(),
+            dataset: "d".into(),
+            metric: "m".into(),
+            unit: "u".into(),
+            source: "s".into(),
+            claimed_standard_error: None,
+            resolution: None,
+            higher_is_better: false,
+            runs: vec![],
+            assessment: assess(vec![v(1.0), v(2.0), v(3.0)]),
+        };
+        let r = PaperReport {
+            paper: "p".into(),
+            citation: "c".into(),
+            planned_runs: 3,
+            recorded_runs: 3,
+            failed_runs: 0,
+            claims: vec![claim],
+            comparisons: vec![],
+            multi_comparisons: vec![],
+            timings: vec![],
+            claim_rules: String::new(),
+            comparison_rules: String::new(),
+            p_family: "Holm over the paper's 1 claim".into(),
+        };
+        let text = csv(&r).unwrap();
+        assert!(text.contains("\"top-1, \"\"clean\"\" test\""), "{text}");
+        let mut rd = ::csv::Reader::from_reader(text.as_bytes());
+        let headers = rd.headers().unwrap().clone();
+        let rows: Vec<::csv::StringRecord> = rd.records().map(|x| x.unwrap()).collect();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].len(), headers.len());
+        assert_eq!(&rows[0][1], "top-1, \"clean\" test");
+        assert_eq!(&rows[0][22], "Holm over the paper's 1 claim");
+    }
+
+    #[test]
+    fn numbers_never_print_as_negative_zero() {
+        assert_eq!(f(Some(-0.00001)), "-1.0e-5");
+        assert_eq!(f(Some(-0.0)), "0");
+        assert_eq!(f(Some(0.00012)), "1.2e-4");
+        assert_eq!(f(Some(-0.123456)), "-0.1235");
+        assert!(!f(Some(-0.00004)).contains("0.0000"));
     }
 
     #[test]

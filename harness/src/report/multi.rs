@@ -412,7 +412,7 @@ pub(crate) fn html(m: &MultiComparisonRow) -> crate::Result<String> {
         e(&m.methods.join("; ")),
         e(&m.source)
     );
-    s.push_str(&dataset_table(m).html());
+    s.push_str(&dataset_table(m).html().into_string());
     let _ = writeln!(s, "<p>{}</p>", e(&summary(m)).replace('\n', "<br>"));
     for r in &m.referenced {
         let _ = writeln!(s, "<p class=\"note\">Records read, not run: {}.</p>", e(r));

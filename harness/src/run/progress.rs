@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The progress display of one harness invocation.
 pub struct Ui {
+    results_dir: Option<std::path::PathBuf>,
     multi: Option<MultiProgress>,
     overall: ProgressBar,
     done: AtomicUsize,
@@ -29,27 +30,40 @@ impl Ui {
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         Self {
+            results_dir: None,
             multi,
             overall,
             done: AtomicUsize::new(0),
         }
     }
 
-    /// Prints a line above the bars (or plainly).
+    /// Names the results directory in the messages ("… reused from <dir>").
+    pub fn with_results_dir(mut self, dir: &std::path::Path) -> Self {
+        self.results_dir = Some(dir.to_path_buf());
+        self
+    }
+
+    /// Prints a line above the bars (or plainly; a closed stdout is tolerated).
     pub fn line(&self, msg: &str) {
         match &self.multi {
             Some(m) => {
                 let _ = m.println(msg);
             }
-            None => println!("{msg}"),
+            None => crate::outln!("{msg}"),
         }
     }
 
     /// Announces `total` runs to compute (`reused` already stored).
     pub fn start(&self, total: usize, reused: usize) {
         self.overall.set_length(total as u64);
+        let dir = self
+            .results_dir
+            .as_ref()
+            .map(|d| d.display().to_string())
+            .unwrap_or_else(|| "the results directory".into());
         self.line(&format!(
-            "{total} runs to compute, {reused} reused from results/"
+            "{} to compute, {reused} reused from {dir}",
+            crate::out::plural(total, "run", "runs")
         ));
     }
 
@@ -126,7 +140,7 @@ impl repro_kit::Progress for RunBar {
         if let Some(b) = &self.bar {
             b.set_message(format!("{} — {message}", self.label));
         } else if self.plain && message != "training" {
-            println!("      {}: {message}", self.label);
+            crate::outln!("      {}: {message}", self.label);
         }
     }
 

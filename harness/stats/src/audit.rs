@@ -117,6 +117,10 @@ pub struct ClaimArgs {
     /// Identifier shown in the table.
     #[arg(long, default_value = "claim")]
     pub id: String,
+    /// Accept a claim outside the runs' scale (by default a claim such as 92.5 against runs in
+    /// [0, 1] is refused with a question about units).
+    #[arg(long)]
+    pub units_ok: bool,
     /// Direction.
     #[command(flatten)]
     pub direction: DirectionArgs,
@@ -200,57 +204,125 @@ fn read_text(path: &std::path::Path) -> Result<String> {
     })
 }
 
-fn split_csv(line: &str) -> Vec<String> {
-    line.split(',')
-        .map(|c| c.trim().trim_matches('"').to_string())
-        .collect()
+/// One data row of a CSV file: its 1-based line number and its trimmed cells.
+type Row = (usize, Vec<String>);
+
+/// Reads `text` as CSV with the `csv` crate (quotes, embedded commas), after removing a UTF-8
+/// byte-order mark; blank lines and `#` comments are skipped. Rows may differ in length (the
+/// callers name the row that is too short).
+fn csv_rows(text: &str, f: &str) -> Result<Vec<Row>> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .comment(Some(b'#'))
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    for rec in reader.records() {
+        let rec = rec.map_err(|e| {
+            let line = e.position().map(|p| p.line()).unwrap_or(0);
+            StatsError::Input(format!(
+                "{f}:{line}: not valid CSV: {e}; check the quotes on that line"
+            ))
+        })?;
+        if rec.iter().all(|c| c.is_empty()) {
+            continue;
+        }
+        let line = rec.position().map(|p| p.line() as usize).unwrap_or(0);
+        rows.push((line, rec.iter().map(|c| c.trim().to_string()).collect()));
+    }
+    Ok(rows)
 }
 
-fn data_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    text.lines()
-        .enumerate()
-        .map(|(i, l)| (i + 1, l.trim()))
-        .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'))
+/// `true` when `cells` look like one number written with a decimal comma that the CSV split in
+/// two (`0,912` → `["0", "912"]`).
+fn looks_like_decimal_comma(cells: &[String]) -> bool {
+    cells.len() == 2
+        && !cells[0].is_empty()
+        && cells[0]
+            .trim_start_matches('-')
+            .chars()
+            .all(|c| c.is_ascii_digit())
+        && !cells[1].is_empty()
+        && cells[1].chars().all(|c| c.is_ascii_digit())
+}
+
+fn decimal_comma_error(f: &str, line: usize, raw: &str) -> StatsError {
+    StatsError::Input(format!(
+        "{f}:{line}: {raw:?} looks like a number written with a decimal comma, which CSV reads as \
+         two cells; write it with a decimal point ({}) — e.g. re-export the spreadsheet with a \
+         point as decimal separator",
+        raw.replacen(',', ".", 1)
+    ))
+}
+
+/// A CSV header whose cells are separated by `;` (the spreadsheet convention where the comma is
+/// the decimal separator).
+fn semicolon_header(f: &str, line: usize, header: &[String]) -> Option<StatsError> {
+    (header.len() == 1 && header[0].contains(';')).then(|| {
+        StatsError::Input(format!(
+            "{f}:{line}: the header {:?} is separated by ';', probably a spreadsheet export with \
+             decimal commas; export it as CSV with ',' between cells and '.' as decimal point",
+            header[0]
+        ))
+    })
 }
 
 /// Reads per-seed outcomes: one value per line, or column `column` of a CSV with a header.
-/// Errors name the file, line and cell.
+/// Errors name the file, line and cell. A UTF-8 byte-order mark is ignored; a number written
+/// with a decimal comma is explained.
 pub fn read_outcomes(path: &std::path::Path, column: Option<&str>) -> Result<Vec<Outcome>> {
     let text = read_text(path)?;
-    let f = path.display();
-    let mut lines = data_lines(&text);
+    let f = path.display().to_string();
+    let rows = csv_rows(&text, &f)?;
+    let mut lines = rows.into_iter();
     let mut out = Vec::new();
     match column {
         Some(col) => {
-            let (hl, header) = lines.next().ok_or_else(|| {
+            let (hl, cells) = lines.next().ok_or_else(|| {
                 StatsError::Input(format!(
                     "{f}: file is empty; expected a header row with column {col:?}"
                 ))
             })?;
-            let cells = split_csv(header);
+            if let Some(e) = semicolon_header(&f, hl, &cells) {
+                return Err(e);
+            }
             let j = cells.iter().position(|c| c == col).ok_or_else(|| {
                 StatsError::Input(format!("{f}:{hl}: header has no column {col:?} (columns: {}); pass --column with one of them", cells.join(", ")))
             })?;
-            for (ln, l) in lines {
-                let cells = split_csv(l);
-                let cell = cells.get(j).ok_or_else(|| {
+            let width = cells.len();
+            for (ln, row) in lines {
+                if row.len() == width + 1 {
+                    // one cell too many: a decimal comma splits a number in two
+                    let raw = format!("{},{}", row[j], row[j + 1]);
+                    if looks_like_decimal_comma(&row[j..j + 2]) {
+                        return Err(decimal_comma_error(&f, ln, &raw));
+                    }
+                }
+                let cell = row.get(j).ok_or_else(|| {
                     StatsError::Input(format!(
                         "{f}:{ln}: row has {} cells, column {col:?} is #{}; fix the row",
-                        cells.len(),
+                        row.len(),
                         j + 1
                     ))
                 })?;
-                out.push(parse_outcome(cell, &f.to_string(), ln, col)?);
+                out.push(parse_outcome(cell, &f, ln, col)?);
             }
         }
         None => {
-            for (ln, l) in lines {
-                if l.contains(',') {
+            for (ln, row) in lines {
+                if row.len() > 1 {
+                    let raw = row.join(",");
+                    if looks_like_decimal_comma(&row) {
+                        return Err(decimal_comma_error(&f, ln, &raw));
+                    }
                     return Err(StatsError::Input(format!(
-                        "{f}:{ln}: {l:?} has several cells; for a CSV pass --column NAME"
+                        "{f}:{ln}: {raw:?} has several cells; for a CSV pass --column NAME"
                     )));
                 }
-                out.push(parse_outcome(l, &f.to_string(), ln, "value").map_err(|e| {
+                let cell = row.first().map(String::as_str).unwrap_or("");
+                out.push(parse_outcome(cell, &f, ln, "value").map_err(|e| {
                     StatsError::Input(format!("{e}; if line {ln} is a header, pass --column NAME"))
                 })?);
             }
@@ -276,17 +348,20 @@ fn parse_outcome(cell: &str, file: &str, line: usize, field: &str) -> Result<Out
 }
 
 /// Reads the comparison CSV (`dataset,seed,method,baseline`) into datasets in order of first
-/// appearance, rows sorted by seed within a dataset.
-pub fn read_comparison(path: &std::path::Path) -> Result<Vec<DatasetResult>> {
+/// appearance, rows sorted by seed within a dataset. With `paired`, a (dataset, seed) pair that
+/// appears twice is an error (pairs would be ambiguous).
+pub fn read_comparison(path: &std::path::Path, paired: bool) -> Result<Vec<DatasetResult>> {
     let text = read_text(path)?;
     let f = path.display().to_string();
-    let mut lines = data_lines(&text);
-    let (hl, header) = lines.next().ok_or_else(|| {
+    let mut lines = csv_rows(&text, &f)?.into_iter();
+    let (hl, cells) = lines.next().ok_or_else(|| {
         StatsError::Input(format!(
             "{f}: file is empty; expected header dataset,seed,method,baseline"
         ))
     })?;
-    let cells = split_csv(header);
+    if let Some(e) = semicolon_header(&f, hl, &cells) {
+        return Err(e);
+    }
     let col = |name: &str| -> Result<usize> {
         cells.iter().position(|c| c.eq_ignore_ascii_case(name)).ok_or_else(|| {
             StatsError::Input(format!(
@@ -301,11 +376,19 @@ pub fn read_comparison(path: &std::path::Path) -> Result<Vec<DatasetResult>> {
         col("method")?,
         col("baseline")?,
     );
+    let width = cells.len();
     let mut order: Vec<String> = Vec::new();
     let mut rows: std::collections::HashMap<String, Vec<(String, Outcome, Outcome)>> =
         Default::default();
-    for (ln, l) in lines {
-        let c = split_csv(l);
+    let mut seen: std::collections::HashMap<(String, String), usize> = Default::default();
+    for (ln, c) in lines {
+        if c.len() > width {
+            return Err(StatsError::Input(format!(
+                "{f}:{ln}: {} cells for a header of {width}; a number with a decimal comma \
+                 (0,912) splits into two cells: write decimal points (0.912), or quote the cell",
+                c.len()
+            )));
+        }
         let get = |j: usize, name: &str| -> Result<String> {
             c.get(j).cloned().ok_or_else(|| StatsError::Input(format!("{f}:{ln}: missing field {name:?}; every row needs dataset,seed,method,baseline")))
         };
@@ -314,6 +397,15 @@ pub fn read_comparison(path: &std::path::Path) -> Result<Vec<DatasetResult>> {
             return Err(StatsError::Input(format!("{f}:{ln}: empty dataset name")));
         }
         let seed = get(js, "seed")?;
+        if paired {
+            if let Some(first) = seen.insert((ds.clone(), seed.clone()), ln) {
+                return Err(StatsError::Input(format!(
+                    "{f}:{ln}: dataset {ds:?} seed {seed:?} appears twice (first on line {first}); \
+                     with --paired every (dataset, seed) must be one row, pairing method and \
+                     baseline of that seed; remove the duplicate"
+                )));
+            }
+        }
         let m = parse_outcome(&get(jm, "method")?, &f, ln, "method")?;
         let b = parse_outcome(&get(jb, "baseline")?, &f, ln, "baseline")?;
         if !rows.contains_key(&ds) {
@@ -344,6 +436,46 @@ pub fn read_comparison(path: &std::path::Path) -> Result<Vec<DatasetResult>> {
         .collect())
 }
 
+/// Refuses a claim outside the scale of the runs (e.g. 92.5 against runs in [0, 1]): usually
+/// a percent against fractions, or the other way round. `None` = plausible.
+pub fn units_question(claim: f64, runs: &[Outcome]) -> Option<String> {
+    let v: Vec<f64> = runs
+        .iter()
+        .filter_map(|o| match o {
+            Outcome::Value(x) if x.is_finite() => Some(*x),
+            _ => None,
+        })
+        .collect();
+    if v.is_empty() {
+        return None;
+    }
+    let lo = v.iter().cloned().fold(f64::INFINITY, f64::min);
+    let hi = v.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    let range = format!("[{}, {}]", fmt_sig(lo, 4), fmt_sig(hi, 4));
+    if lo >= 0.0 && hi <= 1.0 && claim > 1.0 && claim <= 100.0 {
+        return Some(format!(
+            "the claim {claim} is above 1 but every run lies in {range}: is the claim in percent \
+             and the runs fractions? Pass {} (the claim / 100), or --units-ok if the units really agree",
+            fmt_sig(claim / 100.0, 6)
+        ));
+    }
+    if lo >= 1.0 && hi <= 100.0 && claim > 0.0 && claim < 1.0 {
+        return Some(format!(
+            "the claim {claim} is below 1 but every run lies in {range}: are the runs in percent \
+             and the claim a fraction? Pass {} (the claim × 100), or --units-ok if the units really agree",
+            fmt_sig(claim * 100.0, 6)
+        ));
+    }
+    let scale = lo.abs().max(hi.abs());
+    if scale > 0.0 && (claim.abs() > 10.0 * scale.max(hi - lo) && claim.abs() > 10.0 * scale) {
+        return Some(format!(
+            "the claim {claim} is more than 10 times larger than every run ({range}): are the \
+             claim and the runs in the same units? Convert one of them, or pass --units-ok"
+        ));
+    }
+    None
+}
+
 fn rules_from(c: &CommonArgs) -> Result<Rules> {
     if !(c.alpha > 0.0 && c.alpha < 1.0) {
         return Err(StatsError::Input(format!(
@@ -371,9 +503,25 @@ fn oi(v: Option<(f64, f64)>) -> String {
 fn ok(v: Option<f64>) -> String {
     match v {
         Some(x) if x.is_infinite() => "not attainable".into(),
-        Some(x) => fmt_sig(x, 3),
+        Some(x) => crate::bestofk::format_k(x),
         None => "–".into(),
     }
+}
+
+/// The candidate closest to `name` (Jaro–Winkler similarity ≥ 0.8 or Levenshtein distance ≤ 2,
+/// `strsim`), for "did you mean" hints.
+pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| {
+            (
+                c,
+                strsim::jaro_winkler(&name.to_lowercase(), &c.to_lowercase()),
+            )
+        })
+        .filter(|(c, score)| *score >= 0.8 || strsim::levenshtein(name, c) <= 2)
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(c, _)| c)
 }
 
 /// Markdown table of claim assessments, followed by the verdicts and the rule text.
@@ -407,9 +555,6 @@ pub fn claims_markdown(a: &[ClaimAssessment], rules: &Rules) -> String {
     s += "\n";
     for c in a {
         s += &format!("**{}: {}**", c.id, c.verdict);
-        if let Some(k) = c.looks_like_best_of {
-            s += &format!(" — looks like the best of ~{k} runs");
-        }
         s += &format!(". {}\n", c.note);
     }
     s + "\nRule: " + &claim_rules_text(rules) + "\n"
@@ -496,6 +641,11 @@ pub fn run_audit(args: &AuditArgs) -> Result<String> {
                 }
             }
             let runs = read_outcomes(&c.results, c.column.as_deref())?;
+            if !c.units_ok {
+                if let Some(q) = units_question(c.claimed, &runs) {
+                    return Err(StatsError::Input(format!("{}: {q}", c.results.display())));
+                }
+            }
             let claim = Claim {
                 id: c.id.clone(),
                 value: c.claimed,
@@ -513,17 +663,21 @@ pub fn run_audit(args: &AuditArgs) -> Result<String> {
         }
         AuditCommand::Comparison(c) => {
             let rules = rules_from(&c.common)?;
-            let mut datasets = read_comparison(&c.results)?;
+            let mut datasets = read_comparison(&c.results, c.paired)?;
+            let names: Vec<String> = datasets.iter().map(|d| d.name.clone()).collect();
             for r in &c.reported {
                 let r = r.trim();
                 if r.is_empty() {
                     continue;
                 }
                 let d = datasets.iter_mut().find(|d| d.name == r).ok_or_else(|| {
+                    let hint = closest(r, names.iter().map(String::as_str))
+                        .map(|n| format!("did you mean {n:?}? "))
+                        .unwrap_or_default();
                     StatsError::Input(format!(
-                        "--reported: dataset {r:?} is not in {} (datasets: {})",
+                        "--reported: dataset {r:?} is not in {}; {hint}its datasets are: {}",
                         c.results.display(),
-                        "see the dataset column"
+                        names.join(", ")
                     ))
                 })?;
                 d.reported = true;
@@ -592,8 +746,11 @@ pub fn run_stats(args: &StatsArgs) -> Result<String> {
             + "\n");
     }
     if procedure_help(&args.procedure).is_none() {
+        let hint = closest(&args.procedure, names().iter().copied())
+            .map(|n| format!("did you mean `{n}`? "))
+            .unwrap_or_default();
         return Err(StatsError::Input(format!(
-            "unknown procedure `{}`; valid names: {}",
+            "unknown procedure `{}`; {hint}valid names: {}",
             args.procedure,
             names().join(", ")
         )));

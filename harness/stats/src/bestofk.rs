@@ -216,9 +216,59 @@ pub fn implied_k_empirical(claim: f64, scores: &[f64]) -> Result<ImpliedK> {
     ))
 }
 
+/// An implied best-of-k for people: `1` at or below the mean, `≈ 2.5` below 10, `≈ 40` below
+/// 1,000, two significant digits up to a million (`≈ 12,000`), `> 10⁶` beyond, `∞` when not
+/// attainable, `—` for NaN.
+pub fn format_k(k: f64) -> String {
+    if k.is_nan() {
+        return "—".into();
+    }
+    if k.is_infinite() {
+        return "∞".into();
+    }
+    if k <= 1.0 {
+        return "1".into();
+    }
+    if k < 10.0 {
+        return format!("≈ {k:.1}");
+    }
+    if k < 1000.0 {
+        return format!("≈ {k:.0}");
+    }
+    if k <= 1e6 {
+        let mag = 10f64.powi(k.log10().floor() as i32 - 1);
+        let r = ((k / mag).round() * mag) as u64;
+        let digits = r.to_string();
+        let mut grouped = String::new();
+        for (i, ch) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                grouped.push(',');
+            }
+            grouped.push(ch);
+        }
+        return format!("≈ {grouped}");
+    }
+    "> 10⁶".into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn k_is_printed_with_sensible_precision() {
+        assert_eq!(format_k(1.0), "1");
+        assert_eq!(format_k(0.7), "1");
+        assert_eq!(format_k(2.54), "≈ 2.5");
+        assert_eq!(format_k(40.2), "≈ 40");
+        assert_eq!(format_k(999.4), "≈ 999");
+        assert_eq!(format_k(12_345.0), "≈ 12,000");
+        assert_eq!(format_k(1_000_000.0), "≈ 1,000,000");
+        assert_eq!(format_k(53_878_819_023.4), "> 10⁶");
+        assert_eq!(format_k(f64::INFINITY), "∞");
+        assert_eq!(format_k(f64::NAN), "—");
+    }
+
     #[test]
     fn table_values() {
         let table = [

@@ -174,7 +174,7 @@ pub fn seeds_needed(
         Design::TwoSample => 2.0,
     };
     let approx = c * ((za + norm_ppf(power)) * sd / gap.abs()).powi(2);
-    if !(approx <= MAX_SEEDS_NEEDED as f64) {
+    if approx.is_nan() || approx > MAX_SEEDS_NEEDED as f64 {
         return Err(StatsError::param(
             "gap",
             gap,

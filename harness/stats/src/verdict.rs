@@ -278,7 +278,7 @@ impl Rules {
                 "must be a finite number > 0",
             ));
         }
-        if !(self.max_best_of_k >= 1.0) {
+        if self.max_best_of_k.is_nan() || self.max_best_of_k < 1.0 {
             return Err(StatsError::param(
                 "rules.max_best_of_k",
                 self.max_best_of_k,
@@ -372,8 +372,26 @@ pub struct ClaimAssessment {
     pub verdict: ClaimVerdict,
     /// Integer best-of-k when seed-picking is the likely explanation (see [`CLAIM_RULES`]).
     pub looks_like_best_of: Option<u64>,
+    /// The flag's cap (`Rules::max_best_of_k`) when the claim is rejected and lies beyond the
+    /// expected best of that many runs (implied k above the cap, or not attainable): the flag
+    /// is monotone, so a more extreme claim is never less suspicious than a milder one.
+    pub beyond_best_of: Option<u64>,
+    /// The seed-picking flag in words when raised (see [`ClaimAssessment::seed_picking_flag`]);
+    /// for a claim declared as the mean of m runs, k counts experiments of m runs.
+    pub seed_picking: Option<String>,
     /// Human-readable explanation (failed runs, test used, rule that fired).
     pub note: String,
+}
+
+impl ClaimAssessment {
+    /// The seed-picking flag in words, or `None` when it is not raised:
+    /// "looks like the best of ≈ 40 runs", or "beyond the best of 100 runs" when the implied k
+    /// exceeds the flag's cap (the flag never disappears for a more extreme claim).
+    /// For a claim declared as the mean of m runs, k counts experiments of m runs ("beyond the
+    /// best of 100 experiments of 20 runs").
+    pub fn seed_picking_flag(&self) -> Option<String> {
+        self.seed_picking.clone()
+    }
 }
 
 /// The claim rule in words, with the default thresholds (see [`claim_rules_text`] for the
@@ -402,6 +420,8 @@ from); \
 'Looks like best of ~k' is flagged when the verdict is NOT REPRODUCED by rule (2), the claim is not \
 declared best-of-m, the claim lies beyond the runs' mean, and the normal-model implied k (the \
 smallest integer k with mean + s*e_k >= claim) is between 2 and max_best_of_k; k is that integer. \
+Beyond max_best_of_k (or not attainable) the same conditions flag 'beyond the best of max_best_of_k \
+runs', so a more extreme claim is never less suspicious than a milder one. \
 For a claim declared as the mean of m runs, k counts whole experiments of m runs (the best of k \
 means): s is replaced by s/sqrt(m) and the empirical k is not computed. \
 Because the flag needs a significant rejection of the honest claim, honest claims are flagged at \
@@ -689,6 +709,8 @@ fn assess_claims_at_tested_values(
             best_of_k_empirical: bk_e.map(|k| k.k_real),
             verdict: ClaimVerdict::Inconclusive,
             looks_like_best_of: None,
+            beyond_best_of: None,
+            seed_picking: None,
             note: String::new(),
         });
         // keep the integer normal k for the flag
@@ -757,9 +779,25 @@ fn assess_claims_at_tested_values(
             let gc = claim.value * sgn;
             let gmean = a.mean.unwrap_or(f64::NAN) * sgn;
             let declared = matches!(claim.reported_as, ReportedAs::BestOf { .. });
-            if !declared && gc > gmean && kint >= 2 && (kint as f64) <= rules.max_best_of_k {
-                a.looks_like_best_of = Some(kint);
-                notes.push(format!("looks like the best of ~{kint} runs"));
+            if !declared && gc > gmean {
+                // kint = 0: not attainable (σ = 0) or beyond the solver's range
+                if kint >= 2 && (kint as f64) <= rules.max_best_of_k {
+                    a.looks_like_best_of = Some(kint);
+                } else if kint == 0 || (kint as f64) > rules.max_best_of_k {
+                    a.beyond_best_of = Some(rules.max_best_of_k.round().max(1.0) as u64);
+                }
+                let unit = match claim.reported_as {
+                    ReportedAs::MeanOf { n: m } if m > 1 => format!("experiments of {m} runs"),
+                    _ => "runs".to_string(),
+                };
+                a.seed_picking = match (a.looks_like_best_of, a.beyond_best_of) {
+                    (Some(k), _) => Some(format!("looks like the best of ≈ {k} {unit}")),
+                    (None, Some(cap)) => Some(format!("beyond the best of {cap} {unit}")),
+                    (None, None) => None,
+                };
+                if let Some(flag) = &a.seed_picking {
+                    notes.push(flag.clone());
+                }
             }
         } else if failed_share > rules.max_failed_share {
             a.verdict = ClaimVerdict::NotReproduced;

@@ -102,9 +102,9 @@ macro_rules! reproduction {
                 table: &$crate::toml::Table,
             ) -> $crate::Result<()> {
                 $crate::reproduction::typed_hyperparameters::<
-                                                    <$ty as $crate::Paper>::Hyperparameters,
-                                                >(variant, table)
-                                                .map(|_| ())
+                                                            <$ty as $crate::Paper>::Hyperparameters,
+                                                        >(variant, table)
+                                                        .map(|_| ())
             }
             fn run(&self, ctx: &$crate::RunContext) -> $crate::Result<$crate::RunOutput> {
                 let h = $crate::reproduction::typed_hyperparameters::<

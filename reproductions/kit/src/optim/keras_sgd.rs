@@ -201,12 +201,9 @@ impl KerasSgd {
     fn update(&mut self, grads: &GradStore) -> Result<()> {
         let lr = self.current_lr();
         let m = self.momentum;
-        let gs = self
-            .vars
-            .iter()
-            .map(|v| super::gradient(grads, v))
-            .collect::<Result<Vec<_>>>()?;
-        for (i, (var, g)) in self.vars.iter().zip(gs).enumerate() {
+        super::check_gradients(grads, &self.vars)?;
+        for (i, var) in self.vars.iter().enumerate() {
+            let g = super::gradient(grads, var)?;
             match &mut self.velocities {
                 Velocities::Host(vs) => {
                     let op = FusedUpdate {

@@ -54,6 +54,15 @@ pub(crate) fn gradient<'a>(grads: &'a GradStore, var: &Var) -> Result<&'a Tensor
     Ok(g)
 }
 
+/// Checks that every parameter has a gradient of its shape before an optimizer changes anything
+/// (so that a failed step leaves parameters and state untouched), without allocating.
+pub(crate) fn check_gradients(grads: &GradStore, vars: &[Var]) -> Result<()> {
+    for v in vars {
+        gradient(grads, v)?;
+    }
+    Ok(())
+}
+
 /// Whether the fused host path applies to every parameter: F32, contiguous, on the CPU.
 pub(crate) fn fusable(vars: &[Var]) -> bool {
     vars.iter()
@@ -141,6 +150,29 @@ pub(crate) fn fused_update<F: FnMut(&mut [f32], &[f32])>(
     };
     var.as_tensor().inplace_op2(&grad.contiguous()?, &op)?;
     Ok(())
+}
+
+/// Runs `f` compiled with AVX2 enabled where the CPU has it (runtime detection), otherwise as
+/// is. The fused kernels are written as plain loops that LLVM vectorises; AVX2 doubles the
+/// width of `sqrt`/`div`. The arithmetic is IEEE either way (Rust never contracts `a·b + c` into
+/// a fused multiply-add), so both paths give bitwise the same numbers.
+#[inline(always)]
+pub(crate) fn simd<R>(f: impl FnOnce() -> R) -> R {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2, checked just above.
+            return unsafe { with_avx2(f) };
+        }
+    }
+    f()
+}
+
+/// `f()` in a function compiled for AVX2, so that `f`, inlined here, is too.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn with_avx2<R>(f: impl FnOnce() -> R) -> R {
+    f()
 }
 
 /// PyTorch's CPU `lerp(start, end, weight)`: `start + w·(end − start)` for |w| < 0.5, else

@@ -7,7 +7,9 @@
 //! (ε **outside** the root, unlike Keras/TensorFlow's `√(s + ε)`);
 //! momentum μ > 0: `b ← μ·b + g/r`, `p ← p − lr·b`; else `p ← p − lr·g/r`.
 
-use super::{check_range, fusable, fused_update, gradient, impl_optimizer, lerp};
+use super::{
+    check_gradients, check_range, fusable, fused_update, gradient, impl_optimizer, lerp, simd,
+};
 use crate::Result;
 use candle_core::{backprop::GradStore, Tensor, Var};
 
@@ -134,11 +136,7 @@ impl RmsProp {
     }
 
     fn update(&mut self, grads: &GradStore) -> Result<()> {
-        let gs = self
-            .vars
-            .iter()
-            .map(|v| gradient(grads, v))
-            .collect::<Result<Vec<_>>>()?;
+        check_gradients(grads, &self.vars)?;
         let p = self.params;
         match &mut self.state {
             State::Host(slots) => {
@@ -152,7 +150,8 @@ impl RmsProp {
                 let has_mu = p.momentum > 0.0;
                 let neg_lr = (-p.lr) as f32;
                 let centered = p.centered;
-                for ((var, g), slot) in self.vars.iter().zip(&gs).zip(slots.iter_mut()) {
+                for (var, slot) in self.vars.iter().zip(slots.iter_mut()) {
+                    let g = gradient(grads, var)?;
                     let HostSlot {
                         square,
                         grad_avg,
@@ -160,30 +159,33 @@ impl RmsProp {
                     } = slot;
                     let n = square.len();
                     fused_update("rmsprop-update", var, g, n, |ps, gs| {
-                        for i in 0..ps.len() {
-                            let g = if has_wd { gs[i] + wd * ps[i] } else { gs[i] };
-                            let s = square[i] * alpha + c * g * g;
-                            square[i] = s;
-                            let r = if centered {
-                                let a = lerp(grad_avg[i], g, c, small);
-                                grad_avg[i] = a;
-                                (s + -a * a).sqrt()
-                            } else {
-                                s.sqrt()
-                            } + eps;
-                            if has_mu {
-                                let b = buf[i] * mu + g / r;
-                                buf[i] = b;
-                                ps[i] += neg_lr * b;
-                            } else {
-                                ps[i] += neg_lr * g / r;
+                        simd(|| {
+                            for i in 0..ps.len() {
+                                let g = if has_wd { gs[i] + wd * ps[i] } else { gs[i] };
+                                let s = square[i] * alpha + c * g * g;
+                                square[i] = s;
+                                let r = if centered {
+                                    let a = lerp(grad_avg[i], g, c, small);
+                                    grad_avg[i] = a;
+                                    (s + -a * a).sqrt()
+                                } else {
+                                    s.sqrt()
+                                } + eps;
+                                if has_mu {
+                                    let b = buf[i] * mu + g / r;
+                                    buf[i] = b;
+                                    ps[i] += neg_lr * b;
+                                } else {
+                                    ps[i] += neg_lr * g / r;
+                                }
                             }
-                        }
+                        })
                     })?;
                 }
             }
             State::Tensors(slots) => {
-                for ((var, g), slot) in self.vars.iter().zip(&gs).zip(slots.iter_mut()) {
+                for (var, slot) in self.vars.iter().zip(slots.iter_mut()) {
+                    let g = gradient(grads, var)?;
                     let theta = var.as_tensor();
                     let mut g = (*g).clone();
                     if p.weight_decay != 0.0 {

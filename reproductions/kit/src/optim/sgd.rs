@@ -7,7 +7,7 @@
 //! finally `p ← p − lr·d`. (Sutskever et al.'s and Keras' `v ← μ·v − lr·g; p ← p + v` differ
 //! when the learning rate changes; see [`super::KerasSgd`].)
 
-use super::{check_range, fusable, fused_update, gradient, impl_optimizer};
+use super::{check_gradients, check_range, fusable, fused_update, gradient, impl_optimizer, simd};
 use crate::{KitError, Result};
 use candle_core::{backprop::GradStore, Tensor, Var};
 
@@ -110,11 +110,7 @@ impl Sgd {
     }
 
     fn update(&mut self, grads: &GradStore) -> Result<()> {
-        let gs = self
-            .vars
-            .iter()
-            .map(|v| gradient(grads, v))
-            .collect::<Result<Vec<_>>>()?;
+        check_gradients(grads, &self.vars)?;
         let p = self.params;
         let first = self.steps == 0;
         match &mut self.buffers {
@@ -126,27 +122,49 @@ impl Sgd {
                 let damp = (1.0 - p.dampening) as f32;
                 let has_mu = p.momentum != 0.0;
                 let nesterov = p.nesterov;
-                for ((var, g), buf) in self.vars.iter().zip(&gs).zip(bufs.iter_mut()) {
+                for (var, buf) in self.vars.iter().zip(bufs.iter_mut()) {
+                    let g = gradient(grads, var)?;
                     let n = var.elem_count();
                     fused_update("sgd-update", var, g, n, |ps, gs| {
-                        if !has_mu {
-                            for (p, &g) in ps.iter_mut().zip(gs) {
-                                let d = if has_wd { g + wd * *p } else { g };
-                                *p += neg_lr * d;
+                        simd(|| match (has_mu, has_wd, nesterov, first) {
+                            (false, false, _, _) => sgd_plain::<false>(ps, gs, neg_lr, wd),
+                            (false, true, _, _) => sgd_plain::<true>(ps, gs, neg_lr, wd),
+                            (true, w, n, f) => {
+                                let k = (neg_lr, wd, mu, damp);
+                                match (w, n, f) {
+                                    (false, false, false) => {
+                                        sgd_mu::<false, false, false>(ps, gs, buf, k)
+                                    }
+                                    (false, false, true) => {
+                                        sgd_mu::<false, false, true>(ps, gs, buf, k)
+                                    }
+                                    (false, true, false) => {
+                                        sgd_mu::<false, true, false>(ps, gs, buf, k)
+                                    }
+                                    (false, true, true) => {
+                                        sgd_mu::<false, true, true>(ps, gs, buf, k)
+                                    }
+                                    (true, false, false) => {
+                                        sgd_mu::<true, false, false>(ps, gs, buf, k)
+                                    }
+                                    (true, false, true) => {
+                                        sgd_mu::<true, false, true>(ps, gs, buf, k)
+                                    }
+                                    (true, true, false) => {
+                                        sgd_mu::<true, true, false>(ps, gs, buf, k)
+                                    }
+                                    (true, true, true) => {
+                                        sgd_mu::<true, true, true>(ps, gs, buf, k)
+                                    }
+                                }
                             }
-                            return;
-                        }
-                        for ((p, &g), b) in ps.iter_mut().zip(gs).zip(buf.iter_mut()) {
-                            let d = if has_wd { g + wd * *p } else { g };
-                            *b = if first { d } else { *b * mu + damp * d };
-                            let d = if nesterov { d + mu * *b } else { *b };
-                            *p += neg_lr * d;
-                        }
+                        })
                     })?;
                 }
             }
             Buffers::Tensors(bufs) => {
-                for ((var, g), buf) in self.vars.iter().zip(&gs).zip(bufs.iter_mut()) {
+                for (var, buf) in self.vars.iter().zip(bufs.iter_mut()) {
+                    let g = gradient(grads, var)?;
                     let theta = var.as_tensor();
                     let mut d = (*g).clone();
                     if p.weight_decay != 0.0 {
@@ -176,6 +194,35 @@ impl Sgd {
 }
 
 impl_optimizer!(Sgd, SgdParams);
+
+/// Plain SGD pass: `p ← p − lr·(g + λ·p)`.
+#[inline(always)]
+fn sgd_plain<const WD: bool>(ps: &mut [f32], gs: &[f32], neg_lr: f32, wd: f32) {
+    for (p, &g) in ps.iter_mut().zip(gs) {
+        let d = if WD { g + wd * *p } else { g };
+        *p += neg_lr * d;
+    }
+}
+
+/// SGD-momentum pass with the loop-invariant choices (weight decay, Nesterov, first step) as
+/// constants; `k` = (−lr, λ, μ, 1 − dampening).
+#[inline(always)]
+fn sgd_mu<const WD: bool, const NESTEROV: bool, const FIRST: bool>(
+    ps: &mut [f32],
+    gs: &[f32],
+    buf: &mut [f32],
+    (neg_lr, wd, mu, damp): (f32, f32, f32, f32),
+) {
+    let n = ps.len();
+    let (gs, buf) = (&gs[..n], &mut buf[..n]);
+    for i in 0..n {
+        let d = if WD { gs[i] + wd * ps[i] } else { gs[i] };
+        let b = if FIRST { d } else { buf[i] * mu + damp * d };
+        buf[i] = b;
+        let d = if NESTEROV { d + mu * b } else { b };
+        ps[i] += neg_lr * d;
+    }
+}
 
 #[cfg(test)]
 mod tests {

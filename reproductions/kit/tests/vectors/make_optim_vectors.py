@@ -30,7 +30,7 @@ def flat(t):
     return [float(x) for x in t.detach().reshape(-1).tolist()]
 
 
-def optimizer_case(name, cls, kwargs):
+def optimizer_case(name, cls, kwargs, grad_scale=0.5):
     params = [torch.randn(s, dtype=torch.float32) for s in SHAPES]
     init = [flat(p) for p in params]
     ps = [torch.nn.Parameter(p.clone()) for p in params]
@@ -40,7 +40,7 @@ def optimizer_case(name, cls, kwargs):
         if step == LR_CHANGE_AT:
             for g in opt.param_groups:
                 g["lr"] = g["lr"] * LR_FACTOR
-        gs = [torch.randn(s, dtype=torch.float32) * 0.5 for s in SHAPES]
+        gs = [torch.randn(s, dtype=torch.float32) * grad_scale for s in SHAPES]
         for p, g in zip(ps, gs):
             p.grad = g.clone()
         opt.step()
@@ -75,10 +75,17 @@ def optimizer_cases():
         ("rmsprop_momentum_wd", R, dict(lr=0.01, momentum=0.9, weight_decay=0.01)),
         ("rmsprop_centered_momentum", R, dict(lr=0.01, momentum=0.5, centered=True, eps=1e-6)),
     ]
+    # Gradients of order 1e-6, where ε dominates the denominator: these cases fail if ε is
+    # placed inside the square root or before the bias correction.
+    tiny = [
+        ("adam_tiny_grads_eps", A, dict(lr=0.01, eps=1e-6)),
+        ("adamw_tiny_grads_eps", W, dict(lr=0.01, eps=1e-6)),
+        ("rmsprop_tiny_grads_eps", R, dict(lr=0.01, eps=1e-6)),
+    ]
     out = []
-    for name, cls, kw in specs:
+    for (name, cls, kw), scale in [(s, 0.5) for s in specs] + [(s, 1e-6) for s in tiny]:
         kw = dict(kw)
-        case = optimizer_case(name, cls, kw)
+        case = optimizer_case(name, cls, kw, scale)
         if "betas" in kw:
             case["kwargs"]["betas"] = list(kw["betas"])
         out.append(case)

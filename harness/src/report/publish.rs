@@ -1,0 +1,199 @@
+//! Publishing a paper's tables (`<paper>.md`, `.csv`, `.json`, `.tex`, `.html`) as one set.
+//!
+//! Every file is rendered first and written, synced, into a fresh temporary directory beside
+//! the tables (`<results>/.publish-XXXX/`), so a rendering error or a kill leaves the published
+//! set untouched. Then, under an exclusive lock on `<results>/.publish.lock` (so two publishers —
+//! a `report` and a `run`, or two shards' reports — never interleave), each file is renamed into
+//! place and the manifest `<paper>.manifest.json` (every file's SHA-256) is written last. A
+//! reader that finds every file's hash equal to the manifest's has one consistent set; a kill
+//! between two renames is visible as a mismatch and repaired by the next publish.
+
+use crate::error::{io_err, HarnessError};
+use crate::Result;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The name of the lock file guarding publication in a results directory.
+pub const LOCK_FILE: &str = ".publish.lock";
+
+/// The manifest of one published set: file name → SHA-256 (hex).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Manifest {
+    /// The paper (or set) name.
+    pub name: String,
+    /// File name (relative to the results directory) → SHA-256 of its bytes.
+    pub files: BTreeMap<String, String>,
+}
+
+/// Path of the manifest of set `name` in `dir`.
+pub fn manifest_path(dir: &Path, name: &str) -> PathBuf {
+    dir.join(format!("{name}.manifest.json"))
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// Publishes `files` (file name → bytes) into `dir` as one set named `name` (see the module
+/// doc). Returns the manifest's path. Errors: the directory cannot be created or written, the
+/// lock cannot be taken; the message names the path.
+pub fn publish_set(dir: &Path, name: &str, files: &[(String, Vec<u8>)]) -> Result<PathBuf> {
+    std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+    let staging = tempfile::Builder::new()
+        .prefix(".publish-")
+        .tempdir_in(dir)
+        .map_err(io_err(dir))?;
+    let mut manifest = Manifest {
+        name: name.to_string(),
+        files: BTreeMap::new(),
+    };
+    for (file, bytes) in files {
+        if file.contains('/') || file.starts_with('.') {
+            return Err(HarnessError::Other(format!(
+                "publishing {name}: file name {file:?} must be a plain name inside the results directory"
+            )));
+        }
+        let p = staging.path().join(file);
+        let mut fh = std::fs::File::create(&p).map_err(io_err(&p))?;
+        fh.write_all(bytes).map_err(io_err(&p))?;
+        fh.sync_all().map_err(io_err(&p))?;
+        set_readable(&p)?;
+        manifest.files.insert(file.clone(), sha256_hex(bytes));
+    }
+    let mp = staging.path().join(format!("{name}.manifest.json"));
+    let json = serde_json::to_vec_pretty(&manifest)
+        .map_err(|e| HarnessError::Other(format!("serializing the manifest of {name}: {e}")))?;
+    std::fs::write(&mp, &json).map_err(io_err(&mp))?;
+    std::fs::File::open(&mp)
+        .and_then(|f| f.sync_all())
+        .map_err(io_err(&mp))?;
+    set_readable(&mp)?;
+
+    let lock_path = dir.join(LOCK_FILE);
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(io_err(&lock_path))?;
+    lock.lock().map_err(io_err(&lock_path))?;
+    for (file, _) in files {
+        let to = dir.join(file);
+        std::fs::rename(staging.path().join(file), &to).map_err(io_err(&to))?;
+    }
+    let final_manifest = manifest_path(dir, name);
+    std::fs::rename(&mp, &final_manifest).map_err(io_err(&final_manifest))?;
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    drop(lock); // unlocks
+    Ok(final_manifest)
+}
+
+/// Checks that every file of the manifest of `name` in `dir` has the manifest's hash, under the
+/// publication lock (so a publisher in progress is waited for). `Ok(false)` = inconsistent or
+/// missing; errors: unreadable manifest or lock.
+pub fn verify_set(dir: &Path, name: &str) -> Result<bool> {
+    let lock_path = dir.join(LOCK_FILE);
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(io_err(&lock_path))?;
+    lock.lock_shared().map_err(io_err(&lock_path))?;
+    let mp = manifest_path(dir, name);
+    let Ok(text) = std::fs::read(&mp) else {
+        return Ok(false);
+    };
+    let m: Manifest = serde_json::from_slice(&text)
+        .map_err(|e| HarnessError::Other(format!("{}: {e}", mp.display())))?;
+    Ok(m.files
+        .iter()
+        .all(|(file, hash)| std::fs::read(dir.join(file)).is_ok_and(|b| sha256_hex(&b) == *hash)))
+}
+
+fn set_readable(p: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o644)).map_err(io_err(p))?;
+    }
+    let _ = p;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(tag: &str) -> Vec<(String, Vec<u8>)> {
+        ["md", "csv", "json", "tex", "html"]
+            .iter()
+            .map(|ext| (format!("p.{ext}"), format!("{tag} {ext}").into_bytes()))
+            .collect()
+    }
+
+    #[test]
+    fn a_set_is_published_with_its_manifest_and_no_leftovers() {
+        let dir = tempfile::tempdir().unwrap();
+        publish_set(dir.path(), "p", &set("one")).unwrap();
+        assert!(verify_set(dir.path(), "p").unwrap());
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("p.tex")).unwrap(),
+            "one tex"
+        );
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().starts_with(".publish-"))
+            .collect();
+        assert!(leftovers.is_empty());
+        // a tampered file is detected
+        std::fs::write(dir.path().join("p.md"), "other").unwrap();
+        assert!(!verify_set(dir.path(), "p").unwrap());
+    }
+
+    /// Eight publishers race, each publishing its own consistent set many times: afterwards (and
+    /// at every check in between) the five files all come from one publisher.
+    #[test]
+    fn concurrent_publishers_never_mix_their_sets() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::thread::scope(|s| {
+            for t in 0..8 {
+                s.spawn(move || {
+                    for i in 0..25 {
+                        publish_set(d, "p", &set(&format!("w{t}i{i}"))).unwrap();
+                        assert!(verify_set(d, "p").unwrap(), "inconsistent set seen");
+                    }
+                });
+            }
+        });
+        let tags: std::collections::BTreeSet<String> = ["md", "csv", "json", "tex", "html"]
+            .iter()
+            .map(|ext| {
+                let t = std::fs::read_to_string(d.join(format!("p.{ext}"))).unwrap();
+                t.split(' ').next().unwrap().to_string()
+            })
+            .collect();
+        assert_eq!(tags.len(), 1, "files of different publishers: {tags:?}");
+        assert!(verify_set(d, "p").unwrap());
+    }
+
+    #[test]
+    fn a_bad_file_name_publishes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        publish_set(dir.path(), "p", &set("one")).unwrap();
+        let mut bad = set("two");
+        bad.push(("../escape".into(), b"x".to_vec()));
+        assert!(publish_set(dir.path(), "p", &bad).is_err());
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("p.md")).unwrap(),
+            "one md"
+        );
+        assert!(verify_set(dir.path(), "p").unwrap());
+    }
+}

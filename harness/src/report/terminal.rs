@@ -1,0 +1,354 @@
+//! What a person sees in the terminal: per paper a compact verdict table (claim, claimed,
+//! reproduced mean ± SE, n, p with its correction family, verdict, flags), coloured on a TTY,
+//! then one summary line over everything shown. The rules, intervals and plots live in the
+//! published files; the terminal says where they are.
+//!
+//! [`Summary`] is the shared count of verdicts; it is built from the reports and rendered as one
+//! line (terminal) or a block (HTML). New kinds of lines (e.g. a paper-level verdict) are added
+//! as fields of [`Summary`] and a clause in [`Summary::line`].
+
+use super::{claim_flags, f, p, standard_error, ClaimRow, PaperReport};
+use anstyle::{AnsiColor, Style};
+use repro_stats::verdict::{ClaimVerdict, ComparisonVerdict};
+use std::fmt::Write as _;
+
+/// The colour of a claim verdict (green reproduced, cyan better than claimed, red not
+/// reproduced, yellow inconclusive).
+pub fn claim_style(v: ClaimVerdict) -> Style {
+    let c = match v {
+        ClaimVerdict::Reproduced => AnsiColor::Green,
+        ClaimVerdict::BetterThanClaimed => AnsiColor::Cyan,
+        ClaimVerdict::NotReproduced => AnsiColor::Red,
+        ClaimVerdict::Inconclusive => AnsiColor::Yellow,
+    };
+    Style::new().fg_color(Some(c.into())).bold()
+}
+
+/// The colour of a comparison verdict.
+pub fn comparison_style(v: ComparisonVerdict) -> Style {
+    let c = match v {
+        ComparisonVerdict::Generalizes => AnsiColor::Green,
+        ComparisonVerdict::OnlyOnReportedDatasets => AnsiColor::Red,
+        ComparisonVerdict::NoEffect => AnsiColor::Red,
+        ComparisonVerdict::Inconclusive => AnsiColor::Yellow,
+    };
+    Style::new().fg_color(Some(c.into())).bold()
+}
+
+/// Counts of verdicts over a set of reports.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Claims assessed.
+    pub claims: usize,
+    /// Claims per verdict: reproduced, better than claimed, not reproduced, inconclusive.
+    pub reproduced: usize,
+    /// See `reproduced`.
+    pub better: usize,
+    /// See `reproduced`.
+    pub not_reproduced: usize,
+    /// See `reproduced`.
+    pub inconclusive: usize,
+    /// Claims carrying a seed-picking flag.
+    pub flagged: usize,
+    /// Comparisons assessed.
+    pub comparisons: usize,
+    /// Comparisons whose verdict is "generalizes".
+    pub generalizes: usize,
+    /// Comparisons with the favourable-subset flag.
+    pub favourable_subset: usize,
+}
+
+impl Summary {
+    /// Counts the claims and comparisons of `reports`.
+    pub fn of(reports: &[PaperReport]) -> Self {
+        let mut s = Summary::default();
+        for r in reports {
+            for c in &r.claims {
+                s.claims += 1;
+                match c.assessment.verdict {
+                    ClaimVerdict::Reproduced => s.reproduced += 1,
+                    ClaimVerdict::BetterThanClaimed => s.better += 1,
+                    ClaimVerdict::NotReproduced => s.not_reproduced += 1,
+                    ClaimVerdict::Inconclusive => s.inconclusive += 1,
+                }
+                s.flagged += c.assessment.seed_picking_flag().is_some() as usize;
+            }
+            for cmp in &r.comparisons {
+                s.comparisons += 1;
+                s.generalizes +=
+                    (cmp.assessment.verdict == ComparisonVerdict::Generalizes) as usize;
+                s.favourable_subset += cmp.assessment.reported_subset_favourable as usize;
+            }
+        }
+        s
+    }
+
+    /// One line: `18 claims: 12 reproduced, 2 better than claimed, 4 not reproduced,
+    /// 0 inconclusive; 2 flagged`, and a second one for the comparisons when there are any
+    /// (`2 comparisons: 1 generalizes, 0 with a favourable reported subset`).
+    pub fn line(&self) -> String {
+        let mut s = format!(
+            "{}: {} reproduced, {} better than claimed, {} not reproduced, {} inconclusive; {} flagged",
+            crate::out::plural(self.claims, "claim", "claims"),
+            self.reproduced,
+            self.better,
+            self.not_reproduced,
+            self.inconclusive,
+            self.flagged
+        );
+        if self.comparisons > 0 {
+            let _ = write!(
+                s,
+                "\n{}: {} {}, {} with a favourable reported subset",
+                crate::out::plural(self.comparisons, "comparison", "comparisons"),
+                self.generalizes,
+                if self.generalizes == 1 {
+                    "generalizes"
+                } else {
+                    "generalize"
+                },
+                self.favourable_subset
+            );
+        }
+        s
+    }
+}
+
+/// Pads `s` to `w` characters (by `char` count, which is the display width for the text used
+/// here: ASCII, ±, ≈, —).
+fn pad(s: &str, w: usize) -> String {
+    let n = s.chars().count();
+    format!("{s}{}", " ".repeat(w.saturating_sub(n)))
+}
+
+fn paint(s: &str, style: Style, colour: bool) -> String {
+    if colour {
+        format!("{style}{s}{style:#}")
+    } else {
+        s.to_string()
+    }
+}
+
+/// The claimed value as printed (± its printed SE), and for a rounded claim the value tested:
+/// `0.3200 (≥ 0.3150)` when higher is better.
+fn claimed(c: &ClaimRow) -> String {
+    let mut s = match c.claimed_standard_error {
+        Some(se) => format!("{} ± {}", f(Some(c.assessment.claimed)), f(Some(se))),
+        None => f(Some(c.assessment.claimed)),
+    };
+    if let Some(r) = c.resolution.filter(|r| *r > 0.0) {
+        let op = if c.higher_is_better { "≥" } else { "≤" };
+        let _ = write!(s, " ({op} {})", f(Some(super::tested_value(c, r))));
+    }
+    s
+}
+
+/// The compact verdict table of one paper for a terminal (`colour` = ANSI colours).
+pub fn table(r: &PaperReport, colour: bool) -> String {
+    let bold = Style::new().bold();
+    let dim = Style::new().dimmed();
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}  {}",
+        paint(&r.paper, bold, colour),
+        paint(
+            &format!(
+                "{} of {} planned runs recorded, {} failed",
+                r.recorded_runs, r.planned_runs, r.failed_runs
+            ),
+            dim,
+            colour
+        )
+    );
+    if !r.claims.is_empty() {
+        let header = [
+            "claim",
+            "claimed",
+            "reproduced (mean ± SE)",
+            "n",
+            "p adj.",
+            "verdict",
+            "flags",
+        ];
+        let rows: Vec<[String; 7]> = r
+            .claims
+            .iter()
+            .map(|c| {
+                let a = &c.assessment;
+                let n = a.n_runs - a.n_failed;
+                [
+                    c.id.clone(),
+                    claimed(c),
+                    format!("{} ± {}", f(a.mean), f(standard_error(a))),
+                    if a.n_failed > 0 {
+                        format!("{n}+{}✗", a.n_failed)
+                    } else {
+                        n.to_string()
+                    },
+                    p(a.p_adjusted),
+                    a.verdict.to_string(),
+                    claim_flags(c).join("; "),
+                ]
+            })
+            .collect();
+        let mut w = header.map(|h| h.chars().count());
+        for row in &rows {
+            for (i, cell) in row.iter().enumerate() {
+                w[i] = w[i].max(cell.chars().count());
+            }
+        }
+        let head: Vec<String> = header
+            .iter()
+            .enumerate()
+            .map(|(i, h)| pad(h, w[i]))
+            .collect();
+        let _ = writeln!(out, "  {}", paint(head.join("  ").trim_end(), bold, colour));
+        for (row, c) in rows.iter().zip(&r.claims) {
+            let cells: Vec<String> = row
+                .iter()
+                .enumerate()
+                .map(|(i, cell)| {
+                    let fill = " ".repeat(w[i].saturating_sub(cell.chars().count()));
+                    if i == 5 {
+                        paint(cell, claim_style(c.assessment.verdict), colour) + &fill
+                    } else if i == 6 {
+                        paint(
+                            cell,
+                            Style::new().fg_color(Some(AnsiColor::Magenta.into())),
+                            colour,
+                        )
+                    } else {
+                        pad(cell, w[i])
+                    }
+                })
+                .collect();
+            let _ = writeln!(out, "  {}", cells.join("  ").trim_end());
+        }
+        let _ = writeln!(
+            out,
+            "  {}",
+            paint(
+                &format!("p adj. = one-sided p, {}", r.p_family),
+                dim,
+                colour
+            )
+        );
+    }
+    for cmp in &r.comparisons {
+        let a = &cmp.assessment;
+        let mut tail = format!("wins/ties/losses {}/{}/{}", a.wins, a.ties, a.losses);
+        if let Some(wx) = &a.wilcoxon {
+            let _ = write!(tail, ", Wilcoxon p = {}", p(Some(wx.p_value)));
+        }
+        if let Some(sel) = &a.selection {
+            let _ = write!(tail, ", dataset-selection p = {}", p(Some(sel.p_value)));
+        }
+        let _ = writeln!(
+            out,
+            "  comparison {}: {} ({tail}){}",
+            cmp.id,
+            paint(&a.verdict.to_string(), comparison_style(a.verdict), colour),
+            if a.reported_subset_favourable {
+                paint(
+                    "  flag: favourable reported subset",
+                    Style::new().fg_color(Some(AnsiColor::Magenta.into())),
+                    colour,
+                )
+            } else {
+                String::new()
+            }
+        );
+    }
+    out
+}
+
+/// The summary line, coloured: the counts of each verdict in that verdict's colour.
+pub fn summary_line(s: &Summary, colour: bool) -> String {
+    if !colour {
+        return s.line();
+    }
+    let mut line = s.line();
+    for (word, v) in [
+        ("reproduced,", ClaimVerdict::Reproduced),
+        ("better than claimed,", ClaimVerdict::BetterThanClaimed),
+        ("not reproduced,", ClaimVerdict::NotReproduced),
+        ("inconclusive;", ClaimVerdict::Inconclusive),
+    ] {
+        // colour the first occurrence of "<count> <word>" (not "not reproduced" for "reproduced")
+        let count = match v {
+            ClaimVerdict::Reproduced => s.reproduced,
+            ClaimVerdict::BetterThanClaimed => s.better,
+            ClaimVerdict::NotReproduced => s.not_reproduced,
+            ClaimVerdict::Inconclusive => s.inconclusive,
+        };
+        let plain = format!(" {count} {word}");
+        if let Some(i) = line.find(&plain) {
+            // colour "<count> <verdict>", not the space before or the punctuation after
+            let inner = &plain[1..plain.len() - 1];
+            let styled = format!(
+                " {}{}",
+                paint(inner, claim_style(v), true),
+                &plain[plain.len() - 1..]
+            );
+            line.replace_range(i..i + plain.len(), &styled);
+        }
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_line_counts_and_pluralises() {
+        let s = Summary {
+            claims: 18,
+            reproduced: 12,
+            better: 2,
+            not_reproduced: 4,
+            inconclusive: 0,
+            flagged: 2,
+            ..Default::default()
+        };
+        assert_eq!(
+            s.line(),
+            "18 claims: 12 reproduced, 2 better than claimed, 4 not reproduced, 0 inconclusive; 2 flagged"
+        );
+        let one = Summary {
+            claims: 1,
+            reproduced: 1,
+            comparisons: 1,
+            generalizes: 1,
+            ..Default::default()
+        };
+        assert!(
+            one.line().starts_with("1 claim: 1 reproduced"),
+            "{}",
+            one.line()
+        );
+        assert!(
+            one.line().contains("1 comparison: 1 generalizes"),
+            "{}",
+            one.line()
+        );
+        let coloured = summary_line(&s, true);
+        assert!(coloured.contains("\u{1b}["), "{coloured}");
+        // colour codes only wrap the words: stripping them gives the plain line back
+        let stripped: String = {
+            let mut out = String::new();
+            let mut in_esc = false;
+            for ch in coloured.chars() {
+                match (in_esc, ch) {
+                    (false, '\u{1b}') => in_esc = true,
+                    (true, 'm') => in_esc = false,
+                    (true, _) => {}
+                    (false, c) => out.push(c),
+                }
+            }
+            out
+        };
+        assert_eq!(stripped, s.line());
+    }
+}
