@@ -192,9 +192,24 @@ pub struct ClaimSpec {
     pub reported_as: ReportedAs,
     /// Where the number is printed: table, row, page — quoted.
     pub source: String,
+    /// Per-run values the authors published behind the claim (e.g. a log of every seed), in the
+    /// metric's unit, with where they are printed: the report compares the reproduction's runs
+    /// with them (`repro_stats::faithfulness`).
+    #[serde(default)]
+    pub published_runs: Option<PublishedRuns>,
     /// Notes (which variant and why, caveats).
     #[serde(default)]
     pub notes: Option<String>,
+}
+
+/// Per-run values published by the authors: `published_runs = { values = [...], source = "..." }`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublishedRuns {
+    /// One value per published run, in the claim metric's unit (at least 2, all finite).
+    pub values: Vec<f64>,
+    /// Where the values are printed (file, log, table) — quoted.
+    pub source: String,
 }
 
 /// "method beats baseline" across datasets.

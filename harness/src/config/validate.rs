@@ -390,6 +390,23 @@ fn check_paper(p: &LoadedPaper, registry_ds: &DatasetRegistry) -> Result<()> {
                 format!("{f}: `standard_error` must be a finite number ≥ 0"),
             ));
         }
+        if let Some(pr) = &cl.published_runs {
+            if pr.values.len() < 2 || pr.values.iter().any(|v| !v.is_finite()) {
+                return Err(p.error(
+                    cl.metric.span(),
+                    format!(
+                        "{f}: `published_runs.values` must hold at least 2 finite numbers (got {}), one per published run",
+                        pr.values.len()
+                    ),
+                ));
+            }
+            if pr.source.trim().is_empty() {
+                return Err(p.error(
+                    cl.metric.span(),
+                    format!("{f}: `published_runs.source` must say where the values are printed"),
+                ));
+            }
+        }
         if let Some(r) = cl.resolution {
             if !(r.is_finite() && r > 0.0) {
                 return Err(p.error(

@@ -436,6 +436,7 @@ pub fn html(r: &PaperReport, rules: &Rules) -> Result<String> {
                     p { (claims_note(conf)) }
                     (claims_table(r, conf).html())
                     p.note { (p_family_note(r)) }
+                    (PreEscaped(super::paper_level::html(&r.paper_level)))
                     div.legend {
                         span { (legend_marker("run")) "one run" }
                         span { (legend_marker("mean")) "runs' mean with its " (format!("{conf:.0}")) "% t-interval" }
@@ -594,6 +595,7 @@ mod tests {
             claim_rules: "rules".into(),
             comparison_rules: String::new(),
             p_family: "Holm over the paper's 1 claim".into(),
+            paper_level: Default::default(),
         };
         let page = html(&r, &Rules::default()).unwrap();
         assert!(page.contains("A &amp; B (2020)"));

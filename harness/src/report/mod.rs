@@ -6,6 +6,7 @@
 pub mod cd_diagram;
 pub mod html;
 pub mod multi;
+pub mod paper_level;
 pub mod publish;
 pub mod terminal;
 
@@ -115,6 +116,8 @@ pub struct PaperReport {
     /// The family the adjusted p-values were corrected over, in words (e.g. "Holm over the
     /// quick suite's 16 claims"), so that two tables of the same claim can be told apart.
     pub p_family: String,
+    /// Paper-level test of the claims together, and faithfulness to published runs.
+    pub paper_level: paper_level::PaperLevel,
 }
 
 fn direction(b: Better) -> Direction {
@@ -378,13 +381,15 @@ pub fn build_with(
                 .filter(|(s, _)| &s.paper == pid)
                 .filter_map(|(_, r)| r.as_ref())
                 .collect();
+            let claims = claims_by_paper.remove(pid).unwrap_or_default();
+            let paper_level = paper_level::build(paper, &claims, rules.alpha);
             PaperReport {
                 paper: pid.clone(),
                 citation: paper.config.paper.citation.clone(),
                 planned_runs: mine.len(),
                 recorded_runs: recs.len(),
                 failed_runs: recs.iter().filter(|r| r.status.word() != "ok").count(),
-                claims: claims_by_paper.remove(pid).unwrap_or_default(),
+                claims,
                 comparisons,
                 multi_comparisons: paper
                     .config
@@ -396,6 +401,7 @@ pub fn build_with(
                 claim_rules: verdict::claim_rules_text(rules),
                 comparison_rules: verdict::comparison_rules_text(rules),
                 p_family: family.clone(),
+                paper_level,
             }
         })
         .collect()
@@ -727,7 +733,11 @@ pub(crate) fn claims_table(r: &PaperReport, conf: f64) -> Table {
                 .unwrap_or_else(|| "—".into()),
             p(a.p_adjusted),
             best_of_k_cell(a),
-            a.verdict.to_string(),
+            format!(
+                "{}{}",
+                a.verdict,
+                paper_level::verdict_suffix(&r.paper_level, &c.id)
+            ),
             if flags.is_empty() {
                 "none".into()
             } else {
@@ -847,6 +857,7 @@ pub fn markdown(r: &PaperReport, rules: &Rules) -> String {
         let _ = writeln!(s, "{}\n", claims_note(conf));
         s.push_str(&claims_table(r, conf).markdown());
         let _ = writeln!(s, "\n{}\n", p_family_note(r));
+        s.push_str(&paper_level::markdown(&r.paper_level));
         let _ = writeln!(s, "How each verdict was reached (implied best-of-k: normal model / empirical, Dodge et al. 2019; ∞ = beyond every run):\n");
         for c in &r.claims {
             let _ = writeln!(s, "- `{}`: {}", c.id, c.assessment.note);
@@ -982,6 +993,7 @@ pub fn latex(r: &PaperReport, rules: &Rules) -> String {
             );
         }
         let _ = writeln!(s, "\\bottomrule\n\\end{{tabular}}\n\\end{{table}}\n");
+        s.push_str(&paper_level::latex(&r.paper_level));
     }
     for cmp in &r.comparisons {
         let a = &cmp.assessment;
@@ -1182,6 +1194,7 @@ mod tests {
             claim_rules: String::new(),
             comparison_rules: String::new(),
             p_family: "Holm over the paper's 1 claim".into(),
+            paper_level: Default::default(),
         };
         let t = latex(&r, &Rules::default());
         assert_eq!(t.matches("\\begin{table}").count(), 1);
@@ -1226,6 +1239,7 @@ mod tests {
             claim_rules: String::new(),
             comparison_rules: String::new(),
             p_family: "Holm over the paper's 1 claim".into(),
+            paper_level: Default::default(),
         };
         let text = csv(&r).unwrap();
         assert!(text.contains("\"top-1, \"\"clean\"\" test\""), "{text}");

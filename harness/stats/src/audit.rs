@@ -53,6 +53,8 @@ pub enum AuditCommand {
     /// Audit a method-vs-baseline comparison over datasets.
     #[command(after_help = AUDIT_EXAMPLES)]
     Comparison(ComparisonArgs),
+    /// Audit a whole table of claims: are they, together, on the favourable side of their runs?
+    Table(crate::audit_table::TableArgs),
 }
 
 /// Options shared by both audits.
@@ -618,6 +620,7 @@ fn to_pretty<T: serde::Serialize>(v: &T) -> Result<String> {
 /// Errors name the file, line and field at fault and what to change.
 pub fn run_audit(args: &AuditArgs) -> Result<String> {
     match &args.command {
+        AuditCommand::Table(t) => crate::audit_table::run(t),
         AuditCommand::Claim(c) => {
             let rules = rules_from(&c.common)?;
             if !c.claimed.is_finite() {

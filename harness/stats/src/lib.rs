@@ -11,14 +11,18 @@
 #![warn(missing_docs)]
 
 pub mod audit;
+pub mod audit_table;
 pub mod bestofk;
 pub mod bootstrap;
 pub mod describe;
 pub mod error;
 pub mod excess;
+pub mod faithfulness;
 pub mod friedman;
 pub mod limits;
+pub mod mannwhitney;
 pub mod multitest;
+pub mod paper_level;
 pub mod power;
 pub mod procedures;
 pub(crate) mod quad;

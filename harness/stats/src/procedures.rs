@@ -58,6 +58,10 @@ pub const PROCEDURES: &[(&str, &str)] = &[
     ("seeds_needed", "gap, sd, alpha=0.05, power=0.8, design, alternative"),
     ("assess_claims", "claims: [{id, value, standard_error?, direction, reported_as?, runs: [number|'failed']}], rules?"),
     ("assess_comparison", "comparison: {id, direction, paired, datasets: [{name, method, baseline, reported}]}, rules?"),
+    ("mann_whitney_u", "x, y (each ≥1), use_continuity=true, alternative, method='auto'|'exact'|'asymptotic'"),
+    ("faithfulness", "reproduced: [number|'failed'], published: [number], source='', alpha=0.05"),
+    ("best_of_pivot_sf", "q, m ≥ 1 (best of m), n ≥ 3 (runs) → p = P((max of m − runs' mean)/runs' sd ≥ q), normal runs"),
+    ("paper_level", "claims: [{id, value, standard_error?, direction, reported_as?, resolution?, run_set?, runs: [number|'failed']}], rules? {alpha, min_runs, min_run_sets, estimate_optimism, estimate_k}"),
 ];
 
 /// Procedure names accepted by [`run_procedure`].
@@ -693,6 +697,15 @@ pub fn run_procedure(name: &str, input: &Value) -> Result<Value> {
             i.rules.validate()?;
             i.comparison.validate()?;
             to_json(&assess_comparison(&i.comparison, &i.rules))
+        }
+        "mann_whitney_u" | "faithfulness" | "paper_level" | "best_of_pivot_sf" => {
+            crate::paper_level::run_procedure(p, input).map_err(|e| match e {
+                StatsError::Input(m) => StatsError::Input(format!(
+                    "procedure `{p}`: invalid input: {m}. Expected fields: {}",
+                    procedure_help(p).unwrap_or("?")
+                )),
+                e => e,
+            })?
         }
         other => {
             return Err(StatsError::Input(format!(

@@ -1,0 +1,280 @@
+//! The paper-level line of every report: are the paper's claims, taken together, on the
+//! favourable side of their reproductions ([`repro_stats::paper_level`])? And, where the config
+//! holds the authors' own per-run values (`published_runs`), does the reproduction match them
+//! ([`repro_stats::faithfulness`])? Rendered under the claims table in Markdown, HTML and LaTeX,
+//! and serialised in the JSON report.
+
+use super::{html::escape, latex_escape, ClaimRow};
+use crate::config::{Better, LoadedPaper, ReportedAs};
+use repro_stats::faithfulness::{compare_with_published, Faithfulness, FAITHFULNESS_RULES};
+use repro_stats::paper_level::{
+    assess_table, table_rules_text, TableAssessment, TableClaim, TableRules,
+};
+use repro_stats::verdict::{self, Claim, Direction, Outcome};
+use serde::Serialize;
+
+/// The faithfulness check of one claim against the authors' published runs.
+#[derive(Debug, Clone, Serialize)]
+pub struct FaithfulnessRow {
+    /// Claim id within the paper.
+    pub claim: String,
+    /// The comparison.
+    pub result: Faithfulness,
+}
+
+/// Paper-level results of one paper's report.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct PaperLevel {
+    /// The table test over the paper's claims that have runs (`None` when no claim has any).
+    pub table: Option<TableAssessment>,
+    /// The table rule in force.
+    pub rule: String,
+    /// Claims whose config holds published per-run values.
+    pub faithfulness: Vec<FaithfulnessRow>,
+    /// The faithfulness rule (empty when there is no published run).
+    pub faithfulness_rule: String,
+}
+
+impl PaperLevel {
+    /// The faithfulness result of claim `id`, if its published runs are known.
+    pub fn faithfulness_of(&self, id: &str) -> Option<&Faithfulness> {
+        self.faithfulness
+            .iter()
+            .find(|f| f.claim == id)
+            .map(|f| &f.result)
+    }
+}
+
+fn outcomes(c: &ClaimRow) -> Vec<Outcome> {
+    c.runs
+        .iter()
+        .map(|r| r.value.map_or(Outcome::Failed, Outcome::Value))
+        .collect()
+}
+
+/// Computes the paper-level test and the faithfulness checks for `claims` (the report's rows of
+/// `paper`). Claims on the same variant and dataset share their runs and form one run set.
+pub fn build(paper: &LoadedPaper, claims: &[ClaimRow], alpha: f64) -> PaperLevel {
+    let rules = TableRules {
+        alpha,
+        ..TableRules::default()
+    };
+    let mut table = Vec::new();
+    let mut keys: Vec<[String; 2]> = Vec::new();
+    let mut labels: Vec<String> = Vec::new();
+    let mut faithfulness = Vec::new();
+    for row in claims {
+        let Some(spec) = paper.config.claims.iter().find(|c| c.id == row.id) else {
+            continue;
+        };
+        let Some(metric) = paper.config.metrics.get(spec.metric.get_ref()) else {
+            continue;
+        };
+        let runs = outcomes(row);
+        if let Some(pr) = &spec.published_runs {
+            faithfulness.push(FaithfulnessRow {
+                claim: row.id.clone(),
+                result: compare_with_published(&runs, &pr.values, &pr.source, alpha),
+            });
+        }
+        if runs.is_empty() {
+            continue;
+        }
+        table.push(TableClaim {
+            claim: Claim {
+                id: row.id.clone(),
+                value: spec.value,
+                standard_error: spec.standard_error,
+                direction: match metric.better {
+                    Better::Higher => Direction::Higher,
+                    Better::Lower => Direction::Lower,
+                },
+                reported_as: match spec.reported_as {
+                    ReportedAs::SingleRun => verdict::ReportedAs::SingleRun,
+                    ReportedAs::MeanOf { n } => verdict::ReportedAs::MeanOf { n },
+                    ReportedAs::BestOf { n } => verdict::ReportedAs::BestOf { n },
+                    ReportedAs::Unknown => verdict::ReportedAs::Unknown,
+                },
+                resolution: spec.resolution,
+            },
+            run_set: None,
+            runs,
+        });
+        keys.push([
+            format!("runs {} on {}", row.variant, row.dataset),
+            format!(
+                "number {} {} {} {}",
+                row.dataset,
+                spec.metric.get_ref(),
+                spec.value.to_bits(),
+                spec.source
+            ),
+        ]);
+        labels.push(format!("{} on {}", row.variant, row.dataset));
+    }
+    for (tc, set) in table.iter_mut().zip(run_sets(&keys, &labels)) {
+        tc.run_set = Some(set);
+    }
+    PaperLevel {
+        table: if table.is_empty() {
+            None
+        } else {
+            Some(assess_table(&table, &rules))
+        },
+        rule: table_rules_text(&rules),
+        faithfulness_rule: if faithfulness.is_empty() {
+            String::new()
+        } else {
+            FAITHFULNESS_RULES.to_string()
+        },
+        faithfulness,
+    }
+}
+
+/// The run set of each claim: claims are joined (transitively) when they share the reproduction's
+/// runs (same variant and dataset) or the paper's (the same printed number — dataset, metric,
+/// value and quoted source — tested against two protocol variants). Two cells of a table that
+/// merely print the same value (different sources) stay apart. Labelled by the sorted `variant on dataset`
+/// cells of the group, joined by ` + `.
+fn run_sets(keys: &[[String; 2]], labels: &[String]) -> Vec<String> {
+    let n = keys.len();
+    let mut parent: Vec<usize> = (0..n).collect();
+    fn root(p: &mut [usize], mut i: usize) -> usize {
+        while p[i] != i {
+            p[i] = p[p[i]];
+            i = p[i];
+        }
+        i
+    }
+    let mut first: std::collections::HashMap<&str, usize> = Default::default();
+    for (i, ks) in keys.iter().enumerate() {
+        for k in ks {
+            match first.get(k.as_str()) {
+                Some(&j) => {
+                    let (a, b) = (root(&mut parent, i), root(&mut parent, j));
+                    parent[a] = b;
+                }
+                None => {
+                    first.insert(k, i);
+                }
+            }
+        }
+    }
+    let mut members: std::collections::BTreeMap<usize, std::collections::BTreeSet<&str>> =
+        Default::default();
+    for (i, l) in labels.iter().enumerate() {
+        let r = root(&mut parent, i);
+        members.entry(r).or_default().insert(l);
+    }
+    (0..n)
+        .map(|i| {
+            let r = root(&mut parent, i);
+            members[&r].iter().cloned().collect::<Vec<_>>().join(" + ")
+        })
+        .collect()
+}
+
+/// `; <faithfulness verdict>` for the claims table's verdict cell, or empty.
+pub fn verdict_suffix(pl: &PaperLevel, id: &str) -> String {
+    pl.faithfulness_of(id)
+        .map(|f| format!("; {}", f.verdict))
+        .unwrap_or_default()
+}
+
+/// The Markdown lines under the claims table.
+pub fn markdown(pl: &PaperLevel) -> String {
+    let mut s = String::new();
+    if let Some(t) = &pl.table {
+        s += &format!(
+            "\n**Paper level** — {}\n\n*Paper-level rule.* {}\n",
+            t.summary, pl.rule
+        );
+    }
+    for f in &pl.faithfulness {
+        s += &format!(
+            "\n**Faithfulness of `{}`** — {}\n",
+            f.claim, f.result.summary
+        );
+    }
+    if !pl.faithfulness.is_empty() {
+        s += &format!("\n*Faithfulness rule.* {}\n", pl.faithfulness_rule);
+    }
+    s
+}
+
+/// The HTML paragraphs under the claims table.
+pub fn html(pl: &PaperLevel) -> String {
+    let mut s = String::new();
+    if let Some(t) = &pl.table {
+        s += &format!(
+            "<p class=\"paper-level\"><b>Paper level</b> — {}</p>\n<p class=\"note\"><b>Paper-level rule.</b> {}</p>\n",
+            escape(&t.summary),
+            escape(&pl.rule)
+        );
+    }
+    for f in &pl.faithfulness {
+        s += &format!(
+            "<p class=\"faithfulness\"><b>Faithfulness of {}</b> — {}</p>\n",
+            escape(&f.claim),
+            escape(&f.result.summary)
+        );
+    }
+    if !pl.faithfulness.is_empty() {
+        s += &format!(
+            "<p class=\"note\"><b>Faithfulness rule.</b> {}</p>\n",
+            escape(&pl.faithfulness_rule)
+        );
+    }
+    s
+}
+
+/// The LaTeX paragraphs after the claims table (the rules are cited, not repeated).
+pub fn latex(pl: &PaperLevel) -> String {
+    let mut s = String::new();
+    if let Some(t) = &pl.table {
+        s += &format!(
+            "\\paragraph{{Paper level.}} {} (Stouffer combination of the claims' one-sided p-values over independent run sets; rule in the Markdown report.)\n\n",
+            latex_escape(&t.summary)
+        );
+    }
+    for f in &pl.faithfulness {
+        s += &format!(
+            "\\paragraph{{Faithfulness of \\texttt{{{}}}.}} {}\n\n",
+            latex_escape(&f.claim),
+            latex_escape(&f.result.summary)
+        );
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::run_sets;
+
+    #[test]
+    fn claims_sharing_runs_or_the_printed_number_form_one_run_set() {
+        let k = |v: &str, d: &str, m: &str, x: f64| {
+            [
+                format!("runs {v} on {d}"),
+                format!("number {d} {m} {}", x.to_bits()),
+            ]
+        };
+        let keys = vec![
+            k("grid", "boston", "rmse", 2.97),
+            k("grid", "boston", "ll", -2.46),
+            k("fixed", "boston", "rmse", 2.97),
+            k("fixed", "boston", "ll", -2.46),
+            k("grid", "yacht", "rmse", 1.11),
+            k("fixed", "energy", "rmse", 1.66),
+        ];
+        let labels: Vec<String> = keys
+            .iter()
+            .map(|k| k[0].trim_start_matches("runs ").to_string())
+            .collect();
+        let sets = run_sets(&keys, &labels);
+        assert_eq!(sets[0], "fixed on boston + grid on boston");
+        assert!(sets[..4].iter().all(|s| s == &sets[0]));
+        assert_eq!(sets[4], "grid on yacht");
+        assert_eq!(sets[5], "fixed on energy");
+    }
+}
