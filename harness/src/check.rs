@@ -330,6 +330,7 @@ pub fn run(
             order.retain(|d| seen.insert(d.clone()));
             let chosen = order.iter().find(|d| resolved.contains_key(*d)).cloned();
             let empty = ResolvedDataset {
+                environment: None,
                 name: order.first().cloned().unwrap_or_default(),
                 files: BTreeMap::new(),
             };

@@ -102,17 +102,16 @@ pub fn markdown_table(project: &Project) -> Result<String> {
             .iter()
             .map(|d| {
                 let name = d.get_ref();
-                let shipped = project
-                    .datasets
-                    .datasets
-                    .get(name)
-                    .map(|s| {
-                        s.files
-                            .iter()
-                            .all(|f| project.root.join("data").join(&f.path).is_file())
-                    })
-                    .unwrap_or(false);
-                if shipped {
+                let spec = project.datasets.datasets.get(name);
+                let simulated = spec.is_some_and(|s| s.environment.is_some());
+                let shipped = spec.is_some_and(|s| {
+                    s.files
+                        .iter()
+                        .all(|f| project.root.join("data").join(&f.path).is_file())
+                });
+                if simulated {
+                    format!("{name} (simulated)")
+                } else if shipped {
                     format!("{name} (shipped)")
                 } else {
                     name.clone()

@@ -421,7 +421,8 @@ fn report_and_print(ctx: &Ctx, sel: &[Selection], suite: Option<&str>) -> Result
         Some(name) => format!("the {name} suite's"),
         None => "the selection's".to_string(),
     };
-    let reports = report::build_scoped(&ctx.project, &runs, &records, &rules, &scope);
+    let refs = report::referenced(&ctx.project, &ctx.store, &runs)?;
+    let reports = report::build_with(&ctx.project, &runs, &records, &refs, &rules, &scope);
     let stats_seconds = t0.elapsed().as_secs_f64();
     let mut combined = String::new();
     for r in &reports {
@@ -450,7 +451,8 @@ fn report_and_print(ctx: &Ctx, sel: &[Selection], suite: Option<&str>) -> Result
         }];
         let runs = run::plan(&ctx.project, &whole)?;
         let records = run::existing_records(&ctx.store, &runs)?;
-        for r in report::build_scoped(&ctx.project, &runs, &records, &rules, "the paper's") {
+        let refs = report::referenced(&ctx.project, &ctx.store, &runs)?;
+        for r in report::build_with(&ctx.project, &runs, &records, &refs, &rules, "the paper's") {
             let path = report::write(&ctx.store.results_dir, &r, &rules)?;
             written.push(format!(
                 "whole-paper tables (rules, intervals, plots): {} (also .csv .json .tex .html)",

@@ -6,6 +6,8 @@
 //! variant, dataset or metric) are checked after parsing and reported with the file and the line
 //! of the offending value, recovered from [`toml::Spanned`].
 
+#[cfg(test)]
+mod method_ref_tests;
 mod schema;
 mod validate;
 

@@ -137,6 +137,9 @@ pub struct PaperConfig {
     /// `parameter_count` of a smoke run. Not part of any run key.
     #[serde(default)]
     pub parameter_counts: BTreeMap<String, usize>,
+    /// Rankings of k ≥ 2 methods across datasets (Friedman, Nemenyi, critical-difference diagram).
+    #[serde(default)]
+    pub multi_comparisons: Vec<MultiComparisonSpec>,
 }
 
 /// Bibliographic metadata of a paper.
@@ -246,10 +249,11 @@ pub struct PublishedRuns {
 pub struct ComparisonSpec {
     /// Unique id within the paper.
     pub id: String,
-    /// The method's variant.
-    pub method: Spanned<String>,
-    /// The baseline's variant (may equal `method` when the two differ only in the metric).
-    pub baseline: Spanned<String>,
+    /// The method: a variant of this paper (`"ml5"`), or runs of another paper
+    /// (`{ paper = "gal2016-mc-dropout", variant = "grid", metric = "rmse" }`).
+    pub method: Spanned<MethodRef>,
+    /// The baseline, as `method` (may equal `method` when the two differ only in the metric).
+    pub baseline: Spanned<MethodRef>,
     /// Metric compared (a key of `[metrics]`).
     pub metric: Spanned<String>,
     /// Metric read from the baseline's runs, when it differs from `metric` (e.g. the same trained
@@ -263,6 +267,120 @@ pub struct ComparisonSpec {
     /// the held-out ones.
     pub reported_datasets: Vec<Spanned<String>>,
     /// Where the comparison is made in the paper.
+    pub source: String,
+}
+
+/// Whose runs a comparison reads: a variant of this paper, or the records of a variant of
+/// another paper (never re-run for the comparison: `harness run --paper <this>` only reads them).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum MethodRef {
+    /// `"grid"`: a variant of this paper, read through the comparison's metric.
+    Variant(String),
+    /// `{ paper = "...", variant = "...", metric = "...", label = "..." }`.
+    Runs(RunsRef),
+}
+
+/// The runs of one variant, possibly of another paper, read through one metric.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunsRef {
+    /// Paper id (default: this paper). Its config must declare the same datasets by name for
+    /// the per-dataset pairing to mean the same data (e.g. the same fixed splits).
+    #[serde(default)]
+    pub paper: Option<String>,
+    /// Variant of that paper.
+    pub variant: String,
+    /// Metric of that paper's `[metrics]` (default: the comparison's metric); same direction
+    /// and unit as the comparison's metric.
+    #[serde(default)]
+    pub metric: Option<String>,
+    /// Display name (default: `paper/variant (metric)`).
+    #[serde(default)]
+    pub label: Option<String>,
+}
+
+impl MethodRef {
+    /// The paper whose records are read (`own` when not given).
+    pub fn paper<'a>(&'a self, own: &'a str) -> &'a str {
+        match self {
+            MethodRef::Runs(RunsRef { paper: Some(p), .. }) => p,
+            _ => own,
+        }
+    }
+
+    /// The variant whose records are read.
+    pub fn variant(&self) -> &str {
+        match self {
+            MethodRef::Variant(v) => v,
+            MethodRef::Runs(r) => &r.variant,
+        }
+    }
+
+    /// The metric read from the records, when it differs from the comparison's.
+    pub fn metric(&self) -> Option<&str> {
+        match self {
+            MethodRef::Variant(_) => None,
+            MethodRef::Runs(r) => r.metric.as_deref(),
+        }
+    }
+
+    /// A display name: the label, else `variant` (own paper) or `paper/variant`, with the metric
+    /// when it is not `default_metric`.
+    pub fn label(&self, own: &str, default_metric: &str) -> String {
+        if let MethodRef::Runs(RunsRef { label: Some(l), .. }) = self {
+            return l.clone();
+        }
+        let p = self.paper(own);
+        let base = if p == own {
+            self.variant().to_string()
+        } else {
+            format!("{p}/{}", self.variant())
+        };
+        match self.metric() {
+            Some(m) if m != default_metric => format!("{base} ({m})"),
+            _ => base,
+        }
+    }
+}
+
+impl std::fmt::Display for MethodRef {
+    /// `variant`, or `paper/variant (metric)` for the runs of another paper.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MethodRef::Variant(v) => write!(f, "{v}"),
+            MethodRef::Runs(r) => {
+                if let Some(p) = &r.paper {
+                    write!(f, "{p}/")?;
+                }
+                write!(f, "{}", r.variant)?;
+                match &r.metric {
+                    Some(m) => write!(f, " ({m})"),
+                    None => Ok(()),
+                }
+            }
+        }
+    }
+}
+
+/// `[[multi_comparisons]]`: k ≥ 2 methods ranked on each dataset and across datasets — Friedman
+/// with Iman–Davenport, Nemenyi critical difference and average ranks (Demšar 2006, §3.2.2), and a
+/// critical-difference diagram.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MultiComparisonSpec {
+    /// Unique id within the paper (also names `results/<paper>-<id>-cd.svg`).
+    pub id: String,
+    /// A metric of this paper's `[metrics]`: its direction ranks the methods, its unit labels
+    /// the tables; every method's metric must have the same direction and unit.
+    pub metric: Spanned<String>,
+    /// The methods (at least 2), each a [`MethodRef`]; give each a `label`.
+    pub methods: Vec<Spanned<MethodRef>>,
+    /// Significance level of the Friedman test and the Nemenyi critical difference (0.05 or
+    /// 0.10, the levels of Demšar's Table 5; default 0.05).
+    #[serde(default)]
+    pub alpha: Option<f64>,
+    /// What the paper says about these methods, quoted.
     pub source: String,
 }
 

@@ -103,6 +103,7 @@ impl Project {
                 }
             }
         }
+        check_method_refs(&papers)?;
         Ok(Self {
             root: root.to_path_buf(),
             datasets,
@@ -446,8 +447,13 @@ fn check_paper(p: &LoadedPaper, registry_ds: &DatasetRegistry) -> Result<()> {
         if !cids.insert(cmp.id.clone()) {
             return Err(p.error(cmp.method.span(), format!("{f}: duplicate comparison id")));
         }
-        variant(&cmp.method, &format!("{f}, field `method`"))?;
-        variant(&cmp.baseline, &format!("{f}, field `baseline`"))?;
+        // methods of other papers are checked once every paper is loaded (`check_method_refs`)
+        for (r, field) in [(&cmp.method, "method"), (&cmp.baseline, "baseline")] {
+            if r.get_ref().paper(&c.paper.id) == c.paper.id {
+                let v = toml::Spanned::new(r.span(), r.get_ref().variant().to_string());
+                variant(&v, &format!("{f}, field `{field}`"))?;
+            }
+        }
         let m = metric(&cmp.metric, &format!("{f}, field `metric`"))?;
         if let Some(bm) = &cmp.baseline_metric {
             let b = metric(bm, &format!("{f}, field `baseline_metric`"))?;
@@ -468,6 +474,105 @@ fn check_paper(p: &LoadedPaper, registry_ds: &DatasetRegistry) -> Result<()> {
         }
         for d in &cmp.reported_datasets {
             dataset(d, &format!("{f}, field `reported_datasets`"))?;
+        }
+    }
+    Ok(())
+}
+
+/// Checks every method reference of `[[comparisons]]` and `[[multi_comparisons]]` against the
+/// loaded papers: the paper, its variant and its metric exist, the metric has the direction and
+/// unit of the comparison's metric, and the other paper declares every dataset of this one (the
+/// per-dataset pairing needs the same data). A multi-comparison has ≥ 2 methods, a unique id and
+/// alpha 0.05 or 0.10.
+pub fn check_method_refs(papers: &BTreeMap<String, LoadedPaper>) -> Result<()> {
+    for p in papers.values() {
+        let c = &p.config;
+        let own = c.paper.id.as_str();
+        let check = |r: &toml::Spanned<MethodRef>, metric: &str, what: &str| -> Result<()> {
+            let m = r.get_ref();
+            let err = |msg: String| p.error(r.span(), format!("{what}: {msg}"));
+            let other = papers.get(m.paper(own)).ok_or_else(|| {
+                err(format!(
+                    "unknown paper `{}` (papers: {})",
+                    m.paper(own),
+                    papers.keys().cloned().collect::<Vec<_>>().join(", ")
+                ))
+            })?;
+            let oc = &other.config;
+            if !oc.variants.contains_key(m.variant()) {
+                return Err(err(format!(
+                    "paper `{}` has no variant `{}`",
+                    other.id(),
+                    m.variant()
+                )));
+            }
+            let want = &c.metrics[metric];
+            let name = m.metric().unwrap_or(metric);
+            let got = oc.metrics.get(name).ok_or_else(|| {
+                err(format!(
+                    "paper `{}` declares no metric `{name}`",
+                    other.id()
+                ))
+            })?;
+            if got.better != want.better || got.unit != want.unit {
+                return Err(err(format!(
+                    "metric `{name}` of `{}` ({:?}, {}) must have the direction and unit of `{metric}` ({:?}, {})",
+                    other.id(),
+                    got.better,
+                    got.unit,
+                    want.better,
+                    want.unit
+                )));
+            }
+            for d in &c.datasets {
+                if !oc.datasets.iter().any(|o| o.get_ref() == d.get_ref()) {
+                    return Err(err(format!(
+                        "paper `{}` does not declare dataset `{}`",
+                        other.id(),
+                        d.get_ref()
+                    )));
+                }
+            }
+            Ok(())
+        };
+        for cmp in &c.comparisons {
+            let f = format!("comparison `{}`", cmp.id);
+            check(
+                &cmp.method,
+                cmp.metric.get_ref(),
+                &format!("{f}, field `method`"),
+            )?;
+            let bm = cmp.baseline_metric.as_ref().unwrap_or(&cmp.metric);
+            check(
+                &cmp.baseline,
+                bm.get_ref(),
+                &format!("{f}, field `baseline`"),
+            )?;
+        }
+        let mut ids = BTreeSet::new();
+        for mc in &c.multi_comparisons {
+            let f = format!("multi_comparison `{}`", mc.id);
+            if !ids.insert(mc.id.clone()) {
+                return Err(p.error(mc.metric.span(), format!("{f}: duplicate id")));
+            }
+            if !c.metrics.contains_key(mc.metric.get_ref()) {
+                return Err(p.error(
+                    mc.metric.span(),
+                    format!("{f}: unknown metric `{}`", mc.metric.get_ref()),
+                ));
+            }
+            if mc.methods.len() < 2 {
+                return Err(p.error(mc.metric.span(), format!("{f}: needs at least 2 methods")));
+            }
+            if mc.alpha.is_some_and(|a| a != 0.05 && a != 0.10) {
+                return Err(p.error(
+                    mc.metric.span(),
+                    format!("{f}: alpha must be 0.05 or 0.10 (Demšar's Table 5)"),
+                ));
+            }
+            for (i, m) in mc.methods.iter().enumerate() {
+                check(m, mc.metric.get_ref(), &format!("{f}, methods[{i}]"))?;
+            }
         }
     }
     Ok(())

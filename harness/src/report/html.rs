@@ -404,6 +404,11 @@ pub fn html(r: &PaperReport, rules: &Rules) -> Result<String> {
         .iter()
         .map(comparison_panels)
         .collect::<Result<_>>()?;
+    let multi: Vec<String> = r
+        .multi_comparisons
+        .iter()
+        .map(super::multi::html)
+        .collect::<Result<_>>()?;
     let any_rounded = r
         .claims
         .iter()
@@ -497,6 +502,9 @@ pub fn html(r: &PaperReport, rules: &Rules) -> Result<String> {
                 @if !r.comparisons.is_empty() {
                     p.note { b { "Rule. " } (r.comparison_rules) }
                 }
+                @for m in &multi {
+                    (PreEscaped(m.as_str()))
+                }
                 @if !r.timings.is_empty() {
                     h2 { "Timing" }
                     p { (TIMING_NOTE) }
@@ -582,6 +590,7 @@ mod tests {
             failed_runs: 1,
             claims: vec![row(&[Some(0.85), Some(0.86), None, Some(0.87)])],
             comparisons: vec![],
+            multi_comparisons: vec![],
             timings: vec![],
             claim_rules: "rules".into(),
             comparison_rules: String::new(),

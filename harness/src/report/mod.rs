@@ -3,8 +3,10 @@
 //! printed and written to `results/<paper>.md`, `.csv` and `.json`. All statistics come from
 //! [`repro_stats::verdict`]; the rules are printed under every table.
 
+pub mod cd_diagram;
 pub mod curves;
 pub mod html;
+pub mod multi;
 pub mod paper_level;
 pub mod publish;
 pub mod terminal;
@@ -104,6 +106,8 @@ pub struct PaperReport {
     pub claims: Vec<ClaimRow>,
     /// Comparisons.
     pub comparisons: Vec<ComparisonRow>,
+    /// Multi-method comparisons (Friedman, Nemenyi, critical-difference diagram).
+    pub multi_comparisons: Vec<multi::MultiComparisonRow>,
     /// Timing per (variant, dataset).
     pub timings: Vec<TimingRow>,
     /// Rules in force (text).
@@ -177,8 +181,111 @@ pub fn build_scoped(
     rules: &Rules,
     scope: &str,
 ) -> Vec<PaperReport> {
+    build_with(project, runs, records, &[], rules, scope)
+}
+
+/// The runs of other papers (or variants) that the comparisons of the papers in `runs` read and
+/// that `runs` does not hold, with their stored records (`None` = missing). They are only read,
+/// never run, and read as stored: a record whose key differs from today's (computed by other code
+/// or config of that paper) is still used, and [`referenced_note`] counts such records.
+pub fn referenced(
+    project: &Project,
+    store: &crate::record::Store,
+    runs: &[RunSpec],
+) -> Result<Vec<(RunSpec, Option<RunRecord>)>> {
+    let have: std::collections::BTreeSet<(&str, &str)> = runs
+        .iter()
+        .map(|r| (r.paper.as_str(), r.variant.as_str()))
+        .collect();
+    let mut want: Vec<(String, String)> = Vec::new();
+    let mut papers: Vec<&str> = runs.iter().map(|r| r.paper.as_str()).collect();
+    papers.dedup();
+    for pid in papers {
+        let c = &project.paper(pid)?.config;
+        let refs = c
+            .comparisons
+            .iter()
+            .flat_map(|x| [&x.method, &x.baseline])
+            .chain(c.multi_comparisons.iter().flat_map(|m| &m.methods));
+        for r in refs {
+            let key = (
+                r.get_ref().paper(pid).to_string(),
+                r.get_ref().variant().to_string(),
+            );
+            if !have.contains(&(key.0.as_str(), key.1.as_str())) && !want.contains(&key) {
+                want.push(key);
+            }
+        }
+    }
+    let sel: Vec<crate::run::Selection> = want
+        .into_iter()
+        .map(|(paper, v)| crate::run::Selection {
+            paper,
+            variants: Some(vec![v]),
+            datasets: None,
+            seeds: None,
+        })
+        .collect();
+    let specs = crate::run::plan(project, &sel)?;
+    let recs = specs
+        .iter()
+        .map(|r| store.load(&store.record_path(&r.paper, &r.dataset, &r.variant, r.seed)))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(specs.into_iter().zip(recs).collect())
+}
+
+/// One sentence per referenced (paper, variant), by (paper, variant): records read, and how many of them have a key
+/// other than today's (computed by other code, config or data of that paper).
+pub fn referenced_note(
+    referenced: &[(RunSpec, Option<RunRecord>)],
+) -> Vec<((String, String), String)> {
+    let mut by: BTreeMap<(&str, &str), (usize, usize, usize)> = BTreeMap::new();
+    for (spec, rec) in referenced {
+        let e = by.entry((&spec.paper, &spec.variant)).or_default();
+        e.0 += 1;
+        if let Some(r) = rec {
+            e.1 += 1;
+            if r.key != spec.key() {
+                e.2 += 1;
+            }
+        }
+    }
+    by.into_iter()
+        .map(|((p, v), (planned, read, stale))| {
+            (
+                (p.to_string(), v.to_string()),
+                format!(
+                    "{p}/{v}: {read} of {planned} stored records read as stored (reused, not re-run here); {stale} of them carry a key other than today's (computed by an earlier version of that paper's code or config)"
+                ),
+            )
+        })
+        .collect()
+}
+
+/// [`build_scoped`] with `referenced` runs (from [`referenced`]) available to the comparisons;
+/// they get no report of their own.
+pub fn build_with(
+    project: &Project,
+    runs: &[RunSpec],
+    records: &[Option<RunRecord>],
+    referenced: &[(RunSpec, Option<RunRecord>)],
+    rules: &Rules,
+    scope: &str,
+) -> Vec<PaperReport> {
     // (paper, variant, dataset) → records by seed
     let mut cells: BTreeMap<(String, String, String), BTreeMap<u64, &RunRecord>> = BTreeMap::new();
+    for (spec, rec) in referenced {
+        if let Some(r) = rec {
+            cells
+                .entry((
+                    spec.paper.clone(),
+                    spec.variant.clone(),
+                    spec.dataset.clone(),
+                ))
+                .or_default()
+                .insert(spec.seed, r);
+        }
+    }
     let mut papers: Vec<String> = Vec::new();
     for (spec, rec) in runs.iter().zip(records) {
         if !papers.contains(&spec.paper) {
@@ -288,6 +395,12 @@ pub fn build_scoped(
                 failed_runs: recs.iter().filter(|r| r.status.word() != "ok").count(),
                 claims,
                 comparisons,
+                multi_comparisons: paper
+                    .config
+                    .multi_comparisons
+                    .iter()
+                    .map(|m| multi::assess(paper, m, &cells, referenced_note(referenced)))
+                    .collect(),
                 timings: timings(pid, &cells),
                 claim_rules: verdict::claim_rules_text(rules),
                 comparison_rules: verdict::comparison_rules_text(rules),
@@ -343,15 +456,17 @@ fn comparison(
         .as_ref()
         .map(|m| m.get_ref())
         .unwrap_or(metric);
-    let spec = &paper.config.metrics[metric];
+    let (own, method, baseline) = (paper.id(), cmp.method.get_ref(), cmp.baseline.get_ref());
+    let metric = method.metric().unwrap_or(metric);
+    let base_metric = baseline.metric().unwrap_or(base_metric);
+    let spec = &paper.config.metrics[cmp.metric.get_ref()];
     let mut datasets = Vec::new();
     for d in &paper.config.datasets {
         let d = d.get_ref();
-        let key = |v: &str| (paper.id().to_string(), v.to_string(), d.clone());
-        let (Some(m), Some(b)) = (
-            cells.get(&key(cmp.method.get_ref())),
-            cells.get(&key(cmp.baseline.get_ref())),
-        ) else {
+        let key = |m: &crate::config::MethodRef| {
+            (m.paper(own).to_string(), m.variant().to_string(), d.clone())
+        };
+        let (Some(m), Some(b)) = (cells.get(&key(method)), cells.get(&key(baseline))) else {
             continue;
         };
         let (method, baseline): (Vec<Outcome>, Vec<Outcome>) = if cmp.paired {
@@ -390,8 +505,8 @@ fn comparison(
         id: cmp.id.clone(),
         description: format!(
             "{} ({metric}) vs {} ({base_metric}), {} is better",
-            cmp.method.get_ref(),
-            cmp.baseline.get_ref(),
+            method.label(own, metric),
+            baseline.label(own, base_metric),
             match spec.better {
                 Better::Higher => "higher",
                 Better::Lower => "lower",
@@ -782,6 +897,9 @@ pub fn markdown(r: &PaperReport, rules: &Rules) -> String {
     if !r.comparisons.is_empty() {
         let _ = writeln!(s, "**Rule.** {}\n", r.comparison_rules);
     }
+    r.multi_comparisons
+        .iter()
+        .for_each(|m| s.push_str(&multi::markdown(m)));
     if !r.timings.is_empty() {
         let _ = writeln!(s, "## Timing\n\n{TIMING_NOTE}\n");
         s.push_str(&timing_table(r).markdown());
@@ -1027,7 +1145,7 @@ pub fn csv(r: &PaperReport) -> Result<String> {
 pub fn write(dir: &Path, r: &PaperReport, rules: &Rules) -> Result<PathBuf> {
     let json = serde_json::to_string_pretty(r)
         .map_err(|e| crate::error::HarnessError::Other(format!("serializing report: {e}")))?;
-    let files = vec![
+    let mut files = vec![
         (format!("{}.md", r.paper), markdown(r, rules).into_bytes()),
         (format!("{}.csv", r.paper), csv(r)?.into_bytes()),
         (format!("{}.tex", r.paper), latex(r, rules).into_bytes()),
@@ -1037,6 +1155,9 @@ pub fn write(dir: &Path, r: &PaperReport, rules: &Rules) -> Result<PathBuf> {
         ),
         (format!("{}.json", r.paper), json.into_bytes()),
     ];
+    if let Some(svg) = cd_diagram::paper_svg(r)? {
+        files.push((format!("{}-cd.svg", r.paper), svg.into_bytes()));
+    }
     publish::publish_set(dir, &r.paper, &files)?;
     Ok(dir.join(format!("{}.md", r.paper)))
 }
@@ -1086,6 +1207,7 @@ mod tests {
             failed_runs: 0,
             claims: vec![claim],
             comparisons: vec![],
+            multi_comparisons: vec![],
             timings: vec![],
             claim_rules: String::new(),
             comparison_rules: String::new(),
@@ -1131,6 +1253,7 @@ mod tests {
             failed_runs: 0,
             claims: vec![claim],
             comparisons: vec![],
+            multi_comparisons: vec![],
             timings: vec![],
             claim_rules: String::new(),
             comparison_rules: String::new(),

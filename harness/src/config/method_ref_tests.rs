@@ -1,0 +1,133 @@
+//! Tests of comparison methods drawn from other papers' records (`MethodRef`) and of
+//! `[[multi_comparisons]]` validation.
+
+use super::*;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+const BASE: &str = r#"
+datasets = ["d1", "d2"]
+[paper]
+id = "PID"
+title = "t"
+authors = ["a"]
+year = 2000
+citation = "c"
+url = "u"
+[seeds]
+count = 3
+[metrics.ll]
+better = "higher"
+unit = "nats"
+description = "x"
+[metrics.err]
+better = "lower"
+unit = "nats"
+description = "x"
+[variants.v]
+a = 1
+"#;
+
+fn paper(id: &str, tail: &str) -> LoadedPaper {
+    let text = BASE.replace("PID", id) + tail;
+    let config: PaperConfig = toml::from_str(&text).unwrap();
+    LoadedPaper {
+        path: PathBuf::from(format!("configs/papers/{id}.toml")),
+        text,
+        config,
+    }
+}
+
+fn check(tail: &str) -> crate::Result<()> {
+    let mut papers = BTreeMap::new();
+    papers.insert("other".to_string(), paper("other", ""));
+    papers.insert("me".to_string(), paper("me", tail));
+    super::validate::check_method_refs(&papers)
+}
+
+#[test]
+fn method_refs_parse_as_a_variant_or_a_table() {
+    let p = paper(
+        "me",
+        r#"
+[[comparisons]]
+id = "c"
+method = "v"
+baseline = { paper = "other", variant = "v", metric = "ll", label = "Other" }
+metric = "ll"
+reported_datasets = ["d1"]
+source = "s"
+"#,
+    );
+    let c = &p.config.comparisons[0];
+    assert_eq!(c.method.get_ref(), &MethodRef::Variant("v".into()));
+    let b = c.baseline.get_ref();
+    assert_eq!(
+        (b.paper("me"), b.variant(), b.metric()),
+        ("other", "v", Some("ll"))
+    );
+    assert_eq!(b.label("me", "ll"), "Other");
+    assert_eq!(c.method.get_ref().label("me", "ll"), "v");
+    assert_eq!(b.to_string(), "other/v (ll)");
+    // an unknown key in the table is rejected
+    let bad = BASE.replace("PID", "me")
+        + "[[comparisons]]\nid = \"c\"\nmethod = { variant = \"v\", colour = 1 }\nbaseline = \"v\"\nmetric = \"ll\"\nreported_datasets = [\"d1\"]\nsource = \"s\"\n";
+    assert!(toml::from_str::<PaperConfig>(&bad).is_err());
+}
+
+#[test]
+fn references_to_other_papers_are_checked() {
+    let cmp = |baseline: &str| {
+        format!(
+            "[[comparisons]]\nid = \"c\"\nmethod = \"v\"\nbaseline = {baseline}\nmetric = \"ll\"\nreported_datasets = [\"d1\"]\nsource = \"s\"\n"
+        )
+    };
+    assert!(check(&cmp(r#"{ paper = "other", variant = "v" }"#)).is_ok());
+    let e = check(&cmp(r#"{ paper = "nope", variant = "v" }"#))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("unknown paper `nope`") && e.contains("me.toml:"),
+        "{e}"
+    );
+    let e = check(&cmp(r#"{ paper = "other", variant = "w" }"#))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("no variant `w`"), "{e}");
+    let e = check(&cmp(
+        r#"{ paper = "other", variant = "v", metric = "err" }"#,
+    ))
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("direction and unit"), "{e}");
+    let e = check(&cmp(r#"{ paper = "other", variant = "v", metric = "zz" }"#))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("no metric `zz`"), "{e}");
+}
+
+#[test]
+fn multi_comparisons_are_checked() {
+    let multi = |methods: &str, alpha: &str| {
+        format!("[[multi_comparisons]]\nid = \"m\"\nmetric = \"ll\"\n{alpha}methods = [{methods}]\nsource = \"s\"\n")
+    };
+    let two = r#"{ variant = "v", label = "A" }, { paper = "other", variant = "v", label = "B" }"#;
+    assert!(check(&multi(two, "")).is_ok());
+    assert!(check(&multi(two, "alpha = 0.1\n")).is_ok());
+    let e = check(&multi(two, "alpha = 0.2\n")).unwrap_err().to_string();
+    assert!(e.contains("alpha"), "{e}");
+    let e = check(&multi(r#"{ variant = "v" }"#, ""))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("at least 2 methods"), "{e}");
+    let e = check(&multi(
+        r#"{ variant = "v" }, { paper = "other", variant = "v", metric = "err" }"#,
+        "",
+    ))
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("methods[1]") && e.contains("direction and unit"),
+        "{e}"
+    );
+}

@@ -1,0 +1,263 @@
+//! Training the members and one run of the benchmark (one split).
+//!
+//! Each member is trained independently (Algorithm 1: "train networks independently in
+//! parallel") on the whole training part (§2.4: "We used the entire training dataset to train
+//! each network […] random initialization of the NN parameters, along with random shuffling of
+//! the data points, was sufficient"), minimising the Gaussian negative log-likelihood (eq. 1)
+//! with Adam, batches of 100, 40 epochs (§3.1, §3.3). Member `i` draws its initialisation from
+//! `member/{i}/init` and its batch order from `member/{i}/batches` under the run's seed, so
+//! members are independent and adding a member never changes the others.
+
+use crate::mixture::{self, Gaussian};
+use crate::model::GaussianMlp;
+use candle_core::{Device, Tensor};
+use repro_kit::data::batching::ShuffledEpochs;
+use repro_kit::data::uci::{Split, Standardizer, UciData};
+use repro_kit::fit::{fit, FitPlan, FitReport, StepLoss};
+use repro_kit::optim::Adam;
+use repro_kit::rng::stream;
+use repro_kit::{KitError, Progress, Result, RunOutput};
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+/// Metrics a run returns (NLL convention: lower is better; `test_ll` is its negative, the
+/// convention of Gal & Ghahramani 2016):
+/// - `rmse`: test RMSE of the ensemble mean μ*, target units (Table 1 "RMSE");
+/// - `nll`: mean test NLL of the Gaussian N(μ*, σ*²), nats per point (Table 1 "NLL");
+/// - `test_ll`: −`nll`, nats per point (for comparisons with gal2016's `test_ll`);
+/// - `nll_mixture`: mean test NLL of the exact M-component mixture, nats per point;
+/// - `rmse_member0`, `nll_member0`: member 0 alone (Table 2's "ML-1"), target units / nats;
+/// - `final_train_loss`: mean over members of the last epoch's mean training NLL
+///   (standardised target, ½ ln 2π included).
+pub const METRICS: &[&str] = &[
+    "rmse",
+    "nll",
+    "test_ll",
+    "nll_mixture",
+    "rmse_member0",
+    "nll_member0",
+    "final_train_loss",
+];
+
+/// Everything training one member needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainSettings {
+    /// Hidden units H (50; protein 100).
+    pub hidden_units: usize,
+    /// Passes over the training rows (40).
+    pub epochs: usize,
+    /// Rows per Adam step (100); the last batch of an epoch may be smaller.
+    pub batch_size: usize,
+    /// Adam learning rate (0.1).
+    pub learning_rate: f64,
+    /// Minimum variance added after the softplus (1e-6).
+    pub min_variance: f64,
+}
+
+/// The per-batch training criterion: the kit's mean Gaussian NLL (eq. 1, with its ½ ln 2π
+/// constant, which does not change the gradient), `½ ln(2π σ²) + (y − μ)²/(2σ²)` averaged over
+/// the batch. `mean`, `var`, `y`: [b, 1]; `var` ≥ 1e-6 by construction, so the kit's 1e-6 clamp
+/// never acts.
+pub fn member_loss(mean: &Tensor, var: &Tensor, y: &Tensor) -> Result<Tensor> {
+    repro_kit::loss::gaussian_nll(mean, var, y)
+}
+
+/// A trained member and how its training went.
+pub struct Member {
+    /// The network after the last step (or at divergence).
+    pub model: GaussianMlp,
+    /// The kit's fit report: `train_loss` per epoch, seconds, divergence.
+    pub report: FitReport,
+}
+
+/// Trains member `index` on standardised inputs `x` [n, d] (row-major) and targets `y` [n] with
+/// the kit's [`fit`] loop (epochs of shuffled batches, Adam). Streams `member/{index}/init` and
+/// `member/{index}/batches` under `seed`. A non-finite loss stops training (diverged at that
+/// epoch). Errors: `x` not a multiple of `y`'s length, empty data.
+pub fn train_member(
+    s: &TrainSettings,
+    x: &[f32],
+    y: &[f32],
+    seed: u64,
+    index: usize,
+    progress: &dyn Progress,
+) -> Result<Member> {
+    let n = y.len();
+    if n == 0 || !x.len().is_multiple_of(n) || x.is_empty() {
+        return Err(KitError::Invalid(format!(
+            "train_member: {} input values for {n} targets",
+            x.len()
+        )));
+    }
+    let d = x.len() / n;
+    let dev = Device::Cpu;
+    let model = GaussianMlp::new(
+        &mut stream(seed, &format!("member/{index}/init")),
+        d,
+        s.hidden_units,
+        s.min_variance,
+        &dev,
+    )?;
+    let mut opt = Adam::new(model.vars(), s.learning_rate, 0.0)?;
+    let mut batches = ShuffledEpochs::new(
+        stream(seed, &format!("member/{index}/batches")),
+        n,
+        s.batch_size,
+    );
+    let plan = FitPlan::epochs(s.epochs as u64, batches.steps_per_epoch());
+    let report = fit(
+        &plan,
+        &mut opt,
+        |step| batches.batch(step),
+        |rows| {
+            let b = rows.len();
+            let mut xb = Vec::with_capacity(b * d);
+            for &r in rows {
+                xb.extend_from_slice(&x[r as usize * d..(r as usize + 1) * d]);
+            }
+            let yb: Vec<f32> = rows.iter().map(|&r| y[r as usize]).collect();
+            let xb = Tensor::from_vec(xb, (b, d), &dev)?;
+            let yb = Tensor::from_vec(yb, (b, 1), &dev)?;
+            let (mean, var) = model.forward(&xb)?;
+            Ok(StepLoss {
+                loss: member_loss(&mean, &var, &yb)?,
+                examples: b,
+            })
+        },
+        |_| Ok(BTreeMap::new()),
+        progress,
+    )?;
+    Ok(Member { model, report })
+}
+
+/// A member's prediction on standardised inputs `x` [n, d] (row-major), in standardised target
+/// units (means and variances as f64).
+pub fn predict(model: &GaussianMlp, x: &[f32]) -> Result<Gaussian> {
+    let d = model.inputs();
+    if d == 0 || !x.len().is_multiple_of(d) || x.is_empty() {
+        return Err(KitError::Invalid(format!(
+            "predict: {} values are not rows of {d} inputs",
+            x.len()
+        )));
+    }
+    let xt = Tensor::from_vec(x.to_vec(), (x.len() / d, d), &Device::Cpu)?;
+    let (mean, var) = model.forward(&xt)?;
+    let col = |t: Tensor| -> Result<Vec<f64>> {
+        Ok(t.flatten_all()?
+            .to_vec1::<f32>()?
+            .into_iter()
+            .map(f64::from)
+            .collect())
+    };
+    Ok(Gaussian {
+        mean: col(mean)?,
+        variance: col(var)?,
+    })
+}
+
+/// Everything one run needs besides the data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunSettings {
+    /// Members' training.
+    pub train: TrainSettings,
+    /// Ensemble size M (5).
+    pub members: usize,
+}
+
+/// Test metrics of trained members on standardised test inputs `x_test` and targets `y_test`
+/// (target units), with the standardiser that maps predictions back.
+pub fn evaluate(
+    members: &[GaussianMlp],
+    x_test: &[f32],
+    y_test: &[f64],
+    standardizer: &Standardizer,
+) -> Result<BTreeMap<String, f64>> {
+    let preds: Vec<Gaussian> = members
+        .iter()
+        .map(|m| {
+            predict(m, x_test).map(|p| p.to_target_units(standardizer.mean_y, standardizer.std_y))
+        })
+        .collect::<Result<_>>()?;
+    let ens = mixture::mixture_moments(&preds)?;
+    let nll = mixture::mean_gaussian_nll(y_test, &ens)?;
+    Ok(BTreeMap::from([
+        (
+            "rmse".to_string(),
+            repro_kit::metrics::rmse(&ens.mean, y_test)?,
+        ),
+        ("nll".to_string(), nll),
+        ("test_ll".to_string(), -nll),
+        (
+            "nll_mixture".to_string(),
+            mixture::mixture_nll(y_test, &preds)?,
+        ),
+        (
+            "rmse_member0".to_string(),
+            repro_kit::metrics::rmse(&preds[0].mean, y_test)?,
+        ),
+        (
+            "nll_member0".to_string(),
+            mixture::mean_gaussian_nll(y_test, &preds[0])?,
+        ),
+    ]))
+}
+
+/// One run: split `split` of `data`, inputs and target standardised with the training rows'
+/// statistics (PBP protocol, [`Standardizer`]), `settings.members` members trained
+/// independently, test metrics ([`METRICS`]). A member whose loss becomes non-finite makes the
+/// run diverged (every metric NaN). `what` names dataset and split in progress phases.
+pub fn run_split(
+    settings: &RunSettings,
+    data: &UciData,
+    split: &Split,
+    seed: u64,
+    what: &str,
+    progress: &dyn Progress,
+) -> Result<RunOutput> {
+    if settings.members == 0 {
+        return Err(KitError::Invalid("ensemble of zero members".into()));
+    }
+    let (tr, te) = (data.select(&split.train), data.select(&split.test));
+    let st = Standardizer::fit(&tr);
+    let (x_train, y_train) = (st.inputs(&tr), st.targets(&tr));
+    let x_test = st.inputs(&te);
+    let mut out = RunOutput::builder(METRICS)
+        .extra("n_train", serde_json::json!(split.train.len()))
+        .extra("n_test", serde_json::json!(split.test.len()));
+    let mut models = Vec::with_capacity(settings.members);
+    let mut final_losses = Vec::new();
+    for i in 0..settings.members {
+        progress.phase(&format!(
+            "{what}: member {}/{} training",
+            i + 1,
+            settings.members
+        ));
+        let m = train_member(&settings.train, &x_train, &y_train, seed, i, progress)?;
+        out = out.add_train_seconds(m.report.train_seconds);
+        if let Some(c) = m.report.curves.get("train_loss") {
+            out = out.curve(&format!("train_loss/member{i}"), c.clone());
+        }
+        if let Some(d) = &m.report.divergence {
+            return out
+                .extra("diverged_member", serde_json::json!(i))
+                .parameter_count(m.model.parameter_count() * settings.members)
+                .diverged(d.clone())
+                .build();
+        }
+        final_losses.push(m.report.last_mean_loss);
+        models.push(m.model);
+    }
+    let t1 = Instant::now();
+    let metrics = evaluate(&models, &x_test, &te.y, &st)?;
+    let inference = t1.elapsed().as_secs_f64() / split.test.len() as f64;
+    for (k, v) in metrics {
+        out = out.metric(&k, v);
+    }
+    out.metric(
+        "final_train_loss",
+        final_losses.iter().sum::<f64>() / final_losses.len() as f64,
+    )
+    .parameter_count(models.iter().map(GaussianMlp::parameter_count).sum())
+    .inference_seconds_per_example(inference)
+    .build()
+}

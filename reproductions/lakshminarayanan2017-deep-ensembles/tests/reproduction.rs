@@ -1,0 +1,148 @@
+//! Whole-reproduction tests on the UCI files of the shared mirror (run in release mode:
+//! `cargo test --release -p lakshminarayanan2017-deep-ensembles`). The mirror is the first
+//! directory of `HARNESS_DATA_DIRS` (colon-separated) holding `uci-regression/`, else
+//! `../shared/data` next to the workspace.
+
+use lakshminarayanan2017_deep_ensembles::train::{self, RunSettings, TrainSettings};
+use lakshminarayanan2017_deep_ensembles::{Hyperparameters, Lakshminarayanan2017};
+use repro_kit::{NoProgress, Reproduction, ResolvedDataset, RunContext, RunOutput, RunStatus};
+use std::path::PathBuf;
+
+fn mirror() -> PathBuf {
+    let mut dirs: Vec<PathBuf> = std::env::var("HARNESS_DATA_DIRS")
+        .unwrap_or_default()
+        .split(':')
+        .filter(|s| !s.is_empty())
+        .map(PathBuf::from)
+        .collect();
+    dirs.push(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
+    dirs.into_iter()
+        .find(|d| d.join("uci-regression/yacht/data.txt").exists())
+        .expect(
+            "UCI mirror not found: set HARNESS_DATA_DIRS to the directory holding uci-regression/",
+        )
+}
+
+/// The yacht dataset as the harness would resolve it (every file of the folder).
+fn yacht() -> ResolvedDataset {
+    let root = mirror();
+    let dir = "uci-regression/yacht";
+    let files = std::fs::read_dir(root.join(dir))
+        .unwrap()
+        .map(|e| {
+            let name = e.unwrap().file_name().into_string().unwrap();
+            (format!("{dir}/{name}"), root.join(dir).join(name))
+        })
+        .collect();
+    ResolvedDataset {
+        environment: None,
+        name: "uci-yacht".into(),
+        files,
+    }
+}
+
+fn table(epochs: usize, lr: f64) -> toml::Table {
+    toml::from_str(&format!(
+        "ensemble_size = 5\nhidden_units = 50\nepochs = {epochs}\nbatch_size = 100\n\
+         learning_rate = {lr:?}\nmin_variance = 1e-6\n[per_dataset.uci-protein]\nhidden_units = 100\n"
+    ))
+    .unwrap()
+}
+
+fn run(seed: u64, epochs: usize, lr: f64) -> RunOutput {
+    let ds = yacht();
+    let t = table(epochs, lr);
+    let ctx = RunContext {
+        variant: "ml5",
+        hyperparameters: &t,
+        dataset: &ds,
+        seed,
+        device: &candle_core::Device::Cpu,
+        progress: &NoProgress,
+    };
+    Lakshminarayanan2017.run(&ctx).unwrap()
+}
+
+#[test]
+fn same_seed_gives_bitwise_identical_metrics_and_other_seeds_differ() {
+    let a = run(3, 5, 0.1);
+    let b = run(3, 5, 0.1);
+    assert_eq!(a.status, RunStatus::Ok);
+    for m in train::METRICS {
+        let (x, y) = (a.metrics[*m], b.metrics[*m]);
+        assert_eq!(x.to_bits(), y.to_bits(), "{m}: {x} vs {y}");
+    }
+    assert_eq!(a.curves, b.curves);
+    // split 4 is another split (and other streams): different numbers
+    let c = run(4, 5, 0.1);
+    assert_ne!(a.metrics["rmse"].to_bits(), c.metrics["rmse"].to_bits());
+}
+
+#[test]
+fn one_yacht_split_at_lr_0_01_is_sane() {
+    // (at the printed lr 0.1 single members can blow up: that is a finding, not a test)
+    let out = run(0, 40, 0.01);
+    assert_eq!(out.status, RunStatus::Ok);
+    let m = &out.metrics;
+    assert_eq!(m.len(), train::METRICS.len());
+    assert!((m["test_ll"] + m["nll"]).abs() < 1e-15);
+    // 5 members × (6·50 + 50 + 50·2 + 2)
+    assert_eq!(out.parameter_count, 5 * 452);
+    // Table 1 (yacht) is RMSE 1.58 ± 0.48, NLL 1.18 ± 0.21 (sd over splits): one split must at
+    // least be in the range of a working model, far better than predicting the mean (≈ 15).
+    assert!(m["rmse"] > 0.0 && m["rmse"] < 6.0, "{m:?}");
+    assert!(m["nll"] < 3.5, "{m:?}");
+    // the ensemble's variance includes the members' disagreement: its NLL should not be far
+    // worse than one member's
+    assert!(m["nll"] < m["nll_member0"] + 1.0, "{m:?}");
+    assert_eq!(out.curves.len(), 5);
+    assert_eq!(out.curves["train_loss/member0"].len(), 40);
+}
+
+/// The model can fit a tiny batch: 8 points of y = 2x, trained on their own, reach a training
+/// NLL (½ ln 2π included) far below that at the start (the variance shrinks as the mean fits).
+#[test]
+fn overfits_a_tiny_batch() {
+    let x: Vec<f32> = (0..8).map(|i| i as f32 / 4.0 - 1.0).collect();
+    let y: Vec<f32> = x.iter().map(|v| 2.0 * v).collect();
+    let s = TrainSettings {
+        hidden_units: 50,
+        epochs: 3000,
+        batch_size: 8,
+        learning_rate: 0.01,
+        min_variance: 1e-6,
+    };
+    let m = train::train_member(&s, &x, &y, 0, 0, &NoProgress).unwrap();
+    assert!(m.report.divergence.is_none());
+    let losses = &m.report.curves["train_loss"];
+    assert_eq!(losses.len(), 3000);
+    let first = losses[0].1;
+    let last = losses.last().unwrap().1;
+    assert!(first > 1.0, "first {first}");
+    assert!(last < -1.0, "last {last} (first {first})");
+    let p = train::predict(&m.model, &x).unwrap();
+    for (mu, t) in p.mean.iter().zip(&y) {
+        assert!((mu - f64::from(*t)).abs() < 0.1, "{mu} vs {t}");
+    }
+}
+
+#[test]
+fn bad_hyperparameters_are_rejected_with_the_field_name() {
+    let mut t = table(40, 0.1);
+    t.insert("learning_rate".into(), toml::Value::Float(-1.0));
+    let e = Lakshminarayanan2017
+        .validate_variant("ml5", &t)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("learning_rate"), "{e}");
+    let mut t = table(40, 0.1);
+    t.insert("ensemble_size".into(), toml::Value::Integer(0));
+    assert!(Lakshminarayanan2017.validate_variant("ml5", &t).is_err());
+    let mut t = table(40, 0.1);
+    t.insert("dropout".into(), toml::Value::Float(0.1));
+    assert!(Lakshminarayanan2017.validate_variant("ml5", &t).is_err());
+    let h: Hyperparameters = repro_kit::hyperparameters("ml5", &table(40, 0.1)).unwrap();
+    let s: RunSettings = h.for_dataset("uci-protein");
+    assert_eq!(s.train.hidden_units, 100);
+    assert_eq!(h.for_dataset("uci-yacht").train.hidden_units, 50);
+}
