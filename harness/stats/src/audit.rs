@@ -350,9 +350,14 @@ fn parse_outcome(cell: &str, file: &str, line: usize, field: &str) -> Result<Out
 }
 
 /// Reads the comparison CSV (`dataset,seed,method,baseline`) into datasets in order of first
-/// appearance, rows sorted by seed within a dataset. With `paired`, a (dataset, seed) pair that
-/// appears twice is an error (pairs would be ambiguous).
-pub fn read_comparison(path: &std::path::Path, paired: bool) -> Result<Vec<DatasetResult>> {
+/// appearance, rows sorted by seed within a dataset (unpaired: a repeated seed is kept).
+pub fn read_comparison(path: &std::path::Path) -> Result<Vec<DatasetResult>> {
+    read_comparison_with(path, false)
+}
+
+/// [`read_comparison`]; with `paired`, a (dataset, seed) pair that appears twice is an error
+/// naming both lines (the pairs would be ambiguous).
+pub fn read_comparison_with(path: &std::path::Path, paired: bool) -> Result<Vec<DatasetResult>> {
     let text = read_text(path)?;
     let f = path.display().to_string();
     let mut lines = csv_rows(&text, &f)?.into_iter();
@@ -666,7 +671,7 @@ pub fn run_audit(args: &AuditArgs) -> Result<String> {
         }
         AuditCommand::Comparison(c) => {
             let rules = rules_from(&c.common)?;
-            let mut datasets = read_comparison(&c.results, c.paired)?;
+            let mut datasets = read_comparison_with(&c.results, c.paired)?;
             let names: Vec<String> = datasets.iter().map(|d| d.name.clone()).collect();
             for r in &c.reported {
                 let r = r.trim();
