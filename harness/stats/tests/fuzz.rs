@@ -563,8 +563,8 @@ fn hostile_audit_csv_files_are_read_or_refused() {
                 .filter(|_| with_column);
             bounded(text.clone(), move || {
                 let _ = repro_stats::audit::read_outcomes(&p, col.as_deref());
-                let _ = repro_stats::audit::read_comparison(&p, false);
-                let _ = repro_stats::audit::read_comparison(&p, true);
+                let _ = repro_stats::audit::read_comparison(&p);
+                let _ = repro_stats::audit::read_comparison_with(&p, true);
             })?;
             c.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             Ok(())
