@@ -4,10 +4,9 @@
 
 use crate::{CLASSES, INPUT_LEN};
 use candle_core::{Device, Module, Tensor, Var, D};
-use candle_nn::ops::sigmoid;
-use repro_kit::nn::{expect_shape, parameter_count, Conv1d, Linear};
+use repro_kit::nn::{expect_shape, parameter_count, Conv1d, GruDirection, Linear};
 use repro_kit::rng::Rng;
-use repro_kit::{init, KitError, Result};
+use repro_kit::{KitError, Result};
 use serde::Deserialize;
 
 /// Which model, with its size: the `[variants.<v>.model]` table (`kind = "mlp"`, ...).
@@ -174,88 +173,6 @@ impl Cnn {
     }
 }
 
-/// One direction of a single-layer GRU with input size 1 (PyTorch `nn.GRU` equations):
-/// `r = σ(W_ir x + b_ir + W_hr h + b_hr)`, `z = σ(W_iz x + b_iz + W_hz h + b_hz)`,
-/// `n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))`, `h' = (1 − z) ⊙ n + z ⊙ h`.
-/// Weights are stacked in gate order (r, z, n) as PyTorch stores them.
-pub struct GruDirection {
-    /// [3·hidden, 1]
-    w_ih: Var,
-    /// [3·hidden, hidden]
-    w_hh: Var,
-    /// [3·hidden]
-    b_ih: Var,
-    /// [3·hidden]
-    b_hh: Var,
-    hidden: usize,
-}
-
-impl GruDirection {
-    /// PyTorch's GRU init: every weight and bias U(±1/√hidden), created in the order
-    /// weight_ih, weight_hh, bias_ih, bias_hh.
-    fn new(rng: &mut Rng, hidden: usize, device: &Device) -> Result<Self> {
-        let bound = 1.0 / (hidden as f64).sqrt();
-        Ok(Self {
-            w_ih: init::uniform(rng, &[3 * hidden, 1], bound, device)?,
-            w_hh: init::uniform(rng, &[3 * hidden, hidden], bound, device)?,
-            b_ih: init::uniform(rng, &[3 * hidden], bound, device)?,
-            b_hh: init::uniform(rng, &[3 * hidden], bound, device)?,
-            hidden,
-        })
-    }
-
-    fn vars(&self) -> Vec<Var> {
-        vec![
-            self.w_ih.clone(),
-            self.w_hh.clone(),
-            self.b_ih.clone(),
-            self.b_hh.clone(),
-        ]
-    }
-
-    /// Input projections of every position at once: `x` [batch, T] → [batch, T, 3·hidden].
-    fn input_gates(&self, x: &Tensor) -> Result<Tensor> {
-        let (b, t) = x.dims2()?;
-        let g = x
-            .reshape((b * t, 1))?
-            .matmul(&self.w_ih.t()?)?
-            .broadcast_add(&self.b_ih)?;
-        Ok(g.reshape((b, t, 3 * self.hidden))?)
-    }
-
-    /// One recurrence step: `gi` [batch, 3h] (input part), `h` [batch, h] → new `h` [batch, h].
-    fn cell(&self, gi: &Tensor, h: &Tensor) -> Result<Tensor> {
-        let hs = self.hidden;
-        let gh = h.matmul(&self.w_hh.t()?)?.broadcast_add(&self.b_hh)?;
-        let rz = sigmoid(&(gi.narrow(1, 0, 2 * hs)? + gh.narrow(1, 0, 2 * hs)?)?)?;
-        let r = rz.narrow(1, 0, hs)?;
-        let z = rz.narrow(1, hs, hs)?;
-        let n = (gi.narrow(1, 2 * hs, hs)? + (r * gh.narrow(1, 2 * hs, hs)?)?)?.tanh()?;
-        // h' = (1 − z) ⊙ n + z ⊙ h = n + z ⊙ (h − n)
-        Ok((&n + (z * (h - &n)?)?)?)
-    }
-
-    /// Runs over `x` [batch, T] from position 0 to T−1 (`reverse = false`) or back, from a zero
-    /// state; returns the hidden state at every position, in position order: T × [batch, h].
-    fn run(&self, x: &Tensor, reverse: bool) -> Result<Vec<Tensor>> {
-        let (b, t) = x.dims2()?;
-        let gates = self.input_gates(x)?;
-        let mut h = Tensor::zeros((b, self.hidden), candle_core::DType::F32, x.device())?;
-        let mut out = vec![None; t];
-        let order: Vec<usize> = if reverse {
-            (0..t).rev().collect()
-        } else {
-            (0..t).collect()
-        };
-        for pos in order {
-            let gi = gates.narrow(1, pos, 1)?.squeeze(1)?;
-            h = self.cell(&gi, &h)?;
-            out[pos] = Some(h.clone());
-        }
-        Ok(out.into_iter().flatten().collect())
-    }
-}
-
 /// Bidirectional GRU (input size 1) over the 40 positions, zero initial state; all outputs
 /// `[batch, 40, 2·hidden]` flattened (position-major, forward then backward features) →
 /// Linear(40·2·hidden → 10) (reference `GRU`, `batch_first=True, bidirectional=True`).
@@ -269,8 +186,8 @@ pub struct Gru {
 impl Gru {
     fn new(rng: &mut Rng, hidden: usize, device: &Device) -> Result<Self> {
         Ok(Self {
-            forward_dir: GruDirection::new(rng, hidden, device)?,
-            backward_dir: GruDirection::new(rng, hidden, device)?,
+            forward_dir: GruDirection::torch_default(rng, 1, hidden, device)?,
+            backward_dir: GruDirection::torch_default(rng, 1, hidden, device)?,
             linear: Linear::torch_default(rng, 2 * hidden * INPUT_LEN, CLASSES, device)?,
             hidden,
         })
@@ -288,8 +205,9 @@ impl Gru {
     /// `x` [batch, 40] → [batch, 10].
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let b = x.dim(0)?;
-        let fwd = self.forward_dir.run(x, false)?;
-        let bwd = self.backward_dir.run(x, true)?;
+        let seq_in = x.reshape((b, INPUT_LEN, 1))?; // [batch, 40, input 1]
+        let fwd = self.forward_dir.run(&seq_in, false)?;
+        let bwd = self.backward_dir.run(&seq_in, true)?;
         let per_pos: Vec<Tensor> = fwd
             .iter()
             .zip(&bwd)
@@ -338,44 +256,5 @@ mod tests {
         }
         let wrong = Tensor::zeros((3, 39), candle_core::DType::F32, &Device::Cpu).unwrap();
         assert!(build(ModelSpec::Logistic).forward(&wrong).is_err());
-    }
-
-    /// Hand-computed GRU step with hidden = 1: all weights 0.5, biases 0, x = 1, h = 0:
-    /// r = z = σ(0.5), n = tanh(0.5 + r·0) = tanh(0.5), h' = (1 − z)·n.
-    #[test]
-    fn gru_cell_matches_the_pytorch_equations() {
-        let d = Device::Cpu;
-        let half =
-            |shape: &[usize]| Var::from_tensor(&Tensor::full(0.5f32, shape, &d).unwrap()).unwrap();
-        let zero = |n: usize| Var::zeros(n, candle_core::DType::F32, &d).unwrap();
-        let g = GruDirection {
-            w_ih: half(&[3, 1]),
-            w_hh: half(&[3, 1]),
-            b_ih: zero(3),
-            b_hh: zero(3),
-            hidden: 1,
-        };
-        let x = Tensor::new(&[[1f32]], &d).unwrap();
-        let out = g.run(&x, false).unwrap();
-        let h: f32 = out[0].flatten_all().unwrap().to_vec1::<f32>().unwrap()[0];
-        let s = 1.0 / (1.0 + (-0.5f64).exp());
-        let want = (1.0 - s) * 0.5f64.tanh();
-        assert!((f64::from(h) - want).abs() < 1e-6, "{h} vs {want}");
-    }
-
-    #[test]
-    fn backward_direction_reads_positions_in_reverse() {
-        let d = Device::Cpu;
-        let g = GruDirection::new(&mut stream(1, "init"), 2, &d).unwrap();
-        let x = Tensor::new(&[[1f32, -1.0, 0.5]], &d).unwrap();
-        let rev = g.run(&x, true).unwrap();
-        // Reversing the input and running forward gives the same states, mirrored.
-        let xr = Tensor::new(&[[0.5f32, -1.0, 1.0]], &d).unwrap();
-        let fwd = g.run(&xr, false).unwrap();
-        for i in 0..3 {
-            let a: Vec<f32> = rev[i].flatten_all().unwrap().to_vec1().unwrap();
-            let b: Vec<f32> = fwd[2 - i].flatten_all().unwrap().to_vec1().unwrap();
-            assert_eq!(a, b);
-        }
     }
 }
