@@ -149,16 +149,30 @@ fn published_runs_are_validated() {
 }
 
 /// The committed reports carry the paper-level line under the claims table, and the
-/// Fashion-MNIST report the faithfulness line beside its claim, in every format.
+/// Fashion-MNIST report the faithfulness line beside its claim, in every format — for every
+/// paper whose report has recorded runs. A paper without current records (its records made
+/// stale by a code change and not yet recomputed) has no placed claim, so no paper-level line:
+/// the report must then say that nothing is recorded.
 #[test]
 fn published_reports_carry_the_paper_level_line() {
     let root = repo_root();
+    let mut checked = 0;
     for paper in [
         "gal2016-mc-dropout",
         "greydanus2020-mnist1d",
         "xiao2017-fashion-mnist",
+        "huang2022-cleanrl-ppo",
+        "lakshminarayanan2017-deep-ensembles",
     ] {
         let md = std::fs::read_to_string(root.join(format!("results/{paper}.md"))).unwrap();
+        if md.contains(" planned, 0 recorded,") {
+            eprintln!(
+                "{paper}: no recorded runs in the committed report; paper-level line not expected"
+            );
+            assert!(!md.contains("**Paper level** — "), "{paper}.md");
+            continue;
+        }
+        checked += 1;
         assert!(md.contains("**Paper level** — "), "{paper}.md");
         assert!(md.contains("*Paper-level rule.*"), "{paper}.md");
         let html = std::fs::read_to_string(root.join(format!("results/{paper}.html"))).unwrap();
@@ -174,7 +188,11 @@ fn published_reports_carry_the_paper_level_line() {
             "{paper}.json"
         );
     }
+    assert!(checked >= 3, "at least three papers have recorded runs");
     let md = std::fs::read_to_string(root.join("results/xiao2017-fashion-mnist.md")).unwrap();
+    if md.contains(" planned, 0 recorded,") {
+        return;
+    }
     assert!(
         md.contains("uninformative"),
         "one claim must not get a table verdict"
