@@ -212,8 +212,8 @@ pub fn run(
         if spec.homepage.trim().is_empty() && spec.citation.trim().is_empty() {
             problems.push("no source: give `homepage` and `citation`".to_string());
         }
-        if spec.files.is_empty() {
-            problems.push("no [[files]]".to_string());
+        if spec.files.is_empty() && spec.environment.is_none() {
+            problems.push("no [[files]] (and not a simulated environment)".to_string());
         }
         for f in &spec.files {
             if f.size == 0 {
@@ -485,6 +485,9 @@ pub fn bitwise_difference(a: &RunOutput, b: &RunOutput) -> Option<String> {
         ));
     }
     for (k, v) in &a.metrics {
+        if is_timing_metric(k) {
+            continue;
+        }
         match b.metrics.get(k) {
             Some(w) if w.to_bits() == v.to_bits() => {}
             Some(w) => return Some(format!("{k} = {v:e} vs {w:e}")),
@@ -492,6 +495,12 @@ pub fn bitwise_difference(a: &RunOutput, b: &RunOutput) -> Option<String> {
         }
     }
     None
+}
+
+/// Metrics that measure speed (`…_per_second`, `…_seconds`) depend on the machine's load, not
+/// on the seed, so the determinism check does not compare them.
+pub fn is_timing_metric(name: &str) -> bool {
+    name.ends_with("_per_second") || name.ends_with("_seconds")
 }
 
 /// Prints one check line: `  ok    subject · check`, `  SKIP  subject · check — reason`,
@@ -531,5 +540,18 @@ mod tests {
             s.to_string(),
             "3 papers, 40 checks passed, 2 skipped, 0 failed"
         );
+    }
+}
+
+#[cfg(test)]
+mod timing_metric_tests {
+    use super::is_timing_metric;
+
+    #[test]
+    fn speed_metrics_are_not_compared_for_determinism() {
+        assert!(is_timing_metric("train_examples_per_second"));
+        assert!(is_timing_metric("train_seconds"));
+        assert!(!is_timing_metric("test_accuracy"));
+        assert!(!is_timing_metric("seconds_left_over_accuracy"));
     }
 }
