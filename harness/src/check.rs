@@ -281,7 +281,7 @@ pub fn run(
             rd.filter_map(|e| e.ok())
                 .filter(|e| e.path().join("Cargo.toml").is_file())
                 .filter_map(|e| e.file_name().into_string().ok())
-                .filter(|n| n != "kit" && n != "source-hash")
+                .filter(|n| n != "kit" && n != "source-hash" && n != "support")
                 .collect()
         })
         .unwrap_or_default();

@@ -920,6 +920,9 @@ fn cmd_check(g: &Global, a: &CheckArgs) -> Result<()> {
 }
 
 fn main() {
+    // Before any thread starts: keep training buffers on the heap instead of mapping and
+    // faulting them in every step (`repro_support::tune_allocator`; never changes a number).
+    repro_support::tune_allocator();
     let cli = Cli::parse();
     // Each run uses a fixed number of compute threads so that its numbers are reproducible;
     // candle's CPU kernels read this variable (set before any thread pool starts).

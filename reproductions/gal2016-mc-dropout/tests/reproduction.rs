@@ -1,8 +1,11 @@
 //! Whole-reproduction tests on the UCI yacht dataset (run in release mode:
 //! `cargo test --release -p gal2016-mc-dropout`). The files come from the fixture shipped beside
-//! these tests (`tests/fixtures/uci-regression/yacht/`: a byte-identical subset of the declared
-//! dataset, five of its twenty splits; see `tests/fixtures/README.md`), so no mirror, environment
+//! `repro-support` (`reproductions/support/fixtures/uci-regression/yacht/`: a byte-identical
+//! subset of the declared dataset, five of its twenty splits; see its `fixtures/README.md`), so no mirror, environment
 //! variable or network is needed.
+
+#[path = "../../support/src/fixtures.rs"]
+mod fixtures;
 
 use gal2016_mc_dropout::predict::{gaussian_log_likelihood, mc_log_likelihood, McAccumulator};
 use gal2016_mc_dropout::train::{
@@ -14,27 +17,9 @@ use repro_kit::{NoProgress, Reproduction, ResolvedDataset, RunContext, RunOutput
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 
-/// The directory holding `uci-regression/yacht/` (the shipped fixture).
-fn fixture_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
-}
-
-/// The yacht dataset as the harness would resolve it (every file of the fixture folder).
+/// The yacht dataset as the harness would resolve it: the fixture shipped in `reproductions/support/fixtures/`.
 fn yacht() -> ResolvedDataset {
-    let root = fixture_root();
-    let dir = "uci-regression/yacht";
-    let files = std::fs::read_dir(root.join(dir))
-        .unwrap()
-        .map(|e| {
-            let name = e.unwrap().file_name().into_string().unwrap();
-            (format!("{dir}/{name}"), root.join(dir).join(name))
-        })
-        .collect();
-    ResolvedDataset {
-        name: "uci-yacht".into(),
-        files,
-        environment: None,
-    }
+    fixtures::uci_yacht()
 }
 
 /// Every fixture file is the declared file: its SHA-256 equals the one `configs/datasets.toml`

@@ -4,6 +4,8 @@
 //! `cargo bench -p greydanus2020-mnist1d --bench train_step`; `tools/bench/peer.py` prints the
 //! ratio to PyTorch (reproductions/kit/benches/README.md).
 
+#[path = "../../support/src/alloc.rs"]
+mod alloc;
 use candle_core::{Device, Tensor};
 use candle_nn::loss::cross_entropy;
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -21,6 +23,8 @@ fn batch(device: &Device) -> (Tensor, Tensor) {
 }
 
 fn bench(c: &mut Criterion) {
+    // The allocator setting the harness runs with (`support/src/alloc.rs`).
+    alloc::tune_allocator();
     std::env::set_var("RAYON_NUM_THREADS", "1");
     let device = Device::Cpu;
     let (x, y) = batch(&device);

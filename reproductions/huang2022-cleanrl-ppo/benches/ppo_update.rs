@@ -2,6 +2,8 @@
 //! 512-step CartPole rollout: 16 forward/backward/clip/Adam steps), single-threaded, and of one
 //! rollout of 128 vector steps. `cargo bench -p huang2022-cleanrl-ppo`.
 
+#[path = "../../support/src/alloc.rs"]
+mod alloc;
 use candle_core::Device;
 use criterion::{criterion_group, criterion_main, Criterion};
 use huang2022_cleanrl_ppo::agent::Agent;
@@ -41,6 +43,8 @@ fn defaults() -> Hyperparameters {
 }
 
 fn bench(c: &mut Criterion) {
+    // The allocator setting the harness runs with (`support/src/alloc.rs`).
+    alloc::tune_allocator();
     std::env::set_var("RAYON_NUM_THREADS", "1");
     let d = Device::Cpu;
     let h = defaults();

@@ -8,6 +8,8 @@
 //! sets; run it twice to compare 1 and 2 threads:
 //! `RAYON_NUM_THREADS=2 cargo bench -p repro-kit --bench cnn2d_step`.
 
+#[path = "../../support/src/alloc.rs"]
+mod alloc;
 use candle_core::{Device, Module, Tensor, Var};
 use candle_nn::loss::cross_entropy;
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -78,6 +80,8 @@ impl Cnn {
 }
 
 fn bench(c: &mut Criterion) {
+    // The allocator setting the harness runs with (`support/src/alloc.rs`).
+    alloc::tune_allocator();
     let threads: usize = std::env::var("RAYON_NUM_THREADS")
         .ok()
         .and_then(|s| s.parse().ok())

@@ -3,6 +3,8 @@
 //! otherwise; `candle/...` entries time candle's own op on the same shapes for comparison.
 //! `cargo bench -p repro-kit --bench layers`; `tools/bench/peer.py` prints the ratio to PyTorch.
 
+#[path = "../../support/src/alloc.rs"]
+mod alloc;
 use candle_core::{DType, Device, Module, Tensor, Var};
 use criterion::{criterion_group, criterion_main, Criterion};
 use repro_kit::nn::{AvgPool2d, Conv1d, Conv2d, Linear, MaxPool2d};
@@ -35,6 +37,8 @@ fn bench_layer(c: &mut Criterion, group: &str, name: &str, x: &Var, f: &dyn Fn(&
 }
 
 fn bench(c: &mut Criterion) {
+    // The allocator setting the harness runs with (`support/src/alloc.rs`).
+    alloc::tune_allocator();
     let t = threads();
     let group = format!("kit_layers_threads{t}");
     let d = Device::Cpu;

@@ -9,6 +9,8 @@
 //! `cargo bench -p repro-kit --bench optim`; the PyTorch side is
 //! `tests/vectors/time_adam_update.py` (torch.optim.Adam(foreach=True), same shapes).
 
+#[path = "../../support/src/alloc.rs"]
+mod alloc;
 use candle_core::{backprop::GradStore, Device, Tensor, Var};
 use criterion::{criterion_group, criterion_main, Criterion};
 use repro_kit::optim::{Adam, AdamParams, AdamW, Optimizer, Sgd, SgdParams};
@@ -60,6 +62,8 @@ fn bench_update<O: Optimizer>(
 }
 
 fn bench(c: &mut Criterion) {
+    // The allocator setting the harness runs with (`support/src/alloc.rs`).
+    alloc::tune_allocator();
     std::env::set_var("RAYON_NUM_THREADS", "1");
     let adam = AdamParams {
         lr: 1e-4,

@@ -1,44 +1,18 @@
-//! Whole-reproduction tests on the UCI files of the shared mirror (run in release mode:
-//! `cargo test --release -p lakshminarayanan2017-deep-ensembles`). The mirror is the first
-//! directory of `HARNESS_DATA_DIRS` (colon-separated) holding `uci-regression/`, else
-//! `../shared/data` next to the workspace.
+//! Whole-reproduction tests on the UCI yacht fixture shipped in `reproductions/support/fixtures/` (run in release
+//! mode: `cargo test --release -p lakshminarayanan2017-deep-ensembles`): a byte-identical subset
+//! of the declared dataset, so no mirror, environment variable or network is needed.
+
+#[path = "../../support/src/fixtures.rs"]
+mod fixtures;
 
 use lakshminarayanan2017_deep_ensembles::train::{self, RunSettings, TrainSettings};
 use lakshminarayanan2017_deep_ensembles::{Hyperparameters, Lakshminarayanan2017};
 use repro_kit::{NoProgress, Reproduction, ResolvedDataset, RunContext, RunOutput, RunStatus};
-use std::path::PathBuf;
 
-fn mirror() -> PathBuf {
-    let mut dirs: Vec<PathBuf> = std::env::var("HARNESS_DATA_DIRS")
-        .unwrap_or_default()
-        .split(':')
-        .filter(|s| !s.is_empty())
-        .map(PathBuf::from)
-        .collect();
-    dirs.push(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
-    dirs.into_iter()
-        .find(|d| d.join("uci-regression/yacht/data.txt").exists())
-        .expect(
-            "UCI mirror not found: set HARNESS_DATA_DIRS to the directory holding uci-regression/",
-        )
-}
-
-/// The yacht dataset as the harness would resolve it (every file of the folder).
+/// The yacht dataset as the harness would resolve it: the fixture shipped in `reproductions/support/fixtures/`
+/// (splits 0, 1, 3, 4, 7).
 fn yacht() -> ResolvedDataset {
-    let root = mirror();
-    let dir = "uci-regression/yacht";
-    let files = std::fs::read_dir(root.join(dir))
-        .unwrap()
-        .map(|e| {
-            let name = e.unwrap().file_name().into_string().unwrap();
-            (format!("{dir}/{name}"), root.join(dir).join(name))
-        })
-        .collect();
-    ResolvedDataset {
-        environment: None,
-        name: "uci-yacht".into(),
-        files,
-    }
+    fixtures::uci_yacht()
 }
 
 fn table(epochs: usize, lr: f64) -> toml::Table {

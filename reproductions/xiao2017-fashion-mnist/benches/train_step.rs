@@ -5,6 +5,8 @@
 //! `cargo bench -p xiao2017-fashion-mnist --bench train_step`; `tools/bench/peer.py` prints the
 //! ratio to PyTorch (reproductions/kit/benches/README.md).
 
+#[path = "../../support/src/alloc.rs"]
+mod alloc;
 use candle_core::{Device, Tensor};
 use criterion::{criterion_group, criterion_main, Criterion};
 use repro_kit::loss::keras_categorical_crossentropy;
@@ -27,6 +29,8 @@ fn data(n: usize, d: &Device) -> (Tensor, Tensor) {
 }
 
 fn bench(c: &mut Criterion) {
+    // The allocator setting the harness runs with (`support/src/alloc.rs`).
+    alloc::tune_allocator();
     std::env::set_var("RAYON_NUM_THREADS", "1");
     let d = Device::Cpu;
     let model = Mlp::new(

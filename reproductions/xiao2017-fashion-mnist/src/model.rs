@@ -1,7 +1,8 @@
 //! The reference model (`fashion_mnist_mlp.py`): Keras `Sequential` of
 //! `Flatten → Dense(256, tanh) → Dropout(0.4) → Dense(128, tanh) → Dropout(0.4) →
 //! Dense(100, tanh) → Dropout(0.4) → Dense(10, sigmoid)`, every kernel `he_normal`, biases zero.
-//! 784·256+256 + 256·128+128 + 128·100+100 + 100·10+10 = 247,766 parameters.
+//! 784·256+256 + 256·128+128 + 128·100+100 + 100·10+10 = 247,766 parameters. The tanh is
+//! TensorFlow's CPU float kernel (Eigen's rational interpolant, [`crate::activation::tanh`]).
 
 use crate::{CLASSES, INPUT_LEN};
 use candle_core::{Device, Tensor, Var};
@@ -99,7 +100,7 @@ impl Mlp {
         }
         let mut h = x.clone();
         for (i, layer) in self.layers[..n - 1].iter().enumerate() {
-            h = layer.forward(&h)?.tanh()?;
+            h = crate::activation::tanh(&layer.forward(&h)?)?;
             if let Some(m) = masks {
                 h = h.mul(&m[i])?;
             }
