@@ -364,9 +364,7 @@ pub fn verify(
                     if rel > opts.tolerance {
                         within_tol = false;
                         let values: Vec<f64> = cell.iter().filter_map(|r| r.metric(name)).collect();
-                        let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
-                        let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                        if !(new >= lo && new <= hi) || values.len() < 2 {
+                        if !within_committed_spread(new, &values, opts.tolerance) {
                             within_spread = false;
                         }
                     }
@@ -389,6 +387,26 @@ pub fn verify(
         out.here = "no record recomputed".into();
     }
     Ok(out)
+}
+
+/// Whether a recomputed value `new` lies within the spread of the committed values of its cell
+/// (same paper, variant, dataset; finite values only): inside `[min − slack, max + slack]` with
+/// `slack = tolerance · max(|min|, |max|)`, so that a value that differs from the extreme
+/// committed value only by the verification tolerance is not called "outside". Needs at least 2
+/// finite committed values (one value has no spread); a non-finite `new` is never within.
+pub fn within_committed_spread(new: f64, committed: &[f64], tolerance: f64) -> bool {
+    let finite: Vec<f64> = committed
+        .iter()
+        .copied()
+        .filter(|v| v.is_finite())
+        .collect();
+    if finite.len() < 2 || !new.is_finite() {
+        return false;
+    }
+    let lo = finite.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let slack = tolerance * lo.abs().max(hi.abs());
+    new >= lo - slack && new <= hi + slack
 }
 
 /// The result table (Markdown) with the provenance of both sides and a legend.
@@ -427,7 +445,7 @@ pub fn table(o: &Outcome, opts: &VerifyOptions) -> String {
     let _ = writeln!(
         s,
         "tolerance: relative {:e}; 'within committed spread' = inside [min, max] of the committed \
-         runs of the same paper/variant/dataset. Bitwise equality is promised on the same CPU, \
+         runs of the same paper/variant/dataset, widened at each end by the tolerance. Bitwise equality is promised on the same CPU, \
          SIMD level, thread count and code; elsewhere, statistical equivalence (README, \
          \"Reproducibility\").",
         opts.tolerance
@@ -437,6 +455,24 @@ pub fn table(o: &Outcome, opts: &VerifyOptions) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_committed_spread_is_widened_by_the_tolerance_only() {
+        use super::within_committed_spread as w;
+        let c = [0.93, 0.95, 0.951];
+        assert!(w(0.94, &c, 1e-9));
+        assert!(w(0.951, &c, 1e-9));
+        // Beyond the maximum by less than the tolerance: within; by more: outside.
+        assert!(w(0.951 * (1.0 + 5e-10), &c, 1e-9));
+        assert!(!w(0.951 * (1.0 + 5e-9), &c, 1e-9));
+        assert!(!w(0.9299, &c, 1e-9));
+        // One committed value has no spread; NaN is never within; NaN committed values are
+        // ignored.
+        assert!(!w(0.95, &[0.95], 1e-9));
+        assert!(!w(f64::NAN, &c, 1e-9));
+        assert!(w(0.94, &[0.93, f64::NAN, 0.95], 1e-9));
+        assert!(!w(0.94, &[0.93, f64::NAN], 1e-9));
+    }
+
     use super::*;
 
     #[test]

@@ -6,7 +6,9 @@
 
 use super::{html::escape, latex_escape, ClaimRow};
 use crate::config::{Better, LoadedPaper, ReportedAs};
-use repro_stats::faithfulness::{compare_with_published, Faithfulness, FAITHFULNESS_RULES};
+use repro_stats::faithfulness::{
+    compare_with_published, Faithfulness, FaithfulnessVerdict, FAITHFULNESS_RULES,
+};
 use repro_stats::paper_level::{
     assess_table, table_rules_text, TableAssessment, TableClaim, TableRules,
 };
@@ -174,11 +176,23 @@ fn run_sets(keys: &[[String; 2]], labels: &[String]) -> Vec<String> {
         .collect()
 }
 
-/// `; <faithfulness verdict>` for the claims table's verdict cell, or empty.
+/// `; <faithfulness verdict>` for the claims table's verdict cell, or empty. The faithfulness
+/// verdict is named as such when it is "inconclusive", so that a claim without runs reads
+/// `inconclusive; faithfulness to the authors' runs inconclusive`, not the same word twice.
 pub fn verdict_suffix(pl: &PaperLevel, id: &str) -> String {
     pl.faithfulness_of(id)
-        .map(|f| format!("; {}", f.verdict))
+        .map(|f| faithfulness_suffix(f.verdict))
         .unwrap_or_default()
+}
+
+/// The verdict-cell suffix of one faithfulness verdict (see [`verdict_suffix`]).
+fn faithfulness_suffix(v: FaithfulnessVerdict) -> String {
+    match v {
+        FaithfulnessVerdict::Inconclusive => {
+            "; faithfulness to the authors' runs inconclusive".into()
+        }
+        other => format!("; {other}"),
+    }
 }
 
 /// The Markdown lines under the claims table.
@@ -249,7 +263,19 @@ pub fn latex(pl: &PaperLevel) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::run_sets;
+    use super::{faithfulness_suffix, run_sets, FaithfulnessVerdict};
+
+    #[test]
+    fn an_inconclusive_faithfulness_verdict_is_named_not_repeated() {
+        assert_eq!(
+            faithfulness_suffix(FaithfulnessVerdict::Inconclusive),
+            "; faithfulness to the authors' runs inconclusive"
+        );
+        assert_eq!(
+            faithfulness_suffix(FaithfulnessVerdict::Matches),
+            "; reproduction matches the authors' runs"
+        );
+    }
 
     #[test]
     fn claims_sharing_runs_or_the_printed_number_form_one_run_set() {
