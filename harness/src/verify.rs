@@ -154,8 +154,20 @@ impl SplitMix {
 /// Committed records by (paper, variant, dataset): the spread a recomputed value is compared with.
 type Cells = BTreeMap<(String, String, String), Vec<RunRecord>>;
 
-/// The sample, the committed records by cell, and the numbers of committed and eligible records.
-type Sampled = (Vec<Candidate>, Cells, usize, usize);
+/// What [`sample`] chose and counted.
+struct Sampled {
+    /// The records to recompute.
+    chosen: Vec<Candidate>,
+    /// Committed records by cell (the spreads).
+    by_cell: Cells,
+    /// Committed records (errors aside).
+    committed: usize,
+    /// Committed records within the time bound whose dataset is on this machine.
+    eligible: usize,
+    /// Records within the time bound left out because their dataset is not on this machine, by
+    /// paper (the `harness fetch --paper` that would add them).
+    unavailable: BTreeMap<String, usize>,
+}
 
 /// A committed record with the run it belongs to.
 struct Candidate {
@@ -163,8 +175,28 @@ struct Candidate {
     record: RunRecord,
 }
 
-/// Chooses the sample; returns it with the number of committed and eligible records.
-fn sample(project: &Project, store: &Store, opts: &VerifyOptions) -> Result<Sampled> {
+/// Chooses the sample among the committed records that are within the time bound and whose
+/// dataset is on this machine already (shipped, cached or in a mirror, checksums verified; no
+/// download), so that every sampled record is recomputed rather than skipped.
+fn sample(
+    project: &Project,
+    store: &Store,
+    fetcher: &Fetcher,
+    opts: &VerifyOptions,
+) -> Result<Sampled> {
+    let mut local = fetcher.clone();
+    local.offline = true;
+    let mut here: BTreeMap<String, bool> = BTreeMap::new();
+    let mut available = |name: &str| -> bool {
+        *here.entry(name.to_string()).or_insert_with(|| {
+            project
+                .datasets
+                .datasets
+                .get(name)
+                .is_some_and(|spec| local.resolve(name, spec).is_ok())
+        })
+    };
+    let mut unavailable: BTreeMap<String, usize> = BTreeMap::new();
     let papers: Vec<String> = if opts.papers.is_empty() {
         project.papers.keys().cloned().collect()
     } else {
@@ -202,7 +234,11 @@ fn sample(project: &Project, store: &Store, opts: &VerifyOptions) -> Result<Samp
                 .or_default()
                 .push(record.clone());
             if record.timings.wall_seconds <= opts.max_run_seconds {
-                eligible.push(Candidate { spec, record });
+                if available(&spec.dataset) {
+                    eligible.push(Candidate { spec, record });
+                } else {
+                    *unavailable.entry(spec.paper.clone()).or_default() += 1;
+                }
             }
         }
         eligible_by_paper.push(eligible);
@@ -230,7 +266,13 @@ fn sample(project: &Project, store: &Store, opts: &VerifyOptions) -> Result<Samp
         }
     }
     chosen.sort_by_key(|a| a.spec.label());
-    Ok((chosen, by_cell, committed, n_eligible))
+    Ok(Sampled {
+        chosen,
+        by_cell,
+        committed,
+        eligible: n_eligible,
+        unavailable,
+    })
 }
 
 fn short(p: &Provenance) -> String {
@@ -285,16 +327,33 @@ pub fn verify(
     announce: &mut dyn FnMut(&str),
     each: &mut dyn FnMut(&Checked),
 ) -> Result<Outcome> {
-    let (chosen, by_cell, committed, eligible) = sample(project, store, opts)?;
+    let Sampled {
+        chosen,
+        by_cell,
+        committed,
+        eligible,
+        unavailable,
+    } = sample(project, store, fetcher, opts)?;
     let estimate: f64 = chosen.iter().map(|c| c.record.timings.wall_seconds).sum();
     announce(&format!(
-        "verify: {} of {committed} committed records ({eligible} with a recorded wall time ≤ {} s), \
-         seed {}; estimated {:.0} s from their recorded timings",
+        "verify: {} of {committed} committed records ({eligible} with a recorded wall time ≤ {} s \
+         and their dataset on this machine), seed {}; estimated {:.0} s from their recorded timings",
         chosen.len(),
         opts.max_run_seconds,
         opts.seed,
         estimate
     ));
+    if !unavailable.is_empty() {
+        let n: usize = unavailable.values().sum();
+        let fetch: Vec<String> = unavailable
+            .iter()
+            .map(|(p, k)| format!("`harness fetch --paper {p}` ({k})"))
+            .collect();
+        announce(&format!(
+            "  {n} more records need a dataset that is not on this machine; to include them: {}",
+            fetch.join(", ")
+        ));
+    }
     let env = Environment::detect(&project.root, 1);
     let device = Device::Cpu;
     let mut out = Outcome::default();

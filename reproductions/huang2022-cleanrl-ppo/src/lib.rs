@@ -15,9 +15,10 @@
 //! dynamics equal gym 0.21's.
 //!
 //! Modules: [`agent`] (networks, action sampling), [`rollout`], [`gae`], [`objective`] (the
-//! loss), [`train`] (the loop, evaluation, metrics).
+//! loss), [`train`] (the loop, evaluation, metrics), [`bandit`] (the overfit check).
 
 pub mod agent;
+pub mod bandit;
 pub mod gae;
 pub mod objective;
 pub mod rollout;
@@ -232,6 +233,26 @@ impl Paper for Huang2022 {
     fn run(&self, h: &Hyperparameters, ctx: &RunContext) -> Result<RunOutput> {
         let env_id = environment_id(ctx.dataset)?;
         train::run(h, &env_id, ctx.seed, ctx.device, ctx.progress)
+    }
+
+    /// `harness check`'s smoke budget: `steps` PPO iterations (rollout + update; at least one)
+    /// of the variant's settings, and at most 2 evaluation episodes.
+    fn smoke_hyperparameters(&self, h: &Hyperparameters, steps: u64) -> Option<Hyperparameters> {
+        let mut short = h.clone();
+        let iteration = h.num_envs * h.num_steps;
+        short.total_timesteps = h.total_timesteps.min(iteration * steps.max(1) as usize);
+        short.eval_episodes = h.eval_episodes.min(2);
+        Some(short)
+    }
+
+    /// The RL form of "overfit a tiny batch": PPO must solve a one-step bandit
+    /// ([`bandit::overfit`]).
+    fn overfit(
+        &self,
+        h: &Hyperparameters,
+        _ctx: &RunContext,
+    ) -> Result<Option<repro_kit::reproduction::Overfit>> {
+        bandit::overfit(h).map(Some)
     }
 }
 

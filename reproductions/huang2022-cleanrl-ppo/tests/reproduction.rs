@@ -3,47 +3,10 @@
 
 use candle_core::Device;
 use huang2022_cleanrl_ppo::agent::Agent;
-use huang2022_cleanrl_ppo::train::{run, train};
+use huang2022_cleanrl_ppo::bandit::solve_bandit;
+use huang2022_cleanrl_ppo::train::run;
 use huang2022_cleanrl_ppo::{environment_id, Huang2022, Hyperparameters};
-use repro_kit::env::vector::{AutoresetMode, SyncVectorEnv};
-use repro_kit::env::{BoxSpace, Dynamics, Env, EnvSpec, TimeLimit};
-use repro_kit::rng::Rng;
 use repro_kit::{NoProgress, Reproduction, ResolvedDataset};
-
-/// A one-step bandit: action 1 pays 1, action 0 pays 0; the observation is always [1].
-struct Bandit {
-    spec: EnvSpec,
-}
-
-impl Bandit {
-    fn new() -> Self {
-        Bandit {
-            spec: EnvSpec {
-                id: "Bandit",
-                observation_space: BoxSpace {
-                    low: vec![1.0],
-                    high: vec![1.0],
-                },
-                action_count: 2,
-                max_episode_steps: 1,
-                reward_threshold: None,
-            },
-        }
-    }
-}
-
-impl Dynamics for Bandit {
-    fn spec(&self) -> &EnvSpec {
-        &self.spec
-    }
-    fn reset_state(&mut self, _rng: &mut Rng) {}
-    fn advance(&mut self, action: usize) -> (f64, bool) {
-        (if action == 1 { 1.0 } else { 0.0 }, true)
-    }
-    fn observation(&self) -> Vec<f32> {
-        vec![1.0]
-    }
-}
 
 fn small(total: usize) -> Hyperparameters {
     let mut h = Hyperparameters::cleanrl_defaults();
@@ -54,25 +17,12 @@ fn small(total: usize) -> Hyperparameters {
 
 #[test]
 fn ppo_solves_a_one_step_bandit() {
-    let mut h = small(4 * 32 * 10);
-    h.num_steps = 32;
-    h.learning_rate = 0.01;
-    let envs: Vec<Box<dyn Env>> = (0..4)
-        .map(|_| Box::new(TimeLimit::new(Bandit::new())) as Box<dyn Env>)
-        .collect();
-    let envs = SyncVectorEnv::from_envs(envs, AutoresetMode::SameStep).unwrap();
-    let t = train(&h, envs, 0, &Device::Cpu, &NoProgress).unwrap();
-    let x = candle_core::Tensor::new(&[[1.0f32]], &Device::Cpu).unwrap();
-    let p1 = t.agent.log_probs(&x).unwrap().to_vec2::<f32>().unwrap()[0][1].exp();
-    assert!(p1 > 0.95, "P(best arm) = {p1}");
-    let last: Vec<f64> = t
-        .episodes
-        .iter()
-        .rev()
-        .take(40)
-        .map(|e| e.episodic_return)
-        .collect();
-    assert!(last.iter().sum::<f64>() / 40.0 > 0.9);
+    // The check `harness check` runs as this paper's overfit check.
+    let r = solve_bandit(&Hyperparameters::cleanrl_defaults()).unwrap();
+    assert!(r.p_best > 0.95, "P(best arm) = {}", r.p_best);
+    assert!(r.last_returns > 0.9, "last returns {}", r.last_returns);
+    let o = huang2022_cleanrl_ppo::bandit::overfit(&Hyperparameters::cleanrl_defaults()).unwrap();
+    assert!(o.passed, "{}", o.description);
 }
 
 #[test]

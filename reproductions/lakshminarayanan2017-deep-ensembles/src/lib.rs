@@ -132,6 +132,24 @@ impl Paper for Lakshminarayanan2017 {
         let what = format!("{} split {}", ctx.dataset.name, ctx.seed);
         train::run_split(&settings, &data, &split, ctx.seed, &what, ctx.progress)
     }
+
+    /// `harness check`'s smoke budget: `steps` epochs (at least 1, at most the variant's) of
+    /// the full ensemble, so the parameter count is the variant's.
+    fn smoke_hyperparameters(&self, h: &Hyperparameters, steps: u64) -> Option<Hyperparameters> {
+        let mut short = h.clone();
+        short.epochs = h.epochs.min(steps.max(1) as usize);
+        Some(short)
+    }
+
+    /// One member must overfit 8 rows of a line ([`train::overfit`]).
+    fn overfit(
+        &self,
+        h: &Hyperparameters,
+        ctx: &RunContext,
+    ) -> Result<Option<repro_kit::reproduction::Overfit>> {
+        let s = h.for_dataset(&ctx.dataset.name).train;
+        train::overfit(s.hidden_units, s.min_variance).map(Some)
+    }
 }
 
 repro_kit::reproduction!(Lakshminarayanan2017);

@@ -70,6 +70,45 @@ pub struct Member {
     pub report: FitReport,
 }
 
+/// The overfit-a-tiny-batch check (`harness check`, and the crate's test): one member with
+/// `hidden_units` ReLU units and variance floor `min_variance` trained on 8 rows of the line
+/// y = 2x (x evenly spaced in [−1, 0.75]) as one batch, 3000 Adam steps at learning rate 0.01.
+/// It must drive the mean Gaussian NLL from above 1 to below −1 nats (the variance collapses
+/// towards the floor) and fit every mean within 0.1 of its target. Errors: as [`train_member`].
+pub fn overfit(hidden_units: usize, min_variance: f64) -> Result<repro_kit::reproduction::Overfit> {
+    let x: Vec<f32> = (0..8).map(|i| i as f32 / 4.0 - 1.0).collect();
+    let y: Vec<f32> = x.iter().map(|v| 2.0 * v).collect();
+    let s = TrainSettings {
+        hidden_units,
+        epochs: 3000,
+        batch_size: 8,
+        learning_rate: 0.01,
+        min_variance,
+    };
+    let m = train_member(&s, &x, &y, 0, 0, &repro_kit::NoProgress)?;
+    let losses = m
+        .report
+        .curves
+        .get("train_loss")
+        .cloned()
+        .unwrap_or_default();
+    let first = losses.first().map_or(f64::NAN, |p| p.1);
+    let last = losses.last().map_or(f64::NAN, |p| p.1);
+    let p = predict(&m.model, &x)?;
+    let worst = p
+        .mean
+        .iter()
+        .zip(&y)
+        .map(|(mu, t)| (mu - f64::from(*t)).abs())
+        .fold(0.0f64, f64::max);
+    Ok(repro_kit::reproduction::Overfit {
+        description: format!(
+            "one member on 8 rows of y = 2x, 3000 Adam steps: training NLL {first:.2} →              {last:.2} nats (target: from > 1 to < −1), worst |mean − y| = {worst:.3}              (target < 0.1)"
+        ),
+        passed: m.report.divergence.is_none() && first > 1.0 && last < -1.0 && worst < 0.1,
+    })
+}
+
 /// Trains member `index` on standardised inputs `x` [n, d] (row-major) and targets `y` [n] with
 /// the kit's [`fit`] loop (epochs of shuffled batches, Adam). Streams `member/{index}/init` and
 /// `member/{index}/batches` under `seed`. A non-finite loss stops training (diverged at that

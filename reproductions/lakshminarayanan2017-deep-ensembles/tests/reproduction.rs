@@ -5,7 +5,7 @@
 #[path = "../../support/src/fixtures.rs"]
 mod fixtures;
 
-use lakshminarayanan2017_deep_ensembles::train::{self, RunSettings, TrainSettings};
+use lakshminarayanan2017_deep_ensembles::train::{self, RunSettings};
 use lakshminarayanan2017_deep_ensembles::{Hyperparameters, Lakshminarayanan2017};
 use repro_kit::{NoProgress, Reproduction, ResolvedDataset, RunContext, RunOutput, RunStatus};
 
@@ -77,27 +77,22 @@ fn one_yacht_split_at_lr_0_01_is_sane() {
 /// NLL (½ ln 2π included) far below that at the start (the variance shrinks as the mean fits).
 #[test]
 fn overfits_a_tiny_batch() {
-    let x: Vec<f32> = (0..8).map(|i| i as f32 / 4.0 - 1.0).collect();
-    let y: Vec<f32> = x.iter().map(|v| 2.0 * v).collect();
-    let s = TrainSettings {
-        hidden_units: 50,
-        epochs: 3000,
-        batch_size: 8,
-        learning_rate: 0.01,
-        min_variance: 1e-6,
+    // The check `harness check` runs (one member, 8 rows of y = 2x, 3000 steps).
+    let o = train::overfit(50, 1e-6).unwrap();
+    assert!(o.passed, "{}", o.description);
+    // Through the reproduction contract, with the config's variant.
+    let ds = yacht();
+    let t = table(40, 0.1);
+    let ctx = RunContext {
+        variant: "ml5",
+        hyperparameters: &t,
+        dataset: &ds,
+        seed: 0,
+        device: &candle_core::Device::Cpu,
+        progress: &NoProgress,
     };
-    let m = train::train_member(&s, &x, &y, 0, 0, &NoProgress).unwrap();
-    assert!(m.report.divergence.is_none());
-    let losses = &m.report.curves["train_loss"];
-    assert_eq!(losses.len(), 3000);
-    let first = losses[0].1;
-    let last = losses.last().unwrap().1;
-    assert!(first > 1.0, "first {first}");
-    assert!(last < -1.0, "last {last} (first {first})");
-    let p = train::predict(&m.model, &x).unwrap();
-    for (mu, t) in p.mean.iter().zip(&y) {
-        assert!((mu - f64::from(*t)).abs() < 0.1, "{mu} vs {t}");
-    }
+    let via = Lakshminarayanan2017.overfit(&ctx).unwrap().unwrap();
+    assert_eq!(via, o);
 }
 
 #[test]
