@@ -962,6 +962,12 @@ fn main() {
             for p in &done.edited {
                 println!("edited  {} (wiring)", p.display());
             }
+            if !done.formatted {
+                println!(
+                    "note: `cargo fmt -p {}` could not run; run it before committing (CI runs `cargo fmt --check`)",
+                    a.id
+                );
+            }
             println!(
                 "next: cargo test --release -p {id}; cargo run --release -p harness -- check --paper {id}; \
                  then replace the TODOs (CONTRIBUTING.md)",

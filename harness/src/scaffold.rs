@@ -96,6 +96,9 @@ pub struct Scaffolded {
     pub created: Vec<PathBuf>,
     /// Files edited (the wiring).
     pub edited: Vec<PathBuf>,
+    /// Whether `cargo fmt -p <id>` formatted the new crate (the templates' lines depend on the
+    /// id's length, and CI runs `cargo fmt --check`); false where it could not run.
+    pub formatted: bool,
 }
 
 /// Scaffolds reproduction `id` under `root` from the templates, or from the existing paper
@@ -164,7 +167,22 @@ pub fn scaffold(root: &Path, id: &str, from: Option<&str>) -> Result<Scaffolded>
     std::fs::write(&root_manifest, new_root).map_err(io(&root_manifest))?;
     std::fs::write(&harness_manifest, new_harness).map_err(io(&harness_manifest))?;
     done.edited = vec!["Cargo.toml".into(), "harness/Cargo.toml".into()];
+    done.formatted = cargo_fmt(root, id);
     Ok(done)
+}
+
+/// Runs `cargo fmt -p <id>` in `root`, quietly: the filled-in templates (and a `--from` copy
+/// with the names replaced) have lines whose length depends on the id. False if cargo or rustfmt
+/// is missing or fails; the files are then left as written.
+fn cargo_fmt(root: &Path, id: &str) -> bool {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    std::process::Command::new(cargo)
+        .args(["fmt", "-p", id])
+        .current_dir(root)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 /// The files of paper `src` (its crate's Cargo.toml, build.rs, `src/`, `tests/`, and its

@@ -1,7 +1,8 @@
-//! `harness new` end to end: in a copy of the workspace, scaffold a paper, then its crate's tests
-//! pass, `harness check --paper <new>` passes, and `harness run --paper <new> --seeds 2` writes
-//! records and a table — with no file edited by hand (only the scaffold's files, its two wiring
-//! edits and Cargo.lock differ from the original workspace).
+//! `harness new` end to end: in a copy of the workspace, scaffold a paper, then `cargo fmt
+//! --check` accepts it, its crate's tests pass, `harness check --paper <new>` passes, and
+//! `harness run --paper <new> --seeds 2` writes records and a table — with no file edited by hand
+//! (only the scaffold's files, its two wiring edits and Cargo.lock differ from the original
+//! workspace).
 
 mod workspace_copy;
 
@@ -26,6 +27,11 @@ fn a_scaffolded_paper_builds_tests_checks_and_runs() {
     }
     let out = harness(&bin0, &root, &["new", ID]);
     assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        !text(&out).contains("could not run"),
+        "`new` formats the crate: {}",
+        text(&out)
+    );
     assert!(root
         .join(format!("reproductions/{ID}/src/lib.rs"))
         .is_file());
@@ -37,7 +43,8 @@ fn a_scaffolded_paper_builds_tests_checks_and_runs() {
         text(&out)
     );
 
-    // its tests pass
+    // it is formatted as CI's `cargo fmt --check` wants it, and its tests pass
+    cargo(&root, &["fmt", "--check", "-p", ID]);
     cargo(&root, &["test", "--release", "--offline", "-p", ID]);
 
     // the rebuilt harness registers it; check and run pass
