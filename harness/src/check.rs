@@ -54,8 +54,12 @@ impl std::fmt::Display for Summary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} papers, {} checks passed, {} skipped, {} failed",
-            self.papers, self.passed, self.skipped, self.failed
+            "{} {}, {} checks passed, {} skipped, {} failed",
+            self.papers,
+            if self.papers == 1 { "paper" } else { "papers" },
+            self.passed,
+            self.skipped,
+            self.failed
         )
     }
 }

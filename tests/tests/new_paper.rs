@@ -52,7 +52,7 @@ fn a_scaffolded_paper_builds_tests_checks_and_runs() {
     let out = harness(&bin, &root, &["check", "--paper", ID]);
     let t = text(&out);
     assert!(out.status.success(), "{t}");
-    assert!(t.contains("1 papers,") && t.contains(" 0 failed"), "{t}");
+    assert!(t.contains("1 paper,") && t.contains(" 0 failed"), "{t}");
     assert!(
         !t.contains("SKIP"),
         "nothing skipped for a shipped dataset: {t}"

@@ -63,6 +63,13 @@ pub struct Environment {
 }
 
 impl Environment {
+    /// Whether the repository had uncommitted changes to tracked files outside `results/`
+    /// (`None`: not a git repository). Records computed then carry `git_dirty = true`: their
+    /// commit does not name the code that produced them.
+    pub fn git_dirty(&self) -> Option<bool> {
+        self.git_dirty
+    }
+
     /// Reads git state of the repository at `root` (git2) and the machine's facts.
     pub fn detect(root: &Path, threads: usize) -> Self {
         let (git_commit, git_dirty) = git_state(root);

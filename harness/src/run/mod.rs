@@ -346,6 +346,13 @@ pub fn execute(
         }
     }
     let env = Environment::detect(&project.root, opts.threads_per_run);
+    if env.git_dirty() == Some(true) {
+        ui.line(
+            "note: the working tree has uncommitted changes outside results/; the new records \
+             will carry git_dirty = true (their commit does not name the code). To publish \
+             records, commit and run from a clean worktree (CONTRIBUTING.md §5).",
+        );
+    }
     let total = pending.len();
     ui.start(total, summary.reused);
     let queue = Mutex::new(pending.into_iter().enumerate().collect::<VecDeque<_>>());
