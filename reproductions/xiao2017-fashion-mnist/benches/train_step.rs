@@ -19,6 +19,7 @@ fn data(n: usize, d: &Device) -> (Tensor, Tensor) {
     let x = repro_kit::init::uniform(&mut stream(0, "x"), &[n, 784], 0.5, d)
         .unwrap()
         .as_tensor()
+        .detach() // data, not a parameter: no gradient flows into it (as in train.rs)
         .affine(1.0, 0.5)
         .unwrap();
     let mut y = vec![0f32; n * 10];
@@ -42,6 +43,8 @@ fn bench(c: &mut Criterion) {
     .unwrap();
     let mut opt = KerasSgd::new(model.vars(), 0.01, 0.975, 2e-6, true, true).unwrap();
     let mut drop_rng = stream(0, "dropout");
+    // As a run trains (`train::train`): subnormals flushed, as TensorFlow does.
+    let _flush = xiao2017_fashion_mnist::denormal::FlushDenormals::new();
     let mut g = c.benchmark_group("fashion_mlp_256_128_100");
     g.sample_size(20);
     let (x64, y64) = data(64, &d);

@@ -17,6 +17,7 @@
 
 pub mod activation;
 pub mod data;
+pub mod denormal;
 pub mod model;
 pub mod train;
 

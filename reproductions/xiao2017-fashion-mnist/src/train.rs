@@ -4,6 +4,7 @@
 //! every epoch so that "final epoch" and "best epoch" protocols can be compared.
 
 use crate::data::{FashionMnist, Split};
+use crate::denormal::FlushDenormals;
 use crate::model::Mlp;
 use crate::Hyperparameters;
 use candle_core::Tensor;
@@ -78,12 +79,16 @@ pub fn run(
 /// (Keras `fit(shuffle=True)`), validation and test accuracy are evaluated after every epoch.
 /// A non-finite loss — or one Keras would report as NaN ([`nan_probe`]) — stops training and
 /// marks the run diverged at that epoch (metrics NaN, curves up to the last finished epoch).
+/// Subnormals are flushed to zero on this thread throughout, as TensorFlow does
+/// ([`FlushDenormals`]; `extra.flush_denormals` records whether it was in force).
 pub fn train(
     h: &Hyperparameters,
     split: &Split,
     seed: u64,
     progress: &dyn Progress,
 ) -> Result<RunOutput> {
+    // TensorFlow computes with subnormals flushed to zero (see `crate::denormal`).
+    let flush = FlushDenormals::new();
     let device = split.x_train.device();
     let model = Mlp::new(&h.hidden, h.init, &mut rng::stream(seed, "init"), device)?;
     let mut opt = KerasSgd::new(
@@ -149,7 +154,8 @@ pub fn train(
                 "test": split.y_test.dims()[0],
             }),
         )
-        .extra("init", serde_json::json!(format!("{:?}", h.init)));
+        .extra("init", serde_json::json!(format!("{:?}", h.init)))
+        .extra("flush_denormals", serde_json::json!(flush.active()));
     if report.divergence.is_some() {
         return out.build();
     }
@@ -186,6 +192,7 @@ pub fn fit_accuracy(
     steps: usize,
     seed: u64,
 ) -> Result<f64> {
+    let _flush = FlushDenormals::new();
     let model = Mlp::new(
         &h.hidden,
         h.init,
