@@ -16,7 +16,7 @@ use crate::record::{RecordStatus, RunRecord, Store};
 use crate::run::{self, RunSpec, Selection};
 use crate::{registry, Result};
 use candle_core::Device;
-use repro_kit::{NoProgress, RunContext};
+use repro_kit::{NoProgress, ResolvedDataset, RunContext};
 use std::collections::BTreeMap;
 use std::time::Instant;
 
@@ -167,6 +167,9 @@ struct Sampled {
     /// Records within the time bound left out because their dataset is not on this machine, by
     /// paper (the `harness fetch --paper` that would add them).
     unavailable: BTreeMap<String, usize>,
+    /// The datasets found on this machine while sampling, by name (resolved once, reused for
+    /// the recomputation).
+    resolved: BTreeMap<String, ResolvedDataset>,
 }
 
 /// A committed record with the run it belongs to.
@@ -186,15 +189,14 @@ fn sample(
 ) -> Result<Sampled> {
     let mut local = fetcher.clone();
     local.offline = true;
-    let mut here: BTreeMap<String, bool> = BTreeMap::new();
+    let mut here: BTreeMap<String, Option<ResolvedDataset>> = BTreeMap::new();
     let mut available = |name: &str| -> bool {
-        *here.entry(name.to_string()).or_insert_with(|| {
-            project
-                .datasets
-                .datasets
-                .get(name)
-                .is_some_and(|spec| local.resolve(name, spec).is_ok())
-        })
+        here.entry(name.to_string())
+            .or_insert_with(|| {
+                let spec = project.datasets.datasets.get(name)?;
+                local.resolve(name, spec).ok()
+            })
+            .is_some()
     };
     let mut unavailable: BTreeMap<String, usize> = BTreeMap::new();
     let papers: Vec<String> = if opts.papers.is_empty() {
@@ -272,6 +274,10 @@ fn sample(
         committed,
         eligible: n_eligible,
         unavailable,
+        resolved: here
+            .into_iter()
+            .filter_map(|(name, d)| d.map(|d| (name, d)))
+            .collect(),
     })
 }
 
@@ -333,6 +339,7 @@ pub fn verify(
         committed,
         eligible,
         unavailable,
+        resolved,
     } = sample(project, store, fetcher, opts)?;
     let estimate: f64 = chosen.iter().map(|c| c.record.timings.wall_seconds).sum();
     announce(&format!(
@@ -373,25 +380,20 @@ pub fn verify(
             differs_in: differences(&c.record.provenance, &here),
             seconds: 0.0,
         };
-        let ds_spec = &project.datasets.datasets[&spec.dataset];
-        let dataset = match fetcher.resolve(&spec.dataset, ds_spec) {
-            Ok(d) => d,
-            Err(e) => {
-                let first = e.to_string().lines().next().unwrap_or_default().to_string();
-                checked.verdict = Verdict::Skipped(format!(
-                    "dataset unavailable ({first}); `harness fetch --paper {}`",
-                    spec.paper
-                ));
-                each(&checked);
-                out.records.push(checked);
-                continue;
-            }
+        let Some(dataset) = resolved.get(&spec.dataset) else {
+            checked.verdict = Verdict::Skipped(format!(
+                "dataset unavailable; `harness fetch --paper {}`",
+                spec.paper
+            ));
+            each(&checked);
+            out.records.push(checked);
+            continue;
         };
         let t0 = Instant::now();
         let result = repro.run(&RunContext {
             variant: &spec.variant,
             hyperparameters: &spec.hyperparameters,
-            dataset: &dataset,
+            dataset,
             seed: spec.seed,
             device: &device,
             progress: &NoProgress,

@@ -15,39 +15,12 @@ use repro_kit::env::vector::{AutoresetMode, SyncVectorEnv};
 use repro_kit::optim::{Adam, AdamParams};
 use repro_kit::rng::stream;
 
-fn defaults() -> Hyperparameters {
-    toml::from_str(
-        r#"
-        num_envs = 4
-        num_steps = 128
-        total_timesteps = 500000
-        learning_rate = 2.5e-4
-        adam_eps = 1e-5
-        anneal_lr = true
-        gamma = 0.99
-        gae_lambda = 0.95
-        num_minibatches = 4
-        update_epochs = 4
-        norm_adv = true
-        clip_coef = 0.2
-        clip_vloss = true
-        ent_coef = 0.01
-        vf_coef = 0.5
-        max_grad_norm = 0.5
-        hidden = 64
-        return_window = 100
-        eval_episodes = 10
-        "#,
-    )
-    .unwrap()
-}
-
 fn bench(c: &mut Criterion) {
     // The allocator setting the harness runs with (`support/src/alloc.rs`).
     alloc::tune_allocator();
     std::env::set_var("RAYON_NUM_THREADS", "1");
     let d = Device::Cpu;
-    let h = defaults();
+    let h = Hyperparameters::cleanrl_defaults();
     let mut envs = SyncVectorEnv::new("CartPole-v1", 4, AutoresetMode::SameStep).unwrap();
     let agent = Agent::new(&mut stream(0, "init"), 4, 64, 2, &d).unwrap();
     let params = AdamParams {
