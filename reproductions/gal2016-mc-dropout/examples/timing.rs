@@ -2,6 +2,8 @@
 //! `cargo run --release -p gal2016-mc-dropout --example timing -- <mirror dir> <folder> [epochs] [passes] [hidden]`
 //! (e.g. `../shared/data yacht 400 10000 50`). Prints seconds per Adam step and per MC pass-row.
 
+#[path = "../../support/src/alloc.rs"]
+mod alloc;
 use gal2016_mc_dropout::predict::mc_dropout;
 use gal2016_mc_dropout::train::{train, Prepared, TrainSettings};
 use repro_kit::data::uci::{Split, UciData};
@@ -11,6 +13,13 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 fn main() {
+    // The allocator setting of `harness` (`support/src/alloc.rs`).
+    alloc::tune_allocator();
+    // What `harness run` sets (one thread per run unless `--threads-per-run` says otherwise);
+    // without it candle asks /proc/cpuinfo for the core count on every GEMM.
+    if std::env::var_os("RAYON_NUM_THREADS").is_none() {
+        std::env::set_var("RAYON_NUM_THREADS", "1");
+    }
     let args: Vec<String> = std::env::args().collect();
     let (root, folder) = (PathBuf::from(&args[1]), args[2].clone());
     let arg = |i: usize, d: usize| args.get(i).map_or(d, |s| s.parse().unwrap());

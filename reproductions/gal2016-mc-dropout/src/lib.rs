@@ -12,10 +12,16 @@
 //! ([`train::Selection`]). The split index is the run's seed and also seeds initialisation,
 //! batch order and every dropout mask ([`repro_kit::rng::stream`]).
 //!
+//! The training step (forward, backward) and the MC passes run as plain loops over contiguous
+//! host buffers ([`host`]), checked against the candle network of [`model`] and its autograd;
+//! the optimizer ([`repro_kit::optim::Adam`]) and the training loop ([`repro_kit::fit::fit`])
+//! are the kit's.
+//!
 //! Besides MC dropout every run also evaluates the same trained network deterministically
 //! (standard dropout, weight scaling), so that "MC dropout beats standard dropout" can be
 //! tested per dataset.
 
+pub mod host;
 pub mod model;
 pub mod predict;
 pub mod train;

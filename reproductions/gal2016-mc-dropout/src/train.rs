@@ -3,18 +3,21 @@
 //! split of the training part, training on the whole training part, MC-dropout and
 //! standard-dropout evaluation on the test part.
 
+use crate::host::{HostGradients, TrainStep};
 use crate::model::DropoutMlp;
 use crate::predict::{self, Scores};
+use candle_core::backprop::GradStore;
 use candle_core::{Device, Tensor};
 use repro_kit::data::batching::ShuffledEpochs;
 use repro_kit::data::uci::{Split, Standardizer, UciData};
 use repro_kit::fit::{fit, Divergence, FitPlan, FitReport, StepLoss, Unit};
-use repro_kit::loss;
 use repro_kit::nn::dropout::fill_multipliers;
 use repro_kit::optim::Adam;
 use repro_kit::rng::stream;
 use repro_kit::{DivergenceReason, KitError, Progress, Result, RunOutput};
+use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 use std::time::Instant;
 
 /// Metrics a run returns:
@@ -67,42 +70,40 @@ pub struct Trained {
     pub report: FitReport,
 }
 
-/// One batch as tensors: inputs of rows `rows` multiplied by fresh input-dropout multipliers
-/// [b, d], hidden multipliers [b, H], standardised targets [b, 1].
-fn batch_tensors(
+/// One batch on the host: inputs of rows `rows` multiplied by fresh input-dropout multipliers
+/// into `xm` [b, d], hidden multipliers into `hm` [b, H], standardised targets into `yb` [b]
+/// (input multipliers are drawn before hidden ones, both row-major).
+#[allow(clippy::too_many_arguments)]
+fn fill_batch(
     x: &[f32],
     y: &[f32],
     rows: &[u32],
-    d: usize,
-    h: usize,
+    (d, h): (usize, usize),
     p: f64,
     rng: &mut repro_kit::rng::Rng,
-) -> Result<(Tensor, Tensor, Tensor)> {
+    (xm, hm, yb): (&mut Vec<f32>, &mut Vec<f32>, &mut Vec<f32>),
+) {
     let b = rows.len();
-    let mut xm = vec![0f32; b * d];
-    let mut hm = vec![0f32; b * h];
-    fill_multipliers(rng, p, &mut xm);
-    fill_multipliers(rng, p, &mut hm);
+    xm.resize(b * d, 0.0);
+    hm.resize(b * h, 0.0);
+    fill_multipliers(rng, p, xm);
+    fill_multipliers(rng, p, hm);
     for (r, &row) in rows.iter().enumerate() {
         let src = &x[row as usize * d..(row as usize + 1) * d];
         for (m, v) in xm[r * d..(r + 1) * d].iter_mut().zip(src) {
             *m *= v;
         }
     }
-    let yb: Vec<f32> = rows.iter().map(|&r| y[r as usize]).collect();
-    let dev = Device::Cpu;
-    Ok((
-        Tensor::from_vec(xm, (b, d), &dev)?,
-        Tensor::from_vec(hm, (b, h), &dev)?,
-        Tensor::from_vec(yb, (b, 1), &dev)?,
-    ))
+    yb.clear();
+    yb.extend(rows.iter().map(|&r| y[r as usize]));
 }
 
 /// Trains a fresh network on standardised inputs `x` [n, d] (row-major) and targets `y` [n]
 /// with the kit's [`fit`] loop: loss = mean squared error + λ(‖W₁‖² + ‖W₂‖²) with λ from
 /// [`weight_decay`] (Keras adds the `l2(λ)` penalties to every batch's loss),
 /// Adam(lr, β = (0.9, 0.999)), rows reshuffled every epoch (Keras `fit(shuffle=True)`).
-/// Streams: `init/{label}`, `batches/{label}`, `dropout/{label}` under `seed`. A non-finite loss
+/// The loss and its gradients are computed on the host ([`TrainStep`], checked against candle's
+/// autograd) and applied by the kit's Adam ([`HostGradients`]). Streams: `init/{label}`, `batches/{label}`, `dropout/{label}` under `seed`. A non-finite loss
 /// stops training: diverged at that epoch.
 pub fn train(
     s: &TrainSettings,
@@ -127,21 +128,35 @@ pub fn train(
         &Device::Cpu,
     )?;
     let reg = weight_decay(s.lengthscale, s.dropout, n, s.tau);
-    let mut opt = Adam::new(model.vars(), s.learning_rate, 0.0)?;
+    let grads = Rc::new(RefCell::new(GradStore::default()));
+    let mut opt = HostGradients::new(
+        Adam::new(model.vars(), s.learning_rate, 0.0)?,
+        Rc::clone(&grads),
+    );
     let mut batches =
         ShuffledEpochs::new(stream(seed, &format!("batches/{label}")), n, s.batch_size);
     let mut mask_rng = stream(seed, &format!("dropout/{label}"));
     let plan = FitPlan::epochs(s.epochs as u64, batches.steps_per_epoch());
+    let mut step = TrainStep::new();
+    let (mut xm, mut hm, mut yb) = (Vec::new(), Vec::new(), Vec::new());
     let report = fit(
         &plan,
         &mut opt,
         |step| batches.batch(step),
         |rows| {
-            let (xb, hb, yb) =
-                batch_tensors(x, y, rows, d, s.hidden_units, s.dropout, &mut mask_rng)?;
-            let mse = loss::mse(&model.forward_masked(&xb, &hb)?, &yb)?;
+            fill_batch(
+                x,
+                y,
+                rows,
+                (d, s.hidden_units),
+                s.dropout,
+                &mut mask_rng,
+                (&mut xm, &mut hm, &mut yb),
+            );
+            let loss = step.loss_and_gradients(&model, &xm, &hm, &yb, reg)?;
+            step.store(&model, &mut grads.borrow_mut())?;
             Ok(StepLoss {
-                loss: (mse + model.kernel_sq_norm()?.affine(reg, 0.0)?)?,
+                loss: Tensor::new(loss as f32, &Device::Cpu)?,
                 examples: rows.len(),
             })
         },
