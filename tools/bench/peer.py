@@ -179,6 +179,37 @@ def workloads(threads):
             step_fn(fm, fopt, xtr[idx], ytr[idx], keras_cce)()
     w.append(("fashion_mlp_256_128_100/epoch_48000", epoch))
 
+    # gal2016 UCI MLP 13 -> 50 -> 1 (reproductions/gal2016-mc-dropout/benches/small_mlp.rs): one
+    # Adam step at batch 128 with the dropout masks drawn beforehand (input already masked,
+    # hidden multipliers given), MSE + L2 on the kernels; and 100 MC-dropout passes over 51
+    # points with fresh masks, mapped to target units, predictive mean and log-sum-exp.
+    torch.manual_seed(0)
+    g1, g2 = nn.Linear(13, 50), nn.Linear(50, 1)
+    gopt = torch.optim.Adam(list(g1.parameters()) + list(g2.parameters()), lr=1e-3)
+    keep = 0.95
+    xd = (torch.rand(128, 13) * 4 - 2) * (torch.rand(128, 13) < keep) / keep
+    hm = (torch.rand(128, 50) < keep).float() / keep
+    yg = torch.rand(128, 1)
+
+    def gal_step():
+        gopt.zero_grad(set_to_none=True)
+        pred = g2(F.relu(g1(xd)) * hm)
+        loss = F.mse_loss(pred, yg) + 1e-4 * (g1.weight.pow(2).sum() + g2.weight.pow(2).sum())
+        loss.backward()
+        gopt.step()
+    w.append(("gal2016_adam_step_13_50_1_batch128/host", gal_step))
+    xp = torch.rand(51, 13) * 4 - 2
+    truth = torch.rand(51, dtype=torch.float64)
+
+    def gal_mc():
+        with torch.no_grad():
+            xr = F.dropout(xp.repeat(100, 1), 0.05, training=True)
+            h = F.dropout(F.relu(g1(xr)), 0.05, training=True)
+            pred = (g2(h).view(100, 51).double() * 2.0 + 0.5)
+            pred.mean(0)
+            torch.logsumexp(-0.5 * (truth - pred).pow(2), 0)
+    w.append(("gal2016_mc_pass_rows_51x100/mc_dropout", gal_mc))
+
     cnn = Cnn2d()
     copt = torch.optim.Adam(cnn.parameters(), lr=1e-4)
     x2 = torch.rand(100, 1, 28, 28) * 2 - 1
