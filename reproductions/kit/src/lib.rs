@@ -13,6 +13,7 @@
 //! the run's seed (see [`rng::stream`]).
 
 pub mod data;
+pub mod denormal;
 pub mod env;
 pub mod error;
 pub mod fit;

@@ -44,7 +44,7 @@ fn bench(c: &mut Criterion) {
     let mut opt = KerasSgd::new(model.vars(), 0.01, 0.975, 2e-6, true, true).unwrap();
     let mut drop_rng = stream(0, "dropout");
     // As a run trains (`train::train`): subnormals flushed, as TensorFlow does.
-    let _flush = xiao2017_fashion_mnist::denormal::FlushDenormals::new();
+    let _flush = repro_kit::denormal::FlushDenormals::new();
     let mut g = c.benchmark_group("fashion_mlp_256_128_100");
     g.sample_size(20);
     let (x64, y64) = data(64, &d);

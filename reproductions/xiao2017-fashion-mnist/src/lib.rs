@@ -15,9 +15,7 @@
 //! [`train`]; the Keras loss and the Keras SGD are the kit's (`repro_kit::loss`,
 //! `repro_kit::optim::KerasSgd`).
 
-pub mod activation;
 pub mod data;
-pub mod denormal;
 pub mod model;
 pub mod train;
 

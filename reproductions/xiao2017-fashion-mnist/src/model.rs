@@ -2,7 +2,7 @@
 //! `Flatten → Dense(256, tanh) → Dropout(0.4) → Dense(128, tanh) → Dropout(0.4) →
 //! Dense(100, tanh) → Dropout(0.4) → Dense(10, sigmoid)`, every kernel `he_normal`, biases zero.
 //! 784·256+256 + 256·128+128 + 128·100+100 + 100·10+10 = 247,766 parameters. The tanh is
-//! TensorFlow's CPU float kernel (Eigen's rational interpolant, [`crate::activation::tanh`]).
+//! TensorFlow's CPU float kernel (Eigen's rational interpolant, [`repro_kit::nn::activation::tanh`]).
 
 use crate::{CLASSES, INPUT_LEN};
 use candle_core::{Device, Tensor, Var};
@@ -100,7 +100,7 @@ impl Mlp {
         }
         let mut h = x.clone();
         for (i, layer) in self.layers[..n - 1].iter().enumerate() {
-            h = crate::activation::tanh(&layer.forward(&h)?)?;
+            h = repro_kit::nn::activation::tanh(&layer.forward(&h)?)?;
             if let Some(m) = masks {
                 h = h.mul(&m[i])?;
             }

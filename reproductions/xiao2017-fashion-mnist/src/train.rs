@@ -4,11 +4,11 @@
 //! every epoch so that "final epoch" and "best epoch" protocols can be compared.
 
 use crate::data::{FashionMnist, Split};
-use crate::denormal::FlushDenormals;
 use crate::model::Mlp;
 use crate::Hyperparameters;
 use candle_core::Tensor;
 use repro_kit::data::batching::ShuffledEpochs;
+use repro_kit::denormal::FlushDenormals;
 use repro_kit::fit::{fit, FitPlan, StepLoss};
 use repro_kit::loss::{keras_categorical_crossentropy, nan_probe};
 use repro_kit::metrics::accuracy;
@@ -87,7 +87,7 @@ pub fn train(
     seed: u64,
     progress: &dyn Progress,
 ) -> Result<RunOutput> {
-    // TensorFlow computes with subnormals flushed to zero (see `crate::denormal`).
+    // TensorFlow computes with subnormals flushed to zero (see `repro_kit::denormal`).
     let flush = FlushDenormals::new();
     let device = split.x_train.device();
     let model = Mlp::new(&h.hidden, h.init, &mut rng::stream(seed, "init"), device)?;

@@ -110,7 +110,7 @@ fn gemm<T: WithDType>(
 }
 
 /// The contiguous data of an F32 or F64 storage as `&[T]`, or an error naming `op`.
-fn slice<'a, T: WithDType>(s: &'a CpuStorage, l: &Layout, op: &str) -> Result<&'a [T]> {
+pub(crate) fn slice<'a, T: WithDType>(s: &'a CpuStorage, l: &Layout, op: &str) -> Result<&'a [T]> {
     let Some((a, b)) = l.contiguous_offsets() else {
         bail!("{op}: operands must be contiguous");
     };

@@ -3,6 +3,7 @@
 //! Each layer owns its parameters as [`Var`]s so that optimisers can update them and a model can
 //! list them with `vars()`.
 
+pub mod activation;
 mod conv;
 mod dense;
 pub mod dropout;

@@ -1,4 +1,5 @@
-//! Subnormal floats flushed to zero during training, as TensorFlow does.
+//! Subnormal floats flushed to zero during training, as TensorFlow does (used by the Keras-era
+//! reproductions, e.g. `xiao2017-fashion-mnist`).
 //!
 //! TensorFlow runs its CPU kernels with denormals flushed: every thread of its thread pools
 //! starts with `port::ScopedFlushDenormal` ("Set the processor flag to flush denormals to zero",

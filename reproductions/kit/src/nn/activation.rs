@@ -1,4 +1,5 @@
-//! TensorFlow's CPU `tanh` for float32, as the reference Keras model computed it.
+//! TensorFlow's CPU `tanh` for float32, as Keras models on the TensorFlow backend computed it
+//! (used by `xiao2017-fashion-mnist`).
 //!
 //! The reference (Keras 2 on the TensorFlow 1.x backend, 2017) evaluates `Activation('tanh')` as
 //! `tf.tanh`, whose CPU kernel is Eigen's `scalar_tanh_op<float>`. With Eigen 3.3's default
@@ -17,8 +18,9 @@
 //! use `f64::tanh` (Eigen 3.3 has no fast path for double). On a non-CPU device [`tanh`] falls
 //! back to candle's op.
 
+use super::kernels::slice;
+use crate::Result;
 use candle_core::{bail, CpuStorage, CustomOp1, CustomOp2, Layout, Shape, Tensor};
-use repro_kit::Result;
 
 /// Eigen 3.3 `generic_fast_tanh_float` numerator coefficients α₁, α₃, …, α₁₃ (odd powers).
 const ALPHA: [f32; 7] = [
@@ -54,36 +56,24 @@ pub fn eigen_tanh_f32(a: f32) -> f32 {
     p / q
 }
 
-/// The contiguous values of a storage, or an error naming the op.
-fn contiguous<'a, T: candle_core::WithDType>(
-    s: &'a CpuStorage,
-    l: &Layout,
-    op: &str,
-) -> candle_core::Result<&'a [T]> {
-    let Some((a, b)) = l.contiguous_offsets() else {
-        bail!("{op}: the operand must be contiguous");
-    };
-    Ok(&T::cpu_storage_as_slice(s)?[a..b])
-}
-
 /// Forward: `y = tanh(x)` elementwise (Eigen float / `f64::tanh`), any shape.
 struct TanhOp;
 
 impl CustomOp1 for TanhOp {
     fn name(&self) -> &'static str {
-        "xiao-eigen-tanh"
+        "kit-eigen-tanh"
     }
 
     fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
         let out = match s {
             CpuStorage::F32(_) => CpuStorage::F32(
-                contiguous::<f32>(s, l, self.name())?
+                slice::<f32>(s, l, self.name())?
                     .iter()
                     .map(|&v| eigen_tanh_f32(v))
                     .collect(),
             ),
             CpuStorage::F64(_) => CpuStorage::F64(
-                contiguous::<f64>(s, l, self.name())?
+                slice::<f64>(s, l, self.name())?
                     .iter()
                     .map(|v| v.tanh())
                     .collect(),
@@ -103,7 +93,7 @@ struct TanhGrad;
 
 impl CustomOp2 for TanhGrad {
     fn name(&self) -> &'static str {
-        "xiao-eigen-tanh-grad"
+        "kit-eigen-tanh-grad"
     }
 
     fn cpu_fwd(
@@ -124,15 +114,15 @@ impl CustomOp2 for TanhGrad {
         let out = match (ys, gs) {
             (CpuStorage::F32(_), CpuStorage::F32(_)) => {
                 let (y, g) = (
-                    contiguous::<f32>(ys, yl, self.name())?,
-                    contiguous::<f32>(gs, gl, self.name())?,
+                    slice::<f32>(ys, yl, self.name())?,
+                    slice::<f32>(gs, gl, self.name())?,
                 );
                 CpuStorage::F32(y.iter().zip(g).map(|(&y, &g)| g * (1.0 - y * y)).collect())
             }
             (CpuStorage::F64(_), CpuStorage::F64(_)) => {
                 let (y, g) = (
-                    contiguous::<f64>(ys, yl, self.name())?,
-                    contiguous::<f64>(gs, gl, self.name())?,
+                    slice::<f64>(ys, yl, self.name())?,
+                    slice::<f64>(gs, gl, self.name())?,
                 );
                 CpuStorage::F64(y.iter().zip(g).map(|(&y, &g)| g * (1.0 - y * y)).collect())
             }
