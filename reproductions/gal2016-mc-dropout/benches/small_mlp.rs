@@ -108,7 +108,7 @@ fn mc(c: &mut Criterion) {
     let (xm, hm) = masks(rows, 1);
     let mut group = c.benchmark_group("gal2016_mc_pass_rows_51x100");
     group.throughput(Throughput::Elements(rows as u64));
-    let mut net = McPasses::new(&w, &x, P);
+    let mut net = McPasses::new(&w, &x, P).unwrap();
     let mut out = vec![0f32; rows];
     group.bench_function("sparse", |b| {
         b.iter(|| net.pass_rows(0, &xm, &hm, &mut out).unwrap())
@@ -126,7 +126,9 @@ fn mc(c: &mut Criterion) {
                 {
                     *d = m * v;
                 }
-                *o = w.forward_one(&xd, &hm[r * HIDDEN..(r + 1) * HIDDEN], &mut z);
+                *o = w
+                    .forward_one(&xd, &hm[r * HIDDEN..(r + 1) * HIDDEN], &mut z)
+                    .unwrap();
             }
         })
     });

@@ -3,8 +3,9 @@
 //!
 //! Why not candle's ops: the network is 13 → 50 → 1 and a batch is 128 rows, so one training
 //! step through candle's autograd is about 25 small ops, each paying an allocation, a dispatch
-//! and a graph node (≈ 160 µs a step, almost none of it arithmetic). The same step as loops over
-//! `[batch, inputs]` and `[batch, H]` buffers is a few tens of µs. The loops vectorise over the H
+//! and a graph node (60 µs a step in `benches/small_mlp.rs`, little of it arithmetic). The same
+//! step as loops over `[batch, inputs]` and `[batch, H]` buffers takes 22 µs. The loops vectorise
+//! over the H
 //! hidden units (independent lanes), so the sums run in a fixed order and results are bitwise
 //! reproducible. The gradients are handed to the kit's [`Adam`] inside the kit's [`fit`] loop
 //! through [`HostGradients`], so optimizer, loop, divergence handling and timing stay the kit's.
@@ -47,7 +48,7 @@ fn read_f32(t: &Tensor, out: &mut Vec<f32>) -> Result<()> {
 /// to every hidden unit), `b1` `[H']`, `w2` `[H]` (the output kernel), `b2`. `H'` is H rounded up to
 /// a multiple of 8 (the stride of every `[·, H']` buffer here); the padding columns are zero,
 /// so padded units have pre-activation 0, activation 0 and gradient 0, and every register
-/// register block of `combine_rows` is full.
+/// block of `combine_rows` is full.
 #[derive(Debug, Clone, Default)]
 pub struct HostWeights {
     w1t: Vec<f32>,
@@ -115,9 +116,8 @@ impl HostWeights {
     }
 
     /// The output of one row from its hidden pre-activations `z` `[H']` (the first H are read)
-    /// and hidden dropout
-    /// multipliers `mask` `[H]`: `b2 + Σ_k relu(z_k)·mask_k·w2_k`, summed in 8 interleaved partial
-    /// sums (so that it vectorises) and then the tail, in a fixed order.
+    /// and hidden dropout multipliers `mask` `[H]`: `b2 + Σ_k relu(z_k)·mask_k·w2_k`, summed in
+    /// 8 interleaved partial sums (so that it vectorises) and then the tail, in a fixed order.
     #[inline(always)]
     fn output(&self, z: &[f32], mask: &[f32]) -> f32 {
         let mut lanes = [0f32; 8];
@@ -139,13 +139,33 @@ impl HostWeights {
     }
 
     /// One stochastic pass for one row, computed densely: `x_dropped` `[inputs]` (input × its
-    /// multipliers), `hidden_mask` `[H]` → standardised prediction; `z` is scratch `[H']` (H rounded
-    /// up to a multiple of 8, [`HostWeights::padded_hidden_units`]). The
-    /// reference for [`McPasses`]; same arithmetic as [`DropoutMlp::forward_masked`] up to
-    /// float summation order.
-    pub fn forward_one(&self, x_dropped: &[f32], hidden_mask: &[f32], z: &mut [f32]) -> f32 {
+    /// multipliers), `hidden_mask` `[H]` → standardised prediction; `z` is scratch `[H']` (H
+    /// rounded up to a multiple of 8, [`HostWeights::padded_hidden_units`]). The reference for
+    /// [`McPasses`]; same arithmetic as [`DropoutMlp::forward_masked`] up to float summation
+    /// order. Errors if a buffer has the wrong length.
+    pub fn forward_one(
+        &self,
+        x_dropped: &[f32],
+        hidden_mask: &[f32],
+        z: &mut [f32],
+    ) -> Result<f32> {
+        if x_dropped.len() != self.inputs
+            || hidden_mask.len() != self.hidden
+            || z.len() != self.stride
+        {
+            return Err(KitError::Invalid(format!(
+                "forward_one: {} inputs, {} hidden multipliers and scratch of {} for a network of \
+                 {} inputs and {} hidden units (scratch {})",
+                x_dropped.len(),
+                hidden_mask.len(),
+                z.len(),
+                self.inputs,
+                self.hidden,
+                self.stride
+            )));
+        }
         self.preactivation(x_dropped, z);
-        self.output(z, hidden_mask)
+        Ok(self.output(z, hidden_mask))
     }
 }
 
@@ -280,28 +300,36 @@ pub struct McPasses<'a> {
 impl<'a> McPasses<'a> {
     /// Precomputes `kept` for the points `x` `[n, inputs]` (row-major) and dropout rate `p`
     /// (the multiplier `s = 1/(1−p)` is rounded to f32 as the kit's `fill_multipliers` does).
-    pub fn new(weights: &'a HostWeights, x: &[f32], p: f64) -> Self {
+    /// Errors if `x` is empty or not a whole number of rows.
+    pub fn new(weights: &'a HostWeights, x: &[f32], p: f64) -> Result<Self> {
         let (d, h) = (weights.inputs, weights.stride);
+        if d == 0 || h == 0 || x.is_empty() || !x.len().is_multiple_of(d) {
+            return Err(KitError::Invalid(format!(
+                "MC passes: {} input values are not rows of {d} inputs (H = {})",
+                x.len(),
+                weights.hidden
+            )));
+        }
         let s = (1.0 / (1.0 - p)) as f32;
         let scaled: Vec<f32> = x.iter().map(|v| s * v).collect();
-        let n = x.len().checked_div(d).unwrap_or(0);
+        let n = x.len() / d;
         let mut kept = vec![0f32; n * h];
-        for (i, k) in kept.chunks_exact_mut(h.max(1)).enumerate().take(n) {
+        for (i, k) in kept.chunks_exact_mut(h).enumerate() {
             weights.preactivation(&scaled[i * d..(i + 1) * d], k);
         }
-        Self {
+        Ok(Self {
             weights,
             scaled,
             kept,
             z: vec![0f32; h],
-        }
+        })
     }
 
-    /// One stochastic pass for point `i`: `input_mask` `[inputs]` and `hidden_mask` `[H]` are the
-    /// pass's dropout multipliers (each 0 or s, as `fill_multipliers` draws them) → the
-    /// standardised prediction.
+    /// One stochastic pass for point `i < n`: `input_mask` `[inputs]` and `hidden_mask` `[H]` are
+    /// the pass's dropout multipliers (each 0 or s, as `fill_multipliers` draws them) → the
+    /// standardised prediction. Shapes are the caller's to check ([`Self::pass_rows`]).
     #[inline(always)]
-    pub fn pass(&mut self, i: usize, input_mask: &[f32], hidden_mask: &[f32]) -> f32 {
+    fn pass(&mut self, i: usize, input_mask: &[f32], hidden_mask: &[f32]) -> f32 {
         let (d, h) = (self.weights.inputs, self.weights.stride);
         let kept = &self.kept[i * h..(i + 1) * h];
         if !input_mask.contains(&0.0) {
@@ -315,7 +343,7 @@ impl<'a> McPasses<'a> {
         self.weights.output(&self.z, hidden_mask)
     }
 
-    /// [`Self::pass`] for a block of pass-rows: passes run one after another over the `n`
+    /// One stochastic pass per pass-row of a block: passes run one after another over the `n`
     /// points, so pass-row `r` is point `r mod n`; the block starts at pass-row `first_row`.
     /// `input_masks` `[rows, inputs]`, `hidden_masks` `[rows, H]`; standardised predictions into
     /// `out` `[rows]`. Errors on ragged buffers.
@@ -327,8 +355,8 @@ impl<'a> McPasses<'a> {
         out: &mut [f32],
     ) -> Result<()> {
         let (d, h, rows) = (self.weights.inputs, self.weights.hidden, out.len());
-        let n = self.kept.len() / self.weights.stride.max(1);
-        if n == 0 || input_masks.len() != rows * d || hidden_masks.len() != rows * h {
+        let n = self.kept.len() / self.weights.stride;
+        if input_masks.len() != rows * d || hidden_masks.len() != rows * h {
             return Err(KitError::Invalid(format!(
                 "MC passes: {} input and {} hidden multipliers for {rows} rows over {n} points",
                 input_masks.len(),
@@ -767,7 +795,7 @@ mod tests {
             let n = 17;
             let x: Vec<f32> = (0..n * d).map(|k| (k as f32 * 0.37).sin() * 2.0).collect();
             let w = HostWeights::of(&m).unwrap();
-            let mut passes = McPasses::new(&w, &x, p);
+            let mut passes = McPasses::new(&w, &x, p).unwrap();
             let mut rng = stream(9, "masks");
             let (mut xm, mut hm) = (vec![0f32; n * d], vec![0f32; n * h]);
             fill_multipliers(&mut rng, p, &mut xm);
@@ -784,7 +812,7 @@ mod tests {
             for i in 0..n {
                 let (mi, hi) = (&xm[i * d..(i + 1) * d], &hm[i * h..(i + 1) * h]);
                 let got = passes.pass(i, mi, hi);
-                let dense = w.forward_one(&xd[i * d..(i + 1) * d], hi, &mut z);
+                let dense = w.forward_one(&xd[i * d..(i + 1) * d], hi, &mut z).unwrap();
                 assert!(
                     (got - want[i]).abs() < 1e-5 * (1.0 + want[i].abs()),
                     "point {i}: {got} vs candle {}",
@@ -835,11 +863,42 @@ mod tests {
             .collect();
         let w = HostWeights::of(&m).unwrap();
         let (mut o1, mut o2) = (vec![0f32; 7 * 30], vec![0f32; 7 * 30]);
-        McPasses::new(&w, &x, 0.1).pass_rows_body(3, &xm, &hm, &mut o1);
+        McPasses::new(&w, &x, 0.1)
+            .unwrap()
+            .pass_rows_body(3, &xm, &hm, &mut o1);
         // SAFETY: as above.
-        unsafe { McPasses::new(&w, &x, 0.1).pass_rows_avx2(3, &xm, &hm, &mut o2) };
+        unsafe {
+            McPasses::new(&w, &x, 0.1)
+                .unwrap()
+                .pass_rows_avx2(3, &xm, &hm, &mut o2)
+        };
         assert!(o1.iter().zip(&o2).all(|(a, b)| a.to_bits() == b.to_bits()));
         assert!(o1.iter().all(|v| v.is_finite()));
+    }
+
+    /// Wrong buffer lengths are errors that name what is wrong, never panics.
+    #[test]
+    fn ragged_buffers_are_errors() {
+        let m = model(3, 10, 1);
+        let w = HostWeights::of(&m).unwrap();
+        assert!(McPasses::new(&w, &[0.0; 7], 0.1).is_err());
+        assert!(McPasses::new(&w, &[], 0.1).is_err());
+        let mut net = McPasses::new(&w, &[0.5; 6], 0.1).unwrap();
+        let mut out = vec![0f32; 4];
+        let e = net
+            .pass_rows(0, &[1.0; 12], &[1.0; 39], &mut out)
+            .unwrap_err();
+        assert!(e.to_string().contains("MC passes"), "{e}");
+        assert!(net.pass_rows(5, &[1.0; 12], &[1.0; 40], &mut out).is_ok());
+        let mut z = vec![0f32; w.padded_hidden_units()];
+        assert!(w.forward_one(&[1.0; 3], &[1.0; 10], &mut z).is_ok());
+        assert!(w.forward_one(&[1.0; 2], &[1.0; 10], &mut z).is_err());
+        assert!(w.forward_one(&[1.0; 3], &[1.0; 10], &mut z[..10]).is_err());
+        let mut step = TrainStep::new();
+        let e = step
+            .loss_and_gradients(&m, &[1.0; 6], &[1.0; 19], &[0.0; 2], 0.0)
+            .unwrap_err();
+        assert!(e.to_string().contains("training step"), "{e}");
     }
 
     /// `HostGradients` applies exactly the stored gradients: one step through it equals one

@@ -169,7 +169,7 @@ pub fn mc_dropout(
         )));
     }
     let w = HostWeights::of(model)?;
-    let mut net = McPasses::new(&w, x, p);
+    let mut net = McPasses::new(&w, x, p)?;
     let total = passes.checked_mul(n).ok_or_else(|| {
         KitError::Invalid(format!("mc_dropout: {passes} passes × {n} points overflow"))
     })?;
