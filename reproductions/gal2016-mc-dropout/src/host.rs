@@ -85,10 +85,9 @@ impl HostWeights {
         }
         read_f32(model.hidden.bias.as_tensor(), &mut self.b1)?;
         self.b1.resize(hp, 0.0);
+        read_f32(model.output.bias.as_tensor(), &mut self.w2)?;
+        self.b2 = self.w2[0];
         read_f32(model.output.weight.as_tensor(), &mut self.w2)?;
-        let mut b2 = Vec::with_capacity(1);
-        read_f32(model.output.bias.as_tensor(), &mut b2)?;
-        self.b2 = b2[0];
         (self.inputs, self.hidden, self.stride) = (d, h, hp);
         Ok(())
     }
@@ -189,13 +188,13 @@ fn has_avx2() -> bool {
 
 /// `out[k] = init(k) + Σ_{i < count} c(i)·m[i·stride + k]` for every `k < out.len()`, each
 /// `out[k]` a chain of IEEE additions in the order i = 0, 1, …: bitwise what `count`
-/// successive [`axpy`] calls into `out` give.
+/// successive [`axpy`] calls into `out` give. `out.len()` is a multiple of 8 (every buffer here
+/// has the padded width `H'`).
 ///
-/// The outputs are taken in blocks of 32, then one block of the rest (24, 16 or 8; blocks of 8
-/// and a partial one if the length is not a multiple of 8), and a block's sums stay in
-/// registers while the terms are added (one load of `m` per term instead of a load and a store
-/// of `out`). A block of 32 is four independent 8-wide chains, so the adds overlap instead of
-/// each waiting for the previous one's latency.
+/// The outputs are taken in blocks of 32, then one block of the rest (24, 16 or 8), and a
+/// block's sums stay in registers while the terms are added (one load of `m` per term instead
+/// of a load and a store of `out`). A block of 32 is four independent 8-wide chains, so the adds
+/// overlap instead of each waiting for the previous one's latency.
 #[inline(always)]
 fn combine_rows(
     out: &mut [f32],
@@ -206,67 +205,45 @@ fn combine_rows(
     stride: usize,
 ) {
     let h = out.len();
+    debug_assert!(
+        h.is_multiple_of(8),
+        "combine_rows: length {h} is not padded to 8"
+    );
     let mut k0 = 0;
     while k0 + 32 <= h {
-        combine_block::<32>(out, k0, 32, &init, count, &c, m, stride);
+        combine_block::<32>(out, k0, &init, count, &c, m, stride);
         k0 += 32;
     }
-    // the rest (< 32) as one block of independent chains where it is a multiple of 8
     match h - k0 {
-        0 => {}
-        24 => combine_block::<24>(out, k0, 24, &init, count, &c, m, stride),
-        16 => combine_block::<16>(out, k0, 16, &init, count, &c, m, stride),
-        8 => combine_block::<8>(out, k0, 8, &init, count, &c, m, stride),
-        rest => {
-            while k0 + 8 <= h {
-                combine_block::<8>(out, k0, 8, &init, count, &c, m, stride);
-                k0 += 8;
-            }
-            if k0 < h {
-                combine_block::<8>(out, k0, h - k0, &init, count, &c, m, stride);
-            }
-            debug_assert!(rest % 8 != 0);
-        }
+        24 => combine_block::<24>(out, k0, &init, count, &c, m, stride),
+        16 => combine_block::<16>(out, k0, &init, count, &c, m, stride),
+        8 => combine_block::<8>(out, k0, &init, count, &c, m, stride),
+        _ => {}
     }
 }
 
-/// One block of [`combine_rows`]: outputs `k0..k0 + width` (`width ≤ W`), `W` sums in registers.
-#[allow(clippy::too_many_arguments)]
+/// One block of [`combine_rows`]: outputs `k0..k0 + W`, their `W` sums in registers.
 #[inline(always)]
 fn combine_block<const W: usize>(
     out: &mut [f32],
     k0: usize,
-    width: usize,
     init: &impl Fn(usize) -> f32,
     count: usize,
     c: &impl Fn(usize) -> f32,
     m: &[f32],
     stride: usize,
 ) {
-    let mut acc = [0f32; W];
-    for (l, a) in acc.iter_mut().enumerate().take(width) {
-        *a = init(k0 + l);
-    }
-    if width == W {
-        for i in 0..count {
-            let ci = c(i);
-            let row: &[f32; W] = m[i * stride + k0..i * stride + k0 + W]
-                .try_into()
-                .expect("a full block");
-            for l in 0..W {
-                acc[l] += ci * row[l];
-            }
-        }
-    } else {
-        for i in 0..count {
-            let ci = c(i);
-            let row = &m[i * stride + k0..i * stride + k0 + width];
-            for (a, v) in acc.iter_mut().zip(row) {
-                *a += ci * v;
-            }
+    let mut acc: [f32; W] = std::array::from_fn(|l| init(k0 + l));
+    for i in 0..count {
+        let ci = c(i);
+        let row: &[f32; W] = m[i * stride + k0..i * stride + k0 + W]
+            .try_into()
+            .expect("a full block");
+        for l in 0..W {
+            acc[l] += ci * row[l];
         }
     }
-    out[k0..k0 + width].copy_from_slice(&acc[..width]);
+    out[k0..k0 + W].copy_from_slice(&acc);
 }
 
 /// `y += a·x`, elementwise (vectorises).

@@ -73,7 +73,6 @@ pub struct Trained {
 /// One batch on the host: inputs of rows `rows` multiplied by fresh input-dropout multipliers
 /// into `xm` [b, d], hidden multipliers into `hm` [b, H], standardised targets into `yb` [b]
 /// (input multipliers are drawn before hidden ones, both row-major).
-#[allow(clippy::too_many_arguments)]
 fn fill_batch(
     x: &[f32],
     y: &[f32],
