@@ -171,10 +171,24 @@ def main():
         for m in mods:
             folders[m[:-1] if m else None].append(m)
         for folder in sorted(f for f in folders if f is not None):
-            members = set(folders[folder]) | ({folder} if folder in mods else set())
             children = set(folders[folder])
-            arrows = [(a, b) for a in children for b in refs[a] if b in children and b != a]
-            up = [(a, b) for a in children for b in refs[a] if b == folder]
+            depth = len(folder)
+
+            def child_of(m):
+                # The child of `folder` that `m` lies in (itself or below it), else None.
+                return m[: depth + 1] if len(m) > depth and m[:depth] == folder else None
+
+            # A child's arrows are those of every module inside it.
+            agg = defaultdict(set)
+            for m, targets in refs.items():
+                c = child_of(m)
+                if c is None:
+                    continue
+                for t in targets:
+                    agg[c].add(t)
+            arrows = {(a, child_of(b)) for a in children for b in agg[a]
+                      if child_of(b) is not None and child_of(b) != a}
+            up = {(a, b) for a in children for b in agg[a] if b == folder}
             down_edges = defaultdict(set)
             for a, b in arrows:
                 down_edges[a].add(b)
