@@ -28,7 +28,9 @@ def module_files(src):
                 continue
             path = os.path.join(root, f)
             rel = os.path.relpath(path, src)[:-3].split(os.sep)
-            if rel[-1] in ("mod", "lib", "main"):
+            if rel == ["main"]:
+                rel = ["(main.rs)"]  # the binary: a module of its own, not the library root
+            elif rel[-1] in ("mod", "lib"):
                 rel = rel[:-1]
             if rel and rel[0] == "bin":
                 continue
