@@ -10,8 +10,6 @@
 
 #![warn(missing_docs)]
 
-pub mod audit;
-pub mod audit_table;
 pub mod bestofk;
 pub mod bootstrap;
 pub mod describe;
@@ -24,7 +22,6 @@ pub mod mannwhitney;
 pub mod multitest;
 pub mod paper_level;
 pub mod power;
-pub mod procedures;
 pub(crate) mod quad;
 pub mod rliable;
 pub mod selection;
@@ -32,6 +29,5 @@ pub mod ttest;
 pub mod verdict;
 pub mod wilcoxon;
 
-pub use audit::{procedure_names, run_audit, run_stats, AuditArgs, StatsArgs};
 pub use describe::{Alternative, Sample};
 pub use error::StatsError;
