@@ -5,10 +5,8 @@ use super::input::{parse_reported_as, read_text};
 use repro_stats::describe::fmt_sig;
 use repro_stats::error::{Result, StatsError};
 use repro_stats::faithfulness::{compare_with_published, Faithfulness, FAITHFULNESS_RULES};
-use repro_stats::paper_level::{
-    assess_table, table_rules_text, TableAssessment, TableClaim, TableRules,
-};
-use repro_stats::verdict::{Claim, Direction, Outcome, ReportedAs};
+use repro_stats::paper_level::{assess_table, table_rules_text, TableAssessment, TableClaim};
+use repro_stats::verdict::{Claim, Direction, Outcome, ReportedAs, Rules};
 use std::collections::BTreeMap;
 
 /// The example and format shown by `harness audit table --help` (run by an end-to-end test).
@@ -284,7 +282,7 @@ fn o4(v: f64) -> String {
 pub fn table_markdown(
     a: &TableAssessment,
     faithful: &[(String, Faithfulness)],
-    rules: &TableRules,
+    rules: &Rules,
 ) -> String {
     let mut s = String::from(
         "| claim | run set | n (failed) | tested value | honest expected | runs' sd | optimism (sd) | t | p (one-sided) | favourable |\n|---|---|---|---|---|---|---|---|---|---|\n",
@@ -337,10 +335,10 @@ pub fn run(args: &TableArgs) -> Result<String> {
             repro_stats::paper_level::MAX_TABLE_CLAIMS
         )));
     }
-    let rules = TableRules {
+    let rules = Rules {
         alpha: args.alpha,
         min_run_sets: args.min_run_sets,
-        ..TableRules::default()
+        ..Rules::default()
     };
     let a = assess_table(&input.claims, &rules);
     let faithful: Vec<(String, Faithfulness)> = input
@@ -350,12 +348,7 @@ pub fn run(args: &TableArgs) -> Result<String> {
             let p = input.published.get(&c.claim.id)?;
             Some((
                 c.claim.id.clone(),
-                compare_with_published(
-                    &c.runs,
-                    p,
-                    &format!("{file}, origin = published"),
-                    args.alpha,
-                ),
+                compare_with_published(&c.runs, p, &format!("{file}, origin = published"), &rules),
             ))
         })
         .collect();

@@ -6,10 +6,9 @@ use repro_stats::describe::{check_finite, Alternative};
 use repro_stats::error::{Result, StatsError};
 use repro_stats::mannwhitney::{mann_whitney_u, MannWhitneyMethod};
 use repro_stats::paper_level::{
-    assess_table, best_of_pivot_sf, table_rules_text, TableClaim, TableRules, MAX_TABLE_CLAIMS,
-    MAX_TABLE_RUNS,
+    assess_table, best_of_pivot_sf, table_rules_text, TableClaim, MAX_TABLE_CLAIMS, MAX_TABLE_RUNS,
 };
-use repro_stats::verdict::Outcome;
+use repro_stats::verdict::{Outcome, Rules};
 use serde::Deserialize;
 
 fn parse<T: serde::de::DeserializeOwned>(v: &serde_json::Value) -> Result<T> {
@@ -20,6 +19,44 @@ fn yes() -> bool {
 }
 fn a05() -> f64 {
     0.05
+}
+
+/// The `rules` object of the `paper_level` input: the paper-level fields of [`Rules`] (missing
+/// fields take the defaults; other fields are ignored, as before the rules were merged).
+#[derive(Deserialize)]
+#[serde(default)]
+struct TableRulesIn {
+    alpha: f64,
+    min_runs: usize,
+    min_run_sets: usize,
+    estimate_optimism: bool,
+    estimate_k: bool,
+}
+
+impl Default for TableRulesIn {
+    fn default() -> Self {
+        let r = Rules::default();
+        TableRulesIn {
+            alpha: r.alpha,
+            min_runs: r.min_runs,
+            min_run_sets: r.min_run_sets,
+            estimate_optimism: r.estimate_optimism,
+            estimate_k: r.estimate_k,
+        }
+    }
+}
+
+impl TableRulesIn {
+    fn rules(&self) -> Rules {
+        Rules {
+            alpha: self.alpha,
+            min_runs: self.min_runs,
+            min_run_sets: self.min_run_sets,
+            estimate_optimism: self.estimate_optimism,
+            estimate_k: self.estimate_k,
+            ..Rules::default()
+        }
+    }
 }
 
 /// Runs one of this module's procedures on `input` (called by [`super::run_procedure`], which
@@ -61,7 +98,10 @@ pub(super) fn run_procedure(name: &str, input: &serde_json::Value) -> Result<ser
                 &i.reproduced,
                 &i.published,
                 &i.source,
-                i.alpha,
+                &Rules {
+                    alpha: i.alpha,
+                    ..Rules::default()
+                },
             );
             Ok(to(&r))
         }
@@ -71,7 +111,7 @@ pub(super) fn run_procedure(name: &str, input: &serde_json::Value) -> Result<ser
             struct In {
                 claims: Vec<TableClaim>,
                 #[serde(default)]
-                rules: TableRules,
+                rules: TableRulesIn,
             }
             let i: In = parse(input)?;
             if i.claims.len() > MAX_TABLE_CLAIMS {
@@ -89,9 +129,10 @@ pub(super) fn run_procedure(name: &str, input: &serde_json::Value) -> Result<ser
                     &format!("more than {MAX_TABLE_RUNS} runs in all exceeds the ceiling"),
                 ));
             }
-            let mut out = to(&assess_table(&i.claims, &i.rules));
+            let rules = i.rules.rules();
+            let mut out = to(&assess_table(&i.claims, &rules));
             if let Some(o) = out.as_object_mut() {
-                o.insert("rules".into(), table_rules_text(&i.rules).into());
+                o.insert("rules".into(), table_rules_text(&rules).into());
             }
             Ok(out)
         }
