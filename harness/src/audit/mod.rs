@@ -7,12 +7,14 @@
 //! Errors are [`repro_stats::StatsError`] values (`Input` for file and argument problems), so the
 //! messages are the ones the statistics use for bad parameters.
 
+pub mod hint;
 pub mod input;
 pub mod procedures;
 pub mod render;
 pub mod stats_cmd;
 pub mod table;
 
+pub use hint::closest;
 pub use input::{
     parse_reported_as, read_comparison, read_comparison_with, read_outcomes, units_question,
 };
@@ -181,22 +183,6 @@ fn rules_from(c: &CommonArgs) -> Result<Rules> {
     };
     rules.validate()?;
     Ok(rules)
-}
-
-/// The candidate closest to `name` (Jaro–Winkler similarity ≥ 0.8 or Levenshtein distance ≤ 2,
-/// `strsim`), for "did you mean" hints.
-pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    candidates
-        .into_iter()
-        .map(|c| {
-            (
-                c,
-                strsim::jaro_winkler(&name.to_lowercase(), &c.to_lowercase()),
-            )
-        })
-        .filter(|(c, score)| *score >= 0.8 || strsim::levenshtein(name, c) <= 2)
-        .max_by(|a, b| a.1.total_cmp(&b.1))
-        .map(|(c, _)| c)
 }
 
 /// Runs `harness audit ...` and returns the text to print (Markdown or JSON).

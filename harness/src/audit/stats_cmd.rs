@@ -1,7 +1,7 @@
 //! `harness stats <procedure> --input FILE.json`: one statistical procedure on a JSON object,
 //! answered as pretty JSON (dispatch in [`super::procedures`]).
 
-use super::closest;
+use super::hint::closest;
 use super::input::read_text;
 use super::procedures::{names, procedure_help, run_procedure, PROCEDURES};
 use super::render::to_pretty;

@@ -1,7 +1,7 @@
 //! The paper-level procedures of `harness stats`: `mann_whitney_u`, `faithfulness`,
 //! `paper_level` and `best_of_pivot_sf`.
 
-use super::to_json as to;
+use super::json::to_json as to;
 use repro_stats::describe::{check_finite, Alternative};
 use repro_stats::error::{Result, StatsError};
 use repro_stats::mannwhitney::{mann_whitney_u, MannWhitneyMethod};
