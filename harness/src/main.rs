@@ -98,9 +98,9 @@ enum Command {
     Fetch(FetchArgs),
     /// Audit numbers you bring: a claim against per-seed results, or a method vs a baseline
     /// across datasets. No reproduction needed.
-    Audit(repro_stats::AuditArgs),
+    Audit(harness::audit::AuditArgs),
     /// Run one statistical procedure on JSON input and print JSON.
-    Stats(repro_stats::StatsArgs),
+    Stats(harness::audit::StatsArgs),
 }
 
 #[derive(Args, Debug, Clone, Default)]
@@ -248,7 +248,7 @@ fn find_root(given: Option<PathBuf>) -> Result<PathBuf> {
 
 /// `"; did you mean `x`?"` when `name` is close to one of `candidates`.
 fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
-    repro_stats::audit::closest(name, candidates)
+    harness::audit::closest(name, candidates)
         .map(|c| format!("; did you mean `{c}`?"))
         .unwrap_or_default()
 }
@@ -976,10 +976,10 @@ fn main() {
             Ok(())
         }),
         Some(Command::Fetch(f)) => cmd_fetch(&cli.global, &f.select, &f.data, false, f.verbose),
-        Some(Command::Audit(a)) => repro_stats::run_audit(a)
+        Some(Command::Audit(a)) => harness::audit::run_audit(a)
             .map(|out| harness::out::text(&out))
             .map_err(anyhow::Error::from),
-        Some(Command::Stats(a)) => repro_stats::run_stats(a)
+        Some(Command::Stats(a)) => harness::audit::run_stats(a)
             .map(|out| harness::out::text(&out))
             .map_err(anyhow::Error::from),
     };

@@ -9,10 +9,8 @@ use crate::config::{Better, LoadedPaper, ReportedAs};
 use repro_stats::faithfulness::{
     compare_with_published, Faithfulness, FaithfulnessVerdict, FAITHFULNESS_RULES,
 };
-use repro_stats::paper_level::{
-    assess_table, table_rules_text, TableAssessment, TableClaim, TableRules,
-};
-use repro_stats::verdict::{self, Claim, Direction, Outcome};
+use repro_stats::paper_level::{assess_table, table_rules_text, TableAssessment, TableClaim};
+use repro_stats::verdict::{self, Claim, Direction, Outcome, Rules};
 use serde::Serialize;
 
 /// The faithfulness check of one claim against the authors' published runs.
@@ -56,11 +54,7 @@ fn outcomes(c: &ClaimRow) -> Vec<Outcome> {
 
 /// Computes the paper-level test and the faithfulness checks for `claims` (the report's rows of
 /// `paper`). Claims on the same variant and dataset share their runs and form one run set.
-pub fn build(paper: &LoadedPaper, claims: &[ClaimRow], alpha: f64) -> PaperLevel {
-    let rules = TableRules {
-        alpha,
-        ..TableRules::default()
-    };
+pub fn build(paper: &LoadedPaper, claims: &[ClaimRow], rules: &Rules) -> PaperLevel {
     let mut table = Vec::new();
     let mut keys: Vec<[String; 2]> = Vec::new();
     let mut labels: Vec<String> = Vec::new();
@@ -76,7 +70,7 @@ pub fn build(paper: &LoadedPaper, claims: &[ClaimRow], alpha: f64) -> PaperLevel
         if let Some(pr) = &spec.published_runs {
             faithfulness.push(FaithfulnessRow {
                 claim: row.id.clone(),
-                result: compare_with_published(&runs, &pr.values, &pr.source, alpha),
+                result: compare_with_published(&runs, &pr.values, &pr.source, rules),
             });
         }
         if runs.is_empty() {
@@ -121,9 +115,9 @@ pub fn build(paper: &LoadedPaper, claims: &[ClaimRow], alpha: f64) -> PaperLevel
         table: if table.is_empty() {
             None
         } else {
-            Some(assess_table(&table, &rules))
+            Some(assess_table(&table, rules))
         },
-        rule: table_rules_text(&rules),
+        rule: table_rules_text(rules),
         faithfulness_rule: if faithfulness.is_empty() {
             String::new()
         } else {

@@ -15,8 +15,8 @@
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use repro_stats::bestofk::expected_max_std_normal;
-use repro_stats::paper_level::{assess_table, TableClaim, TableRules, TableVerdict};
-use repro_stats::verdict::{Claim, Direction, Outcome, ReportedAs};
+use repro_stats::paper_level::{assess_table, TableClaim, TableVerdict};
+use repro_stats::verdict::{Claim, Direction, Outcome, ReportedAs, Rules};
 use repro_stats::wilcoxon::binom_half_tails;
 
 const REPS: usize = 2000;
@@ -65,10 +65,10 @@ fn rate(c: usize, reps: usize) -> String {
 
 fn main() {
     let start = std::time::Instant::now();
-    let rules = TableRules {
+    let rules = Rules {
         estimate_optimism: false,
         estimate_k: false,
-        ..TableRules::default()
+        ..Rules::default()
     };
     let alpha = rules.alpha;
     let mut rng = ChaCha8Rng::seed_from_u64(2025);
@@ -119,7 +119,7 @@ fn main() {
         "\nα = {alpha} (one-sided), {REPS} simulated tables per row, one run set per claim, claims reported as single runs; ± = Monte Carlo standard error.\n"
     );
     // Coverage of the estimates.
-    let est = TableRules::default();
+    let est = Rules::default();
     println!("| claims | seeds n | every claim is | true optimism (sd) | mean estimate | 95% CI covers | true k | median k̂ | 95% k-CI covers |");
     println!("|---|---|---|---|---|---|---|---|---|");
     for (m, k) in [(9usize, 1usize), (9, 3), (4, 10), (18, 5)] {

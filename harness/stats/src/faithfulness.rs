@@ -15,10 +15,11 @@
 //!
 //! Failed reproduced runs are left out of both tests and counted in the note.
 
+use crate::claim::Outcome;
 use crate::describe::{fmt_sig, mean, sd, Alternative, Sample};
 use crate::mannwhitney::{mann_whitney_u, MannWhitneyMethod, MannWhitneyResult};
+use crate::rules::Rules;
 use crate::ttest::{welch_t, TTestResult};
-use crate::verdict::Outcome;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -85,19 +86,16 @@ pub struct Faithfulness {
     pub summary: String,
 }
 
-/// Compares reproduced runs with published per-run values (see the module docs). `alpha` outside
-/// (0, 1) falls back to 0.05. Never panics.
+/// Compares reproduced runs with published per-run values (see the module docs) at the level
+/// of `rules` ([`Rules::effective_alpha`]: `alpha` outside (0, 1) falls back to 0.05). Never
+/// panics.
 pub fn compare_with_published(
     reproduced: &[Outcome],
     published: &[f64],
     source: &str,
-    alpha: f64,
+    rules: &Rules,
 ) -> Faithfulness {
-    let alpha = if alpha > 0.0 && alpha < 1.0 {
-        alpha
-    } else {
-        0.05
-    };
+    let alpha = rules.effective_alpha();
     let x: Vec<f64> = reproduced.iter().filter_map(|o| o.finite()).collect();
     let y: Vec<f64> = published
         .iter()
@@ -208,13 +206,13 @@ mod tests {
     fn a_clear_shift_differs_and_equal_samples_match() {
         let x: Vec<Outcome> = (0..10).map(|i| Outcome::Value(i as f64)).collect();
         let y: Vec<f64> = (0..10).map(|i| i as f64 + 20.0).collect();
-        let a = compare_with_published(&x, &y, "s", 0.05);
+        let a = compare_with_published(&x, &y, "s", &Rules::default());
         assert_eq!(a.verdict, FaithfulnessVerdict::Differs);
         assert!(a.welch.as_ref().unwrap().estimate < 0.0);
         let y2: Vec<f64> = (0..10).map(|i| i as f64 + 0.5).collect();
-        let b = compare_with_published(&x, &y2, "s", 0.05);
+        let b = compare_with_published(&x, &y2, "s", &Rules::default());
         assert_eq!(b.verdict, FaithfulnessVerdict::Matches, "{}", b.summary);
-        let c = compare_with_published(&x[..1], &y, "s", 0.05);
+        let c = compare_with_published(&x[..1], &y, "s", &Rules::default());
         assert_eq!(c.verdict, FaithfulnessVerdict::Inconclusive);
     }
 }

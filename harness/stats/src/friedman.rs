@@ -3,9 +3,9 @@
 //! (STATISTICS.md §4). Friedman (1937) *JASA* 32:675-701; Iman & Davenport (1980) *Comm. Statist.*
 //! 9(6):571-595; Nemenyi (1963); Demšar (2006) *JMLR* 7:1-30, §3.2.2 and Table 5.
 
+use crate::claim::Direction;
 use crate::describe::{norm_ppf, norm_sf, rankdata, tie_groups};
 use crate::error::{Result, StatsError};
-use crate::verdict::Direction;
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ChiSquared, ContinuousCDF, FisherSnedecor};
 

@@ -7,13 +7,18 @@
 //! Every procedure follows the project's statistics specification (SciPy 1.17.1 /
 //! statsmodels 0.15.0 / NumPy 2.4.6 behaviour); deliberate differences are listed in the
 //! crate README.
+//!
+//! A pure library: typed functions and typed (serialisable) results, no argument parsing, file
+//! reading or rendering. The `harness audit` / `harness stats` front ends are in the harness
+//! (`harness/src/audit/`). Every verdict takes one [`Rules`] by reference: the claim and
+//! comparison verdicts ([`verdict`]), the paper-level test ([`paper_level`]) and the
+//! faithfulness check ([`faithfulness`]).
 
 #![warn(missing_docs)]
 
-pub mod audit;
-pub mod audit_table;
 pub mod bestofk;
 pub mod bootstrap;
+pub mod claim;
 pub mod describe;
 pub mod error;
 pub mod excess;
@@ -24,14 +29,14 @@ pub mod mannwhitney;
 pub mod multitest;
 pub mod paper_level;
 pub mod power;
-pub mod procedures;
 pub(crate) mod quad;
 pub mod rliable;
+pub mod rules;
 pub mod selection;
 pub mod ttest;
 pub mod verdict;
 pub mod wilcoxon;
 
-pub use audit::{procedure_names, run_audit, run_stats, AuditArgs, StatsArgs};
 pub use describe::{Alternative, Sample};
 pub use error::StatsError;
+pub use rules::Rules;

@@ -86,7 +86,7 @@ pub fn one_sample_t(
 ) -> Result<TTestResult> {
     check_confidence(confidence)?;
     if !popmean.is_finite() {
-        return Err(crate::StatsError::param(
+        return Err(crate::error::StatsError::param(
             "popmean",
             popmean,
             "must be finite",
@@ -155,7 +155,7 @@ pub fn paired_t(
     confidence: f64,
 ) -> Result<TTestResult> {
     if x.len() != y.len() {
-        return Err(crate::StatsError::LengthMismatch {
+        return Err(crate::error::StatsError::LengthMismatch {
             what: "paired_t x/y".into(),
             left: x.len(),
             right: y.len(),

@@ -10,7 +10,7 @@
 use proptest::prelude::*;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use repro_stats::paper_level::{assess_table, TableClaim, TableRules, TableVerdict};
+use repro_stats::paper_level::{assess_table, TableClaim, TableVerdict};
 use repro_stats::verdict::{
     assess_claims, Claim, Correction, Direction, Outcome, ReportedAs, Rules,
 };
@@ -83,11 +83,11 @@ fn honest(model: &str, id: usize, n: usize, rng: &mut ChaCha8Rng) -> Vec<TableCl
     }
 }
 
-fn rules() -> TableRules {
-    TableRules {
+fn rules() -> Rules {
+    Rules {
         estimate_optimism: false,
         estimate_k: false,
-        ..TableRules::default()
+        ..Rules::default()
     }
 }
 
@@ -218,7 +218,7 @@ proptest! {
             let j = rng.random_range(0..=i);
             shuffled.swap(i, j);
         }
-        let r = TableRules::default();
+        let r = Rules::default();
         let (a, b) = (assess_table(&claims, &r), assess_table(&shuffled, &r));
         prop_assert!(same(a.stouffer_z, b.stouffer_z), "{:?} vs {:?}", a.stouffer_z, b.stouffer_z);
         prop_assert!(same(a.p_value, b.p_value));
@@ -252,7 +252,7 @@ proptest! {
     }
 }
 
-fn rules_default_no_estimates() -> TableRules {
+fn rules_default_no_estimates() -> Rules {
     rules()
 }
 
@@ -309,7 +309,7 @@ proptest! {
     #[test]
     fn hostile_tables_never_panic(claims in prop::collection::vec(hostile_claim(), 0..6)) {
         let start = std::time::Instant::now();
-        let a = std::panic::catch_unwind(|| assess_table(&claims, &TableRules::default()));
+        let a = std::panic::catch_unwind(|| assess_table(&claims, &Rules::default()));
         prop_assert!(a.is_ok(), "panicked on {:?}", claims);
         prop_assert!(start.elapsed().as_secs() < 20, "took {:?}", start.elapsed());
         let a = a.unwrap();

@@ -2,8 +2,8 @@
 //! and CSV quoting.
 
 use clap::Parser;
-use repro_stats::audit::{read_comparison, read_comparison_with, read_outcomes};
-use repro_stats::{run_audit, AuditArgs};
+use harness::audit::{read_comparison, read_comparison_with, read_outcomes};
+use harness::audit::{run_audit, AuditArgs};
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -105,10 +105,10 @@ fn duplicate_pairs_are_an_error_when_paired() {
 
 #[test]
 fn an_unknown_procedure_gets_a_suggestion() {
-    let args = repro_stats::StatsArgs {
+    let args = harness::audit::StatsArgs {
         procedure: "wilcoxn".into(),
         input: "-".into(),
     };
-    let e = repro_stats::run_stats(&args).unwrap_err().to_string();
+    let e = harness::audit::run_stats(&args).unwrap_err().to_string();
     assert!(e.contains("did you mean `wilcoxon`"), "{e}");
 }

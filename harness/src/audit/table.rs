@@ -1,12 +1,12 @@
-//! `harness audit table`: the paper-level test ([`crate::paper_level`]) and the faithfulness check
-//! ([`crate::faithfulness`]) on numbers a reviewer brings, as one long-format CSV.
+//! `harness audit table`: the paper-level test (`repro_stats::paper_level`) and the faithfulness check
+//! (`repro_stats::faithfulness`) on numbers a reviewer brings, as one long-format CSV.
 
-use crate::audit::parse_reported_as;
-use crate::describe::fmt_sig;
-use crate::error::{Result, StatsError};
-use crate::faithfulness::{compare_with_published, Faithfulness, FAITHFULNESS_RULES};
-use crate::paper_level::{assess_table, table_rules_text, TableAssessment, TableClaim, TableRules};
-use crate::verdict::{Claim, Direction, Outcome, ReportedAs};
+use super::input::{parse_reported_as, read_text};
+use repro_stats::describe::fmt_sig;
+use repro_stats::error::{Result, StatsError};
+use repro_stats::faithfulness::{compare_with_published, Faithfulness, FAITHFULNESS_RULES};
+use repro_stats::paper_level::{assess_table, table_rules_text, TableAssessment, TableClaim};
+use repro_stats::verdict::{Claim, Direction, Outcome, ReportedAs, Rules};
 use std::collections::BTreeMap;
 
 /// The example and format shown by `harness audit table --help` (run by an end-to-end test).
@@ -282,7 +282,7 @@ fn o4(v: f64) -> String {
 pub fn table_markdown(
     a: &TableAssessment,
     faithful: &[(String, Faithfulness)],
-    rules: &TableRules,
+    rules: &Rules,
 ) -> String {
     let mut s = String::from(
         "| claim | run set | n (failed) | tested value | honest expected | runs' sd | optimism (sd) | t | p (one-sided) | favourable |\n|---|---|---|---|---|---|---|---|---|---|\n",
@@ -326,28 +326,19 @@ pub fn run(args: &TableArgs) -> Result<String> {
         )));
     }
     let file = args.results.display().to_string();
-    let text = if args.results.as_os_str() == "-" {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
-            .map_err(|e| StatsError::Input(format!("stdin: cannot read: {e}")))?;
-        s
-    } else {
-        std::fs::read_to_string(&args.results).map_err(|e| {
-            StatsError::Input(format!("{file}: cannot read file: {e}; check the path"))
-        })?
-    };
+    let text = read_text(&args.results)?;
     let input = read_table(&text, &file, args.direction.direction())?;
-    if input.claims.len() > crate::paper_level::MAX_TABLE_CLAIMS {
+    if input.claims.len() > repro_stats::paper_level::MAX_TABLE_CLAIMS {
         return Err(StatsError::Input(format!(
             "{file}: {} claims exceed the ceiling of {}",
             input.claims.len(),
-            crate::paper_level::MAX_TABLE_CLAIMS
+            repro_stats::paper_level::MAX_TABLE_CLAIMS
         )));
     }
-    let rules = TableRules {
+    let rules = Rules {
         alpha: args.alpha,
         min_run_sets: args.min_run_sets,
-        ..TableRules::default()
+        ..Rules::default()
     };
     let a = assess_table(&input.claims, &rules);
     let faithful: Vec<(String, Faithfulness)> = input
@@ -357,12 +348,7 @@ pub fn run(args: &TableArgs) -> Result<String> {
             let p = input.published.get(&c.claim.id)?;
             Some((
                 c.claim.id.clone(),
-                compare_with_published(
-                    &c.runs,
-                    p,
-                    &format!("{file}, origin = published"),
-                    args.alpha,
-                ),
+                compare_with_published(&c.runs, p, &format!("{file}, origin = published"), &rules),
             ))
         })
         .collect();

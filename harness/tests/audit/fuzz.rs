@@ -5,9 +5,9 @@
 //! and hostile audit CSV files. The property: a result or a clear error within a time bound —
 //! never a panic, a hang or an abort. The number of cases is printed (`--nocapture`).
 
+use harness::audit::procedures::run_procedure;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
-use repro_stats::procedures::run_procedure;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use std::sync::mpsc;
@@ -476,7 +476,7 @@ fn every_procedure_answers_or_errors_on_hostile_json() {
     assert_eq!(m.len(), SPECS.len(), "a procedure was never exercised");
     for (name, _) in SPECS {
         assert!(
-            repro_stats::procedures::procedure_help(name).is_some(),
+            harness::audit::procedures::procedure_help(name).is_some(),
             "{name} unknown"
         );
     }
@@ -508,12 +508,12 @@ fn truncated_and_garbage_json_text_is_a_clear_error() {
                     text.truncate(at);
                 }
                 std::fs::write(&path, &text).unwrap();
-                let args = repro_stats::StatsArgs {
+                let args = harness::audit::StatsArgs {
                     procedure: SPECS[i].0.to_string(),
                     input: path.clone(),
                 };
                 let out = bounded(text.clone(), move || {
-                    repro_stats::run_stats(&args).map_err(|e| e.to_string())
+                    harness::audit::run_stats(&args).map_err(|e| e.to_string())
                 })?;
                 if let Err(e) = out {
                     prop_assert!(!e.is_empty());
@@ -562,9 +562,9 @@ fn hostile_audit_csv_files_are_read_or_refused() {
                 .cloned()
                 .filter(|_| with_column);
             bounded(text.clone(), move || {
-                let _ = repro_stats::audit::read_outcomes(&p, col.as_deref());
-                let _ = repro_stats::audit::read_comparison(&p);
-                let _ = repro_stats::audit::read_comparison_with(&p, true);
+                let _ = harness::audit::read_outcomes(&p, col.as_deref());
+                let _ = harness::audit::read_comparison(&p);
+                let _ = harness::audit::read_comparison_with(&p, true);
             })?;
             c.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             Ok(())

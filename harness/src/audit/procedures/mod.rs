@@ -3,25 +3,34 @@
 //! JSON object. JSON has no NaN or infinity, so non-finite numbers in the output are written as
 //! the strings `"NaN"`, `"Infinity"` and `"-Infinity"` (distinguishable, unlike `null`, which
 //! means "absent"). Numbers in the input are parsed exactly (serde_json's `float_roundtrip`).
+//!
+//! The dispatch uses only `repro_stats`, `serde`, `serde_json` and `serde_value`, so the
+//! statistics crate's reference-vector test (`harness/stats/tests/vectors.rs`) includes this
+//! module as its own and checks the SciPy/statsmodels vectors through the same front door.
 
-use crate::bestofk::*;
-use crate::bootstrap::*;
-use crate::describe::*;
-use crate::error::{Result, StatsError};
-use crate::excess::excess_significance;
-use crate::friedman::{bonferroni_dunn_cd, friedman, nemenyi_cd};
-use crate::multitest::{benjamini_hochberg, holm};
-use crate::power::{nct_sf, seeds_needed, t_test_power, Design};
-use crate::rliable::{
+mod inputs;
+mod json;
+mod table;
+
+pub use json::{num, to_json};
+
+use inputs::*;
+use repro_stats::bestofk::*;
+use repro_stats::bootstrap::*;
+use repro_stats::describe::*;
+use repro_stats::error::{Result, StatsError};
+use repro_stats::excess::excess_significance;
+use repro_stats::friedman::{bonferroni_dunn_cd, friedman, nemenyi_cd};
+use repro_stats::multitest::{benjamini_hochberg, holm};
+use repro_stats::power::{nct_sf, seeds_needed, t_test_power};
+use repro_stats::rliable::{
     aggregate, iqm, probability_of_improvement, probability_of_improvement_ci,
-    stratified_bootstrap_ci, Aggregate, RLIABLE_REPS,
+    stratified_bootstrap_ci,
 };
-use crate::selection::{subset_selection_test, DEFAULT_MAX_ENUM, DEFAULT_MC_DRAWS};
-use crate::ttest::{one_sample_t, paired_t, welch_t};
-use crate::verdict::{
-    assess_claims, assess_comparison, Claim, ComparisonInput, Direction, Outcome, Rules,
-};
-use crate::wilcoxon::{sign_test, wilcoxon, SignTies, WilcoxonMethod, ZeroMethod};
+use repro_stats::selection::subset_selection_test;
+use repro_stats::ttest::{one_sample_t, paired_t, welch_t};
+use repro_stats::verdict::{assess_claims, assess_comparison, Claim, Outcome};
+use repro_stats::wilcoxon::{sign_test, wilcoxon};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -84,345 +93,6 @@ fn parse<T: DeserializeOwned>(name: &str, v: &Value) -> Result<T> {
     })
 }
 
-/// A JSON number, or for a non-finite `x` the string `"NaN"`, `"Infinity"` or `"-Infinity"`.
-pub fn num(x: f64) -> Value {
-    match serde_json::Number::from_f64(x) {
-        Some(n) => Value::Number(n),
-        None if x.is_nan() => Value::String("NaN".into()),
-        None if x > 0.0 => Value::String("Infinity".into()),
-        None => Value::String("-Infinity".into()),
-    }
-}
-
-/// `v` as JSON with every non-finite float written by [`num`] (serde_json alone would write
-/// `null` for NaN and ±∞ alike). Goes through `serde_value`, which keeps the raw floats.
-pub fn to_json<T: serde::Serialize>(v: &T) -> Value {
-    match serde_value::to_value(v) {
-        Ok(x) => from_serde_value(x),
-        Err(e) => Value::String(format!("(cannot serialise output: {e})")),
-    }
-}
-
-fn from_serde_value(v: serde_value::Value) -> Value {
-    use serde_value::Value as V;
-    match v {
-        V::Bool(b) => Value::Bool(b),
-        V::U8(n) => n.into(),
-        V::U16(n) => n.into(),
-        V::U32(n) => n.into(),
-        V::U64(n) => n.into(),
-        V::I8(n) => n.into(),
-        V::I16(n) => n.into(),
-        V::I32(n) => n.into(),
-        V::I64(n) => n.into(),
-        V::F32(x) => num(x as f64),
-        V::F64(x) => num(x),
-        V::Char(c) => Value::String(c.to_string()),
-        V::String(s) => Value::String(s),
-        V::Unit | V::Option(None) => Value::Null,
-        V::Option(Some(b)) | V::Newtype(b) => from_serde_value(*b),
-        V::Seq(items) => Value::Array(items.into_iter().map(from_serde_value).collect()),
-        V::Map(m) => Value::Object(
-            m.into_iter()
-                .map(|(k, v)| {
-                    let key = match k {
-                        V::String(s) => s,
-                        other => match from_serde_value(other) {
-                            Value::String(s) => s,
-                            x => x.to_string(),
-                        },
-                    };
-                    (key, from_serde_value(v))
-                })
-                .collect(),
-        ),
-        V::Bytes(b) => Value::Array(b.into_iter().map(Value::from).collect()),
-    }
-}
-
-fn d95() -> f64 {
-    0.95
-}
-fn d05() -> f64 {
-    0.05
-}
-fn d25() -> f64 {
-    0.25
-}
-fn dres() -> usize {
-    DEFAULT_RESAMPLES
-}
-fn dreps() -> usize {
-    RLIABLE_REPS
-}
-fn dtrue() -> bool {
-    true
-}
-fn d1() -> f64 {
-    1.0
-}
-fn dmaxenum() -> u64 {
-    DEFAULT_MAX_ENUM
-}
-fn dmc() -> usize {
-    DEFAULT_MC_DRAWS
-}
-fn d80() -> f64 {
-    0.8
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct XIn {
-    x: Vec<f64>,
-    #[serde(default = "d95")]
-    confidence: f64,
-}
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct T1In {
-    x: Vec<f64>,
-    #[serde(default)]
-    popmean: f64,
-    #[serde(default)]
-    alternative: Alternative,
-    #[serde(default = "d95")]
-    confidence: f64,
-}
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct T2In {
-    x: Vec<f64>,
-    y: Vec<f64>,
-    #[serde(default)]
-    alternative: Alternative,
-    #[serde(default = "d95")]
-    confidence: f64,
-}
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct BootIn {
-    x: Vec<f64>,
-    y: Option<Vec<f64>>,
-    statistic: Option<Statistic>,
-    #[serde(default)]
-    method: BootstrapMethod,
-    #[serde(default = "d95")]
-    confidence: f64,
-    #[serde(default)]
-    alternative: Alternative,
-    #[serde(default = "dres")]
-    resamples: usize,
-    #[serde(default)]
-    seed: u64,
-}
-#[derive(Deserialize, Clone, Copy)]
-#[serde(rename_all = "snake_case")]
-enum DistStat {
-    Mean,
-    Median,
-    Iqm,
-    Sd,
-    MeanDifference,
-}
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DistIn {
-    samples: Vec<Vec<f64>>,
-    theta_star: Vec<f64>,
-    statistic: DistStat,
-    #[serde(default)]
-    method: BootstrapMethod,
-    #[serde(default = "d95")]
-    confidence: f64,
-    #[serde(default)]
-    alternative: Alternative,
-}
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct TrimIn {
-    x: Vec<f64>,
-    #[serde(default = "d25")]
-    proportion: f64,
-}
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AggIn {
-    scores: Vec<Vec<f64>>,
-    #[serde(default)]
-    aggregate: Aggregate,
-    #[serde(default = "dreps")]
-    reps: usize,
-    #[serde(default = "d95")]
-    confidence: f64,
-    #[serde(default)]
-    seed: u64,
-}
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PoiIn {
-    x: Vec<Vec<f64>>,
-    y: Vec<Vec<f64>>,
-    #[serde(default)]
-    ci: bool,
-    #[serde(default = "dreps")]
-    reps: usize,
-    #[serde(default = "d95")]
-    confidence: f64,
-    #[serde(default)]
-    seed: u64,
-}
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct WilIn {
-    x: Vec<f64>,
-    y: Option<Vec<f64>>,
-    #[serde(default)]
-    zero_method: ZeroMethod,
-    #[serde(default)]
-    correction: bool,
-    #[serde(default)]
-    alternative: Alternative,
-    #[serde(default)]
-    method: WilcoxonMethod,
-}
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SignIn {
-    x: Vec<f64>,
-    y: Option<Vec<f64>>,
-    #[serde(default)]
-    alternative: Alternative,
-    #[serde(default)]
-    ties: SignTies,
-}
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FriedIn {
-    scores: Vec<Vec<f64>>,
-    direction: Direction,
-}
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CdIn {
-    k: usize,
-    n: usize,
-    #[serde(default = "d05")]
-    alpha: f64,
-}
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PIn {
-    p_values: Vec<f64>,
-}
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct EmnIn {
-    k: f64,
-    #[serde(default)]
-    mu: f64,
-    #[serde(default = "d1")]
-    sigma: f64,
-}
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct EmeIn {
-    scores: Vec<f64>,
-    n: f64,
-    #[serde(default = "dtrue")]
-    replacement: bool,
-}
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct IknIn {
-    claim: f64,
-    mu: f64,
-    sigma: f64,
-}
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct IkeIn {
-    claim: f64,
-    scores: Vec<f64>,
-}
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SelIn {
-    effects: Vec<f64>,
-    reported: Vec<usize>,
-    #[serde(default = "dmaxenum")]
-    max_enum: u64,
-    #[serde(default = "dmc")]
-    mc_draws: usize,
-    #[serde(default)]
-    seed: u64,
-}
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ExIn {
-    effects: Vec<f64>,
-    standard_errors: Vec<f64>,
-    #[serde(default = "d05")]
-    alpha: f64,
-    theta: Option<f64>,
-    #[serde(default)]
-    h0: f64,
-}
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NctIn {
-    t: f64,
-    df: f64,
-    nc: f64,
-}
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PowIn {
-    n: usize,
-    gap: f64,
-    sd: f64,
-    #[serde(default = "d05")]
-    alpha: f64,
-    #[serde(default)]
-    design: Design,
-    #[serde(default)]
-    alternative: Alternative,
-}
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NeedIn {
-    gap: f64,
-    sd: f64,
-    #[serde(default = "d05")]
-    alpha: f64,
-    #[serde(default = "d80")]
-    power: f64,
-    #[serde(default)]
-    design: Design,
-    #[serde(default)]
-    alternative: Alternative,
-}
-#[derive(Deserialize)]
-struct ClaimWithRuns {
-    #[serde(flatten)]
-    claim: Claim,
-    runs: Vec<Outcome>,
-}
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ClaimsIn {
-    claims: Vec<ClaimWithRuns>,
-    #[serde(default)]
-    rules: Rules,
-}
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CompIn {
-    comparison: ComparisonInput,
-    #[serde(default)]
-    rules: Rules,
-}
-
 fn diffs(x: Vec<f64>, y: Option<Vec<f64>>) -> Result<Vec<f64>> {
     match y {
         None => Ok(x),
@@ -463,7 +133,7 @@ pub fn run_procedure(name: &str, input: &Value) -> Result<Value> {
         }
         "t_interval" => {
             let i: XIn = parse(p, input)?;
-            let (lo, hi) = crate::ttest::t_interval(&Sample::named(i.x, "x")?, i.confidence)?;
+            let (lo, hi) = repro_stats::ttest::t_interval(&Sample::named(i.x, "x")?, i.confidence)?;
             interval(lo, hi)
         }
         "ttest_1samp" => {
@@ -699,7 +369,7 @@ pub fn run_procedure(name: &str, input: &Value) -> Result<Value> {
             to_json(&assess_comparison(&i.comparison, &i.rules))
         }
         "mann_whitney_u" | "faithfulness" | "paper_level" | "best_of_pivot_sf" => {
-            crate::paper_level::run_procedure(p, input).map_err(|e| match e {
+            table::run_procedure(p, input).map_err(|e| match e {
                 StatsError::Input(m) => StatsError::Input(format!(
                     "procedure `{p}`: invalid input: {m}. Expected fields: {}",
                     procedure_help(p).unwrap_or("?")
