@@ -7,7 +7,7 @@ use super::multi::{self, MultiComparisonRow};
 use super::paper_level::{self, PaperLevel};
 use super::referenced::referenced_note;
 use super::rows::{Cells, ClaimRow, ComparisonRow, RunValue, TimingRow};
-use crate::config::{Better, LoadedPaper, Project, ReportedAs};
+use crate::config::{Better, LoadedPaper, Project};
 use crate::record::RunRecord;
 use crate::run::RunSpec;
 use repro_stats::summary::mean;
@@ -68,15 +68,6 @@ fn direction(b: Better) -> Direction {
     match b {
         Better::Higher => Direction::Higher,
         Better::Lower => Direction::Lower,
-    }
-}
-
-fn reported_as(r: ReportedAs) -> verdict::ReportedAs {
-    match r {
-        ReportedAs::SingleRun => verdict::ReportedAs::SingleRun,
-        ReportedAs::MeanOf { n } => verdict::ReportedAs::MeanOf { n },
-        ReportedAs::BestOf { n } => verdict::ReportedAs::BestOf { n },
-        ReportedAs::Unknown => verdict::ReportedAs::Unknown,
     }
 }
 
@@ -187,7 +178,7 @@ pub fn build_with(
                     value: c.value,
                     standard_error: c.standard_error,
                     direction: direction(spec.better),
-                    reported_as: reported_as(c.reported_as),
+                    reported_as: c.reported_as,
                     resolution: c.resolution,
                 },
                 outcomes,

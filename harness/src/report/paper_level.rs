@@ -5,12 +5,12 @@
 //! table in Markdown, HTML and LaTeX, and it is serialised in the JSON report.
 
 use super::rows::ClaimRow;
-use crate::config::{Better, LoadedPaper, ReportedAs};
+use crate::config::{Better, LoadedPaper};
 use repro_stats::faithfulness::{compare_with_published, Faithfulness, FAITHFULNESS_RULES};
 use repro_stats::paper_level::{
     assess_table, table_rules_text, TableAssessment, TableClaim, TableRules,
 };
-use repro_stats::verdict::{self, Claim, Direction, Outcome, Rules};
+use repro_stats::verdict::{Claim, Direction, Outcome, Rules};
 use serde::Serialize;
 
 /// The faithfulness check of one claim against the authors' published runs.
@@ -92,12 +92,7 @@ pub fn build(paper: &LoadedPaper, claims: &[ClaimRow], rules: &Rules) -> PaperLe
                     Better::Higher => Direction::Higher,
                     Better::Lower => Direction::Lower,
                 },
-                reported_as: match spec.reported_as {
-                    ReportedAs::SingleRun => verdict::ReportedAs::SingleRun,
-                    ReportedAs::MeanOf { n } => verdict::ReportedAs::MeanOf { n },
-                    ReportedAs::BestOf { n } => verdict::ReportedAs::BestOf { n },
-                    ReportedAs::Unknown => verdict::ReportedAs::Unknown,
-                },
+                reported_as: spec.reported_as,
                 resolution: spec.resolution,
             },
             run_set: None,
