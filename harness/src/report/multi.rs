@@ -13,8 +13,9 @@
 use super::rows::Cells;
 use crate::config::{Better, LoadedPaper, MultiComparisonSpec};
 use crate::record::RunRecord;
-use repro_stats::friedman::{friedman, nemenyi_cd, nemenyi_p, CriticalDifference, FriedmanResult};
-use repro_stats::nemenyi_groups::groups;
+use repro_stats::friedman::{friedman, nemenyi_cd, CriticalDifference, FriedmanResult};
+pub use repro_stats::nemenyi_groups::PairTest;
+use repro_stats::nemenyi_groups::{groups, pairwise};
 use repro_stats::summary::mean;
 use repro_stats::verdict::Direction;
 use serde::Serialize;
@@ -37,21 +38,6 @@ pub struct DatasetRanking {
     pub friedman: Option<FriedmanResult>,
     /// Nemenyi critical difference over those splits.
     pub cd: Option<CriticalDifference>,
-}
-
-/// One pair of methods across datasets.
-#[derive(Debug, Clone, Serialize)]
-pub struct PairTest {
-    /// First method (index into `methods`).
-    pub a: usize,
-    /// Second method.
-    pub b: usize,
-    /// `|R_a − R_b|`, rank units.
-    pub rank_difference: f64,
-    /// Nemenyi p-value.
-    pub p_value: f64,
-    /// `rank_difference > CD`.
-    pub significant: bool,
 }
 
 /// The across-datasets ranking.
@@ -206,23 +192,8 @@ pub fn assess(
         });
     }
     let across = friedman(&across_rows, dir).ok().and_then(|fr| {
-        let k = methods.len();
-        let n = across_rows.len();
-        let cd = nemenyi_cd(k, n, alpha).ok()?;
-        let mut pairs = Vec::new();
-        for a in 0..k {
-            for b in a + 1..k {
-                let diff = (fr.average_ranks[a] - fr.average_ranks[b]).abs();
-                pairs.push(PairTest {
-                    a,
-                    b,
-                    rank_difference: diff,
-                    p_value: nemenyi_p(fr.average_ranks[a], fr.average_ranks[b], k, n)
-                        .unwrap_or(f64::NAN),
-                    significant: diff > cd.cd_computed,
-                });
-            }
-        }
+        let cd = nemenyi_cd(methods.len(), across_rows.len(), alpha).ok()?;
+        let pairs = pairwise(&fr.average_ranks, across_rows.len(), cd.cd_computed);
         Some(Across {
             datasets: across_names,
             groups: groups(&fr.average_ranks, cd.cd_computed),
