@@ -6,14 +6,13 @@ use super::curves::{self, CurvePanel};
 use super::multi::{self, MultiComparisonRow};
 use super::paper_level::{self, PaperLevel};
 use super::referenced::referenced_note;
-use super::rows::{Cells, ClaimRow, ComparisonRow, RunValue, TimingRow};
+use super::rows::{direction, Cells, ClaimRow, ComparisonRow, RunValue, TimingRow};
 use crate::config::{Better, LoadedPaper, Project};
 use crate::record::RunRecord;
 use crate::run::RunSpec;
 use repro_stats::summary::mean;
 use repro_stats::verdict::{
-    self, assess_claims, assess_comparison, Claim, ComparisonInput, DatasetResult, Direction,
-    Outcome, Rules,
+    self, assess_claims, assess_comparison, Claim, ComparisonInput, DatasetResult, Outcome, Rules,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -61,13 +60,6 @@ impl PaperReport {
     /// Confidence of the printed intervals, in percent: `(1 − alpha) · 100`.
     pub fn confidence_percent(&self) -> f64 {
         (1.0 - self.rules.alpha) * 100.0
-    }
-}
-
-fn direction(b: Better) -> Direction {
-    match b {
-        Better::Higher => Direction::Higher,
-        Better::Lower => Direction::Lower,
     }
 }
 
@@ -376,6 +368,7 @@ fn comparison(
 pub(crate) mod fixtures {
     //! Model values for the renderers' tests.
     use super::*;
+    use repro_stats::verdict::Direction;
 
     /// The assessment of a claim of 1.0 ± 0.1 (lower is better, mean of 4) against `runs`.
     pub(crate) fn assess(runs: Vec<Outcome>) -> repro_stats::verdict::ClaimAssessment {

@@ -10,7 +10,7 @@
 //! with any failed run on a dataset is ranked worst on that dataset in the across-datasets test:
 //! failures are counted, never dropped.
 
-use super::rows::Cells;
+use super::rows::{direction, Cells};
 use crate::config::{Better, LoadedPaper, MultiComparisonSpec};
 use crate::record::RunRecord;
 use repro_stats::friedman::{friedman, nemenyi_cd, CriticalDifference, FriedmanResult};
@@ -109,10 +109,7 @@ pub fn assess(
     let own = paper.id();
     let metric = mc.metric.get_ref();
     let spec = &paper.config.metrics[metric];
-    let dir = match spec.better {
-        Better::Higher => Direction::Higher,
-        Better::Lower => Direction::Lower,
-    };
+    let dir = direction(spec.better);
     let alpha = mc.alpha.unwrap_or(0.05);
     let methods: Vec<String> = mc
         .methods

@@ -4,13 +4,13 @@
 //! ([`repro_stats::faithfulness`])? The model part: the renderers print it under the claims
 //! table in Markdown, HTML and LaTeX, and it is serialised in the JSON report.
 
-use super::rows::ClaimRow;
-use crate::config::{Better, LoadedPaper};
+use super::rows::{direction, ClaimRow};
+use crate::config::LoadedPaper;
 use repro_stats::faithfulness::{compare_with_published, Faithfulness, FAITHFULNESS_RULES};
 use repro_stats::paper_level::{
     assess_table, table_rules_text, TableAssessment, TableClaim, TableRules,
 };
-use repro_stats::verdict::{Claim, Direction, Outcome, Rules};
+use repro_stats::verdict::{Claim, Outcome, Rules};
 use serde::Serialize;
 
 /// The faithfulness check of one claim against the authors' published runs.
@@ -88,10 +88,7 @@ pub fn build(paper: &LoadedPaper, claims: &[ClaimRow], rules: &Rules) -> PaperLe
                 id: row.id.clone(),
                 value: spec.value,
                 standard_error: spec.standard_error,
-                direction: match metric.better {
-                    Better::Higher => Direction::Higher,
-                    Better::Lower => Direction::Lower,
-                },
+                direction: direction(metric.better),
                 reported_as: spec.reported_as,
                 resolution: spec.resolution,
             },

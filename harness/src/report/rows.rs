@@ -2,13 +2,22 @@
 //! timing cell, and the records of a (paper, variant, dataset) cell the model is built from.
 //! Leaf of the model: it imports nothing from the rest of the report.
 
+use crate::config::Better;
 use crate::record::RunRecord;
-use repro_stats::verdict::{ClaimAssessment, ComparisonAssessment};
+use repro_stats::verdict::{ClaimAssessment, ComparisonAssessment, Direction};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// The records of each (paper, variant, dataset) cell, by seed.
 pub type Cells<'a> = BTreeMap<(String, String, String), BTreeMap<u64, &'a RunRecord>>;
+
+/// The statistics crate's direction of a metric whose config says `better`.
+pub fn direction(better: Better) -> Direction {
+    match better {
+        Better::Higher => Direction::Higher,
+        Better::Lower => Direction::Lower,
+    }
+}
 
 /// One claim with its config facts and its assessment.
 #[derive(Debug, Clone, Serialize)]
