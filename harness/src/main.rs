@@ -426,7 +426,7 @@ fn report_and_print(ctx: &Ctx, sel: &[Selection], suite: Option<&str>) -> Result
     let stats_seconds = t0.elapsed().as_secs_f64();
     let mut combined = String::new();
     for r in &reports {
-        combined.push_str(&report::markdown(r, &rules));
+        combined.push_str(&report::markdown(r));
         combined.push('\n');
     }
     // 1. write everything
@@ -453,7 +453,7 @@ fn report_and_print(ctx: &Ctx, sel: &[Selection], suite: Option<&str>) -> Result
         let records = run::existing_records(&ctx.store, &runs)?;
         let refs = report::referenced(&ctx.project, &ctx.store, &runs)?;
         for r in report::build_with(&ctx.project, &runs, &records, &refs, &rules, "the paper's") {
-            let path = report::write(&ctx.store.results_dir, &r, &rules)?;
+            let path = report::write(&ctx.store.results_dir, &r)?;
             written.push(format!(
                 "whole-paper tables (rules, intervals, plots): {} (also .csv .json .tex .html)",
                 path.display()
@@ -471,7 +471,7 @@ fn report_and_print(ctx: &Ctx, sel: &[Selection], suite: Option<&str>) -> Result
         }
     } else {
         for r in &reports {
-            harness::out::text(&report::markdown(r, &rules));
+            harness::out::text(&report::markdown(r));
             outln!();
         }
     }

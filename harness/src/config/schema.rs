@@ -15,24 +15,64 @@ pub enum Better {
     Lower,
 }
 
-/// How the paper obtained its number, as far as the paper says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
-pub enum ReportedAs {
-    /// One run.
-    SingleRun,
-    /// Mean of `n` runs (seeds or splits).
-    MeanOf {
-        /// Number of runs averaged.
-        n: usize,
-    },
-    /// Best of `n` runs.
-    BestOf {
-        /// Number of runs the best was taken from.
-        n: usize,
-    },
-    /// The paper does not say.
-    Unknown,
+/// How the paper obtained its number, as far as the paper says: the statistics crate's type,
+/// deserialised directly (`reported_as = { kind = "mean_of", n = 20 }`; kinds `single_run`,
+/// `mean_of`, `best_of`, `unknown`).
+pub use repro_stats::verdict::ReportedAs;
+
+/// Deserialises `reported_as` strictly: a field other than `kind` and `n` is an error naming it
+/// (as every other table of the config rejects unknown fields), then the table is read as a
+/// [`ReportedAs`].
+fn reported_as_strict<'de, D: serde::Deserializer<'de>>(d: D) -> Result<ReportedAs, D::Error> {
+    use serde::de::Error as _;
+    let table = toml::Table::deserialize(d)?;
+    if let Some(k) = table.keys().find(|k| !matches!(k.as_str(), "kind" | "n")) {
+        return Err(D::Error::custom(format!(
+            "unknown field `{k}` in `reported_as`, expected `kind` and (for mean_of or best_of) `n`"
+        )));
+    }
+    ReportedAs::deserialize(toml::Value::Table(table)).map_err(D::Error::custom)
+}
+
+#[cfg(test)]
+mod reported_as_tests {
+    use super::{reported_as_strict, ReportedAs};
+
+    #[derive(serde::Deserialize)]
+    struct Holder {
+        #[serde(deserialize_with = "reported_as_strict")]
+        reported_as: ReportedAs,
+    }
+
+    fn parse(text: &str) -> Result<ReportedAs, String> {
+        toml::from_str::<Holder>(text)
+            .map(|h| h.reported_as)
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn every_kind_reads_as_the_statistics_type_and_unknown_fields_are_refused() {
+        assert_eq!(
+            parse("reported_as = { kind = \"mean_of\", n = 20 }"),
+            Ok(ReportedAs::MeanOf { n: 20 })
+        );
+        assert_eq!(
+            parse("reported_as = { kind = \"best_of\", n = 30 }"),
+            Ok(ReportedAs::BestOf { n: 30 })
+        );
+        assert_eq!(
+            parse("reported_as = { kind = \"single_run\" }"),
+            Ok(ReportedAs::SingleRun)
+        );
+        assert_eq!(
+            parse("reported_as = { kind = \"unknown\" }"),
+            Ok(ReportedAs::Unknown)
+        );
+        let e = parse("reported_as = { kind = \"mean_of\", n = 5, seeds = 3 }").unwrap_err();
+        assert!(e.contains("unknown field `seeds`"), "{e}");
+        assert!(parse("reported_as = { kind = \"mean_of\" }").is_err());
+        assert!(parse("reported_as = { kind = \"median_of\", n = 3 }").is_err());
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -220,6 +260,7 @@ pub struct ClaimSpec {
     #[serde(default)]
     pub resolution: Option<f64>,
     /// How the paper obtained the number.
+    #[serde(deserialize_with = "reported_as_strict")]
     pub reported_as: ReportedAs,
     /// Where the number is printed: table, row, page — quoted.
     pub source: String,

@@ -6,8 +6,8 @@
 //! SVG backend; the geometry ([`Layout`]) is computed apart from the drawing so that it can be
 //! tested.
 
+use super::model::PaperReport;
 use super::multi::MultiComparisonRow;
-use super::PaperReport;
 use crate::error::HarnessError;
 use crate::Result;
 use plotters::prelude::*;
@@ -84,7 +84,7 @@ fn rank_x(r: f64, k: usize, x_left: f64, x_right: f64) -> f64 {
 
 /// Lays out a diagram of `labels` at average `ranks` (same length k ≥ 2, ranks in [1, k]),
 /// critical difference `cd` (rank units, > 0) and `groups` (indices into `ranks`, as
-/// [`super::multi::groups`] returns them). Errors: k < 2, lengths differ, a rank outside
+/// [`repro_stats::nemenyi_groups::groups`] returns them). Errors: k < 2, lengths differ, a rank outside
 /// [1, k] or non-finite, a non-positive CD, a group index out of range.
 pub fn layout(labels: &[String], ranks: &[f64], cd: f64, groups: &[Vec<usize>]) -> Result<Layout> {
     let k = ranks.len();
@@ -329,8 +329,8 @@ pub fn paper_svg(r: &PaperReport) -> Result<Option<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::multi::groups;
     use repro_stats::friedman::{friedman, nemenyi_cd};
+    use repro_stats::nemenyi_groups::groups;
     use repro_stats::verdict::Direction;
 
     /// Demšar (2006) Table 6 as ranks (the rank matrix of harness/stats/tests/demsar.rs).

@@ -1,260 +1,25 @@
-//! The HTML page of a paper (`results/<paper>.html`): the claims and comparison tables of
-//! [`super::markdown`] with one plot per claim and per comparison, drawn with plotters' SVG
-//! backend and inlined, so the page is a single self-contained file.
-//!
-//! - Claim plot: every run as a dot (failed runs are listed under the plot, they have no value),
-//!   the runs' mean with its t-interval, and the claimed value with its printed ± SE band. A claim
-//!   far outside the cloud of runs is what seed-picking or a broken reproduction looks like.
-//! - Comparison plot (forest plot): per dataset, the effect (positive = method better) with its
-//!   interval, reported datasets and held-out ones in different colours, and the zero line. Wins
-//!   only on the reported datasets are what dataset selection looks like.
+//! The HTML renderer: the page of a paper (`results/<paper>.html`) — the claims and comparison
+//! tables of the Markdown report with one plot per claim and per comparison ([`super::plots`]),
+//! the critical-difference diagrams ([`super::cd_diagram`]) and the learning curves, inlined so
+//! that the page is a single self-contained file. Reads only the model.
 
-use super::{
-    claim_flags, claims_note, claims_table, comparison_summary, comparison_table, f, p_family_note,
-    terminal::Summary, tested_value, timing_table, ClaimRow, ComparisonRow, PaperReport,
-    TIMING_NOTE,
+use super::cd_diagram;
+use super::content::{
+    best_of_k_cell, claim_flags, claimed_cell, claims_note, claims_table, comparison_summary,
+    comparison_table, multi_dataset_table, multi_summary, p_family_note, timing_table, TIMING_NOTE,
 };
-use crate::error::HarnessError;
+use super::curves::{CurvePanel, CONFIDENCE, GRID_POINTS, RESAMPLES};
+use super::format::{escape, f, p, verdict_class};
+use super::model::PaperReport;
+use super::multi::MultiComparisonRow;
+use super::paper_level::PaperLevel;
+use super::plots::{claim_svg, comparison_panels, curve_svg};
+use super::rows::ClaimRow;
+use super::terminal::Summary;
 use crate::Result;
 use maud::{html as page, Markup, PreEscaped, DOCTYPE};
-use plotters::prelude::*;
-use repro_stats::verdict::{ClaimVerdict, Rules};
-
-/// Escapes `&`, `<`, `>` and `"` for HTML text and attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-fn plot_error(e: impl std::fmt::Display) -> HarnessError {
-    HarnessError::Other(format!("drawing a plot: {e}"))
-}
-
-/// `[lo, hi]` widened by 8% on each side (and to a unit-free width when all values coincide).
-fn padded(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
-    let (lo, hi) = values
-        .filter(|v| v.is_finite())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
-            (a.min(v), b.max(v))
-        });
-    if !lo.is_finite() {
-        return None;
-    }
-    let w = if hi > lo { hi - lo } else { lo.abs().max(1e-9) };
-    Some((lo - 0.08 * w, hi + 0.08 * w))
-}
-
-/// A deterministic vertical offset in [0, 1) for the dot of run `seed` (golden-ratio sequence),
-/// so that equal values stay visible without any random number.
-fn jitter(seed: u64) -> f64 {
-    (seed as f64 * 0.618_033_988_749_895).fract()
-}
-
-/// Native width of every plot in SVG units; the page scales it to the column width.
-const PLOT_WIDTH: u32 = 1000;
-/// Font size of tick labels and axis titles (SVG units, ≈ CSS px at the page's width).
-const FONT: u32 = 16;
-const RUN_BLUE: RGBColor = RGBColor(31, 31, 255);
-const CLAIM_RED: RGBColor = RGBColor(200, 30, 30);
-const HELD_OUT: RGBColor = RGBColor(230, 120, 0);
-const TESTED_GREY: RGBColor = RGBColor(110, 110, 110);
-
-/// Makes a plotters SVG responsive: drops its fixed width and height (the viewBox stays), so
-/// CSS scales it to the width of the page.
-fn responsive(svg: String) -> String {
-    match (svg.find("<svg "), svg.find(" viewBox=")) {
-        (Some(a), Some(b)) if a < b => {
-            format!("{}<svg class=\"plot\"{}", &svg[..a], &svg[b..])
-        }
-        _ => svg,
-    }
-}
-
-/// Tick labels in the tables' number format (never "-0.0000").
-fn tick(x: &f64) -> String {
-    // a tick at a rounding residue of zero (1.7e-18) is zero
-    f(Some(if x.abs() < 1e-12 { 0.0 } else { *x }))
-}
-
-/// The strip plot of one claim as an SVG document: every run (blue dot), the runs' mean with
-/// its t-interval (black dot and bar), the claim (red line, shaded ± its printed SE) and, for a
-/// rounded claim, its rounding interval (grey band) with the value tested (dashed grey line).
-/// `None` when the claim has no finite run to draw.
-pub fn claim_svg(c: &ClaimRow) -> Result<Option<String>> {
-    let a = &c.assessment;
-    let se = c.claimed_standard_error.unwrap_or(0.0);
-    let runs: Vec<(u64, f64)> = c
-        .runs
-        .iter()
-        .filter_map(|r| r.value.map(|v| (r.seed, v)))
-        .collect();
-    if runs.is_empty() {
-        return Ok(None);
-    }
-    let rounding = c
-        .resolution
-        .filter(|r| *r > 0.0)
-        .map(|r| (a.claimed - r / 2.0, a.claimed + r / 2.0, tested_value(c, r)));
-    let mut extent: Vec<f64> = runs.iter().map(|r| r.1).collect();
-    extent.extend([a.claimed - se, a.claimed + se]);
-    if let Some((lo, hi, _)) = rounding {
-        extent.extend([lo, hi]);
-    }
-    if let Some((lo, hi)) = a.t_ci {
-        extent.extend([lo, hi]);
-    }
-    let Some((x0, x1)) = padded(extent.into_iter()) else {
-        return Ok(None);
-    };
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (PLOT_WIDTH, 170)).into_drawing_area();
-        root.fill(&WHITE).map_err(plot_error)?;
-        let mut chart = ChartBuilder::on(&root)
-            .margin(12)
-            .x_label_area_size(52)
-            .build_cartesian_2d(x0..x1, 0f64..1f64)
-            .map_err(plot_error)?;
-        chart
-            .configure_mesh()
-            .disable_y_axis()
-            .disable_y_mesh()
-            .x_desc(format!("{} ({})", c.metric, c.unit))
-            .x_labels(8)
-            .x_label_formatter(&tick)
-            .label_style(("sans-serif", FONT))
-            .axis_desc_style(("sans-serif", FONT))
-            .light_line_style(RGBColor(246, 246, 246))
-            .draw()
-            .map_err(plot_error)?;
-        if let Some((lo, hi, _)) = rounding {
-            chart
-                .draw_series(std::iter::once(Rectangle::new(
-                    [(lo, 0.0), (hi, 1.0)],
-                    TESTED_GREY.mix(0.18).filled(),
-                )))
-                .map_err(plot_error)?;
-        }
-        if se > 0.0 {
-            chart
-                .draw_series(std::iter::once(Rectangle::new(
-                    [(a.claimed - se, 0.0), (a.claimed + se, 1.0)],
-                    CLAIM_RED.mix(0.15).filled(),
-                )))
-                .map_err(plot_error)?;
-        }
-        if let Some((_, _, t)) = rounding {
-            // dashed: short segments
-            let segs = 12;
-            chart
-                .draw_series((0..segs).map(|i| {
-                    let y0 = i as f64 / segs as f64;
-                    PathElement::new(
-                        [(t, y0), (t, y0 + 0.5 / segs as f64)],
-                        TESTED_GREY.stroke_width(2),
-                    )
-                }))
-                .map_err(plot_error)?;
-        }
-        chart
-            .draw_series(LineSeries::new(
-                [(a.claimed, 0.0), (a.claimed, 1.0)],
-                CLAIM_RED.stroke_width(2),
-            ))
-            .map_err(plot_error)?;
-        chart
-            .draw_series(runs.iter().map(|(seed, v)| {
-                Circle::new(
-                    (*v, 0.1 + 0.5 * jitter(*seed)),
-                    5,
-                    RUN_BLUE.mix(0.7).filled(),
-                )
-            }))
-            .map_err(plot_error)?;
-        if let (Some(m), Some((lo, hi))) = (a.mean, a.t_ci) {
-            chart
-                .draw_series(std::iter::once(ErrorBar::new_horizontal(
-                    0.84,
-                    lo,
-                    m,
-                    hi,
-                    BLACK.filled().stroke_width(2),
-                    12,
-                )))
-                .map_err(plot_error)?;
-        }
-        root.present().map_err(plot_error)?;
-    }
-    Ok(Some(responsive(svg)))
-}
-
-/// The forest plot of one comparison: one small panel per dataset, each with its own axis
-/// (so a dataset whose effect is 0.0001 is as readable as one whose effect is 1.4), the zero
-/// line, and the effect with its interval, blue for a reported dataset and orange for a
-/// held-out one. Returns (dataset, reported, SVG) per dataset with a finite effect.
-pub fn comparison_panels(cmp: &ComparisonRow) -> Result<Vec<(String, bool, String)>> {
-    let mut out = Vec::new();
-    for d in &cmp.assessment.per_dataset {
-        let Some(e) = d.effect.filter(|e| e.is_finite()) else {
-            continue;
-        };
-        let (lo, hi) =
-            d.ci.filter(|(l, h)| l.is_finite() && h.is_finite())
-                .unwrap_or((e, e));
-        let Some((x0, x1)) = padded([0.0, e, lo, hi].into_iter()) else {
-            continue;
-        };
-        let colour = if d.reported { RUN_BLUE } else { HELD_OUT };
-        let mut svg = String::new();
-        {
-            let root = SVGBackend::with_string(&mut svg, (PLOT_WIDTH, 90)).into_drawing_area();
-            root.fill(&WHITE).map_err(plot_error)?;
-            let mut chart = ChartBuilder::on(&root)
-                .margin(8)
-                .x_label_area_size(34)
-                .build_cartesian_2d(x0..x1, -1f64..1f64)
-                .map_err(plot_error)?;
-            chart
-                .configure_mesh()
-                .disable_y_axis()
-                .disable_y_mesh()
-                .x_labels(8)
-                .x_label_formatter(&tick)
-                .label_style(("sans-serif", FONT))
-                .light_line_style(RGBColor(246, 246, 246))
-                .draw()
-                .map_err(plot_error)?;
-            chart
-                .draw_series(LineSeries::new(
-                    [(0.0, -1.0), (0.0, 1.0)],
-                    RGBColor(60, 60, 60).stroke_width(2),
-                ))
-                .map_err(plot_error)?;
-            chart
-                .draw_series(std::iter::once(ErrorBar::new_horizontal(
-                    0.0,
-                    lo,
-                    e,
-                    hi,
-                    colour.filled().stroke_width(2),
-                    12,
-                )))
-                .map_err(plot_error)?;
-            root.present().map_err(plot_error)?;
-        }
-        out.push((d.name.clone(), d.reported, responsive(svg)));
-    }
-    Ok(out)
-}
+use repro_stats::verdict::ClaimVerdict;
+use std::fmt::Write as _;
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:1280px;margin:2em auto;padding:0 1em;color:#222;font-size:16px}\
 table{border-collapse:collapse;font-size:0.8em;margin:1em 0;width:100%}td,th{border:1px solid #ccc;padding:3px 6px;text-align:left;vertical-align:top}\
@@ -267,11 +32,6 @@ figcaption{font-size:0.95em;color:#333}.legend{display:flex;flex-wrap:wrap;gap:0
 .counts span{display:inline-block;margin-right:1.4em;font-weight:bold}.flag{color:#8a1f8a;font-weight:bold}\
 dl.facts{display:grid;grid-template-columns:max-content auto;gap:0.1em 1em;font-size:0.9em;margin:0.4em 0}dl.facts dt{color:#555}dl.facts dd{margin:0}\
 .panel-name{font-size:0.9em;margin-top:0.6em}";
-
-/// The CSS class of a verdict word: `v-not-reproduced`.
-pub fn verdict_class(word: &str) -> String {
-    format!("v-{}", word.replace(' ', "-"))
-}
 
 fn claim_anchor(c: &ClaimRow) -> String {
     format!("claim-{}", c.id)
@@ -368,7 +128,7 @@ fn claim_facts(c: &ClaimRow) -> Markup {
     let tested = c.resolution.filter(|r| *r > 0.0).map(|r| {
         format!(
             "{} (printed to {}: any value in [{}, {}] prints as {}; tested at the least demanding one)",
-            f(Some(tested_value(c, r))),
+            f(Some(c.tested_value(r))),
             r,
             f(Some(a.claimed - r / 2.0)),
             f(Some(a.claimed + r / 2.0)),
@@ -377,11 +137,11 @@ fn claim_facts(c: &ClaimRow) -> Markup {
     });
     page! {
         dl.facts {
-            dt { "claimed" } dd { (super::claimed_cell(c)) }
+            dt { "claimed" } dd { (claimed_cell(c)) }
             @if let Some(t) = tested { dt { "tested value" } dd { (t) } }
-            dt { "runs" } dd { (a.n_runs) " (" (a.n_failed) " failed); mean " (f(a.mean)) " ± " (f(super::standard_error(a))) " (SE)" }
-            dt { "p (adj.)" } dd { (super::p(a.p_adjusted)) }
-            dt { "implied best-of-k" } dd { (super::best_of_k_cell(a)) " (normal model / empirical)" }
+            dt { "runs" } dd { (a.n_runs) " (" (a.n_failed) " failed); mean " (f(a.mean)) " ± " (f(c.standard_error())) " (SE)" }
+            dt { "p (adj.)" } dd { (p(a.p_adjusted)) }
+            dt { "implied best-of-k" } dd { (best_of_k_cell(a)) " (normal model / empirical)" }
             dt { "flags" } dd {
                 @if flags.is_empty() { "none" } @else { span.flag { (flags.join("; ")) } }
             }
@@ -391,13 +151,14 @@ fn claim_facts(c: &ClaimRow) -> Markup {
 }
 
 /// The whole page of one paper: summary block, claims table, one figure per claim, comparison
-/// tables with their forest plots, the rules in force, timings. Rendered with the maud template
+/// tables with their forest plots, the rules in force, timings, multi-method comparisons with
+/// their critical-difference diagrams, learning curves. Rendered with the maud template
 /// macro (all text escaped).
 ///
 /// # Errors
 /// A plot that plotters cannot draw.
-pub fn html(r: &PaperReport, rules: &Rules) -> Result<String> {
-    let conf = (1.0 - rules.alpha) * 100.0;
+pub fn html(r: &PaperReport) -> Result<String> {
+    let conf = r.confidence_percent();
     let claim_svgs: Vec<Option<String>> = r.claims.iter().map(claim_svg).collect::<Result<_>>()?;
     let panels: Vec<Vec<(String, bool, String)>> = r
         .comparisons
@@ -407,7 +168,7 @@ pub fn html(r: &PaperReport, rules: &Rules) -> Result<String> {
     let multi: Vec<String> = r
         .multi_comparisons
         .iter()
-        .map(super::multi::html)
+        .map(multi_comparison)
         .collect::<Result<_>>()?;
     let any_rounded = r
         .claims
@@ -436,7 +197,7 @@ pub fn html(r: &PaperReport, rules: &Rules) -> Result<String> {
                     p { (claims_note(conf)) }
                     (claims_table(r, conf).html())
                     p.note { (p_family_note(r)) }
-                    (PreEscaped(super::paper_level::html(&r.paper_level)))
+                    (PreEscaped(paper_level(&r.paper_level)))
                     div.legend {
                         span { (legend_marker("run")) "one run" }
                         span { (legend_marker("mean")) "runs' mean with its " (format!("{conf:.0}")) "% t-interval" }
@@ -513,14 +274,109 @@ pub fn html(r: &PaperReport, rules: &Rules) -> Result<String> {
             }
         }
     };
-    Ok(doc.into_string())
+    insert_curves(doc.into_string(), &r.curves)
+}
+
+/// The paper-level paragraphs under the claims table.
+fn paper_level(pl: &PaperLevel) -> String {
+    let mut s = String::new();
+    if let Some(t) = &pl.table {
+        s += &format!(
+            "<p class=\"paper-level\"><b>Paper level</b> — {}</p>\n<p class=\"note\"><b>Paper-level rule.</b> {}</p>\n",
+            escape(&t.summary),
+            escape(&pl.rule)
+        );
+    }
+    for f in &pl.faithfulness {
+        s += &format!(
+            "<p class=\"faithfulness\"><b>Faithfulness of {}</b> — {}</p>\n",
+            escape(&f.claim),
+            escape(&f.result.summary)
+        );
+    }
+    if !pl.faithfulness.is_empty() {
+        s += &format!(
+            "<p class=\"note\"><b>Faithfulness rule.</b> {}</p>\n",
+            escape(&pl.faithfulness_rule)
+        );
+    }
+    s
+}
+
+/// The HTML section of one multi-comparison: the per-dataset table, the across-datasets
+/// result and the critical-difference diagram. Errors: a diagram that cannot be drawn.
+fn multi_comparison(m: &MultiComparisonRow) -> Result<String> {
+    let e = escape;
+    let mut s = format!(
+        "<h2>Multi-method comparison {} ({}, {} is better, {})</h2>\n<p class=\"note\">Methods: {}. Source: {}</p>\n",
+        e(&m.id),
+        e(&m.metric),
+        e(&m.better),
+        e(&m.unit),
+        e(&m.methods.join("; ")),
+        e(&m.source)
+    );
+    s.push_str(&multi_dataset_table(m).html().into_string());
+    let _ = writeln!(s, "<p>{}</p>", e(&multi_summary(m)).replace('\n', "<br>"));
+    for r in &m.referenced {
+        let _ = writeln!(s, "<p class=\"note\">Records read, not run: {}.</p>", e(r));
+    }
+    if let Some(svg) = cd_diagram::comparison_svg(m)? {
+        let _ = writeln!(
+            s,
+            "<figure><figcaption>Critical-difference diagram (Demšar 2006, Fig. 1 style): average ranks across datasets (1 = best), methods joined by a bar are not significantly different (Nemenyi, α = {}).</figcaption>{svg}</figure>",
+            m.alpha
+        );
+    }
+    Ok(s)
+}
+
+/// The "Learning curves" section of the page (empty when there is no panel).
+fn curves_section(panels: &[CurvePanel]) -> Result<String> {
+    if panels.is_empty() {
+        return Ok(String::new());
+    }
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "<h2>Learning curves</h2>\n<p class=\"note\">Thin blue lines: one run (seed) each. Black: the mean over seeds on a common grid of {GRID_POINTS} points (each curve interpolated linearly), shaded: {:.0}% percentile-bootstrap interval of that mean ({RESAMPLES} resamples of the seeds).</p>",
+        CONFIDENCE * 100.0
+    );
+    for p in panels {
+        let _ = writeln!(
+            s,
+            "<figure id=\"curve-{}-{}-{}\"><figcaption><b>{}</b> on {} ({}, {} seeds)</figcaption>",
+            escape(&p.variant),
+            escape(&p.dataset),
+            escape(&p.curve),
+            escape(&p.curve),
+            escape(&p.dataset),
+            escape(&p.variant),
+            p.runs.len()
+        );
+        s.push_str(&curve_svg(p)?);
+        s.push_str("</figure>\n");
+    }
+    Ok(s)
+}
+
+/// `page` with [`curves_section`] inserted before `</body>`.
+fn insert_curves(page: String, panels: &[CurvePanel]) -> Result<String> {
+    let sec = curves_section(panels)?;
+    if sec.is_empty() {
+        return Ok(page);
+    }
+    Ok(match page.rfind("</body>") {
+        Some(i) => format!("{}{}{}", &page[..i], sec, &page[i..]),
+        None => page + &sec,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::RunValue;
-    use repro_stats::verdict::{assess_claims, Claim, Direction, Outcome, ReportedAs};
+    use crate::report::rows::RunValue;
+    use repro_stats::verdict::{assess_claims, Claim, Direction, Outcome, ReportedAs, Rules};
 
     fn row(values: &[Option<f64>]) -> ClaimRow {
         let outcomes: Vec<Outcome> = values
@@ -558,11 +414,6 @@ mod tests {
     }
 
     #[test]
-    fn escape_handles_markup() {
-        assert_eq!(escape(r#"a<b & "c">"#), "a&lt;b &amp; &quot;c&quot;&gt;");
-    }
-
-    #[test]
     fn claim_plot_draws_every_finite_run_and_the_claim() {
         let svg = claim_svg(&row(&[Some(0.85), Some(0.86), None, Some(0.87)]))
             .unwrap()
@@ -597,8 +448,9 @@ mod tests {
             curves: Vec::new(),
             p_family: "Holm over the paper's 1 claim".into(),
             paper_level: Default::default(),
+            rules: Rules::default(),
         };
-        let page = html(&r, &Rules::default()).unwrap();
+        let page = html(&r).unwrap();
         assert!(page.contains("A &amp; B (2020)"));
         assert!(page.contains("href=\"#claim-acc&lt;&amp;&gt;\""));
         assert!(page.contains("id=\"claim-acc&lt;&amp;&gt;\""));
@@ -616,5 +468,24 @@ mod tests {
         );
         assert!(page.contains("implied best-of-k"), "best-of-k missing");
         assert!(!page.contains("-0.0000"));
+    }
+
+    #[test]
+    fn learning_curves_are_drawn_and_inserted_before_the_end_of_the_body() {
+        use crate::report::curves::{panel, tests::record};
+        let a = record(0, &[(0.0, 0.0), (100.0, 100.0)]);
+        let b = record(1, &[(0.0, 10.0), (50.0, 60.0), (110.0, 120.0)]);
+        let recs: std::collections::BTreeMap<u64, &crate::record::RunRecord> =
+            [(0, &a), (1, &b)].into_iter().collect();
+        let p = panel("v", "d", "ret", &recs).unwrap();
+        let html = curves_section(std::slice::from_ref(&p)).unwrap();
+        assert!(html.contains("<svg") && html.contains("Learning curves"));
+        assert!(insert_curves("<body>x</body>".into(), &[p])
+            .unwrap()
+            .ends_with("</figure>\n</body>"));
+        assert_eq!(
+            insert_curves("<body></body>".into(), &[]).unwrap(),
+            "<body></body>"
+        );
     }
 }

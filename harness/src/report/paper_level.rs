@@ -1,16 +1,14 @@
 //! The paper-level line of every report: are the paper's claims, taken together, on the
 //! favourable side of their reproductions ([`repro_stats::paper_level`])? And, where the config
 //! holds the authors' own per-run values (`published_runs`), does the reproduction match them
-//! ([`repro_stats::faithfulness`])? Rendered under the claims table in Markdown, HTML and LaTeX,
-//! and serialised in the JSON report.
+//! ([`repro_stats::faithfulness`])? The model part: the renderers print it under the claims
+//! table in Markdown, HTML and LaTeX, and it is serialised in the JSON report.
 
-use super::{html::escape, latex_escape, ClaimRow};
-use crate::config::{Better, LoadedPaper, ReportedAs};
-use repro_stats::faithfulness::{
-    compare_with_published, Faithfulness, FaithfulnessVerdict, FAITHFULNESS_RULES,
-};
+use super::rows::{direction, ClaimRow};
+use crate::config::LoadedPaper;
+use repro_stats::faithfulness::{compare_with_published, Faithfulness, FAITHFULNESS_RULES};
 use repro_stats::paper_level::{assess_table, table_rules_text, TableAssessment, TableClaim};
-use repro_stats::verdict::{self, Claim, Direction, Outcome, Rules};
+use repro_stats::verdict::{Claim, Outcome, Rules};
 use serde::Serialize;
 
 /// The faithfulness check of one claim against the authors' published runs.
@@ -53,7 +51,9 @@ fn outcomes(c: &ClaimRow) -> Vec<Outcome> {
 }
 
 /// Computes the paper-level test and the faithfulness checks for `claims` (the report's rows of
-/// `paper`). Claims on the same variant and dataset share their runs and form one run set.
+/// `paper`) under `rules` (their `alpha` is the level of the table test and of the
+/// faithfulness checks). Claims on the same variant and dataset share their runs and form one
+/// run set.
 pub fn build(paper: &LoadedPaper, claims: &[ClaimRow], rules: &Rules) -> PaperLevel {
     let mut table = Vec::new();
     let mut keys: Vec<[String; 2]> = Vec::new();
@@ -81,16 +81,8 @@ pub fn build(paper: &LoadedPaper, claims: &[ClaimRow], rules: &Rules) -> PaperLe
                 id: row.id.clone(),
                 value: spec.value,
                 standard_error: spec.standard_error,
-                direction: match metric.better {
-                    Better::Higher => Direction::Higher,
-                    Better::Lower => Direction::Lower,
-                },
-                reported_as: match spec.reported_as {
-                    ReportedAs::SingleRun => verdict::ReportedAs::SingleRun,
-                    ReportedAs::MeanOf { n } => verdict::ReportedAs::MeanOf { n },
-                    ReportedAs::BestOf { n } => verdict::ReportedAs::BestOf { n },
-                    ReportedAs::Unknown => verdict::ReportedAs::Unknown,
-                },
+                direction: direction(metric.better),
+                reported_as: spec.reported_as,
                 resolution: spec.resolution,
             },
             run_set: None,
@@ -170,106 +162,9 @@ fn run_sets(keys: &[[String; 2]], labels: &[String]) -> Vec<String> {
         .collect()
 }
 
-/// `; <faithfulness verdict>` for the claims table's verdict cell, or empty. The faithfulness
-/// verdict is named as such when it is "inconclusive", so that a claim without runs reads
-/// `inconclusive; faithfulness to the authors' runs inconclusive`, not the same word twice.
-pub fn verdict_suffix(pl: &PaperLevel, id: &str) -> String {
-    pl.faithfulness_of(id)
-        .map(|f| faithfulness_suffix(f.verdict))
-        .unwrap_or_default()
-}
-
-/// The verdict-cell suffix of one faithfulness verdict (see [`verdict_suffix`]).
-fn faithfulness_suffix(v: FaithfulnessVerdict) -> String {
-    match v {
-        FaithfulnessVerdict::Inconclusive => {
-            "; faithfulness to the authors' runs inconclusive".into()
-        }
-        other => format!("; {other}"),
-    }
-}
-
-/// The Markdown lines under the claims table.
-pub fn markdown(pl: &PaperLevel) -> String {
-    let mut s = String::new();
-    if let Some(t) = &pl.table {
-        s += &format!(
-            "\n**Paper level** — {}\n\n*Paper-level rule.* {}\n",
-            t.summary, pl.rule
-        );
-    }
-    for f in &pl.faithfulness {
-        s += &format!(
-            "\n**Faithfulness of `{}`** — {}\n",
-            f.claim, f.result.summary
-        );
-    }
-    if !pl.faithfulness.is_empty() {
-        s += &format!("\n*Faithfulness rule.* {}\n", pl.faithfulness_rule);
-    }
-    s
-}
-
-/// The HTML paragraphs under the claims table.
-pub fn html(pl: &PaperLevel) -> String {
-    let mut s = String::new();
-    if let Some(t) = &pl.table {
-        s += &format!(
-            "<p class=\"paper-level\"><b>Paper level</b> — {}</p>\n<p class=\"note\"><b>Paper-level rule.</b> {}</p>\n",
-            escape(&t.summary),
-            escape(&pl.rule)
-        );
-    }
-    for f in &pl.faithfulness {
-        s += &format!(
-            "<p class=\"faithfulness\"><b>Faithfulness of {}</b> — {}</p>\n",
-            escape(&f.claim),
-            escape(&f.result.summary)
-        );
-    }
-    if !pl.faithfulness.is_empty() {
-        s += &format!(
-            "<p class=\"note\"><b>Faithfulness rule.</b> {}</p>\n",
-            escape(&pl.faithfulness_rule)
-        );
-    }
-    s
-}
-
-/// The LaTeX paragraphs after the claims table (the rules are cited, not repeated).
-pub fn latex(pl: &PaperLevel) -> String {
-    let mut s = String::new();
-    if let Some(t) = &pl.table {
-        s += &format!(
-            "\\paragraph{{Paper level.}} {} (Stouffer combination of the claims' one-sided p-values over independent run sets; rule in the Markdown report.)\n\n",
-            latex_escape(&t.summary)
-        );
-    }
-    for f in &pl.faithfulness {
-        s += &format!(
-            "\\paragraph{{Faithfulness of \\texttt{{{}}}.}} {}\n\n",
-            latex_escape(&f.claim),
-            latex_escape(&f.result.summary)
-        );
-    }
-    s
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{faithfulness_suffix, run_sets, FaithfulnessVerdict};
-
-    #[test]
-    fn an_inconclusive_faithfulness_verdict_is_named_not_repeated() {
-        assert_eq!(
-            faithfulness_suffix(FaithfulnessVerdict::Inconclusive),
-            "; faithfulness to the authors' runs inconclusive"
-        );
-        assert_eq!(
-            faithfulness_suffix(FaithfulnessVerdict::Matches),
-            "; reproduction matches the authors' runs"
-        );
-    }
+    use super::run_sets;
 
     #[test]
     fn claims_sharing_runs_or_the_printed_number_form_one_run_set() {

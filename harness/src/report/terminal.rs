@@ -7,7 +7,10 @@
 //! line (terminal) or a block (HTML). New kinds of lines (e.g. a paper-level verdict) are added
 //! as fields of [`Summary`] and a clause in [`Summary::line`].
 
-use super::{claim_flags, f, p, standard_error, ClaimRow, PaperReport};
+use super::content::claim_flags;
+use super::format::{f, p};
+use super::model::PaperReport;
+use super::rows::ClaimRow;
 use anstyle::{AnsiColor, Style};
 use repro_stats::verdict::{ClaimVerdict, ComparisonVerdict};
 use std::fmt::Write as _;
@@ -138,7 +141,7 @@ fn claimed(c: &ClaimRow) -> String {
     };
     if let Some(r) = c.resolution.filter(|r| *r > 0.0) {
         let op = if c.higher_is_better { "≥" } else { "≤" };
-        let _ = write!(s, " ({op} {})", f(Some(super::tested_value(c, r))));
+        let _ = write!(s, " ({op} {})", f(Some(c.tested_value(r))));
     }
     s
 }
@@ -180,7 +183,7 @@ pub fn table(r: &PaperReport, colour: bool) -> String {
                 [
                     c.id.clone(),
                     claimed(c),
-                    format!("{} ± {}", f(a.mean), f(standard_error(a))),
+                    format!("{} ± {}", f(a.mean), f(c.standard_error())),
                     if a.n_failed > 0 {
                         format!("{n}+{}✗", a.n_failed)
                     } else {

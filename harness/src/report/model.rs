@@ -1,0 +1,423 @@
+//! The report model of each paper: built from the run records and the configs, with no I/O
+//! and no statistics of its own (every number comes from [`repro_stats`]); the renderers
+//! (`terminal`, `markdown`, `csv`, `json`, `latex`, `html`) read only this model.
+
+use super::curves::{self, CurvePanel};
+use super::multi::{self, MultiComparisonRow};
+use super::paper_level::{self, PaperLevel};
+use super::referenced::referenced_note;
+use super::rows::{direction, Cells, ClaimRow, ComparisonRow, RunValue, TimingRow};
+use crate::config::{Better, LoadedPaper, Project};
+use crate::record::RunRecord;
+use crate::run::RunSpec;
+use repro_stats::summary::mean;
+use repro_stats::verdict::{
+    self, assess_claims, assess_comparison, Claim, ComparisonInput, DatasetResult, Outcome, Rules,
+};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The report of one paper.
+#[derive(Debug, Clone, Serialize)]
+pub struct PaperReport {
+    /// Paper id.
+    pub paper: String,
+    /// Title and citation.
+    pub citation: String,
+    /// Planned runs, records present, failed (diverged or error) records.
+    pub planned_runs: usize,
+    /// Records present with matching keys.
+    pub recorded_runs: usize,
+    /// Records that diverged or errored.
+    pub failed_runs: usize,
+    /// Claims.
+    pub claims: Vec<ClaimRow>,
+    /// Comparisons.
+    pub comparisons: Vec<ComparisonRow>,
+    /// Multi-method comparisons (Friedman, Nemenyi, critical-difference diagram).
+    pub multi_comparisons: Vec<MultiComparisonRow>,
+    /// Timing per (variant, dataset).
+    pub timings: Vec<TimingRow>,
+    /// Rules in force (text).
+    pub claim_rules: String,
+    /// Comparison rules in force (text).
+    pub comparison_rules: String,
+    /// Learning curves of the claimed metrics, for the HTML page (not in the JSON).
+    #[serde(skip)]
+    pub curves: Vec<CurvePanel>,
+    /// The family the adjusted p-values were corrected over, in words (e.g. "Holm over the
+    /// quick suite's 16 claims"), so that two tables of the same claim can be told apart.
+    pub p_family: String,
+    /// Paper-level test of the claims together, and faithfulness to published runs.
+    pub paper_level: PaperLevel,
+    /// The rules every verdict of this report was reached under (their `alpha` sets the
+    /// confidence of the printed intervals); not in the JSON, whose rule texts say the same.
+    #[serde(skip)]
+    pub rules: Rules,
+}
+
+impl PaperReport {
+    /// Confidence of the printed intervals, in percent: `(1 − alpha) · 100`.
+    pub fn confidence_percent(&self) -> f64 {
+        (1.0 - self.rules.alpha) * 100.0
+    }
+}
+
+fn outcome(rec: &RunRecord, metric: &str) -> Outcome {
+    match rec.metric(metric) {
+        Some(v) => Outcome::Value(v),
+        None => Outcome::Failed,
+    }
+}
+
+/// Builds the reports of every paper in `runs` from the matching `records` (same order; `None`
+/// = not run yet, which is counted as missing, not as a failure). Claims are corrected together
+/// across all papers of the call (Holm by default); the family is called "the selection".
+pub fn build(
+    project: &Project,
+    runs: &[RunSpec],
+    records: &[Option<RunRecord>],
+    rules: &Rules,
+) -> Vec<PaperReport> {
+    build_scoped(project, runs, records, rules, "the selection's")
+}
+
+/// The correction family in words: `"Holm over the quick suite's 16 claims"`.
+pub fn family_text(rules: &Rules, scope: &str, n: usize) -> String {
+    let method = match rules.correction {
+        verdict::Correction::Holm => "Holm",
+        verdict::Correction::BenjaminiHochberg => "Benjamini–Hochberg",
+        verdict::Correction::None => return "no correction".into(),
+    };
+    format!(
+        "{method} over {scope} {}",
+        crate::out::plural(n, "claim", "claims")
+    )
+}
+
+/// [`build`] with the correction family named: `scope` is a possessive such as
+/// `"the quick suite's"` or `"the paper's"`.
+pub fn build_scoped(
+    project: &Project,
+    runs: &[RunSpec],
+    records: &[Option<RunRecord>],
+    rules: &Rules,
+    scope: &str,
+) -> Vec<PaperReport> {
+    build_with(project, runs, records, &[], rules, scope)
+}
+
+/// [`build_scoped`] with `referenced` runs (from [`super::referenced::referenced`]) available to the comparisons;
+/// they get no report of their own.
+pub fn build_with(
+    project: &Project,
+    runs: &[RunSpec],
+    records: &[Option<RunRecord>],
+    referenced: &[(RunSpec, Option<RunRecord>)],
+    rules: &Rules,
+    scope: &str,
+) -> Vec<PaperReport> {
+    // (paper, variant, dataset) → records by seed
+    let mut cells: BTreeMap<(String, String, String), BTreeMap<u64, &RunRecord>> = BTreeMap::new();
+    for (spec, rec) in referenced {
+        if let Some(r) = rec {
+            cells
+                .entry((
+                    spec.paper.clone(),
+                    spec.variant.clone(),
+                    spec.dataset.clone(),
+                ))
+                .or_default()
+                .insert(spec.seed, r);
+        }
+    }
+    let mut papers: Vec<String> = Vec::new();
+    for (spec, rec) in runs.iter().zip(records) {
+        if !papers.contains(&spec.paper) {
+            papers.push(spec.paper.clone());
+        }
+        let cell = cells
+            .entry((
+                spec.paper.clone(),
+                spec.variant.clone(),
+                spec.dataset.clone(),
+            ))
+            .or_default();
+        if let Some(r) = rec {
+            cell.insert(spec.seed, r);
+        }
+    }
+    // claims of all papers, assessed together
+    let mut claim_inputs = Vec::new();
+    let mut claim_meta = Vec::new();
+    for pid in &papers {
+        let paper = &project.papers[pid];
+        for c in &paper.config.claims {
+            let key = (
+                pid.clone(),
+                c.variant.get_ref().clone(),
+                c.dataset.get_ref().clone(),
+            );
+            let Some(cell) = cells.get(&key) else {
+                continue;
+            };
+            let metric = c.metric.get_ref();
+            let spec = &paper.config.metrics[metric];
+            let outcomes: Vec<Outcome> = cell.values().map(|r| outcome(r, metric)).collect();
+            claim_inputs.push((
+                Claim {
+                    id: format!("{pid}/{}", c.id),
+                    value: c.value,
+                    standard_error: c.standard_error,
+                    direction: direction(spec.better),
+                    reported_as: c.reported_as,
+                    resolution: c.resolution,
+                },
+                outcomes,
+            ));
+            let values: Vec<RunValue> = cell
+                .iter()
+                .map(|(seed, r)| RunValue {
+                    seed: *seed,
+                    value: r.metric(metric).filter(|v| v.is_finite()),
+                })
+                .collect();
+            claim_meta.push((
+                pid.clone(),
+                c.clone(),
+                spec.unit.clone(),
+                values,
+                spec.better,
+            ));
+        }
+    }
+    let assessed = assess_claims(&claim_inputs, rules);
+    let family = family_text(
+        rules,
+        scope,
+        assessed.iter().filter(|a| a.p_value.is_some()).count(),
+    );
+    let mut claims_by_paper: BTreeMap<String, Vec<ClaimRow>> = BTreeMap::new();
+    for ((pid, c, unit, values, dir), a) in claim_meta.into_iter().zip(assessed) {
+        claims_by_paper.entry(pid).or_default().push(ClaimRow {
+            id: c.id.clone(),
+            variant: c.variant.get_ref().clone(),
+            dataset: c.dataset.get_ref().clone(),
+            metric: c.metric.get_ref().clone(),
+            unit,
+            source: c.source.clone(),
+            claimed_standard_error: c.standard_error,
+            resolution: c.resolution,
+            higher_is_better: matches!(dir, Better::Higher),
+            runs: values,
+            assessment: a,
+        });
+    }
+    papers
+        .iter()
+        .map(|pid| {
+            let paper = &project.papers[pid];
+            let comparisons = paper
+                .config
+                .comparisons
+                .iter()
+                .filter_map(|cmp| comparison(paper, cmp, &cells, rules))
+                .collect();
+            let mine: Vec<&RunSpec> = runs.iter().filter(|r| &r.paper == pid).collect();
+            let recs: Vec<&RunRecord> = runs
+                .iter()
+                .zip(records)
+                .filter(|(s, _)| &s.paper == pid)
+                .filter_map(|(_, r)| r.as_ref())
+                .collect();
+            let claims = claims_by_paper.remove(pid).unwrap_or_default();
+            let paper_level = paper_level::build(paper, &claims, rules);
+            PaperReport {
+                paper: pid.clone(),
+                citation: paper.config.paper.citation.clone(),
+                planned_runs: mine.len(),
+                recorded_runs: recs.len(),
+                failed_runs: recs.iter().filter(|r| r.status.word() != "ok").count(),
+                claims,
+                comparisons,
+                multi_comparisons: paper
+                    .config
+                    .multi_comparisons
+                    .iter()
+                    .map(|m| multi::assess(paper, m, &cells, referenced_note(referenced)))
+                    .collect(),
+                timings: timings(pid, &cells),
+                claim_rules: verdict::claim_rules_text(rules),
+                comparison_rules: verdict::comparison_rules_text(rules),
+                curves: curves::panels(
+                    cells
+                        .iter()
+                        .filter(|((p, _, _), _)| p == pid)
+                        .map(|((_, v, d), c)| (v.as_str(), d.as_str(), c)),
+                    &paper
+                        .config
+                        .claims
+                        .iter()
+                        .map(|c| c.metric.get_ref().clone())
+                        .collect::<std::collections::BTreeSet<_>>()
+                        .into_iter()
+                        .collect::<Vec<_>>(),
+                ),
+                p_family: family.clone(),
+                paper_level,
+                rules: rules.clone(),
+            }
+        })
+        .collect()
+}
+
+fn timings(pid: &str, cells: &Cells) -> Vec<TimingRow> {
+    cells
+        .iter()
+        .filter(|((p, _, _), c)| p == pid && !c.is_empty())
+        .map(|((_, v, d), c)| {
+            // the cell is not empty, so the means exist
+            let seconds = |of: fn(&RunRecord) -> f64| {
+                mean(&c.values().map(|r| of(r)).collect::<Vec<_>>()).unwrap_or(f64::NAN)
+            };
+            TimingRow {
+                variant: v.clone(),
+                dataset: d.clone(),
+                runs: c.len(),
+                mean_wall_seconds: seconds(|r| r.timings.wall_seconds),
+                mean_train_seconds: seconds(|r| r.timings.train_seconds),
+            }
+        })
+        .collect()
+}
+
+fn comparison(
+    paper: &LoadedPaper,
+    cmp: &crate::config::ComparisonSpec,
+    cells: &Cells,
+    rules: &Rules,
+) -> Option<ComparisonRow> {
+    let metric = cmp.metric.get_ref();
+    let base_metric = cmp
+        .baseline_metric
+        .as_ref()
+        .map(|m| m.get_ref())
+        .unwrap_or(metric);
+    let (own, method, baseline) = (paper.id(), cmp.method.get_ref(), cmp.baseline.get_ref());
+    let metric = method.metric().unwrap_or(metric);
+    let base_metric = baseline.metric().unwrap_or(base_metric);
+    let spec = &paper.config.metrics[cmp.metric.get_ref()];
+    let mut datasets = Vec::new();
+    for d in &paper.config.datasets {
+        let d = d.get_ref();
+        let key = |m: &crate::config::MethodRef| {
+            (m.paper(own).to_string(), m.variant().to_string(), d.clone())
+        };
+        let (Some(m), Some(b)) = (cells.get(&key(method)), cells.get(&key(baseline))) else {
+            continue;
+        };
+        let (method, baseline): (Vec<Outcome>, Vec<Outcome>) = if cmp.paired {
+            m.iter()
+                .filter_map(|(seed, r)| {
+                    b.get(seed)
+                        .map(|rb| (outcome(r, metric), outcome(rb, base_metric)))
+                })
+                .unzip()
+        } else {
+            (
+                m.values().map(|r| outcome(r, metric)).collect(),
+                b.values().map(|r| outcome(r, base_metric)).collect(),
+            )
+        };
+        if method.is_empty() && baseline.is_empty() {
+            continue;
+        }
+        datasets.push(DatasetResult {
+            name: d.clone(),
+            method,
+            baseline,
+            reported: cmp.reported_datasets.iter().any(|r| r.get_ref() == d),
+        });
+    }
+    if datasets.is_empty() {
+        return None;
+    }
+    let input = ComparisonInput {
+        id: format!("{}/{}", paper.id(), cmp.id),
+        direction: direction(spec.better),
+        paired: cmp.paired,
+        datasets,
+    };
+    Some(ComparisonRow {
+        id: cmp.id.clone(),
+        description: format!(
+            "{} ({metric}) vs {} ({base_metric}), {} is better",
+            method.label(own, metric),
+            baseline.label(own, base_metric),
+            match spec.better {
+                Better::Higher => "higher",
+                Better::Lower => "lower",
+            }
+        ),
+        source: cmp.source.clone(),
+        assessment: assess_comparison(&input, rules),
+    })
+}
+
+#[cfg(test)]
+pub(crate) mod fixtures {
+    //! Model values for the renderers' tests.
+    use super::*;
+    use repro_stats::verdict::Direction;
+
+    /// The assessment of a claim of 1.0 ± 0.1 (lower is better, mean of 4) against `runs`.
+    pub(crate) fn assess(runs: Vec<Outcome>) -> repro_stats::verdict::ClaimAssessment {
+        let claim = Claim {
+            id: "c".into(),
+            value: 1.0,
+            standard_error: Some(0.1),
+            direction: Direction::Lower,
+            reported_as: verdict::ReportedAs::MeanOf { n: 4 },
+            resolution: None,
+        };
+        assess_claims(&[(claim, runs)], &Rules::default()).remove(0)
+    }
+
+    /// A claim row `id` with claimed SE `claimed_se` over finite runs `values`.
+    pub(crate) fn claim(id: &str, claimed_se: Option<f64>, values: &[f64]) -> ClaimRow {
+        ClaimRow {
+            id: id.into(),
+            variant: "grid".into(),
+            dataset: "uci-boston".into(),
+            metric: "rmse".into(),
+            unit: "target units".into(),
+            source: "Table 1".into(),
+            claimed_standard_error: claimed_se,
+            resolution: None,
+            higher_is_better: false,
+            runs: vec![],
+            assessment: assess(values.iter().map(|v| Outcome::Value(*v)).collect()),
+        }
+    }
+
+    /// A report of paper `p` with these claims and nothing else.
+    pub(crate) fn report(claims: Vec<ClaimRow>) -> PaperReport {
+        PaperReport {
+            paper: "p".into(),
+            citation: "c".into(),
+            planned_runs: 4,
+            recorded_runs: 4,
+            failed_runs: 0,
+            claims,
+            comparisons: vec![],
+            multi_comparisons: vec![],
+            timings: vec![],
+            claim_rules: String::new(),
+            comparison_rules: String::new(),
+            curves: Vec::new(),
+            p_family: "Holm over the paper's 1 claim".into(),
+            paper_level: Default::default(),
+            rules: Rules::default(),
+        }
+    }
+}
