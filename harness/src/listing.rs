@@ -12,12 +12,7 @@ pub fn keys(project: &Project) -> Result<String> {
     let sel: Vec<Selection> = project
         .papers
         .keys()
-        .map(|id| Selection {
-            paper: id.clone(),
-            variants: None,
-            datasets: None,
-            seeds: None,
-        })
+        .map(|id| Selection::whole_paper(id.as_str()))
         .collect();
     let mut out = String::new();
     for r in run::plan(project, &sel)? {

@@ -304,12 +304,7 @@ fn selections(project: &Project, s: &SelectArgs) -> Result<Vec<Selection>> {
             .iter()
             .map(|p| {
                 project.paper(p)?;
-                Ok(Selection {
-                    paper: p.clone(),
-                    variants: None,
-                    datasets: None,
-                    seeds: None,
-                })
+                Ok(Selection::whole_paper(p.as_str()))
             })
             .collect::<harness::Result<Vec<_>>>()?,
         (suite, _) => {
@@ -443,12 +438,7 @@ fn report_and_print(ctx: &Ctx, sel: &[Selection], suite: Option<&str>) -> Result
     let mut papers: Vec<&str> = sel.iter().map(|x| x.paper.as_str()).collect();
     papers.dedup();
     for paper in papers {
-        let whole = [Selection {
-            paper: paper.to_string(),
-            variants: None,
-            datasets: None,
-            seeds: None,
-        }];
+        let whole = [Selection::whole_paper(paper)];
         let runs = run::plan(&ctx.project, &whole)?;
         let records = run::existing_records(&ctx.store, &runs)?;
         let refs = report::referenced(&ctx.project, &ctx.store, &runs)?;
@@ -702,12 +692,7 @@ fn cmd_list(g: &Global) -> Result<()> {
             c.paper.authors.join(", "),
             c.paper.year
         );
-        let sel = [Selection {
-            paper: id.clone(),
-            variants: None,
-            datasets: None,
-            seeds: None,
-        }];
+        let sel = [Selection::whole_paper(id.as_str())];
         let runs = run::plan(&ctx.project, &sel)?;
         let records = run::existing_records(&ctx.store, &runs)?;
         outln!(

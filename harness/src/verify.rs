@@ -211,12 +211,7 @@ fn sample(
     let mut eligible_by_paper: Vec<Vec<Candidate>> = Vec::new();
     let mut committed = 0;
     for paper in &papers {
-        let sel = [Selection {
-            paper: paper.clone(),
-            variants: None,
-            datasets: None,
-            seeds: None,
-        }];
+        let sel = [Selection::whole_paper(paper.as_str())];
         let mut eligible = Vec::new();
         for spec in run::plan(project, &sel)? {
             let path = store.record_path(&spec.paper, &spec.dataset, &spec.variant, spec.seed);

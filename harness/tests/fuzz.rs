@@ -141,12 +141,7 @@ fn hostile_paper_configs_load_or_fail_cleanly() {
                     assert!(cl.standard_error.is_none_or(|v| v.is_finite() && v >= 0.0));
                     assert!(cl.resolution.is_none_or(|v| v.is_finite() && v > 0.0));
                 }
-                let sel = [Selection {
-                    paper: PAPER.into(),
-                    variants: None,
-                    datasets: None,
-                    seeds: None,
-                }];
+                let sel = [Selection::whole_paper(PAPER)];
                 let runs = run::plan(&project, &sel).map_err(|e| e.to_string())?;
                 assert!(runs.len() <= MAX_PLANNED_RUNS);
                 Ok(Some(runs.len()))

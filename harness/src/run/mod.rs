@@ -32,6 +32,18 @@ pub struct Selection {
     pub seeds: Option<usize>,
 }
 
+impl Selection {
+    /// Every run of paper `id`'s config: all its variants, datasets and seeds.
+    pub fn whole_paper(id: impl Into<String>) -> Self {
+        Self {
+            paper: id.into(),
+            variants: None,
+            datasets: None,
+            seeds: None,
+        }
+    }
+}
+
 /// The selections of suite `name`.
 pub fn suite_selections(project: &Project, name: &str) -> Result<Vec<Selection>> {
     let suite = load_suite(project, name)?;
