@@ -26,6 +26,14 @@ pub enum HarnessError {
     /// A stored run record cannot be read.
     #[error("run record {path}: {message}")]
     Record { path: PathBuf, message: String },
+    /// The repository root cannot be found (`--root`, `HARNESS_ROOT` or the current directory
+    /// is not inside a checkout); the message says how to point at one.
+    #[error("{0}")]
+    NoCheckout(String),
+    /// The command line selects a paper, suite, variant or dataset that does not exist; the
+    /// message names the valid ones.
+    #[error("{0}")]
+    Selection(String),
     /// Anything else, with its explanation.
     #[error("{0}")]
     Other(String),

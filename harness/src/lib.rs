@@ -17,6 +17,8 @@ pub mod registry;
 pub mod report;
 pub mod run;
 pub mod scaffold;
+pub mod select;
+pub mod session;
 pub mod verify;
 
 pub use error::{HarnessError, Result};

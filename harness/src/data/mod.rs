@@ -9,6 +9,7 @@ use crate::error::HarnessError;
 use crate::Result;
 use repro_kit::ResolvedDataset;
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -96,6 +97,18 @@ pub enum Source {
     Download(String),
 }
 
+impl std::fmt::Display for Source {
+    /// In words, for `harness fetch`: `cache`, `data/`, `mirror DIR`, `downloaded from URL`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Source::Cache => f.write_str("cache"),
+            Source::Shipped => f.write_str("data/"),
+            Source::Mirror(m) => write!(f, "mirror {}", m.display()),
+            Source::Download(u) => write!(f, "downloaded from {u}"),
+        }
+    }
+}
+
 /// Resolves declared dataset files to verified local paths.
 #[derive(Debug, Clone)]
 pub struct Fetcher {
@@ -134,6 +147,98 @@ impl Fetcher {
             timeout: Duration::from_secs(600),
             allow_loopback_http: loopback_http_allowed(),
         }
+    }
+
+    /// Every place file `f` is looked for, in order (cache, shipped `data/`, each mirror, then
+    /// the download URLs), as numbered lines each starting with a newline: for an error that
+    /// says where it searched.
+    pub fn search_order(&self, f: &DatasetFile) -> String {
+        let mut v = vec![format!("cache {}", self.cache_dir.join(&f.path).display())];
+        v.push(format!(
+            "data/ {}",
+            self.shipped_dir.join(&f.path).display()
+        ));
+        for m in &self.mirrors {
+            v.push(format!("mirror {}", m.join(&f.path).display()));
+        }
+        if self.offline {
+            v.push("download: skipped (--offline)".into());
+        } else if f.urls.is_empty() {
+            v.push("download: no URL declared".into());
+        } else {
+            for u in &f.urls {
+                v.push(format!("download {u}"));
+            }
+        }
+        v.iter()
+            .enumerate()
+            .map(|(i, s)| format!("\n  {}. {s}", i + 1))
+            .collect()
+    }
+
+    /// `harness fetch`: resolves (downloading if needed) every file of each dataset in `names`
+    /// (all declared in `datasets`), calling `line` with one line per dataset — or, with
+    /// `verbose`, also one per file saying where it was found. Returns how many files were
+    /// downloaded.
+    ///
+    /// Errors: the first file that cannot be resolved, with every place searched
+    /// ([`Fetcher::search_order`]); a name that is not declared.
+    pub fn fetch_datasets(
+        &self,
+        datasets: &BTreeMap<String, DatasetSpec>,
+        names: &[String],
+        verbose: bool,
+        line: &mut dyn FnMut(&str),
+    ) -> Result<usize> {
+        let mut downloaded = 0usize;
+        for name in names {
+            let spec = datasets.get(name).ok_or_else(|| HarnessError::Data {
+                dataset: name.clone(),
+                file: "-".into(),
+                message: "not declared in configs/datasets.toml".into(),
+            })?;
+            let mut sources: Vec<String> = Vec::new();
+            let mut bytes = 0u64;
+            for file in &spec.files {
+                let (path, source) = self.resolve_file(name, file).map_err(|e| match e {
+                    HarnessError::Data {
+                        dataset,
+                        file: path,
+                        message,
+                    } => HarnessError::Data {
+                        dataset,
+                        file: path,
+                        message: format!(
+                            "{message}\nsearched, in order:{}",
+                            self.search_order(file)
+                        ),
+                    },
+                    other => other,
+                })?;
+                bytes += file.size;
+                if matches!(source, Source::Download(_)) {
+                    downloaded += 1;
+                }
+                let word = source.to_string();
+                if verbose {
+                    line(&format!(
+                        "{name}: {} ← {word} ({})",
+                        file.path,
+                        path.display()
+                    ));
+                }
+                if !sources.contains(&word) {
+                    sources.push(word);
+                }
+            }
+            line(&format!(
+                "{name}: {} verified ({:.1} MB; from {})",
+                crate::out::plural(spec.files.len(), "file", "files"),
+                bytes as f64 / 1e6,
+                sources.join(", ")
+            ));
+        }
+        Ok(downloaded)
     }
 
     /// Resolves every file of dataset `name` (none for an environment, whose id is passed on).

@@ -52,6 +52,12 @@ impl RecordStatus {
             RecordStatus::Error { .. } => "error",
         }
     }
+
+    /// `true` for [`RecordStatus::Error`]: the reproduction failed and the run is retried by
+    /// the next `harness run` (an ok or diverged run is final).
+    pub fn is_error(&self) -> bool {
+        matches!(self, RecordStatus::Error { .. })
+    }
 }
 
 impl From<RunStatus> for RecordStatus {

@@ -2,9 +2,11 @@
 //! runs the missing ones in parallel (each run pinned to a fixed thread budget so its numbers
 //! stay bitwise reproducible).
 
+pub mod estimate;
 mod progress;
 pub mod shard;
 
+pub use estimate::Estimate;
 pub use progress::Ui;
 pub use shard::Shard;
 
@@ -264,6 +266,51 @@ pub struct RunSummary {
     pub wall_seconds: f64,
     /// Seconds per computed run, by (paper, variant), summed: (count, total seconds).
     pub seconds_by_variant: BTreeMap<(String, String), (usize, f64)>,
+}
+
+impl RunSummary {
+    /// What `harness run` prints after executing `planned` runs with `opts`: the counts, wall
+    /// time and where the records are (`runs_dir`), the mean seconds per run of each (paper,
+    /// variant), and a note on reused records (with how to verify a sample of them).
+    pub fn describe(
+        &self,
+        planned: usize,
+        opts: &RunOptions,
+        runs_dir: &std::path::Path,
+    ) -> String {
+        use crate::out::plural;
+        use std::fmt::Write as _;
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "{}: {} computed, {} reused, {} errors; wall time {:.1} s ({} × {}); records in {}",
+            plural(planned, "run", "runs"),
+            self.computed,
+            self.reused,
+            self.errors.len(),
+            self.wall_seconds,
+            plural(opts.jobs, "parallel run", "parallel runs"),
+            plural(opts.threads_per_run, "thread", "threads"),
+            runs_dir.display()
+        );
+        for ((paper, variant), (n, secs)) in &self.seconds_by_variant {
+            let _ = writeln!(
+                out,
+                "  {paper} {variant}: {}, {:.1} s per run",
+                plural(*n, "run", "runs"),
+                secs / *n as f64
+            );
+        }
+        if self.reused > 0 {
+            let _ = writeln!(
+                out,
+                "{} of these runs were reused from committed records, not recomputed here; to recompute \
+                 a random sample and compare: cargo run --release -p harness -- verify --sample 5",
+                self.reused
+            );
+        }
+        out
+    }
 }
 
 /// Loads the records of `runs` whose keys match (`None` for a missing, stale or unreadable
