@@ -10,6 +10,7 @@ pub mod check;
 pub mod config;
 pub mod data;
 pub mod error;
+pub mod id;
 pub mod listing;
 pub mod out;
 pub mod record;
@@ -22,3 +23,4 @@ pub mod session;
 pub mod verify;
 
 pub use error::{HarnessError, Result};
+pub use id::RunId;

@@ -214,7 +214,7 @@ fn sample(
         let sel = [Selection::whole_paper(paper.as_str())];
         let mut eligible = Vec::new();
         for spec in run::plan(project, &sel)? {
-            let path = store.record_path(&spec.paper, &spec.dataset, &spec.variant, spec.seed);
+            let path = store.record_path(&spec.id);
             let Some(record) = store.load(&path)? else {
                 continue;
             };

@@ -319,7 +319,7 @@ fn hostile_run_records_are_read_or_refused() {
                 };
                 let dir = tempfile::tempdir().unwrap();
                 let store = Store::new(dir.path());
-                let p = store.record_path(PAPER, "mnist1d", "logistic", 0);
+                let p = store.record_path(&harness::RunId::new(PAPER, "logistic", "mnist1d", 0));
                 std::fs::create_dir_all(p.parent().unwrap()).unwrap();
                 std::fs::write(&p, &text).unwrap();
                 let label = text.clone();

@@ -7,7 +7,7 @@ pub mod provenance;
 pub use provenance::{Environment, Provenance};
 
 use crate::error::{io_err, HarnessError};
-use crate::Result;
+use crate::{Result, RunId};
 use repro_kit::{Curve, RunOutput, RunStatus};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -135,26 +135,43 @@ fn curve_to_record(c: &Curve) -> Vec<(f64, Option<f64>)> {
     c.iter().map(|(x, y)| (*x, finite(*y))).collect()
 }
 
+/// What a record says about a run besides its id and outcome: its key, wall time and
+/// provenance (the arguments [`RunRecord::from_output`] and [`RunRecord::from_error`] share).
+#[derive(Debug, Clone)]
+pub struct RecordMeta {
+    /// Hex SHA-256 of the run's defining content ([`crate::run::RunSpec::key`]).
+    pub key: String,
+    /// Wall-clock seconds of the whole run, data loading and evaluation included.
+    pub wall_seconds: f64,
+    /// Where, when and with what the run was made.
+    pub provenance: Provenance,
+}
+
 impl RunRecord {
-    /// A record of a finished run.
-    #[allow(clippy::too_many_arguments)]
-    pub fn from_output(
-        key: String,
-        paper: &str,
-        variant: &str,
-        dataset: &str,
-        seed: u64,
-        out: RunOutput,
-        wall_seconds: f64,
-        provenance: Provenance,
-    ) -> Self {
+    /// The id of the run this record is of.
+    pub fn id(&self) -> RunId {
+        RunId::new(
+            self.paper.as_str(),
+            self.variant.as_str(),
+            self.dataset.as_str(),
+            self.seed,
+        )
+    }
+
+    /// A record of run `id` that returned `out` (trained to the end or diverged).
+    pub fn from_output(id: &RunId, out: RunOutput, meta: RecordMeta) -> Self {
+        let RecordMeta {
+            key,
+            wall_seconds,
+            provenance,
+        } = meta;
         Self {
             schema: SCHEMA_VERSION,
             key,
-            paper: paper.into(),
-            variant: variant.into(),
-            dataset: dataset.into(),
-            seed,
+            paper: id.paper.clone(),
+            variant: id.variant.clone(),
+            dataset: id.dataset.clone(),
+            seed: id.seed,
             status: out.status.into(),
             metrics: out
                 .metrics
@@ -178,25 +195,20 @@ impl RunRecord {
         }
     }
 
-    /// A record of a run that failed with an error (or a panic).
-    #[allow(clippy::too_many_arguments)]
-    pub fn from_error(
-        key: String,
-        paper: &str,
-        variant: &str,
-        dataset: &str,
-        seed: u64,
-        message: String,
-        wall_seconds: f64,
-        provenance: Provenance,
-    ) -> Self {
+    /// A record of run `id` that failed with an error (or a panic) saying `message`.
+    pub fn from_error(id: &RunId, message: String, meta: RecordMeta) -> Self {
+        let RecordMeta {
+            key,
+            wall_seconds,
+            provenance,
+        } = meta;
         Self {
             schema: SCHEMA_VERSION,
             key,
-            paper: paper.into(),
-            variant: variant.into(),
-            dataset: dataset.into(),
-            seed,
+            paper: id.paper.clone(),
+            variant: id.variant.clone(),
+            dataset: id.dataset.clone(),
+            seed: id.seed,
             status: RecordStatus::Error { message },
             metrics: BTreeMap::new(),
             curves: BTreeMap::new(),
@@ -237,14 +249,15 @@ impl Store {
         }
     }
 
-    /// Path of the record of (paper, dataset, variant, seed).
-    pub fn record_path(&self, paper: &str, dataset: &str, variant: &str, seed: u64) -> PathBuf {
+    /// Path of the record of run `id`: `<results>/runs/<paper>/<dataset>/<variant>/seed-<seed>.json`
+    /// (the seed zero-padded to 4 digits).
+    pub fn record_path(&self, id: &RunId) -> PathBuf {
         self.results_dir
             .join("runs")
-            .join(paper)
-            .join(dataset)
-            .join(variant)
-            .join(format!("seed-{seed:04}.json"))
+            .join(&id.paper)
+            .join(&id.dataset)
+            .join(&id.variant)
+            .join(format!("seed-{:04}.json", id.seed))
     }
 
     /// Reads a record; `Ok(None)` if the file does not exist. A file that exists but does not
@@ -310,7 +323,7 @@ impl Store {
     /// Writes `record` atomically to its path: a temporary file in the same directory, flushed
     /// and synced, then renamed over the target.
     pub fn save(&self, record: &RunRecord) -> Result<PathBuf> {
-        let path = self.record_path(&record.paper, &record.dataset, &record.variant, record.seed);
+        let path = self.record_path(&record.id());
         let json = serde_json::to_string_pretty(record)
             .map_err(|e| HarnessError::Other(format!("serializing record: {e}")))?;
         write_atomic(&path, json.as_bytes())?;
@@ -419,17 +432,21 @@ mod tests {
             extra: BTreeMap::new(),
         };
         let env = Environment::detect(dir.path(), 1);
-        let rec = RunRecord::from_output(
-            "k".into(),
-            "p",
-            "v",
-            "d",
-            7,
-            out,
-            2.0,
-            env.provenance("c".into(), BTreeMap::new(), crate::registry::all()[0]),
-        );
+        let id = RunId::new("p", "v", "d", 7);
+        let meta = RecordMeta {
+            key: "k".into(),
+            wall_seconds: 2.0,
+            provenance: env.provenance("c".into(), BTreeMap::new(), crate::registry::all()[0]),
+        };
+        let rec = RunRecord::from_output(&id, out, meta);
+        assert_eq!(rec.id(), id);
         let path = store.save(&rec).unwrap();
+        assert_eq!(path, store.record_path(&id));
+        assert!(
+            path.ends_with("runs/p/d/v/seed-0007.json"),
+            "{}",
+            path.display()
+        );
         let back = store.load(&path).unwrap().unwrap();
         assert_eq!(back.metrics["acc"], None);
         assert_eq!(back.metric("acc"), None);

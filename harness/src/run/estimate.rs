@@ -111,7 +111,7 @@ impl Estimate {
         let recorded: Vec<Option<f64>> = runs
             .iter()
             .map(|r| {
-                let path = store.record_path(&r.paper, &r.dataset, &r.variant, r.seed);
+                let path = store.record_path(&r.id);
                 match store.load(&path) {
                     Ok(Some(rec)) => Some(rec.timings.wall_seconds),
                     _ => None,
@@ -188,10 +188,7 @@ mod tests {
 
     fn spec(variant: &str, dataset: &str, seed: u64) -> RunSpec {
         RunSpec {
-            paper: "p".into(),
-            variant: variant.into(),
-            dataset: dataset.into(),
-            seed,
+            id: crate::RunId::new("p", variant, dataset, seed),
             hyperparameters: toml::Table::new(),
             dataset_sha256: BTreeMap::new(),
             reproduction_version: "1".into(),

@@ -13,8 +13,8 @@ pub use shard::Shard;
 use crate::config::{load_suite, LoadedPaper, Project};
 use crate::data::Fetcher;
 use crate::error::HarnessError;
-use crate::record::{provenance::now_utc, Environment, RecordStatus, RunRecord, Store};
-use crate::{registry, Result};
+use crate::record::{provenance::now_utc, Environment, RecordMeta, RecordStatus, RunRecord, Store};
+use crate::{registry, Result, RunId};
 use repro_kit::{ResolvedDataset, RunContext};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, VecDeque};
@@ -67,17 +67,12 @@ pub fn suite_selections(project: &Project, name: &str) -> Result<Vec<Selection>>
         .collect())
 }
 
-/// One cell of the run matrix with everything that defines its result.
+/// One planned run: its [`RunId`] and everything that defines its result. It dereferences to
+/// its id, so `spec.paper`, `spec.variant`, `spec.dataset` and `spec.seed` read the id's fields.
 #[derive(Debug, Clone)]
 pub struct RunSpec {
-    /// Paper id.
-    pub paper: String,
-    /// Variant name.
-    pub variant: String,
-    /// Dataset name.
-    pub dataset: String,
-    /// Seed.
-    pub seed: u64,
+    /// Which run: paper, variant, dataset, seed.
+    pub id: RunId,
     /// The variant's hyperparameters.
     pub hyperparameters: toml::Table,
     /// Declared SHA-256 of each dataset file.
@@ -87,6 +82,15 @@ pub struct RunSpec {
     /// Hex SHA-256 of the code that trains the run ([`repro_kit::Reproduction::code_hash`]:
     /// kit and reproduction sources, numerical dependency versions).
     pub code_hash: String,
+}
+
+impl std::ops::Deref for RunSpec {
+    type Target = RunId;
+
+    /// The run's id.
+    fn deref(&self) -> &RunId {
+        &self.id
+    }
 }
 
 impl RunSpec {
@@ -113,12 +117,9 @@ impl RunSpec {
         hex::encode(Sha256::digest(self.canonical().as_bytes()))
     }
 
-    /// `paper variant dataset seed N`, for messages.
+    /// `paper variant dataset seed N`, for messages ([`RunId::label`]).
     pub fn label(&self) -> String {
-        format!(
-            "{} {} {} seed {}",
-            self.paper, self.variant, self.dataset, self.seed
-        )
+        self.id.label()
     }
 }
 
@@ -226,10 +227,7 @@ pub fn plan(project: &Project, selections: &[Selection]) -> Result<Vec<RunSpec>>
                         continue;
                     }
                     runs.push(RunSpec {
-                        paper: paper.id().to_string(),
-                        variant: variant.clone(),
-                        dataset: dataset.clone(),
-                        seed,
+                        id: RunId::new(paper.id(), variant.as_str(), dataset.as_str(), seed),
                         hyperparameters: table.get_ref().clone(),
                         dataset_sha256: shas.clone(),
                         reproduction_version: repro.version().to_string(),
@@ -322,7 +320,7 @@ pub fn load_records(store: &Store, runs: &[RunSpec]) -> (Vec<Option<RunRecord>>,
     let records = runs
         .iter()
         .map(|r| {
-            let path = store.record_path(&r.paper, &r.dataset, &r.variant, r.seed);
+            let path = store.record_path(&r.id);
             match store.load(&path) {
                 Ok(rec) => rec.filter(|rec| rec.key == r.key()),
                 Err(e) => {
@@ -446,13 +444,11 @@ pub fn execute(
                     match saved {
                         Ok(_) => {
                             if let Ok(mut r) = results.lock() {
-                                r.push((
-                                    spec.paper.clone(),
-                                    spec.variant.clone(),
-                                    spec.label(),
-                                    wall,
+                                r.push(Finished {
+                                    id: spec.id.clone(),
+                                    wall_seconds: wall,
                                     status,
-                                ));
+                                });
                             }
                         }
                         Err(e) => {
@@ -470,15 +466,16 @@ pub fn execute(
     if let Some(e) = failure.into_inner().ok().flatten() {
         return Err(e);
     }
-    for (paper, variant, label, wall, status) in results.into_inner().unwrap_or_default() {
+    for done in results.into_inner().unwrap_or_default() {
         summary.computed += 1;
+        let label = done.id.label();
         let e = summary
             .seconds_by_variant
-            .entry((paper, variant))
+            .entry((done.id.paper, done.id.variant))
             .or_insert((0, 0.0));
         e.0 += 1;
-        e.1 += wall;
-        if let RecordStatus::Error { message } = status {
+        e.1 += done.wall_seconds;
+        if let RecordStatus::Error { message } = done.status {
             summary.errors.push(format!("{label}: {message}"));
         }
     }
@@ -486,8 +483,15 @@ pub fn execute(
     Ok(summary)
 }
 
-/// (paper, variant, label, wall seconds, status) of a finished run.
-type Finished = (String, String, String, f64, RecordStatus);
+/// A computed run whose record was saved.
+struct Finished {
+    /// Which run.
+    id: RunId,
+    /// Its wall-clock seconds.
+    wall_seconds: f64,
+    /// How it ended.
+    status: RecordStatus,
+}
 
 /// Runs one cell and turns whatever happens (metrics, divergence, error, panic) into a record.
 fn run_one(
@@ -515,44 +519,21 @@ fn run_one(
     let prov = env
         .provenance(config_sha, spec.dataset_sha256.clone(), repro)
         .finish(started_utc);
-    let key = spec.key();
+    let meta = RecordMeta {
+        key: spec.key(),
+        wall_seconds: wall,
+        provenance: prov,
+    };
     match result {
-        Ok(Ok(out)) => RunRecord::from_output(
-            key,
-            &spec.paper,
-            &spec.variant,
-            &spec.dataset,
-            spec.seed,
-            out,
-            wall,
-            prov,
-        ),
-        Ok(Err(e)) => RunRecord::from_error(
-            key,
-            &spec.paper,
-            &spec.variant,
-            &spec.dataset,
-            spec.seed,
-            e.to_string(),
-            wall,
-            prov,
-        ),
+        Ok(Ok(out)) => RunRecord::from_output(&spec.id, out, meta),
+        Ok(Err(e)) => RunRecord::from_error(&spec.id, e.to_string(), meta),
         Err(panic) => {
             let msg = panic
                 .downcast_ref::<String>()
                 .cloned()
                 .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
                 .unwrap_or_else(|| "unknown panic".into());
-            RunRecord::from_error(
-                key,
-                &spec.paper,
-                &spec.variant,
-                &spec.dataset,
-                spec.seed,
-                format!("panicked: {msg}"),
-                wall,
-                prov,
-            )
+            RunRecord::from_error(&spec.id, format!("panicked: {msg}"), meta)
         }
     }
 }
