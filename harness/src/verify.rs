@@ -12,7 +12,7 @@
 use crate::config::Project;
 use crate::data::Fetcher;
 use crate::record::provenance::{Environment, Provenance};
-use crate::record::{RecordStatus, RunRecord, Store};
+use crate::record::{RunRecord, Store};
 use crate::run::{self, RunSpec, Selection};
 use crate::{registry, Result};
 use candle_core::Device;
@@ -218,7 +218,7 @@ fn sample(
             let Some(record) = store.load(&path)? else {
                 continue;
             };
-            if matches!(record.status, RecordStatus::Error { .. }) {
+            if record.status.is_error() {
                 continue;
             }
             committed += 1;

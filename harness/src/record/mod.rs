@@ -17,13 +17,35 @@ use std::path::{Path, PathBuf};
 /// Version of the record format.
 pub const SCHEMA_VERSION: u32 = 1;
 
-/// How a run ended, as stored.
+/// How a run ended, as stored: the status the reproduction returned (the kit's
+/// [`RunStatus`]: trained to the end, or diverged), or the harness-only error case.
+///
+/// Stored flattened into the record exactly as before the two were one type:
+/// `"status": "ok"`, `"status": "diverged"` with `step`, `unit`, `loss`, `reason`, or
+/// `"status": "error"` with `message` (the private `StoredStatus` is that format).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "StoredStatus", into = "StoredStatus")]
+pub enum RecordStatus {
+    /// The reproduction returned: [`RunStatus::Ok`] (trained to the end) or
+    /// [`RunStatus::Diverged`] (a non-finite loss, gradient or metric; the run counts as a
+    /// failure in every statistic).
+    Finished(RunStatus),
+    /// The reproduction returned an error or panicked. Such records are retried on the next
+    /// run (the error may be an environment problem) but count as failures until then.
+    Error {
+        /// The error message.
+        message: String,
+    },
+}
+
+/// The stored (JSON) form of [`RecordStatus`], one flat tagged enum: the record format. Changing
+/// it changes every record file; [`RecordStatus`] converts to and from it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
-pub enum RecordStatus {
+enum StoredStatus {
     /// Trained to the end.
     Ok,
-    /// Loss became non-finite; the run counts as a failure in every statistic.
+    /// Loss became non-finite.
     Diverged {
         /// Step or epoch of divergence.
         step: u64,
@@ -35,22 +57,69 @@ pub enum RecordStatus {
         #[serde(default)]
         reason: repro_kit::DivergenceReason,
     },
-    /// The reproduction returned an error or panicked. Such records are retried on the next
-    /// run (the error may be an environment problem) but count as failures until then.
+    /// The reproduction returned an error or panicked.
     Error {
         /// The error message.
         message: String,
     },
 }
 
+impl From<StoredStatus> for RecordStatus {
+    fn from(s: StoredStatus) -> Self {
+        match s {
+            StoredStatus::Ok => RecordStatus::Finished(RunStatus::Ok),
+            StoredStatus::Diverged {
+                step,
+                unit,
+                loss,
+                reason,
+            } => RecordStatus::Finished(RunStatus::Diverged {
+                step,
+                unit,
+                loss,
+                reason,
+            }),
+            StoredStatus::Error { message } => RecordStatus::Error { message },
+        }
+    }
+}
+
+impl From<RecordStatus> for StoredStatus {
+    fn from(s: RecordStatus) -> Self {
+        match s {
+            RecordStatus::Finished(RunStatus::Ok) => StoredStatus::Ok,
+            RecordStatus::Finished(RunStatus::Diverged {
+                step,
+                unit,
+                loss,
+                reason,
+            }) => StoredStatus::Diverged {
+                step,
+                unit,
+                loss,
+                reason,
+            },
+            RecordStatus::Error { message } => StoredStatus::Error { message },
+        }
+    }
+}
+
 impl RecordStatus {
+    /// The run trained to the end ([`RunStatus::Ok`]).
+    pub const OK: RecordStatus = RecordStatus::Finished(RunStatus::Ok);
+
     /// Short word for tables: `ok`, `diverged`, `error`.
     pub fn word(&self) -> &'static str {
         match self {
-            RecordStatus::Ok => "ok",
-            RecordStatus::Diverged { .. } => "diverged",
+            RecordStatus::Finished(RunStatus::Ok) => "ok",
+            RecordStatus::Finished(RunStatus::Diverged { .. }) => "diverged",
             RecordStatus::Error { .. } => "error",
         }
+    }
+
+    /// `true` when the run trained to the end (its metrics count).
+    pub fn is_ok(&self) -> bool {
+        matches!(self, RecordStatus::Finished(RunStatus::Ok))
     }
 
     /// `true` for [`RecordStatus::Error`]: the reproduction failed and the run is retried by
@@ -62,20 +131,7 @@ impl RecordStatus {
 
 impl From<RunStatus> for RecordStatus {
     fn from(s: RunStatus) -> Self {
-        match s {
-            RunStatus::Ok => RecordStatus::Ok,
-            RunStatus::Diverged {
-                step,
-                unit,
-                loss,
-                reason,
-            } => RecordStatus::Diverged {
-                step,
-                unit,
-                loss,
-                reason,
-            },
-        }
+        RecordStatus::Finished(s)
     }
 }
 
@@ -227,9 +283,10 @@ impl RunRecord {
     /// The value of `metric` if the run finished and the value is finite; `None` means the run
     /// counts as a failure for that metric.
     pub fn metric(&self, metric: &str) -> Option<f64> {
-        match self.status {
-            RecordStatus::Ok => self.metrics.get(metric).copied().flatten(),
-            _ => None,
+        if self.status.is_ok() {
+            self.metrics.get(metric).copied().flatten()
+        } else {
+            None
         }
     }
 }
@@ -455,6 +512,54 @@ mod tests {
         // no temporary files left behind
         let left: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().collect();
         assert_eq!(left.len(), 1);
+    }
+
+    /// The one status type is stored exactly as the record format says: each case round-trips
+    /// through the same flat JSON as before (`"status"` tag plus the case's fields).
+    #[test]
+    fn statuses_are_stored_in_the_record_format() {
+        #[derive(Serialize, Deserialize)]
+        struct Holder {
+            seed: u64,
+            #[serde(flatten)]
+            status: RecordStatus,
+        }
+        let cases = [
+            (RecordStatus::OK, r#"{"seed":1,"status":"ok"}"#),
+            (
+                RunStatus::Diverged {
+                    step: 3,
+                    unit: "epoch".into(),
+                    loss: "NaN".into(),
+                    reason: repro_kit::DivergenceReason::NonFiniteGradient,
+                }
+                .into(),
+                r#"{"seed":1,"status":"diverged","step":3,"unit":"epoch","loss":"NaN","reason":"non_finite_gradient"}"#,
+            ),
+            (
+                RecordStatus::Error {
+                    message: "boom".into(),
+                },
+                r#"{"seed":1,"status":"error","message":"boom"}"#,
+            ),
+        ];
+        for (status, json) in cases {
+            let text = serde_json::to_string(&Holder {
+                seed: 1,
+                status: status.clone(),
+            })
+            .unwrap();
+            assert_eq!(text, json);
+            let back: Holder = serde_json::from_str(json).unwrap();
+            assert_eq!(back.status, status);
+        }
+        // older diverged records have no `reason`: the loss
+        let old: Holder = serde_json::from_str(
+            r#"{"seed":1,"status":"diverged","step":3,"unit":"step","loss":"inf"}"#,
+        )
+        .unwrap();
+        assert_eq!(old.status.word(), "diverged");
+        assert!(!old.status.is_ok() && !old.status.is_error());
     }
 
     #[test]

@@ -383,9 +383,7 @@ pub fn execute(
     let mut pending: VecDeque<&RunSpec> = VecDeque::new();
     for (spec, rec) in runs.iter().zip(&existing) {
         match rec {
-            Some(r) if !opts.rerun && !matches!(r.status, RecordStatus::Error { .. }) => {
-                summary.reused += 1
-            }
+            Some(r) if !opts.rerun && !r.status.is_error() => summary.reused += 1,
             _ => pending.push_back(spec),
         }
     }
