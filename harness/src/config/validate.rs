@@ -195,7 +195,7 @@ fn read(path: &Path) -> Result<String> {
 
 /// Loads and checks `configs/datasets.toml`: checksums are 64 lower-case hex digits, paths are
 /// plain relative file paths (not empty, not `.`, no `..`, not absolute), URLs are `https://`
-/// (see [`crate::data::check_url`]).
+/// (see [`super::check_url`]).
 pub fn load_dataset_registry(path: &Path) -> Result<DatasetRegistry> {
     let text = read(path)?;
     let reg: DatasetRegistry = parse_toml(path, &text)?;
@@ -217,11 +217,11 @@ pub fn load_dataset_registry(path: &Path) -> Result<DatasetRegistry> {
                     f.sha256
                 )));
             }
-            if let Err(m) = crate::data::check_relative_path(&f.path) {
+            if let Err(m) = super::check_relative_path(&f.path) {
                 return Err(bad(m));
             }
             for url in &f.urls {
-                if let Err(m) = crate::data::check_url(url, crate::data::loopback_http_allowed()) {
+                if let Err(m) = super::check_url(url, super::loopback_http_allowed()) {
                     return Err(bad(m));
                 }
             }
