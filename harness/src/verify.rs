@@ -361,9 +361,10 @@ pub fn verify(
     let mut out = Outcome::default();
     for c in &chosen {
         let spec = &c.spec;
-        let repro = registry::find(&spec.paper).ok_or_else(|| {
-            crate::HarnessError::Other(format!("no reproduction for {}", spec.paper))
-        })?;
+        let repro =
+            registry::find(&spec.paper).ok_or_else(|| crate::HarnessError::NotRegistered {
+                paper: spec.paper.clone(),
+            })?;
         let here = env.provenance(String::new(), spec.dataset_sha256.clone(), repro);
         out.here = short(&here);
         let mut checked = Checked {

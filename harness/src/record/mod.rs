@@ -414,9 +414,10 @@ fn remove_if_orphan(path: &Path, min_age: std::time::Duration) -> bool {
 /// file or the new one, and at worst an unlocked `.tmp-*` that [`Store::clean_orphans`]
 /// removes.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path
-        .parent()
-        .ok_or_else(|| HarnessError::Other(format!("{}: no parent directory", path.display())))?;
+    let dir = path.parent().ok_or_else(|| HarnessError::Io {
+        path: path.to_path_buf(),
+        error: std::io::Error::other("no parent directory"),
+    })?;
     std::fs::create_dir_all(dir).map_err(io_err(dir))?;
     let mut builder = tempfile::Builder::new();
     builder.prefix(TMP_PREFIX);

@@ -140,18 +140,22 @@ fn dedup_keep_order(names: &[String]) -> Vec<String> {
 /// The run matrix of `selections`, in a stable order (paper, variant, dataset, seed).
 /// Repeated variants/datasets are taken once.
 ///
-/// Errors: an unknown or broken paper; a variant or dataset the paper does not declare (the
-/// message lists the valid names); `seeds = 0`; more than [`MAX_PLANNED_RUNS`] runs.
+/// Errors: an unknown or broken paper ([`HarnessError::UnknownPaper`],
+/// [`HarnessError::BrokenPaper`]) or one without a registered reproduction
+/// ([`HarnessError::NotRegistered`]); [`HarnessError::Selection`] for a variant or dataset the
+/// paper does not declare (the message lists the valid names), `seeds = 0`, or more than
+/// [`MAX_PLANNED_RUNS`] runs.
 pub fn plan(project: &Project, selections: &[Selection]) -> Result<Vec<RunSpec>> {
     let mut runs = Vec::new();
     let mut total: usize = 0;
     let mut seen_selection = std::collections::BTreeSet::new();
     for sel in selections {
         let paper = project.paper(&sel.paper)?;
-        let repro = registry::find(paper.id())
-            .ok_or_else(|| HarnessError::Other(format!("no reproduction for {}", paper.id())))?;
+        let repro = registry::find(paper.id()).ok_or_else(|| HarnessError::NotRegistered {
+            paper: paper.id().to_string(),
+        })?;
         if sel.seeds == Some(0) {
-            return Err(HarnessError::Other(format!(
+            return Err(HarnessError::Selection(format!(
                 "paper `{}`: the number of seeds (--seeds) must be at least 1",
                 paper.id()
             )));
@@ -172,7 +176,7 @@ pub fn plan(project: &Project, selections: &[Selection]) -> Result<Vec<RunSpec>>
         };
         for v in &variants {
             if !paper.config.variants.contains_key(v) {
-                return Err(HarnessError::Other(format!(
+                return Err(HarnessError::Selection(format!(
                     "paper `{}` has no variant `{v}`; its variants: {}",
                     paper.id(),
                     paper
@@ -187,7 +191,7 @@ pub fn plan(project: &Project, selections: &[Selection]) -> Result<Vec<RunSpec>>
         }
         for d in &datasets {
             if !declared.contains(d) {
-                return Err(HarnessError::Other(format!(
+                return Err(HarnessError::Selection(format!(
                     "paper `{}` does not declare dataset `{d}`; its datasets: {}",
                     paper.id(),
                     declared.join(", ")
@@ -199,17 +203,20 @@ pub fn plan(project: &Project, selections: &[Selection]) -> Result<Vec<RunSpec>>
             total = total.saturating_add(n.saturating_mul(variants.len()));
         }
         if total > MAX_PLANNED_RUNS {
-            return Err(HarnessError::Other(format!(
+            return Err(HarnessError::Selection(format!(
                 "the selection plans {total} runs, more than the ceiling of {MAX_PLANNED_RUNS}; select fewer papers, variants, datasets or seeds"
             )));
         }
         for variant in &variants {
             let table = paper.config.variants.get(variant).ok_or_else(|| {
-                HarnessError::Other(format!("paper `{}` has no variant `{variant}`", paper.id()))
+                HarnessError::Selection(format!(
+                    "paper `{}` has no variant `{variant}`",
+                    paper.id()
+                ))
             })?;
             for dataset in &datasets {
                 let spec = project.datasets.datasets.get(dataset).ok_or_else(|| {
-                    HarnessError::Other(format!("dataset `{dataset}` is not declared"))
+                    HarnessError::Selection(format!("dataset `{dataset}` is not declared"))
                 })?;
                 let shas: BTreeMap<String, String> = spec
                     .files
@@ -354,12 +361,7 @@ pub fn check_writable(store: &Store) -> Result<()> {
             .tempfile_in(&dir)
             .map(drop)
     });
-    probe.map_err(|e| {
-        HarnessError::Other(format!(
-            "results directory {} is not writable ({e}); no run was started — make it writable or pass --results DIR",
-            dir.display()
-        ))
-    })
+    probe.map_err(|error| HarnessError::NotWritable { dir, error })
 }
 
 /// Runs every planned run that has no matching record (or all of them with `rerun`), writing one
