@@ -6,6 +6,7 @@
 //! the paper's [`repro_kit::Reproduction`] → [`record::RunRecord`] written atomically under
 //! `results/runs/` → [`report`] (statistics from `repro-stats`) → `results/<paper>.md|csv|json`.
 
+pub mod args;
 pub mod check;
 pub mod config;
 pub mod data;

@@ -7,9 +7,9 @@
 
 use anyhow::{bail, Result};
 use clap::{Args, Parser, Subcommand};
-use harness::data::Fetcher;
+use harness::args::{CheckArgs, DataArgs, FetchArgs, ListArgs, RunArgs, SelectArgs, VerifyArgs};
 use harness::run::{self, RunOptions, Ui};
-use harness::select::{self, SelectRequest};
+use harness::select;
 use harness::session::{self, Session};
 use harness::{listing, out, outln};
 use std::path::PathBuf;
@@ -45,37 +45,6 @@ struct Global {
     data: DataArgs,
 }
 
-/// Where dataset files come from (only for the subcommands that read datasets).
-#[derive(Args, Debug, Clone, Default)]
-struct DataArgs {
-    /// Extra local mirror directory of dataset files (repeatable); also `HARNESS_DATA_DIRS`
-    /// (colon-separated). `/usr/share/datasets` (Debian data packages) is always searched.
-    #[arg(long = "data-dir")]
-    data_dirs: Vec<PathBuf>,
-    /// Download cache (default: `HARNESS_CACHE_DIR`, else `~/.cache/repro-harness`).
-    #[arg(long)]
-    cache_dir: Option<PathBuf>,
-    /// Never download datasets.
-    #[arg(long)]
-    offline: bool,
-}
-
-impl DataArgs {
-    /// These options with `other`'s added (flags given before and after the subcommand).
-    fn merged(&self, other: &DataArgs) -> DataArgs {
-        DataArgs {
-            data_dirs: self
-                .data_dirs
-                .iter()
-                .chain(&other.data_dirs)
-                .cloned()
-                .collect(),
-            cache_dir: other.cache_dir.clone().or_else(|| self.cache_dir.clone()),
-            offline: self.offline || other.offline,
-        }
-    }
-}
-
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Run a suite or papers (default: the `quick` suite), then print and write the reports.
@@ -105,67 +74,6 @@ enum Command {
     Stats(repro_stats::StatsArgs),
 }
 
-#[derive(Args, Debug, Clone, Default)]
-struct SelectArgs {
-    /// Paper id (repeatable). Without --paper and --suite: the `quick` suite.
-    #[arg(long)]
-    paper: Vec<String>,
-    /// Suite name (`configs/suites/<name>.toml`).
-    #[arg(long)]
-    suite: Option<String>,
-    /// Only these variants (repeatable).
-    #[arg(long)]
-    variant: Vec<String>,
-    /// Only these datasets (repeatable).
-    #[arg(long)]
-    dataset: Vec<String>,
-    /// At most this many seeds per (variant, dataset).
-    #[arg(long)]
-    seeds: Option<usize>,
-}
-
-#[derive(Args, Debug, Clone, Default)]
-struct FetchArgs {
-    #[command(flatten)]
-    select: SelectArgs,
-    #[command(flatten)]
-    data: DataArgs,
-    /// One line per file (where each was found), not one per dataset.
-    #[arg(long, short)]
-    verbose: bool,
-}
-
-#[derive(Args, Debug, Clone, Default)]
-struct RunArgs {
-    #[command(flatten)]
-    select: SelectArgs,
-    #[command(flatten)]
-    data: DataArgs,
-    /// Recompute runs that already have a matching record.
-    #[arg(long)]
-    rerun: bool,
-    /// Only list what would be computed and what reused, with a time estimate from the recorded
-    /// timings; train nothing, write nothing.
-    #[arg(long)]
-    dry_run: bool,
-    /// Runs executed in parallel (default: number of CPU cores).
-    #[arg(long)]
-    jobs: Option<usize>,
-    /// Compute threads per run (default 1). Results are bitwise reproducible for a fixed value.
-    #[arg(long, default_value_t = 1)]
-    threads_per_run: usize,
-    /// Run only shard INDEX of COUNT of the run matrix (0-based, e.g. `--shard 3/8`): runs at
-    /// positions INDEX, INDEX+COUNT, … of the planned matrix. Shards write records into one
-    /// results directory; merge with `harness report` when all have finished.
-    #[arg(long, value_name = "INDEX/COUNT", conflicts_with = "shards")]
-    shard: Option<String>,
-    /// Split the run matrix into COUNT shards and run the one named by the scheduler:
-    /// `SLURM_ARRAY_TASK_ID` (minus `SLURM_ARRAY_TASK_MIN`) in a Slurm job array, or
-    /// `JOB_COMPLETION_INDEX` in a Kubernetes indexed job.
-    #[arg(long, value_name = "COUNT")]
-    shards: Option<usize>,
-}
-
 /// Options of `harness new`.
 #[derive(Args, Debug, Clone)]
 struct NewArgs {
@@ -176,77 +84,11 @@ struct NewArgs {
     from: Option<String>,
 }
 
-/// Options of `harness verify`.
-#[derive(Args, Debug, Clone)]
-struct VerifyArgs {
-    #[command(flatten)]
-    data: DataArgs,
-    /// Only this paper (repeatable).
-    #[arg(long)]
-    paper: Vec<String>,
-    /// Records to recompute in all (default: 2 per paper).
-    #[arg(long)]
-    sample: Option<usize>,
-    /// Seed of the random choice of records.
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
-    /// Only records whose recorded wall time is at most this many seconds.
-    #[arg(long, default_value_t = 30.0)]
-    max_run_seconds: f64,
-    /// Relative tolerance of "equal within tolerance".
-    #[arg(long, default_value_t = 1e-9)]
-    tolerance: f64,
-}
-
-/// Options of `harness list`.
-#[derive(Args, Debug, Clone, Default)]
-struct ListArgs {
-    /// Print the README's paper table (Markdown), generated from the configs.
-    #[arg(long, conflicts_with = "keys")]
-    markdown: bool,
-    /// Print every planned run (all papers, whole configs) with its record key.
-    #[arg(long)]
-    keys: bool,
-}
-
-/// Options of `harness check`.
-#[derive(Args, Debug, Clone, Default)]
-struct CheckArgs {
-    #[command(flatten)]
-    data: DataArgs,
-    /// Check only this paper (its config, datasets and crate).
-    #[arg(long)]
-    paper: Option<String>,
-    /// Optimizer steps (or epochs) of the smoke and determinism runs.
-    #[arg(long, default_value_t = 5)]
-    smoke_steps: u64,
-}
-
-impl SelectArgs {
-    /// The library's form of these options.
-    fn request(&self) -> SelectRequest {
-        SelectRequest {
-            papers: self.paper.clone(),
-            suite: self.suite.clone(),
-            variants: self.variant.clone(),
-            datasets: self.dataset.clone(),
-            seeds: self.seeds,
-        }
-    }
-}
-
-/// A fetcher for the project at `root` with the dataset options `d`.
-fn fetcher(root: &std::path::Path, d: &DataArgs) -> Fetcher {
-    let mut fetcher = Fetcher::new(root, &d.data_dirs, d.cache_dir.clone());
-    fetcher.offline = d.offline;
-    fetcher
-}
-
 /// The session of a command: the global options, with `data` added to the global dataset
 /// options.
 fn context(g: &Global, data: &DataArgs) -> Result<Session> {
     let root = session::find_root(g.root.clone())?;
-    let fetcher = fetcher(&root, &g.data.merged(data));
+    let fetcher = g.data.merged(data).fetcher(&root);
     Ok(Session::open(&root, g.results.clone(), g.plain, fetcher)?)
 }
 
@@ -398,7 +240,7 @@ fn cmd_verify(g: &Global, a: &VerifyArgs) -> Result<()> {
 
 fn cmd_check(g: &Global, a: &CheckArgs) -> Result<()> {
     let root = session::find_root(g.root.clone())?;
-    let fetcher = fetcher(&root, &g.data.merged(&a.data));
+    let fetcher = g.data.merged(&a.data).fetcher(&root);
     let opts = harness::check::CheckOptions {
         paper: a.paper.clone(),
         smoke_steps: a.smoke_steps.max(1),
