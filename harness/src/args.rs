@@ -3,6 +3,7 @@
 //! top-level parser, the subcommand list and the dispatch.
 
 use crate::data::Fetcher;
+use crate::run::{RunOptions, Shard};
 use crate::select::SelectRequest;
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -159,6 +160,35 @@ pub struct CheckArgs {
     /// Optimizer steps (or epochs) of the smoke and determinism runs.
     #[arg(long, default_value_t = 5)]
     pub smoke_steps: u64,
+}
+
+impl RunArgs {
+    /// The scheduler options: `--jobs` (default: the number of CPU cores), `--threads-per-run`
+    /// (at least 1), `--rerun`.
+    pub fn options(&self) -> RunOptions {
+        RunOptions {
+            jobs: self.jobs.unwrap_or_else(|| {
+                std::thread::available_parallelism()
+                    .map(|n| n.get())
+                    .unwrap_or(1)
+            }),
+            threads_per_run: self.threads_per_run.max(1),
+            rerun: self.rerun,
+        }
+    }
+
+    /// The shard to run: `--shard INDEX/COUNT`, or `--shards COUNT` with the index from the
+    /// scheduler's environment variables; `None` for the whole matrix.
+    ///
+    /// Errors ([`crate::HarnessError::Shard`]): a malformed or out-of-range value, or
+    /// `--shards` outside a Slurm array or Kubernetes indexed job.
+    pub fn shard(&self) -> crate::Result<Option<Shard>> {
+        Ok(match (&self.shard, self.shards) {
+            (Some(s), _) => Some(Shard::parse(s)?),
+            (None, Some(n)) => Some(Shard::from_scheduler(n, |k| std::env::var(k).ok())?),
+            (None, None) => None,
+        })
+    }
 }
 
 impl SelectArgs {

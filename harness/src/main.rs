@@ -8,7 +8,7 @@
 use anyhow::{bail, Result};
 use clap::{Args, Parser, Subcommand};
 use harness::args::{CheckArgs, DataArgs, FetchArgs, ListArgs, RunArgs, SelectArgs, VerifyArgs};
-use harness::run::{self, RunOptions, Ui};
+use harness::run::{self, Ui};
 use harness::select;
 use harness::session::{self, Session};
 use harness::{listing, out, outln};
@@ -97,11 +97,7 @@ fn cmd_run(g: &Global, a: &RunArgs) -> Result<()> {
     let select = a.select.request();
     let sel = select::selections(&ctx.project, &select)?;
     let planned = run::plan(&ctx.project, &sel)?;
-    let shard = match (&a.shard, a.shards) {
-        (Some(s), _) => Some(run::Shard::parse(s)?),
-        (None, Some(n)) => Some(run::Shard::from_scheduler(n, |k| std::env::var(k).ok())?),
-        (None, None) => None,
-    };
+    let shard = a.shard()?;
     let runs = match shard {
         Some(s) => {
             let mine = s.select(&planned);
@@ -114,16 +110,7 @@ fn cmd_run(g: &Global, a: &RunArgs) -> Result<()> {
         }
         None => planned,
     };
-    let jobs = a.jobs.unwrap_or_else(|| {
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-    });
-    let opts = RunOptions {
-        jobs,
-        threads_per_run: a.threads_per_run.max(1),
-        rerun: a.rerun,
-    };
+    let opts = a.options();
     let runs_dir = ctx.store.results_dir.join("runs");
     if a.dry_run {
         let estimate = run::Estimate::load(&ctx.store, &runs, opts.rerun)?;
