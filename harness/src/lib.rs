@@ -6,11 +6,13 @@
 //! the paper's [`repro_kit::Reproduction`] → [`record::RunRecord`] written atomically under
 //! `results/runs/` → [`report`] (statistics from `repro-stats`) → `results/<paper>.md|csv|json`.
 
+pub mod args;
 pub mod audit;
 pub mod check;
 pub mod config;
 pub mod data;
 pub mod error;
+pub mod id;
 pub mod listing;
 pub mod out;
 pub mod record;
@@ -18,6 +20,9 @@ pub mod registry;
 pub mod report;
 pub mod run;
 pub mod scaffold;
+pub mod select;
+pub mod session;
 pub mod verify;
 
 pub use error::{HarnessError, Result};
+pub use id::RunId;

@@ -1,10 +1,105 @@
-//! Generated listings for `harness list`: the README's paper table (`--markdown`) and the key of
-//! every planned run (`--keys`, to see which records a code or config change invalidates).
+//! Generated listings for `harness list`: the overview of papers, datasets and records (plain
+//! `list`), the README's paper table (`--markdown`) and the key of every planned run (`--keys`,
+//! to see which records a code or config change invalidates).
 
-use crate::config::{load_suite, Project};
+use crate::config::{load_suite, Project, ReportedAs};
+use crate::record::Store;
 use crate::run::{self, Selection};
-use crate::Result;
+use crate::{registry, Result};
 use std::fmt::Write as _;
+
+/// The overview `harness list` prints: each paper (title, authors, year) with its datasets,
+/// seeds, variants and claims, and how many of their planned runs have a matching record in
+/// `store`; its comparisons; then every declared dataset and the registered reproductions.
+/// Unreadable records are warned about on stderr and counted as missing.
+///
+/// Errors: a paper whose runs cannot be planned (a broken config).
+pub fn overview(project: &Project, store: &Store) -> Result<String> {
+    let mut out = String::new();
+    for (id, paper) in &project.papers {
+        let c = &paper.config;
+        let _ = writeln!(
+            out,
+            "{id} — {} ({} {})",
+            c.paper.title,
+            c.paper.authors.join(", "),
+            c.paper.year
+        );
+        let runs = run::plan(project, &[Selection::whole_paper(id.as_str())])?;
+        let records = run::existing_records(store, &runs)?;
+        let recorded = |keep: &dyn Fn(&run::RunSpec) -> bool| {
+            runs.iter()
+                .zip(&records)
+                .filter(|(r, rec)| keep(r) && rec.is_some())
+                .count()
+        };
+        let _ = writeln!(
+            out,
+            "  datasets: {}",
+            c.datasets
+                .iter()
+                .map(|d| d.get_ref().as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let _ = writeln!(out, "  seeds: {} from {}", c.seeds.count, c.seeds.start);
+        let _ = writeln!(out, "  variants (records present / planned):");
+        for v in c.variants.keys() {
+            let planned = runs.iter().filter(|r| &r.variant == v).count();
+            let have = recorded(&|r| &r.variant == v);
+            let _ = writeln!(out, "    {v}: {have}/{planned}");
+        }
+        let _ = writeln!(out, "  claims:");
+        for cl in &c.claims {
+            let have = recorded(&|r| {
+                r.variant == *cl.variant.get_ref() && r.dataset == *cl.dataset.get_ref()
+            });
+            let how = match cl.reported_as {
+                ReportedAs::SingleRun => "single run".to_string(),
+                ReportedAs::MeanOf { n } => format!("mean of {n}"),
+                ReportedAs::BestOf { n } => format!("best of {n}"),
+                ReportedAs::Unknown => "reported as: unknown".to_string(),
+            };
+            let _ = writeln!(
+                out,
+                "    {}: {} {} on {} = {} ({how}); {have} records",
+                cl.id,
+                cl.variant.get_ref(),
+                cl.metric.get_ref(),
+                cl.dataset.get_ref(),
+                cl.value
+            );
+        }
+        for cmp in &c.comparisons {
+            let _ = writeln!(
+                out,
+                "  comparison {}: {} vs {} on {}",
+                cmp.id,
+                cmp.method.get_ref(),
+                cmp.baseline.get_ref(),
+                cmp.metric.get_ref()
+            );
+        }
+    }
+    let _ = writeln!(out, "datasets:");
+    for (name, d) in &project.datasets.datasets {
+        let bytes: u64 = d.files.iter().map(|f| f.size).sum();
+        let _ = writeln!(
+            out,
+            "  {name} — {} ({} files, {:.1} MB, {})",
+            d.title,
+            d.files.len(),
+            bytes as f64 / 1e6,
+            d.license
+        );
+    }
+    let _ = writeln!(
+        out,
+        "reproductions registered: {}",
+        registry::ids().join(", ")
+    );
+    Ok(out)
+}
 
 /// Every planned run of every paper (each paper's whole config): `paper variant dataset seed N
 /// key` lines, in plan order.
@@ -12,12 +107,7 @@ pub fn keys(project: &Project) -> Result<String> {
     let sel: Vec<Selection> = project
         .papers
         .keys()
-        .map(|id| Selection {
-            paper: id.clone(),
-            variants: None,
-            datasets: None,
-            seeds: None,
-        })
+        .map(|id| Selection::whole_paper(id.as_str()))
         .collect();
     let mut out = String::new();
     for r in run::plan(project, &sel)? {

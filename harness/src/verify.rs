@@ -12,7 +12,7 @@
 use crate::config::Project;
 use crate::data::Fetcher;
 use crate::record::provenance::{Environment, Provenance};
-use crate::record::{RecordStatus, RunRecord, Store};
+use crate::record::{RunRecord, Store};
 use crate::run::{self, RunSpec, Selection};
 use crate::{registry, Result};
 use candle_core::Device;
@@ -211,19 +211,14 @@ fn sample(
     let mut eligible_by_paper: Vec<Vec<Candidate>> = Vec::new();
     let mut committed = 0;
     for paper in &papers {
-        let sel = [Selection {
-            paper: paper.clone(),
-            variants: None,
-            datasets: None,
-            seeds: None,
-        }];
+        let sel = [Selection::whole_paper(paper.as_str())];
         let mut eligible = Vec::new();
         for spec in run::plan(project, &sel)? {
-            let path = store.record_path(&spec.paper, &spec.dataset, &spec.variant, spec.seed);
+            let path = store.record_path(&spec.id);
             let Some(record) = store.load(&path)? else {
                 continue;
             };
-            if matches!(record.status, RecordStatus::Error { .. }) {
+            if record.status.is_error() {
                 continue;
             }
             committed += 1;
@@ -366,9 +361,10 @@ pub fn verify(
     let mut out = Outcome::default();
     for c in &chosen {
         let spec = &c.spec;
-        let repro = registry::find(&spec.paper).ok_or_else(|| {
-            crate::HarnessError::Other(format!("no reproduction for {}", spec.paper))
-        })?;
+        let repro =
+            registry::find(&spec.paper).ok_or_else(|| crate::HarnessError::NotRegistered {
+                paper: spec.paper.clone(),
+            })?;
         let here = env.provenance(String::new(), spec.dataset_sha256.clone(), repro);
         out.here = short(&here);
         let mut checked = Checked {

@@ -141,12 +141,7 @@ fn hostile_paper_configs_load_or_fail_cleanly() {
                     assert!(cl.standard_error.is_none_or(|v| v.is_finite() && v >= 0.0));
                     assert!(cl.resolution.is_none_or(|v| v.is_finite() && v > 0.0));
                 }
-                let sel = [Selection {
-                    paper: PAPER.into(),
-                    variants: None,
-                    datasets: None,
-                    seeds: None,
-                }];
+                let sel = [Selection::whole_paper(PAPER)];
                 let runs = run::plan(&project, &sel).map_err(|e| e.to_string())?;
                 assert!(runs.len() <= MAX_PLANNED_RUNS);
                 Ok(Some(runs.len()))
@@ -324,7 +319,7 @@ fn hostile_run_records_are_read_or_refused() {
                 };
                 let dir = tempfile::tempdir().unwrap();
                 let store = Store::new(dir.path());
-                let p = store.record_path(PAPER, "mnist1d", "logistic", 0);
+                let p = store.record_path(&harness::RunId::new(PAPER, "logistic", "mnist1d", 0));
                 std::fs::create_dir_all(p.parent().unwrap()).unwrap();
                 std::fs::write(&p, &text).unwrap();
                 let label = text.clone();

@@ -298,3 +298,46 @@ fn shards_split_the_matrix_and_report_merges_them() {
     assert!(!bad.status.success());
     assert!(text(&bad).contains("0-based"), "{}", text(&bad));
 }
+
+/// `harness list --keys | head -3` used to panic ("failed printing to stdout: Broken pipe",
+/// exit 101): the listings printed with `print!`. Every `list` form now ends quietly with
+/// status 0 when the reader has gone away before anything is written.
+#[test]
+fn list_forms_end_quietly_when_the_reader_goes_away() {
+    use std::process::Stdio;
+    let dir = tiny_project(30, &["logistic"], "");
+    let root = dir.path();
+    for args in [&["list", "--keys"][..], &["list", "--markdown"], &["list"]] {
+        let mut child = harness_e2e::harness_command(root, args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take()); // the reader goes away at once
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {:?} {err}", out.status);
+        assert!(
+            !err.contains("panicked") && !err.contains("Broken pipe"),
+            "{args:?}: {err}"
+        );
+    }
+    // and with a reader, `--keys` still prints one `paper variant dataset seed N key` line per run
+    let out = harness(root, &["list", "--keys"]);
+    let t = text(&out);
+    assert!(out.status.success(), "{t}");
+    assert!(t.lines().count() > 3, "{t}");
+    for line in t.lines() {
+        let f: Vec<&str> = line.split(' ').collect();
+        assert!(
+            f.len() == 6
+                && f[0] == "greydanus2020-mnist1d"
+                && f[3] == "seed"
+                && f[4].parse::<u64>().is_ok()
+                && f[5].len() == 64
+                && f[5].bytes().all(|b| b.is_ascii_hexdigit()),
+            "{line}"
+        );
+    }
+}

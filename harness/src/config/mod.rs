@@ -8,9 +8,11 @@
 
 #[cfg(test)]
 mod method_ref_tests;
+mod rules;
 mod schema;
 mod validate;
 
+pub use rules::{check_relative_path, check_url, loopback_http_allowed, LOOPBACK_HTTP_ENV};
 pub use schema::*;
 pub use validate::{
     load_dataset_registry, load_paper, load_suite, sha256_hex, LoadedPaper, Project, MAX_SEEDS,

@@ -117,15 +117,9 @@ impl Project {
         if self.broken.is_empty() {
             return Ok(());
         }
-        Err(HarnessError::Other(format!(
-            "{} paper config(s) invalid:\n  {}",
-            self.broken.len(),
-            self.broken
-                .values()
-                .cloned()
-                .collect::<Vec<_>>()
-                .join("\n  ")
-        )))
+        Err(HarnessError::BrokenConfigs {
+            errors: self.broken.values().cloned().collect(),
+        })
     }
 
     /// One line per broken paper config, for commands that skip them (`list`, `report`).
@@ -140,16 +134,17 @@ impl Project {
     /// else lists the known ids.
     pub fn paper(&self, id: &str) -> Result<&LoadedPaper> {
         if let Some(e) = self.broken.get(id) {
-            return Err(HarnessError::Other(format!(
-                "paper `{id}` cannot be used, its config is invalid: {e}"
-            )));
+            return Err(HarnessError::BrokenPaper {
+                id: id.to_string(),
+                error: e.clone(),
+            });
         }
-        self.papers.get(id).ok_or_else(|| {
-            HarnessError::Other(format!(
-                "unknown paper `{id}`; known papers: {} (see `harness list`)",
-                self.papers.keys().cloned().collect::<Vec<_>>().join(", ")
-            ))
-        })
+        self.papers
+            .get(id)
+            .ok_or_else(|| HarnessError::UnknownPaper {
+                id: id.to_string(),
+                known: self.papers.keys().cloned().collect(),
+            })
     }
 
     /// Path of suite `name`.
@@ -195,7 +190,7 @@ fn read(path: &Path) -> Result<String> {
 
 /// Loads and checks `configs/datasets.toml`: checksums are 64 lower-case hex digits, paths are
 /// plain relative file paths (not empty, not `.`, no `..`, not absolute), URLs are `https://`
-/// (see [`crate::data::check_url`]).
+/// (see [`super::check_url`]).
 pub fn load_dataset_registry(path: &Path) -> Result<DatasetRegistry> {
     let text = read(path)?;
     let reg: DatasetRegistry = parse_toml(path, &text)?;
@@ -217,11 +212,11 @@ pub fn load_dataset_registry(path: &Path) -> Result<DatasetRegistry> {
                     f.sha256
                 )));
             }
-            if let Err(m) = crate::data::check_relative_path(&f.path) {
+            if let Err(m) = super::check_relative_path(&f.path) {
                 return Err(bad(m));
             }
             for url in &f.urls {
-                if let Err(m) = crate::data::check_url(url, crate::data::loopback_http_allowed()) {
+                if let Err(m) = super::check_url(url, super::loopback_http_allowed()) {
                     return Err(bad(m));
                 }
             }
@@ -637,11 +632,11 @@ pub fn load_suite(project: &Project, name: &str) -> Result<SuiteConfig> {
                     .collect()
             })
             .unwrap_or_default();
-        return Err(HarnessError::Other(format!(
-            "no suite `{name}` ({} does not exist); known suites: {}",
-            path.display(),
-            known.join(", ")
-        )));
+        return Err(HarnessError::UnknownSuite {
+            name: name.to_string(),
+            path,
+            known,
+        });
     }
     let text = read(&path)?;
     let suite: SuiteConfig = parse_toml(&path, &text)?;

@@ -5,10 +5,14 @@
 //! cut connection is resumed with an HTTP `Range` request (in the same or a later invocation).
 
 use crate::config::{DatasetFile, DatasetSpec};
+// The rules of a declared file (checked when configs load, and again before a download) live
+// with the configs; re-exported here where the fetcher applies them.
+pub use crate::config::{check_relative_path, check_url, loopback_http_allowed, LOOPBACK_HTTP_ENV};
 use crate::error::HarnessError;
 use crate::Result;
 use repro_kit::ResolvedDataset;
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -17,68 +21,6 @@ use std::time::Duration;
 pub const MIRRORS_ENV: &str = "HARNESS_DATA_DIRS";
 /// The environment variable overriding the cache directory.
 pub const CACHE_ENV: &str = "HARNESS_CACHE_DIR";
-/// Test-only escape: when this variable is `1`, plain `http://` URLs whose host is `127.0.0.1`
-/// are accepted (in `configs/datasets.toml` and by [`Fetcher::new`]), so the test suite can
-/// exercise the download path against a local HTTP server. Everything else must be `https://`.
-/// Never set it outside tests.
-pub const LOOPBACK_HTTP_ENV: &str = "HARNESS_TEST_ALLOW_LOOPBACK_HTTP";
-
-/// Whether [`LOOPBACK_HTTP_ENV`] is set to `1`.
-pub fn loopback_http_allowed() -> bool {
-    std::env::var(LOOPBACK_HTTP_ENV).is_ok_and(|v| v == "1")
-}
-
-/// Checks a declared dataset URL: `https://` only; with `allow_loopback_http`, also
-/// `http://127.0.0.1[:port]/…` (the tests' local server). The error says what is allowed.
-pub fn check_url(url: &str, allow_loopback_http: bool) -> std::result::Result<(), String> {
-    let lower = url.to_ascii_lowercase();
-    if let Some(rest) = lower.strip_prefix("https://") {
-        if rest.is_empty() || rest.starts_with('/') {
-            return Err(format!("URL `{url}` has no host"));
-        }
-        return Ok(());
-    }
-    if allow_loopback_http {
-        if let Some(rest) = lower.strip_prefix("http://127.0.0.1") {
-            if rest.is_empty() || rest.starts_with(':') || rest.starts_with('/') {
-                return Ok(());
-            }
-        }
-    }
-    Err(format!(
-        "URL `{url}` is not https:// — datasets are only downloaded over HTTPS; use the https:// address of the file"
-    ))
-}
-
-/// Checks a declared file path: relative, not empty, no `.`/`..` components, not absolute, so
-/// that `<cache>/<path>` is a file strictly inside the cache (and inside every mirror).
-pub fn check_relative_path(path: &str) -> std::result::Result<(), String> {
-    use std::path::Component;
-    let p = Path::new(path);
-    if path.trim().is_empty() {
-        return Err("path is empty; give the file's relative path, e.g. `mnist1d/data.bin`".into());
-    }
-    if path.ends_with('/') || path.ends_with('\\') {
-        return Err(format!("path `{path}` names a directory; give a file path"));
-    }
-    for c in p.components() {
-        match c {
-            Component::Normal(_) => {}
-            Component::CurDir => {
-                return Err(format!("path `{path}` must not contain `.` components"))
-            }
-            Component::ParentDir => return Err(format!("path `{path}` must not contain `..`")),
-            Component::RootDir | Component::Prefix(_) => {
-                return Err(format!("path `{path}` must be relative, not absolute"))
-            }
-        }
-    }
-    if path.split('/').any(|c| c == ".") {
-        return Err(format!("path `{path}` must not contain `.` components"));
-    }
-    Ok(())
-}
-
 /// System-wide directories searched after the user's mirrors: where Debian's data packages
 /// (e.g. `dataset-fashion-mnist`) install their files.
 pub const SYSTEM_MIRRORS: &[&str] = &["/usr/share/datasets"];
@@ -94,6 +36,18 @@ pub enum Source {
     Mirror(PathBuf),
     /// Downloaded from this URL.
     Download(String),
+}
+
+impl std::fmt::Display for Source {
+    /// In words, for `harness fetch`: `cache`, `data/`, `mirror DIR`, `downloaded from URL`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Source::Cache => f.write_str("cache"),
+            Source::Shipped => f.write_str("data/"),
+            Source::Mirror(m) => write!(f, "mirror {}", m.display()),
+            Source::Download(u) => write!(f, "downloaded from {u}"),
+        }
+    }
 }
 
 /// Resolves declared dataset files to verified local paths.
@@ -134,6 +88,98 @@ impl Fetcher {
             timeout: Duration::from_secs(600),
             allow_loopback_http: loopback_http_allowed(),
         }
+    }
+
+    /// Every place file `f` is looked for, in order (cache, shipped `data/`, each mirror, then
+    /// the download URLs), as numbered lines each starting with a newline: for an error that
+    /// says where it searched.
+    pub fn search_order(&self, f: &DatasetFile) -> String {
+        let mut v = vec![format!("cache {}", self.cache_dir.join(&f.path).display())];
+        v.push(format!(
+            "data/ {}",
+            self.shipped_dir.join(&f.path).display()
+        ));
+        for m in &self.mirrors {
+            v.push(format!("mirror {}", m.join(&f.path).display()));
+        }
+        if self.offline {
+            v.push("download: skipped (--offline)".into());
+        } else if f.urls.is_empty() {
+            v.push("download: no URL declared".into());
+        } else {
+            for u in &f.urls {
+                v.push(format!("download {u}"));
+            }
+        }
+        v.iter()
+            .enumerate()
+            .map(|(i, s)| format!("\n  {}. {s}", i + 1))
+            .collect()
+    }
+
+    /// `harness fetch`: resolves (downloading if needed) every file of each dataset in `names`
+    /// (all declared in `datasets`), calling `line` with one line per dataset — or, with
+    /// `verbose`, also one per file saying where it was found. Returns how many files were
+    /// downloaded.
+    ///
+    /// Errors: the first file that cannot be resolved, with every place searched
+    /// ([`Fetcher::search_order`]); a name that is not declared.
+    pub fn fetch_datasets(
+        &self,
+        datasets: &BTreeMap<String, DatasetSpec>,
+        names: &[String],
+        verbose: bool,
+        line: &mut dyn FnMut(&str),
+    ) -> Result<usize> {
+        let mut downloaded = 0usize;
+        for name in names {
+            let spec = datasets.get(name).ok_or_else(|| HarnessError::Data {
+                dataset: name.clone(),
+                file: "-".into(),
+                message: "not declared in configs/datasets.toml".into(),
+            })?;
+            let mut sources: Vec<String> = Vec::new();
+            let mut bytes = 0u64;
+            for file in &spec.files {
+                let (path, source) = self.resolve_file(name, file).map_err(|e| match e {
+                    HarnessError::Data {
+                        dataset,
+                        file: path,
+                        message,
+                    } => HarnessError::Data {
+                        dataset,
+                        file: path,
+                        message: format!(
+                            "{message}\nsearched, in order:{}",
+                            self.search_order(file)
+                        ),
+                    },
+                    other => other,
+                })?;
+                bytes += file.size;
+                if matches!(source, Source::Download(_)) {
+                    downloaded += 1;
+                }
+                let word = source.to_string();
+                if verbose {
+                    line(&format!(
+                        "{name}: {} ← {word} ({})",
+                        file.path,
+                        path.display()
+                    ));
+                }
+                if !sources.contains(&word) {
+                    sources.push(word);
+                }
+            }
+            line(&format!(
+                "{name}: {} verified ({:.1} MB; from {})",
+                crate::out::plural(spec.files.len(), "file", "files"),
+                bytes as f64 / 1e6,
+                sources.join(", ")
+            ));
+        }
+        Ok(downloaded)
     }
 
     /// Resolves every file of dataset `name` (none for an environment, whose id is passed on).

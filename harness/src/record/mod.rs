@@ -7,7 +7,7 @@ pub mod provenance;
 pub use provenance::{Environment, Provenance};
 
 use crate::error::{io_err, HarnessError};
-use crate::Result;
+use crate::{Result, RunId};
 use repro_kit::{Curve, RunOutput, RunStatus};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -17,13 +17,35 @@ use std::path::{Path, PathBuf};
 /// Version of the record format.
 pub const SCHEMA_VERSION: u32 = 1;
 
-/// How a run ended, as stored.
+/// How a run ended, as stored: the status the reproduction returned (the kit's
+/// [`RunStatus`]: trained to the end, or diverged), or the harness-only error case.
+///
+/// Stored flattened into the record exactly as before the two were one type:
+/// `"status": "ok"`, `"status": "diverged"` with `step`, `unit`, `loss`, `reason`, or
+/// `"status": "error"` with `message` (the private `StoredStatus` is that format).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "StoredStatus", into = "StoredStatus")]
+pub enum RecordStatus {
+    /// The reproduction returned: [`RunStatus::Ok`] (trained to the end) or
+    /// [`RunStatus::Diverged`] (a non-finite loss, gradient or metric; the run counts as a
+    /// failure in every statistic).
+    Finished(RunStatus),
+    /// The reproduction returned an error or panicked. Such records are retried on the next
+    /// run (the error may be an environment problem) but count as failures until then.
+    Error {
+        /// The error message.
+        message: String,
+    },
+}
+
+/// The stored (JSON) form of [`RecordStatus`], one flat tagged enum: the record format. Changing
+/// it changes every record file; [`RecordStatus`] converts to and from it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
-pub enum RecordStatus {
+enum StoredStatus {
     /// Trained to the end.
     Ok,
-    /// Loss became non-finite; the run counts as a failure in every statistic.
+    /// Loss became non-finite.
     Diverged {
         /// Step or epoch of divergence.
         step: u64,
@@ -35,41 +57,81 @@ pub enum RecordStatus {
         #[serde(default)]
         reason: repro_kit::DivergenceReason,
     },
-    /// The reproduction returned an error or panicked. Such records are retried on the next
-    /// run (the error may be an environment problem) but count as failures until then.
+    /// The reproduction returned an error or panicked.
     Error {
         /// The error message.
         message: String,
     },
 }
 
-impl RecordStatus {
-    /// Short word for tables: `ok`, `diverged`, `error`.
-    pub fn word(&self) -> &'static str {
-        match self {
-            RecordStatus::Ok => "ok",
-            RecordStatus::Diverged { .. } => "diverged",
-            RecordStatus::Error { .. } => "error",
-        }
-    }
-}
-
-impl From<RunStatus> for RecordStatus {
-    fn from(s: RunStatus) -> Self {
+impl From<StoredStatus> for RecordStatus {
+    fn from(s: StoredStatus) -> Self {
         match s {
-            RunStatus::Ok => RecordStatus::Ok,
-            RunStatus::Diverged {
+            StoredStatus::Ok => RecordStatus::Finished(RunStatus::Ok),
+            StoredStatus::Diverged {
                 step,
                 unit,
                 loss,
                 reason,
-            } => RecordStatus::Diverged {
+            } => RecordStatus::Finished(RunStatus::Diverged {
+                step,
+                unit,
+                loss,
+                reason,
+            }),
+            StoredStatus::Error { message } => RecordStatus::Error { message },
+        }
+    }
+}
+
+impl From<RecordStatus> for StoredStatus {
+    fn from(s: RecordStatus) -> Self {
+        match s {
+            RecordStatus::Finished(RunStatus::Ok) => StoredStatus::Ok,
+            RecordStatus::Finished(RunStatus::Diverged {
+                step,
+                unit,
+                loss,
+                reason,
+            }) => StoredStatus::Diverged {
                 step,
                 unit,
                 loss,
                 reason,
             },
+            RecordStatus::Error { message } => StoredStatus::Error { message },
         }
+    }
+}
+
+impl RecordStatus {
+    /// The run trained to the end ([`RunStatus::Ok`]).
+    pub const OK: RecordStatus = RecordStatus::Finished(RunStatus::Ok);
+
+    /// Short word for tables: `ok`, `diverged`, `error`.
+    pub fn word(&self) -> &'static str {
+        match self {
+            RecordStatus::Finished(RunStatus::Ok) => "ok",
+            RecordStatus::Finished(RunStatus::Diverged { .. }) => "diverged",
+            RecordStatus::Error { .. } => "error",
+        }
+    }
+
+    /// `true` when the run trained to the end (its metrics count).
+    pub fn is_ok(&self) -> bool {
+        matches!(self, RecordStatus::Finished(RunStatus::Ok))
+    }
+
+    /// `true` for [`RecordStatus::Error`]: the reproduction failed and the run is retried by
+    /// the next `harness run` (an ok or diverged run is final).
+    pub fn is_error(&self) -> bool {
+        matches!(self, RecordStatus::Error { .. })
+    }
+}
+
+impl From<RunStatus> for RecordStatus {
+    fn from(s: RunStatus) -> Self {
+        RecordStatus::Finished(s)
     }
 }
 
@@ -129,26 +191,43 @@ fn curve_to_record(c: &Curve) -> Vec<(f64, Option<f64>)> {
     c.iter().map(|(x, y)| (*x, finite(*y))).collect()
 }
 
+/// What a record says about a run besides its id and outcome: its key, wall time and
+/// provenance (the arguments [`RunRecord::from_output`] and [`RunRecord::from_error`] share).
+#[derive(Debug, Clone)]
+pub struct RecordMeta {
+    /// Hex SHA-256 of the run's defining content ([`crate::run::RunSpec::key`]).
+    pub key: String,
+    /// Wall-clock seconds of the whole run, data loading and evaluation included.
+    pub wall_seconds: f64,
+    /// Where, when and with what the run was made.
+    pub provenance: Provenance,
+}
+
 impl RunRecord {
-    /// A record of a finished run.
-    #[allow(clippy::too_many_arguments)]
-    pub fn from_output(
-        key: String,
-        paper: &str,
-        variant: &str,
-        dataset: &str,
-        seed: u64,
-        out: RunOutput,
-        wall_seconds: f64,
-        provenance: Provenance,
-    ) -> Self {
+    /// The id of the run this record is of.
+    pub fn id(&self) -> RunId {
+        RunId::new(
+            self.paper.as_str(),
+            self.variant.as_str(),
+            self.dataset.as_str(),
+            self.seed,
+        )
+    }
+
+    /// A record of run `id` that returned `out` (trained to the end or diverged).
+    pub fn from_output(id: &RunId, out: RunOutput, meta: RecordMeta) -> Self {
+        let RecordMeta {
+            key,
+            wall_seconds,
+            provenance,
+        } = meta;
         Self {
             schema: SCHEMA_VERSION,
             key,
-            paper: paper.into(),
-            variant: variant.into(),
-            dataset: dataset.into(),
-            seed,
+            paper: id.paper.clone(),
+            variant: id.variant.clone(),
+            dataset: id.dataset.clone(),
+            seed: id.seed,
             status: out.status.into(),
             metrics: out
                 .metrics
@@ -172,25 +251,20 @@ impl RunRecord {
         }
     }
 
-    /// A record of a run that failed with an error (or a panic).
-    #[allow(clippy::too_many_arguments)]
-    pub fn from_error(
-        key: String,
-        paper: &str,
-        variant: &str,
-        dataset: &str,
-        seed: u64,
-        message: String,
-        wall_seconds: f64,
-        provenance: Provenance,
-    ) -> Self {
+    /// A record of run `id` that failed with an error (or a panic) saying `message`.
+    pub fn from_error(id: &RunId, message: String, meta: RecordMeta) -> Self {
+        let RecordMeta {
+            key,
+            wall_seconds,
+            provenance,
+        } = meta;
         Self {
             schema: SCHEMA_VERSION,
             key,
-            paper: paper.into(),
-            variant: variant.into(),
-            dataset: dataset.into(),
-            seed,
+            paper: id.paper.clone(),
+            variant: id.variant.clone(),
+            dataset: id.dataset.clone(),
+            seed: id.seed,
             status: RecordStatus::Error { message },
             metrics: BTreeMap::new(),
             curves: BTreeMap::new(),
@@ -209,9 +283,10 @@ impl RunRecord {
     /// The value of `metric` if the run finished and the value is finite; `None` means the run
     /// counts as a failure for that metric.
     pub fn metric(&self, metric: &str) -> Option<f64> {
-        match self.status {
-            RecordStatus::Ok => self.metrics.get(metric).copied().flatten(),
-            _ => None,
+        if self.status.is_ok() {
+            self.metrics.get(metric).copied().flatten()
+        } else {
+            None
         }
     }
 }
@@ -231,14 +306,15 @@ impl Store {
         }
     }
 
-    /// Path of the record of (paper, dataset, variant, seed).
-    pub fn record_path(&self, paper: &str, dataset: &str, variant: &str, seed: u64) -> PathBuf {
+    /// Path of the record of run `id`: `<results>/runs/<paper>/<dataset>/<variant>/seed-<seed>.json`
+    /// (the seed zero-padded to 4 digits).
+    pub fn record_path(&self, id: &RunId) -> PathBuf {
         self.results_dir
             .join("runs")
-            .join(paper)
-            .join(dataset)
-            .join(variant)
-            .join(format!("seed-{seed:04}.json"))
+            .join(&id.paper)
+            .join(&id.dataset)
+            .join(&id.variant)
+            .join(format!("seed-{:04}.json", id.seed))
     }
 
     /// Reads a record; `Ok(None)` if the file does not exist. A file that exists but does not
@@ -304,7 +380,7 @@ impl Store {
     /// Writes `record` atomically to its path: a temporary file in the same directory, flushed
     /// and synced, then renamed over the target.
     pub fn save(&self, record: &RunRecord) -> Result<PathBuf> {
-        let path = self.record_path(&record.paper, &record.dataset, &record.variant, record.seed);
+        let path = self.record_path(&record.id());
         let json = serde_json::to_string_pretty(record)
             .map_err(|e| HarnessError::Other(format!("serializing record: {e}")))?;
         write_atomic(&path, json.as_bytes())?;
@@ -338,9 +414,10 @@ fn remove_if_orphan(path: &Path, min_age: std::time::Duration) -> bool {
 /// file or the new one, and at worst an unlocked `.tmp-*` that [`Store::clean_orphans`]
 /// removes.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path
-        .parent()
-        .ok_or_else(|| HarnessError::Other(format!("{}: no parent directory", path.display())))?;
+    let dir = path.parent().ok_or_else(|| HarnessError::Io {
+        path: path.to_path_buf(),
+        error: std::io::Error::other("no parent directory"),
+    })?;
     std::fs::create_dir_all(dir).map_err(io_err(dir))?;
     let mut builder = tempfile::Builder::new();
     builder.prefix(TMP_PREFIX);
@@ -413,17 +490,21 @@ mod tests {
             extra: BTreeMap::new(),
         };
         let env = Environment::detect(dir.path(), 1);
-        let rec = RunRecord::from_output(
-            "k".into(),
-            "p",
-            "v",
-            "d",
-            7,
-            out,
-            2.0,
-            env.provenance("c".into(), BTreeMap::new(), crate::registry::all()[0]),
-        );
+        let id = RunId::new("p", "v", "d", 7);
+        let meta = RecordMeta {
+            key: "k".into(),
+            wall_seconds: 2.0,
+            provenance: env.provenance("c".into(), BTreeMap::new(), crate::registry::all()[0]),
+        };
+        let rec = RunRecord::from_output(&id, out, meta);
+        assert_eq!(rec.id(), id);
         let path = store.save(&rec).unwrap();
+        assert_eq!(path, store.record_path(&id));
+        assert!(
+            path.ends_with("runs/p/d/v/seed-0007.json"),
+            "{}",
+            path.display()
+        );
         let back = store.load(&path).unwrap().unwrap();
         assert_eq!(back.metrics["acc"], None);
         assert_eq!(back.metric("acc"), None);
@@ -432,6 +513,54 @@ mod tests {
         // no temporary files left behind
         let left: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().collect();
         assert_eq!(left.len(), 1);
+    }
+
+    /// The one status type is stored exactly as the record format says: each case round-trips
+    /// through the same flat JSON as before (`"status"` tag plus the case's fields).
+    #[test]
+    fn statuses_are_stored_in_the_record_format() {
+        #[derive(Serialize, Deserialize)]
+        struct Holder {
+            seed: u64,
+            #[serde(flatten)]
+            status: RecordStatus,
+        }
+        let cases = [
+            (RecordStatus::OK, r#"{"seed":1,"status":"ok"}"#),
+            (
+                RunStatus::Diverged {
+                    step: 3,
+                    unit: "epoch".into(),
+                    loss: "NaN".into(),
+                    reason: repro_kit::DivergenceReason::NonFiniteGradient,
+                }
+                .into(),
+                r#"{"seed":1,"status":"diverged","step":3,"unit":"epoch","loss":"NaN","reason":"non_finite_gradient"}"#,
+            ),
+            (
+                RecordStatus::Error {
+                    message: "boom".into(),
+                },
+                r#"{"seed":1,"status":"error","message":"boom"}"#,
+            ),
+        ];
+        for (status, json) in cases {
+            let text = serde_json::to_string(&Holder {
+                seed: 1,
+                status: status.clone(),
+            })
+            .unwrap();
+            assert_eq!(text, json);
+            let back: Holder = serde_json::from_str(json).unwrap();
+            assert_eq!(back.status, status);
+        }
+        // older diverged records have no `reason`: the loss
+        let old: Holder = serde_json::from_str(
+            r#"{"seed":1,"status":"diverged","step":3,"unit":"step","loss":"inf"}"#,
+        )
+        .unwrap();
+        assert_eq!(old.status.word(), "diverged");
+        assert!(!old.status.is_ok() && !old.status.is_error());
     }
 
     #[test]

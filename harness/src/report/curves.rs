@@ -104,7 +104,12 @@ pub(crate) mod tests {
             .unwrap();
         let env = crate::record::Environment::detect(std::path::Path::new("."), 1);
         let prov = env.provenance("c".into(), BTreeMap::new(), crate::registry::all()[0]);
-        RunRecord::from_output("k".into(), "p", "v", "d", seed, out, 0.0, prov)
+        let meta = crate::record::RecordMeta {
+            key: "k".into(),
+            wall_seconds: 0.0,
+            provenance: prov,
+        };
+        RunRecord::from_output(&crate::RunId::new("p", "v", "d", seed), out, meta)
     }
 
     #[test]

@@ -54,7 +54,7 @@ pub fn referenced(
     let specs = crate::run::plan(project, &sel)?;
     let recs = specs
         .iter()
-        .map(|r| store.load(&store.record_path(&r.paper, &r.dataset, &r.variant, r.seed)))
+        .map(|r| store.load(&store.record_path(&r.id)))
         .collect::<Result<Vec<_>>>()?;
     Ok(specs.into_iter().zip(recs).collect())
 }

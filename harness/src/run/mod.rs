@@ -2,17 +2,19 @@
 //! runs the missing ones in parallel (each run pinned to a fixed thread budget so its numbers
 //! stay bitwise reproducible).
 
+pub mod estimate;
 mod progress;
 pub mod shard;
 
+pub use estimate::Estimate;
 pub use progress::Ui;
 pub use shard::Shard;
 
 use crate::config::{load_suite, LoadedPaper, Project};
 use crate::data::Fetcher;
 use crate::error::HarnessError;
-use crate::record::{provenance::now_utc, Environment, RecordStatus, RunRecord, Store};
-use crate::{registry, Result};
+use crate::record::{provenance::now_utc, Environment, RecordMeta, RecordStatus, RunRecord, Store};
+use crate::{registry, Result, RunId};
 use repro_kit::{ResolvedDataset, RunContext};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, VecDeque};
@@ -30,6 +32,18 @@ pub struct Selection {
     pub datasets: Option<Vec<String>>,
     /// Cap on the number of seeds (None = the paper's count).
     pub seeds: Option<usize>,
+}
+
+impl Selection {
+    /// Every run of paper `id`'s config: all its variants, datasets and seeds.
+    pub fn whole_paper(id: impl Into<String>) -> Self {
+        Self {
+            paper: id.into(),
+            variants: None,
+            datasets: None,
+            seeds: None,
+        }
+    }
 }
 
 /// The selections of suite `name`.
@@ -53,17 +67,12 @@ pub fn suite_selections(project: &Project, name: &str) -> Result<Vec<Selection>>
         .collect())
 }
 
-/// One cell of the run matrix with everything that defines its result.
+/// One planned run: its [`RunId`] and everything that defines its result. It dereferences to
+/// its id, so `spec.paper`, `spec.variant`, `spec.dataset` and `spec.seed` read the id's fields.
 #[derive(Debug, Clone)]
 pub struct RunSpec {
-    /// Paper id.
-    pub paper: String,
-    /// Variant name.
-    pub variant: String,
-    /// Dataset name.
-    pub dataset: String,
-    /// Seed.
-    pub seed: u64,
+    /// Which run: paper, variant, dataset, seed.
+    pub id: RunId,
     /// The variant's hyperparameters.
     pub hyperparameters: toml::Table,
     /// Declared SHA-256 of each dataset file.
@@ -73,6 +82,15 @@ pub struct RunSpec {
     /// Hex SHA-256 of the code that trains the run ([`repro_kit::Reproduction::code_hash`]:
     /// kit and reproduction sources, numerical dependency versions).
     pub code_hash: String,
+}
+
+impl std::ops::Deref for RunSpec {
+    type Target = RunId;
+
+    /// The run's id.
+    fn deref(&self) -> &RunId {
+        &self.id
+    }
 }
 
 impl RunSpec {
@@ -99,12 +117,9 @@ impl RunSpec {
         hex::encode(Sha256::digest(self.canonical().as_bytes()))
     }
 
-    /// `paper variant dataset seed N`, for messages.
+    /// `paper variant dataset seed N`, for messages ([`RunId::label`]).
     pub fn label(&self) -> String {
-        format!(
-            "{} {} {} seed {}",
-            self.paper, self.variant, self.dataset, self.seed
-        )
+        self.id.label()
     }
 }
 
@@ -125,18 +140,22 @@ fn dedup_keep_order(names: &[String]) -> Vec<String> {
 /// The run matrix of `selections`, in a stable order (paper, variant, dataset, seed).
 /// Repeated variants/datasets are taken once.
 ///
-/// Errors: an unknown or broken paper; a variant or dataset the paper does not declare (the
-/// message lists the valid names); `seeds = 0`; more than [`MAX_PLANNED_RUNS`] runs.
+/// Errors: an unknown or broken paper ([`HarnessError::UnknownPaper`],
+/// [`HarnessError::BrokenPaper`]) or one without a registered reproduction
+/// ([`HarnessError::NotRegistered`]); [`HarnessError::Selection`] for a variant or dataset the
+/// paper does not declare (the message lists the valid names), `seeds = 0`, or more than
+/// [`MAX_PLANNED_RUNS`] runs.
 pub fn plan(project: &Project, selections: &[Selection]) -> Result<Vec<RunSpec>> {
     let mut runs = Vec::new();
     let mut total: usize = 0;
     let mut seen_selection = std::collections::BTreeSet::new();
     for sel in selections {
         let paper = project.paper(&sel.paper)?;
-        let repro = registry::find(paper.id())
-            .ok_or_else(|| HarnessError::Other(format!("no reproduction for {}", paper.id())))?;
+        let repro = registry::find(paper.id()).ok_or_else(|| HarnessError::NotRegistered {
+            paper: paper.id().to_string(),
+        })?;
         if sel.seeds == Some(0) {
-            return Err(HarnessError::Other(format!(
+            return Err(HarnessError::Selection(format!(
                 "paper `{}`: the number of seeds (--seeds) must be at least 1",
                 paper.id()
             )));
@@ -157,7 +176,7 @@ pub fn plan(project: &Project, selections: &[Selection]) -> Result<Vec<RunSpec>>
         };
         for v in &variants {
             if !paper.config.variants.contains_key(v) {
-                return Err(HarnessError::Other(format!(
+                return Err(HarnessError::Selection(format!(
                     "paper `{}` has no variant `{v}`; its variants: {}",
                     paper.id(),
                     paper
@@ -172,7 +191,7 @@ pub fn plan(project: &Project, selections: &[Selection]) -> Result<Vec<RunSpec>>
         }
         for d in &datasets {
             if !declared.contains(d) {
-                return Err(HarnessError::Other(format!(
+                return Err(HarnessError::Selection(format!(
                     "paper `{}` does not declare dataset `{d}`; its datasets: {}",
                     paper.id(),
                     declared.join(", ")
@@ -184,17 +203,20 @@ pub fn plan(project: &Project, selections: &[Selection]) -> Result<Vec<RunSpec>>
             total = total.saturating_add(n.saturating_mul(variants.len()));
         }
         if total > MAX_PLANNED_RUNS {
-            return Err(HarnessError::Other(format!(
+            return Err(HarnessError::Selection(format!(
                 "the selection plans {total} runs, more than the ceiling of {MAX_PLANNED_RUNS}; select fewer papers, variants, datasets or seeds"
             )));
         }
         for variant in &variants {
             let table = paper.config.variants.get(variant).ok_or_else(|| {
-                HarnessError::Other(format!("paper `{}` has no variant `{variant}`", paper.id()))
+                HarnessError::Selection(format!(
+                    "paper `{}` has no variant `{variant}`",
+                    paper.id()
+                ))
             })?;
             for dataset in &datasets {
                 let spec = project.datasets.datasets.get(dataset).ok_or_else(|| {
-                    HarnessError::Other(format!("dataset `{dataset}` is not declared"))
+                    HarnessError::Selection(format!("dataset `{dataset}` is not declared"))
                 })?;
                 let shas: BTreeMap<String, String> = spec
                     .files
@@ -212,10 +234,7 @@ pub fn plan(project: &Project, selections: &[Selection]) -> Result<Vec<RunSpec>>
                         continue;
                     }
                     runs.push(RunSpec {
-                        paper: paper.id().to_string(),
-                        variant: variant.clone(),
-                        dataset: dataset.clone(),
-                        seed,
+                        id: RunId::new(paper.id(), variant.as_str(), dataset.as_str(), seed),
                         hyperparameters: table.get_ref().clone(),
                         dataset_sha256: shas.clone(),
                         reproduction_version: repro.version().to_string(),
@@ -254,6 +273,51 @@ pub struct RunSummary {
     pub seconds_by_variant: BTreeMap<(String, String), (usize, f64)>,
 }
 
+impl RunSummary {
+    /// What `harness run` prints after executing `planned` runs with `opts`: the counts, wall
+    /// time and where the records are (`runs_dir`), the mean seconds per run of each (paper,
+    /// variant), and a note on reused records (with how to verify a sample of them).
+    pub fn describe(
+        &self,
+        planned: usize,
+        opts: &RunOptions,
+        runs_dir: &std::path::Path,
+    ) -> String {
+        use crate::out::plural;
+        use std::fmt::Write as _;
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "{}: {} computed, {} reused, {} errors; wall time {:.1} s ({} × {}); records in {}",
+            plural(planned, "run", "runs"),
+            self.computed,
+            self.reused,
+            self.errors.len(),
+            self.wall_seconds,
+            plural(opts.jobs, "parallel run", "parallel runs"),
+            plural(opts.threads_per_run, "thread", "threads"),
+            runs_dir.display()
+        );
+        for ((paper, variant), (n, secs)) in &self.seconds_by_variant {
+            let _ = writeln!(
+                out,
+                "  {paper} {variant}: {}, {:.1} s per run",
+                plural(*n, "run", "runs"),
+                secs / *n as f64
+            );
+        }
+        if self.reused > 0 {
+            let _ = writeln!(
+                out,
+                "{} of these runs were reused from committed records, not recomputed here; to recompute \
+                 a random sample and compare: cargo run --release -p harness -- verify --sample 5",
+                self.reused
+            );
+        }
+        out
+    }
+}
+
 /// Loads the records of `runs` whose keys match (`None` for a missing, stale or unreadable
 /// one), and the problems with unreadable ones (an empty, truncated or foreign file, or
 /// another schema version): one message per file, naming it. An unreadable record never blocks
@@ -263,7 +327,7 @@ pub fn load_records(store: &Store, runs: &[RunSpec]) -> (Vec<Option<RunRecord>>,
     let records = runs
         .iter()
         .map(|r| {
-            let path = store.record_path(&r.paper, &r.dataset, &r.variant, r.seed);
+            let path = store.record_path(&r.id);
             match store.load(&path) {
                 Ok(rec) => rec.filter(|rec| rec.key == r.key()),
                 Err(e) => {
@@ -297,12 +361,7 @@ pub fn check_writable(store: &Store) -> Result<()> {
             .tempfile_in(&dir)
             .map(drop)
     });
-    probe.map_err(|e| {
-        HarnessError::Other(format!(
-            "results directory {} is not writable ({e}); no run was started — make it writable or pass --results DIR",
-            dir.display()
-        ))
-    })
+    probe.map_err(|error| HarnessError::NotWritable { dir, error })
 }
 
 /// Runs every planned run that has no matching record (or all of them with `rerun`), writing one
@@ -326,9 +385,7 @@ pub fn execute(
     let mut pending: VecDeque<&RunSpec> = VecDeque::new();
     for (spec, rec) in runs.iter().zip(&existing) {
         match rec {
-            Some(r) if !opts.rerun && !matches!(r.status, RecordStatus::Error { .. }) => {
-                summary.reused += 1
-            }
+            Some(r) if !opts.rerun && !r.status.is_error() => summary.reused += 1,
             _ => pending.push_back(spec),
         }
     }
@@ -387,13 +444,11 @@ pub fn execute(
                     match saved {
                         Ok(_) => {
                             if let Ok(mut r) = results.lock() {
-                                r.push((
-                                    spec.paper.clone(),
-                                    spec.variant.clone(),
-                                    spec.label(),
-                                    wall,
+                                r.push(Finished {
+                                    id: spec.id.clone(),
+                                    wall_seconds: wall,
                                     status,
-                                ));
+                                });
                             }
                         }
                         Err(e) => {
@@ -411,15 +466,16 @@ pub fn execute(
     if let Some(e) = failure.into_inner().ok().flatten() {
         return Err(e);
     }
-    for (paper, variant, label, wall, status) in results.into_inner().unwrap_or_default() {
+    for done in results.into_inner().unwrap_or_default() {
         summary.computed += 1;
+        let label = done.id.label();
         let e = summary
             .seconds_by_variant
-            .entry((paper, variant))
+            .entry((done.id.paper, done.id.variant))
             .or_insert((0, 0.0));
         e.0 += 1;
-        e.1 += wall;
-        if let RecordStatus::Error { message } = status {
+        e.1 += done.wall_seconds;
+        if let RecordStatus::Error { message } = done.status {
             summary.errors.push(format!("{label}: {message}"));
         }
     }
@@ -427,8 +483,15 @@ pub fn execute(
     Ok(summary)
 }
 
-/// (paper, variant, label, wall seconds, status) of a finished run.
-type Finished = (String, String, String, f64, RecordStatus);
+/// A computed run whose record was saved.
+struct Finished {
+    /// Which run.
+    id: RunId,
+    /// Its wall-clock seconds.
+    wall_seconds: f64,
+    /// How it ended.
+    status: RecordStatus,
+}
 
 /// Runs one cell and turns whatever happens (metrics, divergence, error, panic) into a record.
 fn run_one(
@@ -456,44 +519,21 @@ fn run_one(
     let prov = env
         .provenance(config_sha, spec.dataset_sha256.clone(), repro)
         .finish(started_utc);
-    let key = spec.key();
+    let meta = RecordMeta {
+        key: spec.key(),
+        wall_seconds: wall,
+        provenance: prov,
+    };
     match result {
-        Ok(Ok(out)) => RunRecord::from_output(
-            key,
-            &spec.paper,
-            &spec.variant,
-            &spec.dataset,
-            spec.seed,
-            out,
-            wall,
-            prov,
-        ),
-        Ok(Err(e)) => RunRecord::from_error(
-            key,
-            &spec.paper,
-            &spec.variant,
-            &spec.dataset,
-            spec.seed,
-            e.to_string(),
-            wall,
-            prov,
-        ),
+        Ok(Ok(out)) => RunRecord::from_output(&spec.id, out, meta),
+        Ok(Err(e)) => RunRecord::from_error(&spec.id, e.to_string(), meta),
         Err(panic) => {
             let msg = panic
                 .downcast_ref::<String>()
                 .cloned()
                 .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
                 .unwrap_or_else(|| "unknown panic".into());
-            RunRecord::from_error(
-                key,
-                &spec.paper,
-                &spec.variant,
-                &spec.dataset,
-                spec.seed,
-                format!("panicked: {msg}"),
-                wall,
-                prov,
-            )
+            RunRecord::from_error(&spec.id, format!("panicked: {msg}"), meta)
         }
     }
 }

@@ -37,7 +37,7 @@ impl Ui {
         }
     }
 
-    /// Names the results directory in the messages ("… reused from <dir>").
+    /// Names the results directory in the messages ("… reused from `<dir>`").
     pub fn with_results_dir(mut self, dir: &std::path::Path) -> Self {
         self.results_dir = Some(dir.to_path_buf());
         self

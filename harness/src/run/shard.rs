@@ -31,12 +31,12 @@ impl Shard {
     /// numbers came from).
     pub fn new(index: usize, count: usize, what: &str) -> Result<Self> {
         if count == 0 {
-            return Err(HarnessError::Other(format!(
+            return Err(HarnessError::Shard(format!(
                 "{what}: the shard count must be at least 1"
             )));
         }
         if index >= count {
-            return Err(HarnessError::Other(format!(
+            return Err(HarnessError::Shard(format!(
                 "{what}: shard index {index} is out of range for {count} shards (indices are 0-based: 0..{})",
                 count - 1
             )));
@@ -50,7 +50,7 @@ impl Shard {
     /// A value that is not two non-negative integers separated by `/`, or an index out of range.
     pub fn parse(s: &str) -> Result<Self> {
         let bad = || {
-            HarnessError::Other(format!(
+            HarnessError::Shard(format!(
                 "--shard `{s}`: expected INDEX/COUNT with a 0-based index, e.g. `--shard 0/4`"
             ))
         };
@@ -76,7 +76,7 @@ impl Shard {
             match get(name) {
                 None => Ok(None),
                 Some(v) => v.trim().parse().map(Some).map_err(|_| {
-                    HarnessError::Other(format!(
+                    HarnessError::Shard(format!(
                         "{name}=`{v}` is not a non-negative integer; unset it or fix the job script"
                     ))
                 }),
@@ -85,7 +85,7 @@ impl Shard {
         if let Some(id) = num("SLURM_ARRAY_TASK_ID")? {
             let min = num("SLURM_ARRAY_TASK_MIN")?.unwrap_or(0);
             let index = id.checked_sub(min).ok_or_else(|| {
-                HarnessError::Other(format!(
+                HarnessError::Shard(format!(
                     "SLURM_ARRAY_TASK_ID {id} is below SLURM_ARRAY_TASK_MIN {min}"
                 ))
             })?;
@@ -94,7 +94,7 @@ impl Shard {
         if let Some(index) = num("JOB_COMPLETION_INDEX")? {
             return Self::new(index, count, "JOB_COMPLETION_INDEX");
         }
-        Err(HarnessError::Other(format!(
+        Err(HarnessError::Shard(format!(
             "--shards {count}: neither SLURM_ARRAY_TASK_ID (Slurm job array) nor JOB_COMPLETION_INDEX \
              (Kubernetes indexed job) is set; outside a scheduler pass the shard as --shard INDEX/{count}"
         )))

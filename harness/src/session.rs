@@ -1,0 +1,188 @@
+//! What every command that reads the project starts from: the repository root, the loaded
+//! configs, the record store and the dataset fetcher ([`Session`]); and the step that ends
+//! `harness run` and `harness report`: write the selection's tables, then print them
+//! ([`Session::report_and_print`]).
+
+use crate::config::Project;
+use crate::data::Fetcher;
+use crate::error::HarnessError;
+use crate::record::Store;
+use crate::run::{self, Selection};
+use crate::{outln, report, Result};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// The repository root: `given` (`--root` / `HARNESS_ROOT`), else the nearest ancestor of the
+/// current directory holding `configs/datasets.toml`. Never the checkout the binary was built
+/// from.
+///
+/// Errors ([`HarnessError::NoCheckout`]): `given` has no `configs/datasets.toml`, or no
+/// ancestor has one; the message says how to point at a checkout.
+pub fn find_root(given: Option<PathBuf>) -> Result<PathBuf> {
+    if let Some(r) = given {
+        if !r.join("configs/datasets.toml").is_file() {
+            return Err(HarnessError::NoCheckout(format!(
+                "--root / HARNESS_ROOT = {}: no configs/datasets.toml there; point it at a checkout of the repository",
+                r.display()
+            )));
+        }
+        return Ok(r);
+    }
+    let cwd = std::env::current_dir()
+        .map_err(|e| HarnessError::NoCheckout(format!("reading the current directory: {e}")))?;
+    for dir in cwd.ancestors() {
+        if dir.join("configs/datasets.toml").is_file() {
+            return Ok(dir.to_path_buf());
+        }
+    }
+    Err(HarnessError::NoCheckout(format!(
+        "not inside a checkout: neither {} nor any parent has configs/datasets.toml. Run from the \
+         repository, or say where it is with --root DIR or HARNESS_ROOT=DIR",
+        cwd.display()
+    )))
+}
+
+/// The loaded project and where records and datasets come from.
+#[derive(Debug)]
+pub struct Session {
+    /// The configs.
+    pub project: Project,
+    /// The records (`<results>/runs/`) and tables (`<results>/`).
+    pub store: Store,
+    /// Resolves dataset files.
+    pub fetcher: Fetcher,
+    /// Colours and the compact table (stdout is a terminal, and `--plain` not given).
+    pub fancy: bool,
+    /// `--plain`: line output even on a terminal.
+    pub plain: bool,
+}
+
+impl Session {
+    /// Loads the project at `root` (warning on stderr about each broken paper config), with
+    /// records under `results` (default `<root>/results`).
+    ///
+    /// Errors: `configs/datasets.toml` or a suite does not load (file and line named).
+    pub fn open(
+        root: &Path,
+        results: Option<PathBuf>,
+        plain: bool,
+        fetcher: Fetcher,
+    ) -> Result<Self> {
+        let project = Project::load(root)?;
+        for w in project.broken_warnings() {
+            eprintln!("warning: {w}");
+        }
+        let store = Store::new(results.unwrap_or_else(|| root.join("results")));
+        Ok(Self {
+            project,
+            store,
+            fetcher,
+            fancy: !plain && std::io::stdout().is_terminal(),
+            plain,
+        })
+    }
+
+    /// Builds the verdicts of the selection (claims corrected together across it, Holm by
+    /// default) and the whole-paper tables; writes every file first — `results/suites/<suite>.md`
+    /// when a suite was selected, and the published per-paper set `results/<paper>.md|csv|json|
+    /// tex|html`, which always covers the paper's whole config (Holm across the paper's claims)
+    /// — and only then prints, so that a closed stdout cannot lose any of them.
+    ///
+    /// On a terminal it prints a compact coloured verdict table per paper, one summary line and
+    /// where the full tables are; with `--plain` or when stdout is not a terminal, the Markdown
+    /// tables (stable, line-oriented), then the same summary and paths.
+    ///
+    /// Errors: a selection that does not plan, or a table that cannot be written.
+    pub fn report_and_print(&self, sel: &[Selection], suite: Option<&str>) -> Result<()> {
+        let rules = repro_stats::verdict::Rules::default();
+        let runs = run::plan(&self.project, sel)?;
+        let records = run::existing_records(&self.store, &runs)?;
+        let t0 = Instant::now();
+        let scope = match suite {
+            Some(name) => format!("the {name} suite's"),
+            None => "the selection's".to_string(),
+        };
+        let refs = report::referenced(&self.project, &self.store, &runs)?;
+        let reports = report::build_with(&self.project, &runs, &records, &refs, &rules, &scope);
+        let stats_seconds = t0.elapsed().as_secs_f64();
+        let mut combined = String::new();
+        for r in &reports {
+            combined.push_str(&report::markdown(r));
+            combined.push('\n');
+        }
+        // 1. write everything
+        let mut written: Vec<String> = Vec::new();
+        if let Some(name) = suite {
+            let path = self
+                .store
+                .results_dir
+                .join("suites")
+                .join(format!("{name}.md"));
+            crate::record::write_atomic(&path, combined.as_bytes())?;
+            written.push(format!("suite tables: {}", path.display()));
+        }
+        let mut papers: Vec<&str> = sel.iter().map(|x| x.paper.as_str()).collect();
+        papers.dedup();
+        for paper in papers {
+            let whole = [Selection::whole_paper(paper)];
+            let runs = run::plan(&self.project, &whole)?;
+            let records = run::existing_records(&self.store, &runs)?;
+            let refs = report::referenced(&self.project, &self.store, &runs)?;
+            for r in
+                report::build_with(&self.project, &runs, &records, &refs, &rules, "the paper's")
+            {
+                let path = report::write(&self.store.results_dir, &r)?;
+                written.push(format!(
+                    "whole-paper tables (rules, intervals, plots): {} (also .csv .json .tex .html)",
+                    path.display()
+                ));
+            }
+        }
+        // 2. print
+        let n_items: usize = reports
+            .iter()
+            .map(|r| r.claims.len() + r.comparisons.len())
+            .sum();
+        if self.fancy {
+            for r in &reports {
+                outln!("{}", report::terminal::table(r, true));
+            }
+        } else {
+            for r in &reports {
+                crate::out::text(&report::markdown(r));
+                outln!();
+            }
+        }
+        outln!(
+            "statistics of {} computed in {stats_seconds:.2} s",
+            crate::out::plural(n_items, "claim or comparison", "claims and comparisons")
+        );
+        let summary = report::terminal::Summary::of(&reports);
+        outln!("{}", report::terminal::summary_line(&summary, self.fancy));
+        for w in written {
+            outln!("{w}");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_root_without_configs_is_refused_with_what_to_do() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = find_root(Some(dir.path().to_path_buf())).unwrap_err();
+        assert!(matches!(err, HarnessError::NoCheckout(_)));
+        let msg = err.to_string();
+        assert!(msg.contains("no configs/datasets.toml there"), "{msg}");
+        std::fs::create_dir(dir.path().join("configs")).unwrap();
+        std::fs::write(dir.path().join("configs/datasets.toml"), "").unwrap();
+        assert_eq!(
+            find_root(Some(dir.path().to_path_buf())).unwrap(),
+            dir.path()
+        );
+    }
+}
