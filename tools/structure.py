@@ -83,7 +83,7 @@ def expand_use(stmt):
 def references(mod, path, mods):
     text = strip_comments(open(path, encoding="utf-8").read())
     # Cut a trailing test module: its imports are not the module's structure.
-    cut = re.search(r"#\[cfg\(test\)\]\s*mod tests", text)
+    cut = re.search(r"#\[cfg\(test\)\]\s*(?:pub(?:\([a-z]+\))?\s+)?mod \w+", text)
     if cut:
         text = text[: cut.start()]
     paths = []
