@@ -152,28 +152,9 @@ pub(crate) fn fused_update<F: FnMut(&mut [f32], &[f32])>(
     Ok(())
 }
 
-/// Runs `f` compiled with AVX2 enabled where the CPU has it (runtime detection), otherwise as
-/// is. The fused kernels are written as plain loops that LLVM vectorises; AVX2 doubles the
-/// width of `sqrt`/`div`. The arithmetic is IEEE either way (Rust never contracts `a·b + c` into
-/// a fused multiply-add), so both paths give bitwise the same numbers.
-#[inline(always)]
-pub(crate) fn simd<R>(f: impl FnOnce() -> R) -> R {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2, checked just above.
-            return unsafe { with_avx2(f) };
-        }
-    }
-    f()
-}
-
-/// `f()` in a function compiled for AVX2, so that `f`, inlined here, is too.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn with_avx2<R>(f: impl FnOnce() -> R) -> R {
-    f()
-}
+/// The kit's runtime AVX2 dispatch ([`crate::simd::with_simd`]), under the name the fused
+/// kernels use.
+pub(crate) use crate::simd::with_simd as simd;
 
 /// PyTorch's CPU `lerp(start, end, weight)`: `start + w·(end − start)` for |w| < 0.5, else
 /// `end − (end − start)·(1 − w)` (`aten/src/ATen/native/Lerp.h`).
