@@ -3,21 +3,20 @@
 //! split of the training part, training on the whole training part, MC-dropout and
 //! standard-dropout evaluation on the test part.
 
-use crate::host::{HostGradients, TrainStep};
-use crate::model::DropoutMlp;
+use crate::host::TrainStep;
+use crate::model::{dropout_mlp, DropoutMlp};
 use crate::predict::{self, Scores};
 use candle_core::backprop::GradStore;
-use candle_core::{Device, Tensor};
+use candle_core::Device;
 use repro_kit::data::batching::ShuffledEpochs;
 use repro_kit::data::uci::{Split, Standardizer, UciData};
-use repro_kit::fit::{fit, Divergence, FitPlan, FitReport, StepLoss, Unit};
+use repro_kit::fit::{fit, Divergence, FitPlan, FitReport, PrecomputedLoss, Unit};
 use repro_kit::nn::dropout::fill_multipliers;
+use repro_kit::nn::Parameters;
 use repro_kit::optim::Adam;
 use repro_kit::rng::stream;
 use repro_kit::{DivergenceReason, KitError, Progress, Result, RunOutput};
-use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::rc::Rc;
 use std::time::Instant;
 
 /// Metrics a run returns:
@@ -102,8 +101,10 @@ fn fill_batch(
 /// [`weight_decay`] (Keras adds the `l2(λ)` penalties to every batch's loss),
 /// Adam(lr, β = (0.9, 0.999)), rows reshuffled every epoch (Keras `fit(shuffle=True)`).
 /// The loss and its gradients are computed on the host ([`TrainStep`], checked against candle's
-/// autograd) and applied by the kit's Adam ([`HostGradients`]). Streams: `init/{label}`, `batches/{label}`, `dropout/{label}` under `seed`. A non-finite loss
-/// stops training: diverged at that epoch.
+/// autograd) and handed to `fit` as a [`PrecomputedLoss`], which steps the kit's Adam with
+/// them. The loss is recorded at f32 precision (rounded to f32, then widened), as the loss
+/// tensor of the candle network. Streams: `init/{label}`, `batches/{label}`, `dropout/{label}`
+/// under `seed`. A non-finite loss stops training: diverged at that epoch.
 pub fn train(
     s: &TrainSettings,
     x: &[f32],
@@ -120,18 +121,14 @@ pub fn train(
         )));
     }
     let d = x.len() / n;
-    let model = DropoutMlp::new(
+    let model = dropout_mlp(
         &mut stream(seed, &format!("init/{label}")),
         d,
         s.hidden_units,
         &Device::Cpu,
     )?;
     let reg = weight_decay(s.lengthscale, s.dropout, n, s.tau);
-    let grads = Rc::new(RefCell::new(GradStore::default()));
-    let mut opt = HostGradients::new(
-        Adam::new(model.vars(), s.learning_rate, 0.0)?,
-        Rc::clone(&grads),
-    );
+    let mut opt = Adam::new(model.vars(), s.learning_rate, 0.0)?;
     let mut batches =
         ShuffledEpochs::new(stream(seed, &format!("batches/{label}")), n, s.batch_size);
     let mut mask_rng = stream(seed, &format!("dropout/{label}"));
@@ -153,9 +150,11 @@ pub fn train(
                 (&mut xm, &mut hm, &mut yb),
             );
             let loss = step.loss_and_gradients(&model, &xm, &hm, &yb, reg)?;
-            step.store(&model, &mut grads.borrow_mut())?;
-            Ok(StepLoss {
-                loss: Tensor::new(loss as f32, &Device::Cpu)?,
+            let mut grads = GradStore::default();
+            step.store(&model, &mut grads)?;
+            Ok(PrecomputedLoss {
+                value: f64::from(loss as f32),
+                grads,
                 examples: rows.len(),
             })
         },

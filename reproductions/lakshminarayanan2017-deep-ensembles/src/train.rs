@@ -14,6 +14,7 @@ use candle_core::{Device, Tensor};
 use repro_kit::data::batching::ShuffledEpochs;
 use repro_kit::data::uci::{Split, Standardizer, UciData};
 use repro_kit::fit::{fit, FitPlan, FitReport, StepLoss};
+use repro_kit::nn::Parameters;
 use repro_kit::optim::Adam;
 use repro_kit::rng::stream;
 use repro_kit::{KitError, Progress, Result, RunOutput};
