@@ -11,7 +11,11 @@ use candle_core::{Device, Tensor, Var};
 /// Errors unless every size is at least 1 (`what` names the layer).
 fn check_sizes(what: &str, sizes: &[(&str, usize)]) -> Result<()> {
     match sizes.iter().find(|(_, v)| *v == 0) {
-        Some((name, _)) => Err(KitError::Invalid(format!("{what}: {name} must be ≥ 1"))),
+        Some((name, v)) => Err(KitError::hyperparameter(
+            format!("{what} {name}"),
+            v,
+            "must be ≥ 1",
+        )),
         None => Ok(()),
     }
 }
@@ -88,9 +92,7 @@ impl Layer for Conv1d {
         let (b, c, len) = x.dims3()?;
         let (o, c_w, k) = self.weight.dims3()?;
         if c != c_w {
-            return Err(KitError::Invalid(format!(
-                "conv1d: input has {c} channels, weight expects {c_w}"
-            )));
+            return Err(KitError::shape("conv1d input", &[b, c_w, len], x.dims()));
         }
         let x4 = x.contiguous()?.reshape((b, c, 1, len))?; // [b, c, 1, len]
         let w4 = self.weight.reshape((o, c, 1, k))?; // [o, c, 1, k]
@@ -219,12 +221,10 @@ impl Layer for Conv2d {
     /// Computed by the kit's im2col + GEMM kernel with an explicit backward (`nn::kernels`)
     /// rather than candle's `conv2d`, which is slower on the CPU (see benches/README.md).
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let (_, c, _, _) = x.dims4()?;
+        let (b, c, h, w) = x.dims4()?;
         let c_w = self.weight.dim(1)?;
         if c != c_w {
-            return Err(KitError::Invalid(format!(
-                "conv2d: input has {c} channels, weight expects {c_w}"
-            )));
+            return Err(KitError::shape("conv2d input", &[b, c_w, h, w], x.dims()));
         }
         Ok(x.contiguous()?.apply_op3(
             self.weight.as_tensor(),

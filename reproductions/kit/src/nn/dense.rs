@@ -25,10 +25,8 @@ impl Layer for Dense {
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let (i, _) = self.kernel.dims2()?;
         if x.rank() != 2 || x.dims()[1] != i {
-            return Err(KitError::Invalid(format!(
-                "dense: input {:?}, expected [batch, {i}]",
-                x.dims()
-            )));
+            let batch = x.dims().first().copied().unwrap_or(0);
+            return Err(KitError::shape("dense input", &[batch, i], x.dims()));
         }
         affine(x, &self.kernel, &self.bias, true)
     }

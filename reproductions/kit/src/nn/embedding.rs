@@ -19,10 +19,10 @@ impl Embedding {
     /// PyTorch's default init: every entry N(0, 1) (`nn.Embedding.reset_parameters`:
     /// `init.normal_`), from the kit's seeded stream. Errors if a size is 0.
     pub fn torch_default(rng: &mut Rng, num: usize, dim: usize, device: &Device) -> Result<Self> {
-        if num == 0 || dim == 0 {
-            return Err(KitError::Invalid(format!(
-                "embedding: num_embeddings {num} and dim {dim} must be ≥ 1"
-            )));
+        for (field, v) in [("embedding num_embeddings", num), ("embedding dim", dim)] {
+            if v == 0 {
+                return Err(KitError::hyperparameter(field, v, "must be ≥ 1"));
+            }
         }
         Ok(Self {
             weight: init::normal(rng, &[num, dim], 0.0, 1.0, device)?,

@@ -44,9 +44,12 @@ impl Layer for Linear {
         let dims = x.dims();
         let (o, i) = self.weight.dims2()?;
         if dims.last() != Some(&i) {
-            return Err(KitError::Invalid(format!(
-                "linear: input {dims:?}, expected [.., {i}]"
-            )));
+            let mut expected = dims.to_vec();
+            match expected.last_mut() {
+                Some(last) => *last = i,
+                None => expected.push(i),
+            }
+            return Err(KitError::shape("linear input", &expected, dims));
         }
         let rows = x.elem_count() / i.max(1);
         let x2 = x.reshape((rows, i))?; // [rows, in]

@@ -3,7 +3,8 @@
 //! Two traits give every layer and model one interface:
 //! - [`Layer`]: `forward(&self, x) -> crate::Result<Tensor>` for every layer whose output
 //!   depends on its input and parameters only ([`Linear`], [`Dense`], [`Conv1d`], [`Conv2d`],
-//!   [`MaxPool2d`], [`AvgPool2d`], [`Embedding`], [`Flatten`]). It is the kit's own trait, not
+//!   [`MaxPool2d`], [`AvgPool2d`], [`Embedding`], [`Flatten`], and the UCI network
+//!   [`ReluMlp`]). It is the kit's own trait, not
 //!   candle's `Module`, because the layers check their inputs and report a wrong shape or an
 //!   out-of-range id as a [`crate::KitError`] that names the layer; candle's `Module` would
 //!   flatten those into a string inside `candle_core::Error`, and every model already returns
@@ -82,19 +83,24 @@ impl<P: Parameters> Parameters for Vec<P> {
     }
 }
 
+/// Compute threads the kit's layer kernels use: candle's `get_num_threads` (`RAYON_NUM_THREADS`,
+/// which `harness run --threads-per-run N` sets; all cores when unset). Anything whose behaviour
+/// must follow the kernels' threading (e.g. [`crate::denormal::FlushDenormals`]) asks here.
+pub fn compute_threads() -> usize {
+    kernels::threads()
+}
+
 /// Total number of scalar parameters in `vars`.
 pub fn parameter_count(vars: &[Var]) -> usize {
     vars.iter().map(|v| v.elem_count()).sum()
 }
 
-/// Checks that `t` has exactly the dimensions `dims`; the error names `what` and both shapes.
+/// Checks that `t` has exactly the dimensions `dims`; the error ([`crate::KitError::Shape`])
+/// names `what` and both shapes.
 /// Models call this at every stage boundary so that a wrong reshape fails loudly.
 pub fn expect_shape(t: &Tensor, dims: &[usize], what: &str) -> Result<()> {
     if t.dims() != dims {
-        return Err(crate::KitError::Invalid(format!(
-            "{what}: expected shape {dims:?}, got {:?}",
-            t.dims()
-        )));
+        return Err(crate::KitError::shape(what, dims, t.dims()));
     }
     Ok(())
 }

@@ -44,7 +44,11 @@ impl Parameters for BatchNorm {
 impl BatchNorm {
     fn new(channels: usize, ranks: &'static [usize], device: &Device) -> Result<Self> {
         if channels == 0 {
-            return Err(KitError::Invalid("batch norm: channels must be ≥ 1".into()));
+            return Err(KitError::hyperparameter(
+                "batch norm channels",
+                channels,
+                "must be ≥ 1",
+            ));
         }
         Ok(Self {
             weight: init::ones(&[channels], device)?,

@@ -21,15 +21,21 @@ impl Window {
         stride: (usize, usize),
         padding: (usize, usize),
     ) -> Result<Self> {
-        if kernel.0 == 0 || kernel.1 == 0 || stride.0 == 0 || stride.1 == 0 {
-            return Err(KitError::Invalid(format!(
-                "{what}: kernel {kernel:?} and stride {stride:?} must be ≥ 1"
-            )));
+        for (name, v) in [("kernel", kernel), ("stride", stride)] {
+            if v.0 == 0 || v.1 == 0 {
+                return Err(KitError::hyperparameter(
+                    format!("{what} {name}"),
+                    format!("{v:?}"),
+                    "must be ≥ 1 along both axes",
+                ));
+            }
         }
         if 2 * padding.0 > kernel.0 || 2 * padding.1 > kernel.1 {
-            return Err(KitError::Invalid(format!(
-                "{what}: padding {padding:?} must be at most half the kernel {kernel:?}"
-            )));
+            return Err(KitError::hyperparameter(
+                format!("{what} padding"),
+                format!("{padding:?}"),
+                format!("must be at most half the kernel {kernel:?}"),
+            ));
         }
         Ok(Self {
             kernel,

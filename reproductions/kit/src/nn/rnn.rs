@@ -64,11 +64,14 @@ impl<C: Cell> Direction<C> {
         hidden: usize,
         device: &Device,
     ) -> Result<Self> {
-        if input == 0 || hidden == 0 {
-            return Err(KitError::Invalid(format!(
-                "{}: input {input} and hidden {hidden} must be ≥ 1",
-                C::NAME
-            )));
+        for (name, v) in [("input", input), ("hidden", hidden)] {
+            if v == 0 {
+                return Err(KitError::hyperparameter(
+                    format!("{} {name}", C::NAME),
+                    v,
+                    "must be ≥ 1",
+                ));
+            }
         }
         let bound = 1.0 / (hidden as f64).sqrt();
         let g = C::GATES;

@@ -27,7 +27,7 @@ use rayon::prelude::*;
 const CHUNK_ELEMS: usize = 1 << 20;
 
 /// Threads the kernels may use (`RAYON_NUM_THREADS`, default: all cores).
-fn threads() -> usize {
+pub(crate) fn threads() -> usize {
     candle_core::utils::get_num_threads()
 }
 
