@@ -122,7 +122,7 @@ impl Layer for Mlp {
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let h = self.l1.forward(x)?.relu()?;
         let h = (&h + self.l2.forward(&h)?.relu()?)?;
-        Ok(self.l3.forward(&h)?)
+        self.l3.forward(&h)
     }
 }
 
@@ -170,7 +170,7 @@ impl Layer for Cnn {
         let h3 = self.conv3.forward(&h2)?.relu()?;
         expect_shape(&h3, &[b, self.channels, CNN_FINAL_LEN], "cnn conv3")?;
         let flat = h3.reshape((b, self.channels * CNN_FINAL_LEN))?;
-        Ok(self.linear.forward(&flat)?)
+        self.linear.forward(&flat)
     }
 }
 
@@ -216,7 +216,7 @@ impl Layer for Gru {
         let seq = Tensor::stack(&per_pos, 1)?;
         expect_shape(&seq, &[b, INPUT_LEN, 2 * self.hidden], "gru outputs")?;
         let flat = seq.reshape((b, INPUT_LEN * 2 * self.hidden))?;
-        Ok(self.linear.forward(&flat)?)
+        self.linear.forward(&flat)
     }
 }
 
