@@ -8,12 +8,10 @@ use crate::model::{dropout_mlp, DropoutMlp};
 use crate::predict::{self, Scores};
 use candle_core::backprop::GradStore;
 use candle_core::Device;
-use repro_kit::data::batching::ShuffledEpochs;
 use repro_kit::data::uci::{Split, Standardizer, UciData};
-use repro_kit::fit::{fit, Divergence, FitPlan, FitReport, PrecomputedLoss, Unit};
+use repro_kit::fit::{fit, Divergence, FitReport, PrecomputedLoss, Unit};
 use repro_kit::nn::dropout::fill_multipliers;
-use repro_kit::nn::Parameters;
-use repro_kit::optim::Adam;
+use repro_kit::nn::{Parameters, UciMlpTraining};
 use repro_kit::rng::stream;
 use repro_kit::{DivergenceReason, KitError, Progress, Result, RunOutput};
 use std::collections::BTreeMap;
@@ -52,6 +50,19 @@ pub struct TrainSettings {
     pub dropout: f64,
     /// Model precision τ (weight decay and log-likelihood).
     pub tau: f64,
+}
+
+impl TrainSettings {
+    /// The part of the settings the kit's UCI MLP protocol takes (network size, epochs, batch
+    /// size, Adam learning rate).
+    pub fn mlp(&self) -> UciMlpTraining {
+        UciMlpTraining {
+            hidden_units: self.hidden_units,
+            epochs: self.epochs,
+            batch_size: self.batch_size,
+            learning_rate: self.learning_rate,
+        }
+    }
 }
 
 /// The paper's weight decay (§5.3 / eq. (7) of the appendix, `net/net.py`):
@@ -128,11 +139,11 @@ pub fn train(
         &Device::Cpu,
     )?;
     let reg = weight_decay(s.lengthscale, s.dropout, n, s.tau);
-    let mut opt = Adam::new(model.vars(), s.learning_rate, 0.0)?;
-    let mut batches =
-        ShuffledEpochs::new(stream(seed, &format!("batches/{label}")), n, s.batch_size);
+    let mlp = s.mlp();
+    let mut opt = mlp.adam(model.vars())?;
+    let mut batches = mlp.batches(stream(seed, &format!("batches/{label}")), n);
     let mut mask_rng = stream(seed, &format!("dropout/{label}"));
-    let plan = FitPlan::epochs(s.epochs as u64, batches.steps_per_epoch());
+    let plan = mlp.plan(&batches);
     let mut step = TrainStep::new();
     let (mut xm, mut hm, mut yb) = (Vec::new(), Vec::new(), Vec::new());
     let report = fit(

@@ -1,9 +1,14 @@
 //! The two-layer ReLU regression network of the UCI benchmarks (Hernández-Lobato & Adams 2015,
 //! and the papers that reuse their protocol: `gal2016-mc-dropout`,
 //! `lakshminarayanan2017-deep-ensembles`): `Linear(inputs → H) → ReLU → Linear(H → outputs)`,
-//! weights stored as PyTorch does ([out, in], `y = x Wᵀ + b`, [`Linear`]).
+//! weights stored as PyTorch does ([out, in], `y = x Wᵀ + b`, [`Linear`]), and the training
+//! protocol those papers share ([`UciMlpTraining`]: Adam without weight decay on batches of
+//! rows reshuffled every epoch, for a fixed number of epochs).
 
 use super::{expect_shape, vars_of, Layer, Linear, Parameters};
+use crate::data::batching::ShuffledEpochs;
+use crate::fit::FitPlan;
+use crate::optim::Adam;
 use crate::rng::Rng;
 use crate::{init, Result};
 use candle_core::{Device, Tensor, Var};
@@ -108,6 +113,42 @@ impl Parameters for ReluMlp {
     /// scalars.
     fn vars(&self) -> Vec<Var> {
         vars_of(&[&self.hidden, &self.output])
+    }
+}
+
+/// The settings and optimisation protocol the UCI regression MLPs share
+/// (`gal2016-mc-dropout`, `lakshminarayanan2017-deep-ensembles`): a [`ReluMlp`] of
+/// `hidden_units`, trained with Adam(`learning_rate`, β = (0.9, 0.999), ε = 1e-8, no weight
+/// decay) for `epochs` passes over the rows, reshuffled every epoch, in batches of
+/// `batch_size` (the last batch of an epoch may be smaller; Keras `fit(shuffle=True)`, Torch7's
+/// shuffled minibatches).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct UciMlpTraining {
+    /// Hidden units H.
+    pub hidden_units: usize,
+    /// Passes over the training rows.
+    pub epochs: usize,
+    /// Rows per Adam step.
+    pub batch_size: usize,
+    /// Adam learning rate.
+    pub learning_rate: f64,
+}
+
+impl UciMlpTraining {
+    /// The optimizer: the kit's Adam over `vars` (PyTorch defaults, no weight decay). Errors
+    /// on an invalid learning rate.
+    pub fn adam(&self, vars: Vec<Var>) -> Result<Adam> {
+        Adam::new(vars, self.learning_rate, 0.0)
+    }
+
+    /// The batch order over `n` rows, drawn from `rng`.
+    pub fn batches(&self, rng: Rng, n: usize) -> ShuffledEpochs {
+        ShuffledEpochs::new(rng, n, self.batch_size)
+    }
+
+    /// `epochs` × the steps of an epoch of `batches`, the `train_loss` curve per epoch.
+    pub fn plan(&self, batches: &ShuffledEpochs) -> FitPlan {
+        FitPlan::epochs(self.epochs as u64, batches.steps_per_epoch())
     }
 }
 

@@ -34,7 +34,7 @@ pub use dense::Dense;
 pub use dropout::{Dropout, Mode};
 pub use embedding::{Embedding, Flatten};
 pub use linear::Linear;
-pub use mlp::ReluMlp;
+pub use mlp::{ReluMlp, UciMlpTraining};
 pub use norm::BatchNorm;
 pub use pool::{AvgPool2d, MaxPool2d};
 pub use rnn::{bidirectional, Cell, Direction, Gru, GruDirection, Lstm, LstmDirection};
