@@ -198,4 +198,29 @@ mod tests {
             .is_err());
         assert!(m.forward(&x.narrow(1, 0, 2).unwrap()).is_err());
     }
+
+    /// The protocol's pieces follow its settings: epochs × ⌈n / batch⌉ steps with a curve point
+    /// per epoch, batches of `batch_size` rows (the last one smaller), Adam at the given rate.
+    #[test]
+    fn uci_training_plans_epochs_of_shuffled_batches() {
+        use candle_nn::Optimizer;
+        let t = UciMlpTraining {
+            hidden_units: 4,
+            epochs: 3,
+            batch_size: 4,
+            learning_rate: 0.01,
+        };
+        let mut batches = t.batches(stream(0, "batches"), 10);
+        let plan = t.plan(&batches);
+        assert_eq!(plan, FitPlan::epochs(3, 3));
+        let sizes: Vec<usize> = (0..3).map(|s| batches.batch(s).unwrap().len()).collect();
+        assert_eq!(sizes, vec![4, 4, 2]);
+        let m = ReluMlp::torch_default(&mut stream(0, "init"), 2, 4, 1, &Device::Cpu).unwrap();
+        assert_eq!(t.adam(m.vars()).unwrap().learning_rate(), 0.01);
+        let bad = UciMlpTraining {
+            learning_rate: -1.0,
+            ..t
+        };
+        assert!(bad.adam(m.vars()).is_err());
+    }
 }
