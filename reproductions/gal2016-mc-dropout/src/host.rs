@@ -12,8 +12,8 @@
 //! loop, divergence handling and timing stay the kit's.
 //!
 //! Both passes are checked against the candle network: the gradients against candle's autograd
-//! of [`DropoutMlp::forward_masked`] + `loss::mse` + the L2 penalty (and finite differences),
-//! the MC passes against [`DropoutMlp::forward_masked`].
+//! of [`ReluMlp::forward_masked`](repro_kit::nn::ReluMlp::forward_masked) + `loss::mse` + the L2 penalty (and finite differences),
+//! the MC passes against [`ReluMlp::forward_masked`](repro_kit::nn::ReluMlp::forward_masked).
 //!
 //! [`fit`]: repro_kit::fit::fit
 
@@ -139,7 +139,7 @@ impl HostWeights {
     /// One stochastic pass for one row, computed densely: `x_dropped` `[inputs]` (input × its
     /// multipliers), `hidden_mask` `[H]` → standardised prediction; `z` is scratch `[H']` (H
     /// rounded up to a multiple of 8, [`HostWeights::padded_hidden_units`]). The reference for
-    /// [`McPasses`]; same arithmetic as [`DropoutMlp::forward_masked`] up to float summation
+    /// [`McPasses`]; same arithmetic as [`ReluMlp::forward_masked`](repro_kit::nn::ReluMlp::forward_masked) up to float summation
     /// order. Errors if a buffer has the wrong length.
     pub fn forward_one(
         &self,
