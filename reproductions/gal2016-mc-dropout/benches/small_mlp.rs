@@ -15,16 +15,15 @@ mod alloc;
 use candle_core::backprop::GradStore;
 use candle_core::{Device, Tensor};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use gal2016_mc_dropout::host::{HostGradients, HostWeights, McPasses, TrainStep};
-use gal2016_mc_dropout::model::DropoutMlp;
+use gal2016_mc_dropout::host::{HostWeights, McPasses, TrainStep};
+use gal2016_mc_dropout::model::dropout_mlp;
 use gal2016_mc_dropout::predict::mc_dropout;
 use repro_kit::data::uci::Standardizer;
 use repro_kit::nn::dropout::fill_multipliers;
+use repro_kit::nn::Parameters;
 use repro_kit::optim::Adam;
 use repro_kit::rng::stream;
-use std::cell::RefCell;
 use std::hint::black_box;
-use std::rc::Rc;
 
 const INPUTS: usize = 13;
 const HIDDEN: usize = 50;
@@ -61,26 +60,21 @@ fn step(c: &mut Criterion) {
     let mut group = c.benchmark_group("gal2016_adam_step_13_50_1_batch128");
     group.sample_size(50);
     {
-        let model = DropoutMlp::new(&mut stream(0, "init"), INPUTS, HIDDEN, &dev).unwrap();
-        let grads = Rc::new(RefCell::new(GradStore::default()));
-        let mut opt = HostGradients::new(
-            Adam::new(model.vars(), 1e-3, 0.0).unwrap(),
-            Rc::clone(&grads),
-        );
+        let model = dropout_mlp(&mut stream(0, "init"), INPUTS, HIDDEN, &dev).unwrap();
+        let mut opt = Adam::new(model.vars(), 1e-3, 0.0).unwrap();
         let mut host = TrainStep::new();
-        let zero = Tensor::new(0f32, &dev).unwrap();
         group.bench_function("host", |b| {
             b.iter(|| {
-                use candle_nn::Optimizer;
                 let l = host.loss_and_gradients(&model, &xd, &hm, &y, reg).unwrap();
-                host.store(&model, &mut grads.borrow_mut()).unwrap();
-                opt.backward_step(&zero).unwrap();
+                let mut grads = GradStore::default();
+                host.store(&model, &mut grads).unwrap();
+                opt.step(&grads).unwrap();
                 black_box(l)
             })
         });
     }
     {
-        let model = DropoutMlp::new(&mut stream(0, "init"), INPUTS, HIDDEN, &dev).unwrap();
+        let model = dropout_mlp(&mut stream(0, "init"), INPUTS, HIDDEN, &dev).unwrap();
         let mut opt = Adam::new(model.vars(), 1e-3, 0.0).unwrap();
         let xt = Tensor::from_slice(&xd, (BATCH, INPUTS), &dev).unwrap();
         let ht = Tensor::from_slice(&hm, (BATCH, HIDDEN), &dev).unwrap();
@@ -100,7 +94,7 @@ fn step(c: &mut Criterion) {
 
 fn mc(c: &mut Criterion) {
     let dev = Device::Cpu;
-    let model = DropoutMlp::new(&mut stream(1, "init"), INPUTS, HIDDEN, &dev).unwrap();
+    let model = dropout_mlp(&mut stream(1, "init"), INPUTS, HIDDEN, &dev).unwrap();
     let w = HostWeights::of(&model).unwrap();
     let (x, _) = data(POINTS);
     let passes = 100;

@@ -7,22 +7,21 @@
 //! step as loops over `[batch, inputs]` and `[batch, H]` buffers takes 22 µs. The loops vectorise
 //! over the H
 //! hidden units (independent lanes), so the sums run in a fixed order and results are bitwise
-//! reproducible. The gradients are handed to the kit's [`Adam`] inside the kit's [`fit`] loop
-//! through [`HostGradients`], so optimizer, loop, divergence handling and timing stay the kit's.
+//! reproducible. The gradients are handed to the kit's [`fit`] loop as a
+//! [`repro_kit::fit::PrecomputedLoss`], which steps the kit's Adam with them, so optimizer,
+//! loop, divergence handling and timing stay the kit's.
 //!
 //! Both passes are checked against the candle network: the gradients against candle's autograd
-//! of [`DropoutMlp::forward_masked`] + `loss::mse` + the L2 penalty (and finite differences),
-//! the MC passes against [`DropoutMlp::forward_masked`].
+//! of [`ReluMlp::forward_masked`](repro_kit::nn::ReluMlp::forward_masked) + `loss::mse` + the L2 penalty (and finite differences),
+//! the MC passes against [`ReluMlp::forward_masked`](repro_kit::nn::ReluMlp::forward_masked).
 //!
 //! [`fit`]: repro_kit::fit::fit
 
 use crate::model::DropoutMlp;
 use candle_core::backprop::GradStore;
 use candle_core::{Device, Storage, Tensor};
-use repro_kit::optim::Adam;
+use repro_kit::simd::has_avx2;
 use repro_kit::{KitError, Result};
-use std::cell::RefCell;
-use std::rc::Rc;
 
 /// Copies the f32 values of a contiguous CPU tensor into `out` (resized), without allocating
 /// when `out` already has the capacity. Errors if the tensor is not contiguous f32 on the CPU.
@@ -140,7 +139,7 @@ impl HostWeights {
     /// One stochastic pass for one row, computed densely: `x_dropped` `[inputs]` (input × its
     /// multipliers), `hidden_mask` `[H]` → standardised prediction; `z` is scratch `[H']` (H
     /// rounded up to a multiple of 8, [`HostWeights::padded_hidden_units`]). The reference for
-    /// [`McPasses`]; same arithmetic as [`DropoutMlp::forward_masked`] up to float summation
+    /// [`McPasses`]; same arithmetic as [`ReluMlp::forward_masked`](repro_kit::nn::ReluMlp::forward_masked) up to float summation
     /// order. Errors if a buffer has the wrong length.
     pub fn forward_one(
         &self,
@@ -165,24 +164,6 @@ impl HostWeights {
         }
         self.preactivation(x_dropped, z);
         Ok(self.output(z, hidden_mask))
-    }
-}
-
-/// Whether the AVX2 copies of the hot loops may run (checked once per call, cached by std).
-///
-/// The loops are `#[inline(always)]` bodies compiled twice: as they are (SSE2, 4 floats wide)
-/// and inside a `#[target_feature(enable = "avx2")]` function (8 wide). The arithmetic is the
-/// same IEEE operations in the same order on either path (Rust never reassociates or contracts
-/// float operations), so both give bitwise the same numbers.
-#[inline(always)]
-fn has_avx2() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::arch::is_x86_feature_detected!("avx2")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
     }
 }
 
@@ -350,7 +331,7 @@ impl<'a> McPasses<'a> {
         Ok(())
     }
 
-    /// [`Self::pass_rows_body`] compiled for AVX2 (see [`has_avx2`]).
+    /// [`Self::pass_rows_body`] compiled for AVX2 (see [`repro_kit::simd`]).
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     unsafe fn pass_rows_avx2(
@@ -459,7 +440,7 @@ impl TrainStep {
         Ok(self.forward_backward(x_dropped, hidden_mask, targets, reg))
     }
 
-    /// [`Self::forward_backward`] compiled for AVX2 (see [`has_avx2`]).
+    /// [`Self::forward_backward`] compiled for AVX2 (see [`repro_kit::simd`]).
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     unsafe fn forward_backward_avx2(
@@ -567,64 +548,18 @@ impl TrainStep {
     }
 }
 
-/// The kit's [`Adam`] driven by gradients computed on the host ([`TrainStep::store`]) instead
-/// of candle's autograd, so that the kit's `fit` loop runs it unchanged: the loss closure
-/// computes the loss and writes the gradients into the shared store; `fit` checks the loss for
-/// divergence and calls [`candle_nn::Optimizer::backward_step`], which here applies the stored
-/// gradients (the loss tensor is a constant and is not differentiated).
-pub struct HostGradients {
-    adam: Adam,
-    grads: Rc<RefCell<GradStore>>,
-}
-
-impl HostGradients {
-    /// Wraps `adam`; the loss closure writes each step's gradients into `grads`.
-    pub fn new(adam: Adam, grads: Rc<RefCell<GradStore>>) -> Self {
-        Self { adam, grads }
-    }
-}
-
-impl candle_nn::Optimizer for HostGradients {
-    type Config = ();
-
-    /// Not constructible from a variable list: it needs the Adam it wraps and the shared
-    /// gradient store ([`HostGradients::new`]). Always an error.
-    fn new(_vars: Vec<candle_core::Var>, _config: ()) -> candle_core::Result<Self> {
-        Err(candle_core::Error::Msg(
-            "HostGradients is built with HostGradients::new(adam, grads)".into(),
-        ))
-    }
-
-    fn step(&mut self, grads: &GradStore) -> candle_core::Result<()> {
-        self.adam.step(grads).map_err(candle_core::Error::wrap)
-    }
-
-    fn learning_rate(&self) -> f64 {
-        candle_nn::Optimizer::learning_rate(&self.adam)
-    }
-
-    fn set_learning_rate(&mut self, lr: f64) {
-        candle_nn::Optimizer::set_learning_rate(&mut self.adam, lr)
-    }
-
-    /// Applies the gradients the loss closure stored; `_loss` is not differentiated.
-    fn backward_step(&mut self, _loss: &Tensor) -> candle_core::Result<()> {
-        let grads = self.grads.borrow();
-        self.adam.step(&grads).map_err(candle_core::Error::wrap)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use candle_core::Var;
+    use crate::model::dropout_mlp;
     use repro_kit::nn::dropout::fill_multipliers;
+    use repro_kit::nn::Parameters;
     use repro_kit::rng::stream;
 
     /// A model with non-zero biases, as after training.
     fn model(d: usize, h: usize, seed: u64) -> DropoutMlp {
         let dev = Device::Cpu;
-        let m = DropoutMlp::new(&mut stream(seed, "init"), d, h, &dev).unwrap();
+        let m = dropout_mlp(&mut stream(seed, "init"), d, h, &dev).unwrap();
         let b1: Vec<f32> = (0..h).map(|k| 0.01 * k as f32 - 0.205).collect();
         m.hidden
             .bias
@@ -876,32 +811,5 @@ mod tests {
             .loss_and_gradients(&m, &[1.0; 6], &[1.0; 19], &[0.0; 2], 0.0)
             .unwrap_err();
         assert!(e.to_string().contains("training step"), "{e}");
-    }
-
-    /// `HostGradients` applies exactly the stored gradients: one step through it equals one
-    /// step of the kit's Adam on the same gradients.
-    #[test]
-    fn host_gradients_step_is_the_kits_adam_step() {
-        use candle_nn::Optimizer;
-        let dev = Device::Cpu;
-        let a = Var::new(&[1.0f32, -2.0], &dev).unwrap();
-        let b = Var::new(&[1.0f32, -2.0], &dev).unwrap();
-        let g = Tensor::new(&[0.5f32, -0.25], &dev).unwrap();
-        let store = Rc::new(RefCell::new(GradStore::default()));
-        store.borrow_mut().insert(a.as_tensor(), g.clone());
-        let mut host = HostGradients::new(Adam::new(vec![a.clone()], 1e-3, 0.0).unwrap(), store);
-        host.backward_step(&Tensor::new(0f32, &dev).unwrap())
-            .unwrap();
-        let mut plain = Adam::new(vec![b.clone()], 1e-3, 0.0).unwrap();
-        let mut gs = GradStore::default();
-        gs.insert(b.as_tensor(), g);
-        plain.step(&gs).unwrap();
-        assert_eq!(to_vec(a.as_tensor()), to_vec(b.as_tensor()));
-        assert!(HostGradients::new(
-            Adam::new(vec![b.clone()], 1e-3, 0.0).unwrap(),
-            Rc::new(RefCell::new(GradStore::default()))
-        )
-        .backward_step(&Tensor::new(0f32, &dev).unwrap())
-        .is_err());
     }
 }

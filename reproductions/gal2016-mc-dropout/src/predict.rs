@@ -17,6 +17,7 @@ use candle_core::{Device, Tensor};
 use repro_kit::data::uci::Standardizer;
 use repro_kit::metrics::rmse;
 use repro_kit::nn::dropout::fill_multipliers;
+use repro_kit::nn::Layer;
 use repro_kit::rng::Rng;
 use repro_kit::{KitError, Progress, Result};
 
@@ -214,7 +215,7 @@ pub fn deterministic(
     let n = y.len();
     let xt = Tensor::from_slice(x, (n, model.inputs()), &Device::Cpu)?;
     let pred: Vec<f64> = model
-        .forward_deterministic(&xt)?
+        .forward(&xt)?
         .flatten_all()?
         .to_vec1::<f32>()?
         .into_iter()

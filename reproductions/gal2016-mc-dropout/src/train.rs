@@ -3,21 +3,18 @@
 //! split of the training part, training on the whole training part, MC-dropout and
 //! standard-dropout evaluation on the test part.
 
-use crate::host::{HostGradients, TrainStep};
-use crate::model::DropoutMlp;
+use crate::host::TrainStep;
+use crate::model::{dropout_mlp, DropoutMlp};
 use crate::predict::{self, Scores};
 use candle_core::backprop::GradStore;
-use candle_core::{Device, Tensor};
-use repro_kit::data::batching::ShuffledEpochs;
+use candle_core::Device;
 use repro_kit::data::uci::{Split, Standardizer, UciData};
-use repro_kit::fit::{fit, Divergence, FitPlan, FitReport, StepLoss, Unit};
+use repro_kit::fit::{fit, Divergence, FitReport, PrecomputedLoss, Unit};
 use repro_kit::nn::dropout::fill_multipliers;
-use repro_kit::optim::Adam;
+use repro_kit::nn::{Parameters, UciMlpTraining};
 use repro_kit::rng::stream;
 use repro_kit::{DivergenceReason, KitError, Progress, Result, RunOutput};
-use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::rc::Rc;
 use std::time::Instant;
 
 /// Metrics a run returns:
@@ -53,6 +50,19 @@ pub struct TrainSettings {
     pub dropout: f64,
     /// Model precision τ (weight decay and log-likelihood).
     pub tau: f64,
+}
+
+impl TrainSettings {
+    /// The part of the settings the kit's UCI MLP protocol takes (network size, epochs, batch
+    /// size, Adam learning rate).
+    pub fn mlp(&self) -> UciMlpTraining {
+        UciMlpTraining {
+            hidden_units: self.hidden_units,
+            epochs: self.epochs,
+            batch_size: self.batch_size,
+            learning_rate: self.learning_rate,
+        }
+    }
 }
 
 /// The paper's weight decay (§5.3 / eq. (7) of the appendix, `net/net.py`):
@@ -102,8 +112,10 @@ fn fill_batch(
 /// [`weight_decay`] (Keras adds the `l2(λ)` penalties to every batch's loss),
 /// Adam(lr, β = (0.9, 0.999)), rows reshuffled every epoch (Keras `fit(shuffle=True)`).
 /// The loss and its gradients are computed on the host ([`TrainStep`], checked against candle's
-/// autograd) and applied by the kit's Adam ([`HostGradients`]). Streams: `init/{label}`, `batches/{label}`, `dropout/{label}` under `seed`. A non-finite loss
-/// stops training: diverged at that epoch.
+/// autograd) and handed to `fit` as a [`PrecomputedLoss`], which steps the kit's Adam with
+/// them. The loss is recorded at f32 precision (rounded to f32, then widened), as the loss
+/// tensor of the candle network. Streams: `init/{label}`, `batches/{label}`, `dropout/{label}`
+/// under `seed`. A non-finite loss stops training: diverged at that epoch.
 pub fn train(
     s: &TrainSettings,
     x: &[f32],
@@ -120,22 +132,18 @@ pub fn train(
         )));
     }
     let d = x.len() / n;
-    let model = DropoutMlp::new(
+    let model = dropout_mlp(
         &mut stream(seed, &format!("init/{label}")),
         d,
         s.hidden_units,
         &Device::Cpu,
     )?;
     let reg = weight_decay(s.lengthscale, s.dropout, n, s.tau);
-    let grads = Rc::new(RefCell::new(GradStore::default()));
-    let mut opt = HostGradients::new(
-        Adam::new(model.vars(), s.learning_rate, 0.0)?,
-        Rc::clone(&grads),
-    );
-    let mut batches =
-        ShuffledEpochs::new(stream(seed, &format!("batches/{label}")), n, s.batch_size);
+    let mlp = s.mlp();
+    let mut opt = mlp.adam(model.vars())?;
+    let mut batches = mlp.batches(stream(seed, &format!("batches/{label}")), n);
     let mut mask_rng = stream(seed, &format!("dropout/{label}"));
-    let plan = FitPlan::epochs(s.epochs as u64, batches.steps_per_epoch());
+    let plan = mlp.plan(&batches);
     let mut step = TrainStep::new();
     let (mut xm, mut hm, mut yb) = (Vec::new(), Vec::new(), Vec::new());
     let report = fit(
@@ -153,9 +161,11 @@ pub fn train(
                 (&mut xm, &mut hm, &mut yb),
             );
             let loss = step.loss_and_gradients(&model, &xm, &hm, &yb, reg)?;
-            step.store(&model, &mut grads.borrow_mut())?;
-            Ok(StepLoss {
-                loss: Tensor::new(loss as f32, &Device::Cpu)?,
+            let mut grads = GradStore::default();
+            step.store(&model, &mut grads)?;
+            Ok(PrecomputedLoss {
+                value: f64::from(loss as f32),
+                grads,
                 examples: rows.len(),
             })
         },

@@ -10,6 +10,7 @@ use candle_core::{Device, Tensor};
 use candle_nn::loss::cross_entropy;
 use criterion::{criterion_group, criterion_main, Criterion};
 use greydanus2020_mnist1d::models::{Model, ModelSpec};
+use repro_kit::nn::{Layer, Parameters};
 use repro_kit::optim::Adam;
 use repro_kit::rng::stream;
 

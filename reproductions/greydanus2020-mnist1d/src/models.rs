@@ -3,8 +3,8 @@
 //! [batch, 10].
 
 use crate::{CLASSES, INPUT_LEN};
-use candle_core::{Device, Module, Tensor, Var, D};
-use repro_kit::nn::{expect_shape, parameter_count, Conv1d, GruDirection, Linear};
+use candle_core::{Device, Tensor, Var, D};
+use repro_kit::nn::{expect_shape, vars_of, Conv1d, GruDirection, Layer, Linear, Parameters};
 use repro_kit::rng::Rng;
 use repro_kit::{KitError, Result};
 use serde::Deserialize;
@@ -64,9 +64,11 @@ impl Model {
             ModelSpec::Gru { hidden } => Model::Gru(Gru::new(rng, *hidden, device)?),
         })
     }
+}
 
-    /// All trainable parameters.
-    pub fn vars(&self) -> Vec<Var> {
+impl Parameters for Model {
+    /// The model's parameters in the order PyTorch creates them.
+    fn vars(&self) -> Vec<Var> {
         match self {
             Model::Logistic(l) => l.vars(),
             Model::Mlp(m) => m.vars(),
@@ -74,14 +76,11 @@ impl Model {
             Model::Gru(g) => g.vars(),
         }
     }
+}
 
-    /// Number of trainable scalars.
-    pub fn parameter_count(&self) -> usize {
-        parameter_count(&self.vars())
-    }
-
+impl Layer for Model {
     /// `x` [batch, 40] → logits [batch, 10].
-    pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let batch = x.dim(0)?;
         expect_shape(x, &[batch, INPUT_LEN], "model input")?;
         let logits = match self {
@@ -110,16 +109,20 @@ impl Mlp {
             l3: Linear::torch_default(rng, hidden, CLASSES, device)?,
         })
     }
+}
 
+impl Parameters for Mlp {
     fn vars(&self) -> Vec<Var> {
-        [self.l1.vars(), self.l2.vars(), self.l3.vars()].concat()
+        vars_of(&[&self.l1, &self.l2, &self.l3])
     }
+}
 
+impl Layer for Mlp {
     /// `x` [batch, 40] → [batch, 10].
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let h = self.l1.forward(x)?.relu()?;
         let h = (&h + self.l2.forward(&h)?.relu()?)?;
-        Ok(self.l3.forward(&h)?)
+        self.l3.forward(&h)
     }
 }
 
@@ -147,17 +150,15 @@ impl Cnn {
             channels,
         })
     }
+}
 
+impl Parameters for Cnn {
     fn vars(&self) -> Vec<Var> {
-        [
-            self.conv1.vars(),
-            self.conv2.vars(),
-            self.conv3.vars(),
-            self.linear.vars(),
-        ]
-        .concat()
+        vars_of(&[&self.conv1, &self.conv2, &self.conv3, &self.linear])
     }
+}
 
+impl Layer for Cnn {
     /// `x` [batch, 40] → [batch, 10].
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let b = x.dim(0)?;
@@ -169,7 +170,7 @@ impl Cnn {
         let h3 = self.conv3.forward(&h2)?.relu()?;
         expect_shape(&h3, &[b, self.channels, CNN_FINAL_LEN], "cnn conv3")?;
         let flat = h3.reshape((b, self.channels * CNN_FINAL_LEN))?;
-        Ok(self.linear.forward(&flat)?)
+        self.linear.forward(&flat)
     }
 }
 
@@ -192,16 +193,15 @@ impl Gru {
             hidden,
         })
     }
+}
 
+impl Parameters for Gru {
     fn vars(&self) -> Vec<Var> {
-        [
-            self.forward_dir.vars(),
-            self.backward_dir.vars(),
-            self.linear.vars(),
-        ]
-        .concat()
+        vars_of(&[&self.forward_dir, &self.backward_dir, &self.linear])
     }
+}
 
+impl Layer for Gru {
     /// `x` [batch, 40] → [batch, 10].
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let b = x.dim(0)?;
@@ -216,7 +216,7 @@ impl Gru {
         let seq = Tensor::stack(&per_pos, 1)?;
         expect_shape(&seq, &[b, INPUT_LEN, 2 * self.hidden], "gru outputs")?;
         let flat = seq.reshape((b, INPUT_LEN * 2 * self.hidden))?;
-        Ok(self.linear.forward(&flat)?)
+        self.linear.forward(&flat)
     }
 }
 

@@ -8,6 +8,7 @@ use repro_kit::data::mnist1d::Mnist1d;
 use repro_kit::fit::{fit, FitPlan, Schedule, StepLoss};
 use repro_kit::loss::cross_entropy;
 use repro_kit::metrics::accuracy;
+use repro_kit::nn::{Layer, Parameters};
 use repro_kit::optim::Adam;
 use repro_kit::{rng, Progress, Result, RunOutput};
 use std::collections::BTreeMap;

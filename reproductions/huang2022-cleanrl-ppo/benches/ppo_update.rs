@@ -12,6 +12,7 @@ use huang2022_cleanrl_ppo::rollout::{collect, RolloutState};
 use huang2022_cleanrl_ppo::train::{update, Batch};
 use huang2022_cleanrl_ppo::Hyperparameters;
 use repro_kit::env::vector::{AutoresetMode, SyncVectorEnv};
+use repro_kit::nn::Parameters;
 use repro_kit::optim::{Adam, AdamParams};
 use repro_kit::rng::stream;
 

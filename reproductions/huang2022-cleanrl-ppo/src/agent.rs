@@ -4,8 +4,8 @@
 //! hidden layers, 0.01 for the actor head and 1 for the critic head, biases 0. The critic is
 //! created first, as in `Agent.__init__`, so the seeded draws follow PyTorch's order.
 
-use candle_core::{Device, Module, Tensor, Var, D};
-use repro_kit::nn::{expect_shape, Linear};
+use candle_core::{Device, Tensor, Var, D};
+use repro_kit::nn::{expect_shape, vars_of, Layer, Linear, Parameters};
 use repro_kit::rng::Rng;
 use repro_kit::{init, Result};
 
@@ -56,17 +56,21 @@ impl Mlp {
             ],
         })
     }
+}
 
+impl Layer for Mlp {
     /// `x` [batch, inp] → [batch, out].
-    pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let h = self.layers[0].forward(x)?.tanh()?;
         let h = self.layers[1].forward(&h)?.tanh()?;
-        Ok(self.layers[2].forward(&h)?)
+        self.layers[2].forward(&h)
     }
+}
 
+impl Parameters for Mlp {
     /// The parameters, layer by layer, weight before bias.
-    pub fn vars(&self) -> Vec<Var> {
-        self.layers.iter().flat_map(Linear::vars).collect()
+    fn vars(&self) -> Vec<Var> {
+        self.layers.vars()
     }
 }
 
@@ -126,17 +130,12 @@ impl Agent {
         expect_shape(x, &[batch, self.obs_dim], "agent input")?;
         Ok(self.critic.forward(x)?.squeeze(1)?)
     }
+}
 
+impl Parameters for Agent {
     /// All parameters: critic, then actor (the order of `agent.parameters()`).
-    pub fn vars(&self) -> Vec<Var> {
-        let mut v = self.critic.vars();
-        v.extend(self.actor.vars());
-        v
-    }
-
-    /// Number of scalar parameters.
-    pub fn parameter_count(&self) -> usize {
-        repro_kit::nn::parameter_count(&self.vars())
+    fn vars(&self) -> Vec<Var> {
+        vars_of(&[&self.critic, &self.actor])
     }
 }
 

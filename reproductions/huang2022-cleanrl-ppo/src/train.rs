@@ -11,6 +11,7 @@ use candle_core::{Device, Tensor};
 use repro_kit::env::make;
 use repro_kit::env::vector::SyncVectorEnv;
 use repro_kit::fit::{Divergence, Unit};
+use repro_kit::nn::Parameters;
 use repro_kit::optim::schedule::LinearAnneal;
 use repro_kit::optim::{clip_grad_norm, Adam, AdamParams, Schedule};
 use repro_kit::rng::{self, Rng};

@@ -10,10 +10,10 @@
 
 #[path = "../../support/src/alloc.rs"]
 mod alloc;
-use candle_core::{Device, Module, Tensor, Var};
+use candle_core::{Device, Tensor, Var};
 use candle_nn::loss::cross_entropy;
 use criterion::{criterion_group, criterion_main, Criterion};
-use repro_kit::nn::{Conv2d, Linear, MaxPool2d};
+use repro_kit::nn::{vars_of, Conv2d, Layer, Linear, MaxPool2d};
 use repro_kit::optim::Adam;
 use repro_kit::rng::stream;
 
@@ -39,13 +39,7 @@ impl Cnn {
     }
 
     fn vars(&self) -> Vec<Var> {
-        [
-            self.conv1.vars(),
-            self.conv2.vars(),
-            self.fc1.vars(),
-            self.fc2.vars(),
-        ]
-        .concat()
+        vars_of(&[&self.conv1, &self.conv2, &self.fc1, &self.fc2])
     }
 
     /// `x` [100, 1, 28, 28] → logits [100, 10] on the kit's layers.

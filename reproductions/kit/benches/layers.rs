@@ -5,9 +5,9 @@
 
 #[path = "../../support/src/alloc.rs"]
 mod alloc;
-use candle_core::{DType, Device, Module, Tensor, Var};
+use candle_core::{DType, Device, Tensor, Var};
 use criterion::{criterion_group, criterion_main, Criterion};
-use repro_kit::nn::{AvgPool2d, Conv1d, Conv2d, Linear, MaxPool2d};
+use repro_kit::nn::{AvgPool2d, Conv1d, Conv2d, Layer, Linear, MaxPool2d};
 use repro_kit::rng::stream;
 
 /// Threads of this run (`RAYON_NUM_THREADS`, default 1, set before any kernel runs).

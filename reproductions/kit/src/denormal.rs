@@ -12,8 +12,9 @@
 //! cores take a microcode assist for every subnormal operand, and a tanh/sigmoid network
 //! trained with momentum 0.975 can produce them once units saturate.
 //!
-//! Only the calling thread's MXCSR is changed, and only when no more than one compute thread is
-//! configured (`RAYON_NUM_THREADS` unset or 1, the harness default): with several threads the
+//! Only the calling thread's MXCSR is changed, and only when the kit's kernels run on one compute
+//! thread ([`crate::nn::compute_threads`]: `RAYON_NUM_THREADS`, which the harness always sets,
+//! 1 by default; all cores when unset): with several threads the
 //! kit's kernels run part of the work on rayon's shared pool, whose threads other runs use too,
 //! so flushing there could not be confined to this run and would make results depend on which
 //! thread took which block. With more threads nothing is flushed (documented deviation).
@@ -55,16 +56,13 @@ pub struct FlushDenormals {
 }
 
 impl FlushDenormals {
-    /// Turns on FTZ and DAZ for the calling thread if at most one compute thread is configured
-    /// (module docs); otherwise, and on other targets, changes nothing.
+    /// Turns on FTZ and DAZ for the calling thread if the kernels use at most one compute
+    /// thread ([`crate::nn::compute_threads`], module docs); otherwise, and on other targets,
+    /// changes nothing.
     pub fn new() -> Self {
         #[cfg(target_arch = "x86_64")]
         {
-            let threads = std::env::var("RAYON_NUM_THREADS")
-                .ok()
-                .and_then(|v| v.parse::<usize>().ok())
-                .unwrap_or(1);
-            if threads > 1 {
+            if crate::nn::compute_threads() > 1 {
                 return Self { previous: None };
             }
             let before = read_mxcsr();

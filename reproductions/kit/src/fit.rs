@@ -3,14 +3,16 @@
 //! optimisation only.
 //!
 //! A paper gives [`fit`] four things: where its batches come from (a closure over the step,
-//! usually backed by [`crate::data::batching`]), how a batch becomes a scalar loss, an
-//! optimizer, and how to evaluate. The loop runs the optimizer steps in order, stops at the
+//! usually backed by [`crate::data::batching`]), how a batch becomes a loss and its gradients
+//! (a [`LossStep`]: a loss tensor for candle's autograd, [`StepLoss`], or a loss value with
+//! gradients a paper computed itself, [`PrecomputedLoss`]), an optimizer, and how to evaluate. The loop runs the optimizer steps in order, stops at the
 //! first non-finite loss (recorded as a [`Divergence`], never dropped), evaluates on the
 //! schedule, and times optimisation and evaluation apart. Papers whose loop is genuinely
 //! different (RL rollouts, MC-dropout prediction) use the pieces — [`scalar_loss`],
 //! [`Divergence`], [`crate::output::RunOutputBuilder`] — without `fit`.
 
 use crate::{Curve, DivergenceReason, Progress, Result, RunStatus};
+use candle_core::backprop::GradStore;
 use candle_core::Tensor;
 use candle_nn::Optimizer;
 use std::collections::BTreeMap;
@@ -125,12 +127,79 @@ impl FitPlan {
     }
 }
 
-/// One batch's loss as [`fit`] needs it.
+/// One step's loss and the way its gradients reach the optimizer: what [`fit`]'s loss closure
+/// returns.
+///
+/// Two sources are provided: [`StepLoss`] (a loss tensor, differentiated by candle's autograd)
+/// and [`PrecomputedLoss`] (a loss value and gradients computed elsewhere, e.g. by a paper's
+/// hand-written host kernels). [`fit`] reads [`Self::value`], stops on a non-finite value, and
+/// only then calls [`Self::apply`].
+pub trait LossStep {
+    /// The scalar loss (nats, or the paper's unit), as recorded in the `train_loss` curve.
+    ///
+    /// Errors: a loss tensor that is not a scalar.
+    fn value(&self) -> Result<f64>;
+
+    /// Examples in the batch (weights the `train_loss` curve's means; throughput).
+    fn examples(&self) -> usize;
+
+    /// Updates the parameters through `optimizer` with this step's gradients.
+    ///
+    /// Errors: whatever the backward pass or the optimizer returns (e.g. a parameter without a
+    /// gradient).
+    fn apply<O: Optimizer>(self, optimizer: &mut O) -> Result<()>;
+}
+
+/// One batch's loss as a tensor: the optimizer differentiates it with candle's autograd
+/// (`optimizer.backward_step(&loss)`).
 pub struct StepLoss {
     /// The scalar loss to differentiate (nats, or the paper's unit).
     pub loss: Tensor,
     /// Examples in the batch (weights the `train_loss` curve's means; throughput).
     pub examples: usize,
+}
+
+impl LossStep for StepLoss {
+    fn value(&self) -> Result<f64> {
+        Ok(scalar_loss(&self.loss)?.0)
+    }
+
+    fn examples(&self) -> usize {
+        self.examples
+    }
+
+    fn apply<O: Optimizer>(self, optimizer: &mut O) -> Result<()> {
+        optimizer.backward_step(&self.loss)?;
+        Ok(())
+    }
+}
+
+/// One batch's loss whose gradients were computed without candle's autograd (a paper's
+/// hand-written backward pass): the optimizer is stepped with `grads` as they are
+/// (`optimizer.step(&grads)`), `value` is recorded as the batch's loss.
+pub struct PrecomputedLoss {
+    /// The batch's scalar loss (nats, or the paper's unit).
+    pub value: f64,
+    /// ∂loss/∂parameter for every parameter the optimizer updates, keyed by the parameters'
+    /// tensors and shaped like them.
+    pub grads: GradStore,
+    /// Examples in the batch.
+    pub examples: usize,
+}
+
+impl LossStep for PrecomputedLoss {
+    fn value(&self) -> Result<f64> {
+        Ok(self.value)
+    }
+
+    fn examples(&self) -> usize {
+        self.examples
+    }
+
+    fn apply<O: Optimizer>(self, optimizer: &mut O) -> Result<()> {
+        optimizer.step(&self.grads)?;
+        Ok(())
+    }
 }
 
 /// What a training did.
@@ -177,16 +246,17 @@ impl FitReport {
 }
 
 /// Trains: for each step `s` in `0..plan.steps`, `next_batch(s)` → `loss(&batch)` → divergence
-/// check → `optimizer.backward_step`; after the steps the plan's schedule names,
+/// check → [`LossStep::apply`] (autograd's `optimizer.backward_step` for a [`StepLoss`], the
+/// precomputed gradients' `optimizer.step` for a [`PrecomputedLoss`]); after the steps the plan's schedule names,
 /// `evaluate(s)` (timed apart). Stops at the first non-finite loss with
 /// [`FitReport::divergence`] set (the step is not applied).
 ///
 /// Errors: whatever the closures or the optimizer return (a shape error, a missing file).
-pub fn fit<B, O: Optimizer>(
+pub fn fit<B, O: Optimizer, L: LossStep>(
     plan: &FitPlan,
     optimizer: &mut O,
     mut next_batch: impl FnMut(u64) -> Result<B>,
-    mut loss: impl FnMut(&B) -> Result<StepLoss>,
+    mut loss: impl FnMut(&B) -> Result<L>,
     mut evaluate: impl FnMut(u64) -> Result<BTreeMap<String, f64>>,
     progress: &dyn Progress,
 ) -> Result<FitReport> {
@@ -200,9 +270,9 @@ pub fn fit<B, O: Optimizer>(
     for s in 0..plan.steps {
         let t0 = Instant::now();
         let batch = next_batch(s)?;
-        let StepLoss { loss: l, examples } = loss(&batch)?;
-        let (value, finite) = scalar_loss(&l)?;
-        if !finite {
+        let l = loss(&batch)?;
+        let (value, examples) = (l.value()?, l.examples());
+        if !value.is_finite() {
             report.train_seconds += t0.elapsed().as_secs_f64();
             let (step, unit) = plan.divergence_point(s);
             report.divergence = Some(Divergence {
@@ -214,7 +284,7 @@ pub fn fit<B, O: Optimizer>(
             report.last_loss = value;
             return Ok(report);
         }
-        optimizer.backward_step(&l)?;
+        l.apply(optimizer)?;
         report.train_seconds += t0.elapsed().as_secs_f64();
         report.steps_done = s + 1;
         report.examples_seen += examples as u64;
@@ -344,5 +414,72 @@ mod tests {
         assert_eq!((d.step, d.unit), (2, Unit::Epoch));
         assert!(d.value.is_nan());
         assert_eq!(d.reason, DivergenceReason::NonFiniteLoss);
+    }
+
+    /// Precomputed gradients go to the optimizer as they are: `fit` with [`PrecomputedLoss`]
+    /// leaves the parameters bitwise where stepping the kit's Adam by hand does, records the
+    /// given values, and stops at a non-finite one without applying it.
+    #[test]
+    fn precomputed_gradients_step_the_optimizer_as_given() {
+        use crate::optim::Adam;
+        let dev = Device::Cpu;
+        let (a, b) = (
+            Var::new(&[1.0f32, -2.0], &dev).unwrap(),
+            Var::new(&[1.0f32, -2.0], &dev).unwrap(),
+        );
+        let grad = |s: u64| Tensor::new(&[0.5f32 - s as f32, -0.25], &dev).unwrap();
+        let mut opt = Adam::new(vec![a.clone()], 1e-2, 0.0).unwrap();
+        let plan = FitPlan::epochs(1, 4);
+        let r = fit(
+            &plan,
+            &mut opt,
+            Ok,
+            |s| {
+                let mut grads = GradStore::default();
+                grads.insert(a.as_tensor(), grad(*s));
+                let value = if *s == 3 { f64::INFINITY } else { *s as f64 };
+                Ok(PrecomputedLoss {
+                    value,
+                    grads,
+                    examples: 2,
+                })
+            },
+            |_| Ok(BTreeMap::new()),
+            &NoProgress,
+        )
+        .unwrap();
+        let mut plain = Adam::new(vec![b.clone()], 1e-2, 0.0).unwrap();
+        for s in 0..3 {
+            let mut grads = GradStore::default();
+            grads.insert(b.as_tensor(), grad(s));
+            plain.step(&grads).unwrap();
+        }
+        let (va, vb): (Vec<f32>, Vec<f32>) = (
+            a.as_tensor().to_vec1().unwrap(),
+            b.as_tensor().to_vec1().unwrap(),
+        );
+        assert_eq!(va, vb);
+        assert_ne!(va, vec![1.0, -2.0]);
+        assert_eq!(r.steps_done, 3);
+        assert_eq!(r.last_loss, f64::INFINITY);
+        assert_eq!(r.divergence.unwrap().value, f64::INFINITY);
+        let missing = fit(
+            &FitPlan::epochs(1, 1),
+            &mut Adam::new(vec![b.clone()], 1e-2, 0.0).unwrap(),
+            Ok,
+            |_| {
+                Ok(PrecomputedLoss {
+                    value: 1.0,
+                    grads: GradStore::default(),
+                    examples: 1,
+                })
+            },
+            |_| Ok(BTreeMap::new()),
+            &NoProgress,
+        );
+        assert!(
+            missing.is_err(),
+            "a parameter without a gradient is an error"
+        );
     }
 }

@@ -25,6 +25,7 @@ pub mod optim;
 pub mod output;
 pub mod reproduction;
 pub mod rng;
+pub mod simd;
 
 pub use error::{KitError, Result};
 pub use output::RunOutputBuilder;

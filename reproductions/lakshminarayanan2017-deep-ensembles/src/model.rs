@@ -7,9 +7,10 @@
 //! Initialisation (§3.1): "We used the default weight initialization in Torch": Torch7's
 //! `nn.Linear:reset()` draws weight and bias from U(±1/√fan_in), which is
 //! [`repro_kit::nn::Linear::torch_default`]. Weights are stored [out, in], `y = x Wᵀ + b`.
+//! The network is the kit's [`ReluMlp`] with two outputs.
 
-use candle_core::{Device, Module, Tensor, Var};
-use repro_kit::nn::{expect_shape, parameter_count, Linear};
+use candle_core::{Device, Tensor, Var};
+use repro_kit::nn::{Layer, Parameters, ReluMlp};
 use repro_kit::rng::Rng;
 use repro_kit::Result;
 
@@ -25,21 +26,29 @@ pub fn softplus(z: &Tensor) -> Result<Tensor> {
     Ok((z.relu()? + tail)?)
 }
 
-/// One member: `Linear(inputs → H) → ReLU → Linear(H → 2)`; output column 0 is the mean,
-/// column 1 goes through softplus + `min_variance`.
+/// One member: `Linear(inputs → H) → ReLU → Linear(H → 2)` (the kit's two-layer UCI
+/// regression MLP, [`ReluMlp`], shared with `gal2016-mc-dropout`); output column 0 is the
+/// mean, column 1 goes through softplus + `min_variance`.
 #[derive(Debug, Clone)]
 pub struct GaussianMlp {
-    /// Linear(inputs → H), weight [H, inputs].
-    pub hidden: Linear,
-    /// Linear(H → 2), weight [2, H]: row 0 the mean, row 1 the variance's pre-activation.
-    pub output: Linear,
+    /// The network: hidden Linear(inputs → H), weight [H, inputs]; output Linear(H → 2),
+    /// weight [2, H]: row 0 the mean, row 1 the variance's pre-activation.
+    pub net: ReluMlp,
     /// Added to the softplus output (paper: 1e-6).
     pub min_variance: f64,
 }
 
+impl Parameters for GaussianMlp {
+    /// Hidden weight, hidden bias, output weight, output bias: `(inputs + 1)·H + (H + 1)·2`
+    /// scalars.
+    fn vars(&self) -> Vec<Var> {
+        self.net.vars()
+    }
+}
+
 impl GaussianMlp {
     /// Torch7 default initialisation, hidden layer first (the order in which the network is
-    /// built), each layer weight then bias.
+    /// built), each layer weight then bias ([`ReluMlp::torch_default`]).
     pub fn new(
         rng: &mut Rng,
         inputs: usize,
@@ -48,39 +57,25 @@ impl GaussianMlp {
         device: &Device,
     ) -> Result<Self> {
         Ok(Self {
-            hidden: Linear::torch_default(rng, inputs, hidden, device)?,
-            output: Linear::torch_default(rng, hidden, 2, device)?,
+            net: ReluMlp::torch_default(rng, inputs, hidden, 2, device)?,
             min_variance,
         })
     }
 
     /// Number of inputs.
     pub fn inputs(&self) -> usize {
-        self.hidden.weight.dims()[1]
+        self.net.inputs()
     }
 
     /// Number of hidden units H.
     pub fn hidden_units(&self) -> usize {
-        self.hidden.weight.dims()[0]
-    }
-
-    /// All trainable parameters (hidden weight, hidden bias, output weight, output bias).
-    pub fn vars(&self) -> Vec<Var> {
-        [self.hidden.vars(), self.output.vars()].concat()
-    }
-
-    /// Number of trainable scalars: `(inputs + 1)·H + (H + 1)·2`.
-    pub fn parameter_count(&self) -> usize {
-        parameter_count(&self.vars())
+        self.net.hidden_units()
     }
 
     /// `x` [b, inputs] (standardised) → (mean [b, 1], variance [b, 1]), both in standardised
     /// target units (variance ≥ `min_variance`). Errors: `x` of the wrong width.
     pub fn forward(&self, x: &Tensor) -> Result<(Tensor, Tensor)> {
-        let b = x.dim(0)?;
-        expect_shape(x, &[b, self.inputs()], "input")?;
-        let out = self.output.forward(&self.hidden.forward(x)?.relu()?)?;
-        expect_shape(&out, &[b, 2], "output")?;
+        let out = self.net.forward(x)?; // [b, 2]
         let mean = out.narrow(1, 0, 1)?;
         let var = softplus(&out.narrow(1, 1, 1)?)?.affine(1.0, self.min_variance)?;
         Ok((mean, var))
@@ -109,6 +104,7 @@ mod tests {
         let d = Device::Cpu;
         let m = GaussianMlp::new(&mut stream(3, "init"), 4, 50, MIN_VARIANCE, &d).unwrap();
         let w: Vec<f32> = m
+            .net
             .hidden
             .weight
             .as_tensor()
@@ -117,7 +113,7 @@ mod tests {
             .to_vec1()
             .unwrap();
         assert!(w.iter().all(|v| v.abs() <= 0.5 + 1e-7)); // 1/√4
-        let ob: Vec<f32> = m.output.bias.as_tensor().to_vec1().unwrap();
+        let ob: Vec<f32> = m.net.output.bias.as_tensor().to_vec1().unwrap();
         assert!(ob.iter().all(|v| v.abs() <= 1.0 / 50f32.sqrt() + 1e-7));
         let x = Tensor::new(&[[100f32, -100., 50., 0.], [0., 0., 0., 0.]], &d).unwrap();
         let (mu, var) = m.forward(&x).unwrap();

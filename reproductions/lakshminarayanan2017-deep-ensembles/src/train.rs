@@ -11,10 +11,9 @@
 use crate::mixture::{self, Gaussian};
 use crate::model::GaussianMlp;
 use candle_core::{Device, Tensor};
-use repro_kit::data::batching::ShuffledEpochs;
 use repro_kit::data::uci::{Split, Standardizer, UciData};
-use repro_kit::fit::{fit, FitPlan, FitReport, StepLoss};
-use repro_kit::optim::Adam;
+use repro_kit::fit::{fit, FitReport, StepLoss};
+use repro_kit::nn::{Parameters, UciMlpTraining};
 use repro_kit::rng::stream;
 use repro_kit::{KitError, Progress, Result, RunOutput};
 use std::collections::BTreeMap;
@@ -52,6 +51,19 @@ pub struct TrainSettings {
     pub learning_rate: f64,
     /// Minimum variance added after the softplus (1e-6).
     pub min_variance: f64,
+}
+
+impl TrainSettings {
+    /// The part of the settings the kit's UCI MLP protocol takes (network size, epochs, batch
+    /// size, Adam learning rate).
+    pub fn mlp(&self) -> UciMlpTraining {
+        UciMlpTraining {
+            hidden_units: self.hidden_units,
+            epochs: self.epochs,
+            batch_size: self.batch_size,
+            learning_rate: self.learning_rate,
+        }
+    }
 }
 
 /// The per-batch training criterion: the kit's mean Gaussian NLL (eq. 1, with its ½ ln 2π
@@ -137,13 +149,10 @@ pub fn train_member(
         s.min_variance,
         &dev,
     )?;
-    let mut opt = Adam::new(model.vars(), s.learning_rate, 0.0)?;
-    let mut batches = ShuffledEpochs::new(
-        stream(seed, &format!("member/{index}/batches")),
-        n,
-        s.batch_size,
-    );
-    let plan = FitPlan::epochs(s.epochs as u64, batches.steps_per_epoch());
+    let mlp = s.mlp();
+    let mut opt = mlp.adam(model.vars())?;
+    let mut batches = mlp.batches(stream(seed, &format!("member/{index}/batches")), n);
+    let plan = mlp.plan(&batches);
     let report = fit(
         &plan,
         &mut opt,

@@ -10,6 +10,7 @@ mod alloc;
 use candle_core::{Device, Tensor};
 use criterion::{criterion_group, criterion_main, Criterion};
 use repro_kit::loss::keras_categorical_crossentropy;
+use repro_kit::nn::Parameters;
 use repro_kit::optim::KerasSgd;
 use repro_kit::rng::{permutation, stream};
 use xiao2017_fashion_mnist::model::{Init, Mlp};

@@ -5,6 +5,7 @@
 use candle_core::{Device, Tensor};
 use repro_kit::data::batching::epoch_batches;
 use repro_kit::loss::{keras_categorical_crossentropy, nan_probe};
+use repro_kit::nn::Parameters;
 use repro_kit::optim::KerasSgd;
 use repro_kit::rng::{permutation, stream};
 use repro_kit::ResolvedDataset;

@@ -7,7 +7,7 @@
 use crate::{CLASSES, INPUT_LEN};
 use candle_core::{Device, Tensor, Var};
 use candle_nn::ops::sigmoid;
-use repro_kit::nn::{expect_shape, parameter_count, Dense, Dropout};
+use repro_kit::nn::{expect_shape, Dense, Dropout, Layer, Parameters};
 use repro_kit::rng::Rng;
 use repro_kit::{init, KitError, Result};
 use serde::Deserialize;
@@ -42,6 +42,14 @@ pub struct Mlp {
     layers: Vec<Dense>,
 }
 
+impl Parameters for Mlp {
+    /// All trainable parameters, layer by layer, kernel before bias (247,766 scalars for
+    /// 256-128-100).
+    fn vars(&self) -> Vec<Var> {
+        self.layers.vars()
+    }
+}
+
 impl Mlp {
     /// Builds the network 784 → `hidden[0]` → … → 10, drawing the kernels in layer order from
     /// `rng`; biases are zero.
@@ -59,16 +67,6 @@ impl Mlp {
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(Self { layers })
-    }
-
-    /// All trainable parameters, layer by layer, kernel before bias.
-    pub fn vars(&self) -> Vec<Var> {
-        self.layers.iter().flat_map(|l| l.vars()).collect()
-    }
-
-    /// Number of trainable scalars (247,766 for 256-128-100).
-    pub fn parameter_count(&self) -> usize {
-        parameter_count(&self.vars())
     }
 
     /// Widths of the hidden layers.

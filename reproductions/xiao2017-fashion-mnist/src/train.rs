@@ -12,6 +12,7 @@ use repro_kit::denormal::FlushDenormals;
 use repro_kit::fit::{fit, FitPlan, StepLoss};
 use repro_kit::loss::{keras_categorical_crossentropy, nan_probe};
 use repro_kit::metrics::accuracy;
+use repro_kit::nn::Parameters;
 use repro_kit::optim::KerasSgd;
 use repro_kit::rng;
 use repro_kit::{Curve, Progress, Result, RunOutput};

@@ -2,15 +2,20 @@
 //! padding, on the kit's im2col + GEMM kernels with explicit backward passes (`nn::kernels`).
 
 use super::kernels::Conv2dOp;
+use super::{Layer, Parameters};
 use crate::init;
 use crate::rng::Rng;
 use crate::{KitError, Result};
-use candle_core::{Device, Module, Tensor, Var};
+use candle_core::{Device, Tensor, Var};
 
 /// Errors unless every size is at least 1 (`what` names the layer).
 fn check_sizes(what: &str, sizes: &[(&str, usize)]) -> Result<()> {
     match sizes.iter().find(|(_, v)| *v == 0) {
-        Some((name, _)) => Err(KitError::Invalid(format!("{what}: {name} must be ≥ 1"))),
+        Some((name, v)) => Err(KitError::hyperparameter(
+            format!("{what} {name}"),
+            v,
+            "must be ≥ 1",
+        )),
         None => Ok(()),
     }
 }
@@ -60,16 +65,6 @@ impl Conv1d {
         })
     }
 
-    /// The trainable parameters, weight first.
-    pub fn vars(&self) -> Vec<Var> {
-        vec![self.weight.clone(), self.bias.clone()]
-    }
-
-    /// Number of scalar parameters.
-    pub fn parameter_count(&self) -> usize {
-        self.weight.elem_count() + self.bias.elem_count()
-    }
-
     /// Output length for an input of length `len`: ⌊(len + 2·padding − k)/stride⌋ + 1 (0 when
     /// the kernel does not fit, which `forward` reports as an error).
     pub fn output_len(&self, len: usize) -> usize {
@@ -81,7 +76,7 @@ impl Conv1d {
     }
 }
 
-impl Module for Conv1d {
+impl Layer for Conv1d {
     /// `x` [batch, in_channels, len] → [batch, out_channels, output_len(len)], the
     /// cross-correlation of PyTorch's `nn.Conv1d` plus the bias.
     ///
@@ -93,11 +88,11 @@ impl Module for Conv1d {
     /// `conv2d` backward is right for stride 1 without padding and fails with a shape error for
     /// stride 2, padding 1 on an even width). The kit's kernel is also faster than the previous
     /// kit path (autograd through `index_select`): see reproductions/kit/benches/README.md.
-    fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let (b, c, len) = x.dims3()?;
         let (o, c_w, k) = self.weight.dims3()?;
         if c != c_w {
-            candle_core::bail!("conv1d: input has {c} channels, weight expects {c_w}");
+            return Err(KitError::shape("conv1d input", &[b, c_w, len], x.dims()));
         }
         let x4 = x.contiguous()?.reshape((b, c, 1, len))?; // [b, c, 1, len]
         let w4 = self.weight.reshape((o, c, 1, k))?; // [o, c, 1, k]
@@ -107,7 +102,7 @@ impl Module for Conv1d {
             Conv2dOp::new((1, self.stride), (0, self.padding)),
         )?; // [b, o, 1, out_len]
         let out_len = y.dim(3)?;
-        y.reshape((b, o, out_len)) // [b, o, out_len]
+        Ok(y.reshape((b, o, out_len))?) // [b, o, out_len]
     }
 }
 
@@ -189,16 +184,6 @@ impl Conv2d {
         })
     }
 
-    /// The trainable parameters, weight first.
-    pub fn vars(&self) -> Vec<Var> {
-        vec![self.weight.clone(), self.bias.clone()]
-    }
-
-    /// Number of scalar parameters (o·c·kh·kw + o).
-    pub fn parameter_count(&self) -> usize {
-        self.weight.elem_count() + self.bias.elem_count()
-    }
-
     /// Output size (rows, columns) for an input of `h × w`:
     /// ⌊(h + 2·ph − kh)/sh⌋ + 1 and likewise for columns (0 where the kernel does not fit).
     pub fn output_size(&self, h: usize, w: usize) -> (usize, usize) {
@@ -214,24 +199,38 @@ impl Conv2d {
     }
 }
 
-impl Module for Conv2d {
+impl Parameters for Conv1d {
+    /// Weight, then bias.
+    fn vars(&self) -> Vec<Var> {
+        vec![self.weight.clone(), self.bias.clone()]
+    }
+}
+
+impl Parameters for Conv2d {
+    /// Weight, then bias.
+    fn vars(&self) -> Vec<Var> {
+        vec![self.weight.clone(), self.bias.clone()]
+    }
+}
+
+impl Layer for Conv2d {
     /// `x` [batch, in_channels, h, w] → [batch, out_channels, oh, ow] with (oh, ow) =
     /// [`Conv2d::output_size`]. F32 or F64 on the CPU; errors on a channel mismatch or a
     /// kernel larger than the padded input.
     ///
     /// Computed by the kit's im2col + GEMM kernel with an explicit backward (`nn::kernels`)
     /// rather than candle's `conv2d`, which is slower on the CPU (see benches/README.md).
-    fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-        let (_, c, _, _) = x.dims4()?;
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let (b, c, h, w) = x.dims4()?;
         let c_w = self.weight.dim(1)?;
         if c != c_w {
-            candle_core::bail!("conv2d: input has {c} channels, weight expects {c_w}");
+            return Err(KitError::shape("conv2d input", &[b, c_w, h, w], x.dims()));
         }
-        x.contiguous()?.apply_op3(
+        Ok(x.contiguous()?.apply_op3(
             self.weight.as_tensor(),
             self.bias.as_tensor(),
             Conv2dOp::new(self.stride, self.padding),
-        ) // [b, o, oh, ow]
+        )?) // [b, o, oh, ow]
     }
 }
 

@@ -1,8 +1,9 @@
 //! Keras' `Dense` layer (kernel in Keras' [in, out] layout).
 
-use super::kernels::LinearOp;
-use crate::Result;
-use candle_core::{DType, Tensor, Var};
+use super::linear::affine;
+use super::{Layer, Parameters};
+use crate::{KitError, Result};
+use candle_core::{Tensor, Var};
 
 /// A Keras `Dense` layer without its activation: `y = x · kernel + bias`, kernel [in, out] (the
 /// Keras layout, so that neither the product nor its gradients need a transpose), bias [out]
@@ -16,32 +17,29 @@ pub struct Dense {
     pub bias: Var,
 }
 
-impl Dense {
+impl Layer for Dense {
     /// `x` [batch, in] → [batch, out]. F32/F64 on the CPU run the kit's GEMM kernel with an
     /// explicit backward (`nn::kernels::LinearOp` in Keras layout: `dX = dY Kᵀ`,
-    /// `dK = Xᵀ dY`); other devices/dtypes use candle's `matmul` + `broadcast_add`.
-    pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let fast = x.device().is_cpu()
-            && matches!(x.dtype(), DType::F32 | DType::F64)
-            && x.dtype() == self.kernel.dtype()
-            && x.dtype() == self.bias.dtype()
-            && x.rank() == 2;
-        if fast {
-            return Ok(x.contiguous()?.apply_op3(
-                self.kernel.as_tensor(),
-                self.bias.as_tensor(),
-                LinearOp { keras: true },
-            )?);
+    /// `dK = Xᵀ dY`); other devices/dtypes use candle's `matmul` + `broadcast_add`. Errors if
+    /// `x` is not [batch, in].
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let (i, _) = self.kernel.dims2()?;
+        if x.rank() != 2 || x.dims()[1] != i {
+            let batch = x.dims().first().copied().unwrap_or(0);
+            return Err(KitError::shape("dense input", &[batch, i], x.dims()));
         }
-        Ok(x.matmul(self.kernel.as_tensor())?
-            .broadcast_add(self.bias.as_tensor())?)
+        affine(x, &self.kernel, &self.bias, true)
     }
+}
 
+impl Parameters for Dense {
     /// Kernel then bias (Keras' `trainable_weights` order).
-    pub fn vars(&self) -> Vec<Var> {
+    fn vars(&self) -> Vec<Var> {
         vec![self.kernel.clone(), self.bias.clone()]
     }
+}
 
+impl Dense {
     /// Output units.
     pub fn units(&self) -> usize {
         self.bias.dims()[0]

@@ -34,9 +34,11 @@ impl Dropout {
     /// A dropout layer of rate `p`; the error names the rate unless `0 ≤ p < 1`.
     pub fn new(p: f64) -> Result<Self> {
         if !(0.0..1.0).contains(&p) {
-            return Err(KitError::Invalid(format!(
-                "dropout rate must be in [0, 1), got {p}"
-            )));
+            return Err(KitError::hyperparameter(
+                "dropout rate",
+                p,
+                "must be in [0, 1)",
+            ));
         }
         Ok(Self { rate: p })
     }

@@ -1,5 +1,6 @@
 //! Embedding table and flattening (PyTorch `nn.Embedding`, `nn.Flatten`).
 
+use super::{Layer, Parameters};
 use crate::init;
 use crate::rng::Rng;
 use crate::{KitError, Result};
@@ -18,24 +19,28 @@ impl Embedding {
     /// PyTorch's default init: every entry N(0, 1) (`nn.Embedding.reset_parameters`:
     /// `init.normal_`), from the kit's seeded stream. Errors if a size is 0.
     pub fn torch_default(rng: &mut Rng, num: usize, dim: usize, device: &Device) -> Result<Self> {
-        if num == 0 || dim == 0 {
-            return Err(KitError::Invalid(format!(
-                "embedding: num_embeddings {num} and dim {dim} must be ≥ 1"
-            )));
+        for (field, v) in [("embedding num_embeddings", num), ("embedding dim", dim)] {
+            if v == 0 {
+                return Err(KitError::hyperparameter(field, v, "must be ≥ 1"));
+            }
         }
         Ok(Self {
             weight: init::normal(rng, &[num, dim], 0.0, 1.0, device)?,
         })
     }
+}
 
-    /// The trainable parameters.
-    pub fn vars(&self) -> Vec<Var> {
+impl Parameters for Embedding {
+    /// The table.
+    fn vars(&self) -> Vec<Var> {
         vec![self.weight.clone()]
     }
+}
 
+impl Layer for Embedding {
     /// `ids` (U8/U32/I64, any shape [d₁, …]) → [d₁, …, dim]. Errors if an id is ≥
     /// num_embeddings (or negative).
-    pub fn forward(&self, ids: &Tensor) -> Result<Tensor> {
+    fn forward(&self, ids: &Tensor) -> Result<Tensor> {
         let (num, dim) = self.weight.dims2()?;
         let flat = ids.flatten_all()?; // [d₁·…]
         let ids64: Vec<i64> = flat.to_dtype(DType::I64)?.to_vec1()?;
@@ -72,10 +77,10 @@ impl Default for Flatten {
     }
 }
 
-impl Flatten {
+impl Layer for Flatten {
     /// `x` [d₀, …, d_{r−1}] → the same with `d_start … d_end` multiplied into one dimension;
     /// errors if the range is outside the rank.
-    pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let dims = x.dims();
         let end = self.end_dim.unwrap_or(dims.len().saturating_sub(1));
         if self.start_dim > end || end >= dims.len() {

@@ -1,10 +1,11 @@
 //! Fully connected layer (PyTorch `nn.Linear` layout).
 
 use super::kernels::LinearOp;
+use super::{Layer, Parameters};
 use crate::init;
 use crate::rng::Rng;
-use crate::Result;
-use candle_core::{DType, Device, Module, Tensor, Var};
+use crate::{KitError, Result};
+use candle_core::{DType, Device, Tensor, Var};
 
 /// Fully connected layer `y = x Wᵀ + b` with `W` [out, in] and `b` [out] (PyTorch `nn.Linear`).
 #[derive(Debug, Clone)]
@@ -29,19 +30,9 @@ impl Linear {
         let bias = init::zeros(&[out], device)?;
         Ok(Self { weight, bias })
     }
-
-    /// The trainable parameters, weight first.
-    pub fn vars(&self) -> Vec<Var> {
-        vec![self.weight.clone(), self.bias.clone()]
-    }
-
-    /// Number of scalar parameters (out·in + out).
-    pub fn parameter_count(&self) -> usize {
-        self.weight.elem_count() + self.bias.elem_count()
-    }
 }
 
-impl Module for Linear {
+impl Layer for Linear {
     /// `x` [batch, in] (or [d₁, …, in]: leading dimensions are flattened and restored) →
     /// [batch, out]; errors if the last dimension is not `in`.
     ///
@@ -49,31 +40,56 @@ impl Module for Linear {
     /// `dX = dY W`, `dW = dYᵀ X`, no transposed copies), about 2.5× faster in forward + backward
     /// than candle's autograd through `matmul(Wᵀ)` at the 2-D CNN's 3136 → 1024 layer; other
     /// devices and dtypes use candle's `matmul` + `broadcast_add` (same formula).
-    fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let dims = x.dims();
         let (o, i) = self.weight.dims2()?;
         if dims.last() != Some(&i) {
-            candle_core::bail!("linear: input {dims:?}, expected [.., {i}]");
+            let mut expected = dims.to_vec();
+            match expected.last_mut() {
+                Some(last) => *last = i,
+                None => expected.push(i),
+            }
+            return Err(KitError::shape("linear input", &expected, dims));
         }
-        let fast = x.device().is_cpu()
-            && matches!(x.dtype(), DType::F32 | DType::F64)
-            && x.dtype() == self.weight.dtype()
-            && x.dtype() == self.bias.dtype();
         let rows = x.elem_count() / i.max(1);
         let x2 = x.reshape((rows, i))?; // [rows, in]
-        let y = if fast {
-            x2.contiguous()?.apply_op3(
-                self.weight.as_tensor(),
-                self.bias.as_tensor(),
-                LinearOp { keras: false },
-            )?
-        } else {
-            x2.matmul(&self.weight.t()?)?.broadcast_add(&self.bias)?
-        }; // [rows, out]
+        let y = affine(&x2, &self.weight, &self.bias, false)?; // [rows, out]
         let mut out = dims.to_vec();
         *out.last_mut().unwrap_or(&mut 0) = o;
-        y.reshape(out)
+        Ok(y.reshape(out)?)
     }
+}
+
+impl Parameters for Linear {
+    /// Weight, then bias.
+    fn vars(&self) -> Vec<Var> {
+        vec![self.weight.clone(), self.bias.clone()]
+    }
+}
+
+/// The product both fully connected layers share: `x` [rows, in] → [rows, out], `x·Wᵀ + b`
+/// with `weight` [out, in] (PyTorch layout, [`Linear`]) or, if `keras`, `x·K + b` with `weight`
+/// the kernel [in, out] ([`super::Dense`]). F32/F64 on the CPU run the kit's GEMM kernel
+/// ([`LinearOp`], explicit backward); other devices and dtypes use candle's `matmul` +
+/// `broadcast_add` (same formula).
+pub(super) fn affine(x: &Tensor, weight: &Var, bias: &Var, keras: bool) -> Result<Tensor> {
+    let fast = x.device().is_cpu()
+        && matches!(x.dtype(), DType::F32 | DType::F64)
+        && x.dtype() == weight.dtype()
+        && x.dtype() == bias.dtype();
+    if fast {
+        return Ok(x.contiguous()?.apply_op3(
+            weight.as_tensor(),
+            bias.as_tensor(),
+            LinearOp { keras },
+        )?);
+    }
+    let w = if keras {
+        weight.as_tensor().clone()
+    } else {
+        weight.t()?
+    };
+    Ok(x.matmul(&w)?.broadcast_add(bias.as_tensor())?)
 }
 
 #[cfg(test)]

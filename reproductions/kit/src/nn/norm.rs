@@ -1,7 +1,7 @@
 //! Batch normalisation (PyTorch `nn.BatchNorm1d` / `nn.BatchNorm2d`, Ioffe & Szegedy 2015).
 
 use crate::init;
-use crate::nn::Mode;
+use crate::nn::{Mode, Parameters};
 use crate::{KitError, Result};
 use candle_core::{DType, Device, Tensor, Var};
 use std::sync::Mutex;
@@ -34,10 +34,21 @@ pub struct BatchNorm {
     ranks: &'static [usize],
 }
 
+impl Parameters for BatchNorm {
+    /// γ, then β; the running statistics are not among them.
+    fn vars(&self) -> Vec<Var> {
+        vec![self.weight.clone(), self.bias.clone()]
+    }
+}
+
 impl BatchNorm {
     fn new(channels: usize, ranks: &'static [usize], device: &Device) -> Result<Self> {
         if channels == 0 {
-            return Err(KitError::Invalid("batch norm: channels must be ≥ 1".into()));
+            return Err(KitError::hyperparameter(
+                "batch norm channels",
+                channels,
+                "must be ≥ 1",
+            ));
         }
         Ok(Self {
             weight: init::ones(&[channels], device)?,
@@ -58,11 +69,6 @@ impl BatchNorm {
     /// `nn.BatchNorm2d(channels)`: input [n, c, h, w].
     pub fn new_2d(channels: usize, device: &Device) -> Result<Self> {
         Self::new(channels, &[4], device)
-    }
-
-    /// The trainable parameters (γ, β); the running statistics are not among them.
-    pub fn vars(&self) -> Vec<Var> {
-        vec![self.weight.clone(), self.bias.clone()]
     }
 
     /// Copies of the running (mean, variance), each [c].

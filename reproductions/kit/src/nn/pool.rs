@@ -2,8 +2,9 @@
 //! kit's CPU kernels with explicit backward passes (`nn::kernels`).
 
 use super::kernels::{Pool2dOp, PoolKind};
+use super::Layer;
 use crate::{KitError, Result};
-use candle_core::{Module, Tensor};
+use candle_core::Tensor;
 
 /// Window, stride and padding of a pooling layer, validated as PyTorch does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,15 +21,21 @@ impl Window {
         stride: (usize, usize),
         padding: (usize, usize),
     ) -> Result<Self> {
-        if kernel.0 == 0 || kernel.1 == 0 || stride.0 == 0 || stride.1 == 0 {
-            return Err(KitError::Invalid(format!(
-                "{what}: kernel {kernel:?} and stride {stride:?} must be ≥ 1"
-            )));
+        for (name, v) in [("kernel", kernel), ("stride", stride)] {
+            if v.0 == 0 || v.1 == 0 {
+                return Err(KitError::hyperparameter(
+                    format!("{what} {name}"),
+                    format!("{v:?}"),
+                    "must be ≥ 1 along both axes",
+                ));
+            }
         }
         if 2 * padding.0 > kernel.0 || 2 * padding.1 > kernel.1 {
-            return Err(KitError::Invalid(format!(
-                "{what}: padding {padding:?} must be at most half the kernel {kernel:?}"
-            )));
+            return Err(KitError::hyperparameter(
+                format!("{what} padding"),
+                format!("{padding:?}"),
+                format!("must be at most half the kernel {kernel:?}"),
+            ));
         }
         Ok(Self {
             kernel,
@@ -37,13 +44,16 @@ impl Window {
         })
     }
 
-    fn op(&self, kind: PoolKind) -> Pool2dOp {
-        Pool2dOp {
+    /// The forward both pooling layers share: `x` [batch, channels, h, w] → [batch, channels,
+    /// oh, ow] through the kit's pooling kernel of `kind` (F32 or F64 on the CPU).
+    fn forward(&self, x: &Tensor, kind: PoolKind) -> Result<Tensor> {
+        let op = Pool2dOp {
             kind,
             kernel: self.kernel,
             stride: self.stride,
             padding: self.padding,
-        }
+        };
+        Ok(x.contiguous()?.apply_op1(op)?)
     }
 
     /// ⌊(len + 2·p − k)/s⌋ + 1 per axis (0 where the window does not fit).
@@ -83,11 +93,11 @@ impl MaxPool2d {
     }
 }
 
-impl Module for MaxPool2d {
+impl Layer for MaxPool2d {
     /// `x` [batch, channels, h, w] → [batch, channels, oh, ow] ([`MaxPool2d::output_size`]);
     /// F32 or F64 on the CPU.
-    fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-        x.contiguous()?.apply_op1(self.0.op(PoolKind::Max))
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        self.0.forward(x, PoolKind::Max)
     }
 }
 
@@ -113,10 +123,10 @@ impl AvgPool2d {
     }
 }
 
-impl Module for AvgPool2d {
+impl Layer for AvgPool2d {
     /// `x` [batch, channels, h, w] → [batch, channels, oh, ow]; F32 or F64 on the CPU.
-    fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-        x.contiguous()?.apply_op1(self.0.op(PoolKind::Avg))
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        self.0.forward(x, PoolKind::Avg)
     }
 }
 

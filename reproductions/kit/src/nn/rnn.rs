@@ -1,46 +1,87 @@
 //! Recurrent layers with PyTorch's equations, gate order and initialisation.
+//!
+//! A single-layer direction is one generic type, [`Direction`], over its cell ([`Gru`] or
+//! [`Lstm`]): the stacked weights, PyTorch's initialisation, the shape checks, the input
+//! projection of every position at once and the loop over positions are written once; a cell
+//! supplies only its gate count, its state and one step of its equations.
 
+use super::Parameters;
 use crate::init;
 use crate::nn::expect_shape;
 use crate::rng::Rng;
-use crate::Result;
+use crate::{KitError, Result};
 use candle_core::{Device, Tensor, Var};
 use candle_nn::ops::sigmoid;
+use std::marker::PhantomData;
 
-/// One direction of a single-layer GRU (PyTorch `nn.GRU` equations):
-/// `r = σ(W_ir x + b_ir + W_hr h + b_hr)`, `z = σ(W_iz x + b_iz + W_hz h + b_hz)`,
-/// `n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))`, `h' = (1 − z) ⊙ n + z ⊙ h`.
-/// Weights are stacked in gate order (r, z, n) as PyTorch stores them
-/// (`weight_ih_l0` [3·hidden, input], `weight_hh_l0` [3·hidden, hidden]).
-#[derive(Debug, Clone)]
-pub struct GruDirection {
-    /// [3·hidden, input]
-    pub w_ih: Var,
-    /// [3·hidden, hidden]
-    pub w_hh: Var,
-    /// [3·hidden]
-    pub b_ih: Var,
-    /// [3·hidden]
-    pub b_hh: Var,
-    hidden: usize,
+/// The equations of one recurrent cell (module docs).
+pub trait Cell {
+    /// Lower-case name used in error messages (`"gru"`, `"lstm"`).
+    const NAME: &'static str;
+    /// Gates stacked in the weights (3 for a GRU, 4 for an LSTM).
+    const GATES: usize;
+    /// The recurrent state carried from one position to the next.
+    type State;
+
+    /// The zero state for `h0` [batch, hidden] (all zeros).
+    fn zero_state(h0: Tensor) -> Self::State;
+
+    /// One step: `gi` [batch, GATES·hidden] (input projection `W_ih x + b_ih`) and the state →
+    /// the next state.
+    fn step(dir: &Direction<Self>, gi: &Tensor, state: &Self::State) -> Result<Self::State>
+    where
+        Self: Sized;
+
+    /// The hidden output `h` [batch, hidden] of a state.
+    fn output(state: &Self::State) -> &Tensor;
 }
 
-impl GruDirection {
-    /// PyTorch's GRU init: every weight and bias U(±1/√hidden), created in the order
-    /// weight_ih, weight_hh, bias_ih, bias_hh (`torch/nn/modules/rnn.py::reset_parameters`).
+/// One direction of a single-layer recurrent network with cell `C` ([`GruDirection`],
+/// [`LstmDirection`]): weights stacked in the cell's gate order as PyTorch stores them
+/// (`weight_ih_l0` [G·hidden, input], `weight_hh_l0` [G·hidden, hidden], biases [G·hidden],
+/// G = [`Cell::GATES`]).
+#[derive(Debug, Clone)]
+pub struct Direction<C> {
+    /// [G·hidden, input]
+    pub w_ih: Var,
+    /// [G·hidden, hidden]
+    pub w_hh: Var,
+    /// [G·hidden]
+    pub b_ih: Var,
+    /// [G·hidden]
+    pub b_hh: Var,
+    hidden: usize,
+    cell: PhantomData<C>,
+}
+
+impl<C: Cell> Direction<C> {
+    /// PyTorch's init: every weight and bias U(±1/√hidden), created in the order weight_ih,
+    /// weight_hh, bias_ih, bias_hh (`torch/nn/modules/rnn.py::reset_parameters`). Errors if a
+    /// size is 0.
     pub fn torch_default(
         rng: &mut Rng,
         input: usize,
         hidden: usize,
         device: &Device,
     ) -> Result<Self> {
+        for (name, v) in [("input", input), ("hidden", hidden)] {
+            if v == 0 {
+                return Err(KitError::hyperparameter(
+                    format!("{} {name}", C::NAME),
+                    v,
+                    "must be ≥ 1",
+                ));
+            }
+        }
         let bound = 1.0 / (hidden as f64).sqrt();
+        let g = C::GATES;
         Ok(Self {
-            w_ih: init::uniform(rng, &[3 * hidden, input], bound, device)?,
-            w_hh: init::uniform(rng, &[3 * hidden, hidden], bound, device)?,
-            b_ih: init::uniform(rng, &[3 * hidden], bound, device)?,
-            b_hh: init::uniform(rng, &[3 * hidden], bound, device)?,
+            w_ih: init::uniform(rng, &[g * hidden, input], bound, device)?,
+            w_hh: init::uniform(rng, &[g * hidden, hidden], bound, device)?,
+            b_ih: init::uniform(rng, &[g * hidden], bound, device)?,
+            b_hh: init::uniform(rng, &[g * hidden], bound, device)?,
             hidden,
+            cell: PhantomData,
         })
     }
 
@@ -49,16 +90,18 @@ impl GruDirection {
     pub fn from_parts(w_ih: Var, w_hh: Var, b_ih: Var, b_hh: Var) -> Result<Self> {
         let hidden = w_hh.dims().get(1).copied().unwrap_or(0);
         let input = w_ih.dims().get(1).copied().unwrap_or(0);
-        expect_shape(&w_ih, &[3 * hidden, input], "gru weight_ih")?;
-        expect_shape(&w_hh, &[3 * hidden, hidden], "gru weight_hh")?;
-        expect_shape(&b_ih, &[3 * hidden], "gru bias_ih")?;
-        expect_shape(&b_hh, &[3 * hidden], "gru bias_hh")?;
+        let (g, name) = (C::GATES, C::NAME);
+        expect_shape(&w_ih, &[g * hidden, input], &format!("{name} weight_ih"))?;
+        expect_shape(&w_hh, &[g * hidden, hidden], &format!("{name} weight_hh"))?;
+        expect_shape(&b_ih, &[g * hidden], &format!("{name} bias_ih"))?;
+        expect_shape(&b_hh, &[g * hidden], &format!("{name} bias_hh"))?;
         Ok(Self {
             w_ih,
             w_hh,
             b_ih,
             b_hh,
             hidden,
+            cell: PhantomData,
         })
     }
 
@@ -67,36 +110,22 @@ impl GruDirection {
         self.hidden
     }
 
-    /// The trainable parameters in PyTorch's order.
-    pub fn vars(&self) -> Vec<Var> {
-        vec![
-            self.w_ih.clone(),
-            self.w_hh.clone(),
-            self.b_ih.clone(),
-            self.b_hh.clone(),
-        ]
+    /// `W_hh h + b_hh` for `h` [batch, hidden] → [batch, G·hidden].
+    fn hidden_gates(&self, h: &Tensor) -> Result<Tensor> {
+        Ok(h.matmul(&self.w_hh.t()?)?.broadcast_add(&self.b_hh)?)
     }
 
-    /// Input projections of every position at once: `x` [batch, T, input] → [batch, T, 3·hidden].
+    /// Input projections of every position at once: `x` [batch, T, input] →
+    /// [batch, T, G·hidden]; errors if `input` is not the weights'.
     fn input_gates(&self, x: &Tensor) -> Result<Tensor> {
         let (b, t, i) = x.dims3()?;
-        let g = x
+        let g = C::GATES * self.hidden;
+        expect_shape(&self.w_ih, &[g, i], &format!("{} input size", C::NAME))?;
+        let gates = x
             .reshape((b * t, i))?
             .matmul(&self.w_ih.t()?)?
             .broadcast_add(&self.b_ih)?;
-        Ok(g.reshape((b, t, 3 * self.hidden))?)
-    }
-
-    /// One recurrence step: `gi` [batch, 3h] (input part), `h` [batch, h] → new `h` [batch, h].
-    pub fn cell(&self, gi: &Tensor, h: &Tensor) -> Result<Tensor> {
-        let hs = self.hidden;
-        let gh = h.matmul(&self.w_hh.t()?)?.broadcast_add(&self.b_hh)?;
-        let rz = sigmoid(&(gi.narrow(1, 0, 2 * hs)? + gh.narrow(1, 0, 2 * hs)?)?)?;
-        let r = rz.narrow(1, 0, hs)?;
-        let z = rz.narrow(1, hs, hs)?;
-        let n = (gi.narrow(1, 2 * hs, hs)? + (r * gh.narrow(1, 2 * hs, hs)?)?)?.tanh()?;
-        // h' = (1 − z) ⊙ n + z ⊙ h = n + z ⊙ (h − n)
-        Ok((&n + (z * (h - &n)?)?)?)
+        Ok(gates.reshape((b, t, g))?)
     }
 
     /// Runs over `x` [batch, T, input] from position 0 to T−1 (`reverse = false`) or back,
@@ -105,7 +134,7 @@ impl GruDirection {
     pub fn run(&self, x: &Tensor, reverse: bool) -> Result<Vec<Tensor>> {
         let (b, t, _) = x.dims3()?;
         let gates = self.input_gates(x)?;
-        let mut h = Tensor::zeros((b, self.hidden), x.dtype(), x.device())?;
+        let mut state = C::zero_state(Tensor::zeros((b, self.hidden), x.dtype(), x.device())?);
         let mut out = vec![None; t];
         let order: Vec<usize> = if reverse {
             (0..t).rev().collect()
@@ -114,11 +143,134 @@ impl GruDirection {
         };
         for pos in order {
             let gi = gates.narrow(1, pos, 1)?.squeeze(1)?;
-            h = self.cell(&gi, &h)?;
-            out[pos] = Some(h.clone());
+            state = C::step(self, &gi, &state)?;
+            out[pos] = Some(C::output(&state).clone());
         }
         Ok(out.into_iter().flatten().collect())
     }
+}
+
+impl<C> Parameters for Direction<C> {
+    /// weight_ih, weight_hh, bias_ih, bias_hh (PyTorch's order).
+    fn vars(&self) -> Vec<Var> {
+        vec![
+            self.w_ih.clone(),
+            self.w_hh.clone(),
+            self.b_ih.clone(),
+            self.b_hh.clone(),
+        ]
+    }
+}
+
+/// The GRU cell (PyTorch `nn.GRU` equations, gate order r, z, n):
+/// `r = σ(W_ir x + b_ir + W_hr h + b_hr)`, `z = σ(W_iz x + b_iz + W_hz h + b_hz)`,
+/// `n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))`, `h' = (1 − z) ⊙ n + z ⊙ h`.
+#[derive(Debug, Clone, Copy)]
+pub struct Gru;
+
+/// One direction of a single-layer GRU ([`Gru`]): weights [3·hidden, ·].
+pub type GruDirection = Direction<Gru>;
+
+impl Cell for Gru {
+    const NAME: &'static str = "gru";
+    const GATES: usize = 3;
+    /// `h` [batch, hidden].
+    type State = Tensor;
+
+    fn zero_state(h0: Tensor) -> Tensor {
+        h0
+    }
+
+    fn step(dir: &Direction<Self>, gi: &Tensor, h: &Tensor) -> Result<Tensor> {
+        dir.cell(gi, h)
+    }
+
+    fn output(h: &Tensor) -> &Tensor {
+        h
+    }
+}
+
+impl Direction<Gru> {
+    /// One recurrence step: `gi` [batch, 3h] (input part), `h` [batch, h] → new `h` [batch, h].
+    pub fn cell(&self, gi: &Tensor, h: &Tensor) -> Result<Tensor> {
+        let hs = self.hidden;
+        let gh = self.hidden_gates(h)?;
+        let rz = sigmoid(&(gi.narrow(1, 0, 2 * hs)? + gh.narrow(1, 0, 2 * hs)?)?)?;
+        let r = rz.narrow(1, 0, hs)?;
+        let z = rz.narrow(1, hs, hs)?;
+        let n = (gi.narrow(1, 2 * hs, hs)? + (r * gh.narrow(1, 2 * hs, hs)?)?)?.tanh()?;
+        // h' = (1 − z) ⊙ n + z ⊙ h = n + z ⊙ (h − n)
+        Ok((&n + (z * (h - &n)?)?)?)
+    }
+}
+
+/// The LSTM cell (PyTorch `nn.LSTM` equations, gate order i, f, g, o):
+/// `i = σ(W_ii x + b_ii + W_hi h + b_hi)`, `f = σ(W_if x + b_if + W_hf h + b_hf)`,
+/// `g = tanh(W_ig x + b_ig + W_hg h + b_hg)`, `o = σ(W_io x + b_io + W_ho h + b_ho)`,
+/// `c' = f ⊙ c + i ⊙ g`, `h' = o ⊙ tanh(c')`.
+#[derive(Debug, Clone, Copy)]
+pub struct Lstm;
+
+/// One direction of a single-layer LSTM ([`Lstm`]): weights [4·hidden, ·].
+pub type LstmDirection = Direction<Lstm>;
+
+impl Cell for Lstm {
+    const NAME: &'static str = "lstm";
+    const GATES: usize = 4;
+    /// `(h, c)`, each [batch, hidden].
+    type State = (Tensor, Tensor);
+
+    fn zero_state(h0: Tensor) -> (Tensor, Tensor) {
+        (h0.clone(), h0)
+    }
+
+    fn step(
+        dir: &Direction<Self>,
+        gi: &Tensor,
+        (h, c): &(Tensor, Tensor),
+    ) -> Result<(Tensor, Tensor)> {
+        dir.cell(gi, h, c)
+    }
+
+    fn output((h, _): &(Tensor, Tensor)) -> &Tensor {
+        h
+    }
+}
+
+impl Direction<Lstm> {
+    /// One step: `gi` [batch, 4h] (input projection `W_ih x + b_ih`), state `(h, c)` each
+    /// [batch, h] → new `(h, c)`.
+    pub fn cell(&self, gi: &Tensor, h: &Tensor, c: &Tensor) -> Result<(Tensor, Tensor)> {
+        let hs = self.hidden;
+        let gates = (gi + self.hidden_gates(h)?)?; // [b, 4h]
+        let i = sigmoid(&gates.narrow(1, 0, hs)?)?;
+        let f = sigmoid(&gates.narrow(1, hs, hs)?)?;
+        let g = gates.narrow(1, 2 * hs, hs)?.tanh()?;
+        let o = sigmoid(&gates.narrow(1, 3 * hs, hs)?)?;
+        let c = ((f * c)? + (i * g)?)?;
+        let h = (o * c.tanh()?)?;
+        Ok((h, c))
+    }
+}
+
+/// Both directions of a bidirectional layer over `x` [batch, T, input]: the outputs
+/// [batch, T, 2·hidden], forward features first at each position (PyTorch's
+/// `bidirectional=True, batch_first=True` output layout). `run(x, reverse)` is
+/// [`GruDirection::run`] or [`LstmDirection::run`].
+pub fn bidirectional(forward: Vec<Tensor>, backward: Vec<Tensor>) -> Result<Tensor> {
+    if forward.len() != backward.len() || forward.is_empty() {
+        return Err(KitError::Invalid(format!(
+            "bidirectional: {} forward and {} backward states",
+            forward.len(),
+            backward.len()
+        )));
+    }
+    let per_pos = forward
+        .iter()
+        .zip(&backward)
+        .map(|(f, r)| Tensor::cat(&[f, r], 1))
+        .collect::<candle_core::Result<Vec<_>>>()?;
+    Ok(Tensor::stack(&per_pos, 1)?)
 }
 
 #[cfg(test)]
@@ -159,143 +311,6 @@ mod tests {
             assert_eq!(a, b);
         }
     }
-}
-
-/// One direction of a single-layer LSTM (PyTorch `nn.LSTM` equations, gate order i, f, g, o):
-/// `i = σ(W_ii x + b_ii + W_hi h + b_hi)`, `f = σ(W_if x + b_if + W_hf h + b_hf)`,
-/// `g = tanh(W_ig x + b_ig + W_hg h + b_hg)`, `o = σ(W_io x + b_io + W_ho h + b_ho)`,
-/// `c' = f ⊙ c + i ⊙ g`, `h' = o ⊙ tanh(c')`. Weights stacked as PyTorch stores them
-/// (`weight_ih_l0` [4·hidden, input], `weight_hh_l0` [4·hidden, hidden], biases [4·hidden]).
-#[derive(Debug, Clone)]
-pub struct LstmDirection {
-    /// [4·hidden, input]
-    pub w_ih: Var,
-    /// [4·hidden, hidden]
-    pub w_hh: Var,
-    /// [4·hidden]
-    pub b_ih: Var,
-    /// [4·hidden]
-    pub b_hh: Var,
-    hidden: usize,
-}
-
-impl LstmDirection {
-    /// PyTorch's LSTM init: every weight and bias U(±1/√hidden), created in the order
-    /// weight_ih, weight_hh, bias_ih, bias_hh (`torch/nn/modules/rnn.py::reset_parameters`).
-    /// Errors if a size is 0.
-    pub fn torch_default(
-        rng: &mut Rng,
-        input: usize,
-        hidden: usize,
-        device: &Device,
-    ) -> Result<Self> {
-        if input == 0 || hidden == 0 {
-            return Err(crate::KitError::Invalid(format!(
-                "lstm: input {input} and hidden {hidden} must be ≥ 1"
-            )));
-        }
-        let bound = 1.0 / (hidden as f64).sqrt();
-        Ok(Self {
-            w_ih: init::uniform(rng, &[4 * hidden, input], bound, device)?,
-            w_hh: init::uniform(rng, &[4 * hidden, hidden], bound, device)?,
-            b_ih: init::uniform(rng, &[4 * hidden], bound, device)?,
-            b_hh: init::uniform(rng, &[4 * hidden], bound, device)?,
-            hidden,
-        })
-    }
-
-    /// A direction from given parameters (shapes as the fields document); the error names the
-    /// parameter whose shape is wrong.
-    pub fn from_parts(w_ih: Var, w_hh: Var, b_ih: Var, b_hh: Var) -> Result<Self> {
-        let hidden = w_hh.dims().get(1).copied().unwrap_or(0);
-        let input = w_ih.dims().get(1).copied().unwrap_or(0);
-        expect_shape(&w_ih, &[4 * hidden, input], "lstm weight_ih")?;
-        expect_shape(&w_hh, &[4 * hidden, hidden], "lstm weight_hh")?;
-        expect_shape(&b_ih, &[4 * hidden], "lstm bias_ih")?;
-        expect_shape(&b_hh, &[4 * hidden], "lstm bias_hh")?;
-        Ok(Self {
-            w_ih,
-            w_hh,
-            b_ih,
-            b_hh,
-            hidden,
-        })
-    }
-
-    /// Hidden units.
-    pub fn hidden(&self) -> usize {
-        self.hidden
-    }
-
-    /// The trainable parameters in PyTorch's order.
-    pub fn vars(&self) -> Vec<Var> {
-        vec![
-            self.w_ih.clone(),
-            self.w_hh.clone(),
-            self.b_ih.clone(),
-            self.b_hh.clone(),
-        ]
-    }
-
-    /// One step: `gi` [batch, 4h] (input projection `W_ih x + b_ih`), state `(h, c)` each
-    /// [batch, h] → new `(h, c)`.
-    pub fn cell(&self, gi: &Tensor, h: &Tensor, c: &Tensor) -> Result<(Tensor, Tensor)> {
-        let hs = self.hidden;
-        let gates = (gi + h.matmul(&self.w_hh.t()?)?.broadcast_add(&self.b_hh)?)?; // [b, 4h]
-        let i = sigmoid(&gates.narrow(1, 0, hs)?)?;
-        let f = sigmoid(&gates.narrow(1, hs, hs)?)?;
-        let g = gates.narrow(1, 2 * hs, hs)?.tanh()?;
-        let o = sigmoid(&gates.narrow(1, 3 * hs, hs)?)?;
-        let c = ((f * c)? + (i * g)?)?;
-        let h = (o * c.tanh()?)?;
-        Ok((h, c))
-    }
-
-    /// Runs over `x` [batch, T, input] forward (`reverse = false`) or backward from a zero
-    /// state; returns the hidden state at every position, in position order: T × [batch, h].
-    pub fn run(&self, x: &Tensor, reverse: bool) -> Result<Vec<Tensor>> {
-        let (b, t, i) = x.dims3()?;
-        expect_shape(&self.w_ih, &[4 * self.hidden, i], "lstm input size")?;
-        let gates = x
-            .reshape((b * t, i))?
-            .matmul(&self.w_ih.t()?)?
-            .broadcast_add(&self.b_ih)?
-            .reshape((b, t, 4 * self.hidden))?; // [b, T, 4h]
-        let mut h = Tensor::zeros((b, self.hidden), x.dtype(), x.device())?;
-        let mut c = h.clone();
-        let mut out = vec![None; t];
-        let order: Vec<usize> = if reverse {
-            (0..t).rev().collect()
-        } else {
-            (0..t).collect()
-        };
-        for pos in order {
-            let gi = gates.narrow(1, pos, 1)?.squeeze(1)?;
-            (h, c) = self.cell(&gi, &h, &c)?;
-            out[pos] = Some(h.clone());
-        }
-        Ok(out.into_iter().flatten().collect())
-    }
-}
-
-/// Both directions of a bidirectional layer over `x` [batch, T, input]: the outputs
-/// [batch, T, 2·hidden], forward features first at each position (PyTorch's
-/// `bidirectional=True, batch_first=True` output layout). `run(x, reverse)` is
-/// [`GruDirection::run`] or [`LstmDirection::run`].
-pub fn bidirectional(forward: Vec<Tensor>, backward: Vec<Tensor>) -> Result<Tensor> {
-    if forward.len() != backward.len() || forward.is_empty() {
-        return Err(crate::KitError::Invalid(format!(
-            "bidirectional: {} forward and {} backward states",
-            forward.len(),
-            backward.len()
-        )));
-    }
-    let per_pos = forward
-        .iter()
-        .zip(&backward)
-        .map(|(f, r)| Tensor::cat(&[f, r], 1))
-        .collect::<candle_core::Result<Vec<_>>>()?;
-    Ok(Tensor::stack(&per_pos, 1)?)
 }
 
 #[cfg(test)]

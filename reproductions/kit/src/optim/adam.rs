@@ -14,7 +14,7 @@
 //! `ε = ε̂/√(1 − β₂ᵗ)` here; TensorFlow's ε = 1e-7 default also differs.)
 
 use super::{
-    check_gradients, check_range, fusable, fused_update, gradient, impl_optimizer, lerp, simd,
+    check_gradients, check_range, fusable, fused_update, impl_optimizer, lerp, simd, Slots,
 };
 use crate::Result;
 use candle_core::{backprop::GradStore, Tensor, Var};
@@ -86,10 +86,7 @@ struct TensorSlot {
     v_max: Option<Tensor>,
 }
 
-enum State {
-    Host(Vec<HostSlot>),
-    Tensors(Vec<TensorSlot>),
-}
+type State = Slots<HostSlot, TensorSlot>;
 
 /// The shared implementation; `decoupled` selects AdamW's weight decay.
 struct Core {
@@ -105,31 +102,26 @@ struct Core {
 impl Core {
     fn new(vars: Vec<Var>, params: AdamParams, decoupled: bool) -> Result<Self> {
         params.validate()?;
-        let state = if fusable(&vars) {
-            State::Host(
-                vars.iter()
-                    .map(|v| {
-                        let n = v.elem_count();
-                        HostSlot {
-                            m: vec![0.0; n],
-                            v: vec![0.0; n],
-                            v_max: if params.amsgrad { vec![0.0; n] } else { vec![] },
-                        }
-                    })
-                    .collect(),
-            )
-        } else {
-            let mut slots = Vec::with_capacity(vars.len());
-            for var in &vars {
+        let state = State::new(
+            &vars,
+            fusable(&vars),
+            |v| {
+                let n = v.elem_count();
+                HostSlot {
+                    m: vec![0.0; n],
+                    v: vec![0.0; n],
+                    v_max: if params.amsgrad { vec![0.0; n] } else { vec![] },
+                }
+            },
+            |var| {
                 let z = var.as_tensor().zeros_like()?;
-                slots.push(TensorSlot {
+                Ok(TensorSlot {
                     m: z.clone(),
                     v: z.clone(),
                     v_max: params.amsgrad.then_some(z),
-                });
-            }
-            State::Tensors(slots)
-        };
+                })
+            },
+        )?;
         Ok(Self {
             vars,
             state,
@@ -150,73 +142,69 @@ impl Core {
         let bc2 = 1.0 - p.beta2.powi(t);
         let step_size = p.lr / bc1;
         let bc2_sqrt = bc2.sqrt();
-        match &mut self.state {
-            State::Host(slots) => {
-                let k = Consts {
-                    w1: (1.0 - p.beta1) as f32,
-                    small: (1.0 - p.beta1).abs() < 0.5,
-                    b2: p.beta2 as f32,
-                    c2: (1.0 - p.beta2) as f32,
-                    neg_step: (-step_size) as f32,
-                    bc2s: bc2_sqrt as f32,
-                    eps: p.eps as f32,
-                    wd: p.weight_decay as f32,
-                    coupled: p.weight_decay != 0.0 && !self.decoupled,
-                    decay: (1.0 - p.lr * p.weight_decay) as f32,
-                    decoupled: p.weight_decay != 0.0 && self.decoupled,
-                };
-                let ams = p.amsgrad;
-                for (var, slot) in self.vars.iter().zip(slots.iter_mut()) {
-                    let g = gradient(grads, var)?;
-                    let HostSlot { m, v, v_max } = slot;
-                    let n = m.len();
-                    fused_update("adam-update", var, g, n, |ps, gs| {
-                        if ams {
-                            amsgrad_kernel(ps, gs, m, v, v_max, &k);
-                        } else {
-                            simd(|| adam_dispatch(ps, gs, m, v, &k));
-                        }
-                    })?;
-                }
-            }
-            State::Tensors(slots) => {
-                for (var, slot) in self.vars.iter().zip(slots.iter_mut()) {
-                    let g = gradient(grads, var)?;
-                    let mut theta = var.as_tensor().clone();
-                    let mut g = (*g).clone();
-                    if p.weight_decay != 0.0 {
-                        if self.decoupled {
-                            theta = theta.affine(1.0 - p.lr * p.weight_decay, 0.0)?;
-                        } else {
-                            g = (g + theta.affine(p.weight_decay, 0.0)?)?;
-                        }
+        let decoupled = self.decoupled;
+        let k = Consts {
+            w1: (1.0 - p.beta1) as f32,
+            small: (1.0 - p.beta1).abs() < 0.5,
+            b2: p.beta2 as f32,
+            c2: (1.0 - p.beta2) as f32,
+            neg_step: (-step_size) as f32,
+            bc2s: bc2_sqrt as f32,
+            eps: p.eps as f32,
+            wd: p.weight_decay as f32,
+            coupled: p.weight_decay != 0.0 && !self.decoupled,
+            decay: (1.0 - p.lr * p.weight_decay) as f32,
+            decoupled: p.weight_decay != 0.0 && decoupled,
+        };
+        let ams = p.amsgrad;
+        self.state.update(
+            &self.vars,
+            grads,
+            |var, g, slot| {
+                let HostSlot { m, v, v_max } = slot;
+                let n = m.len();
+                fused_update("adam-update", var, g, n, |ps, gs| {
+                    if ams {
+                        amsgrad_kernel(ps, gs, m, v, v_max, &k);
+                    } else {
+                        simd(|| adam_dispatch(ps, gs, m, v, &k));
                     }
-                    let m = (slot.m.affine(p.beta1, 0.0)? + g.affine(1.0 - p.beta1, 0.0)?)?;
-                    let v =
-                        (slot.v.affine(p.beta2, 0.0)? + g.sqr()?.affine(1.0 - p.beta2, 0.0)?)?;
-                    let second = match &slot.v_max {
-                        Some(vm) => {
-                            let vm = vm.maximum(&v)?;
-                            slot.v_max = Some(vm.clone());
-                            vm
-                        }
-                        None => v.clone(),
-                    };
-                    let denom = second.sqrt()?.affine(1.0 / bc2_sqrt, p.eps)?;
-                    let next = (theta - (m.affine(step_size, 0.0)? / denom)?)?;
-                    var.set(&next)?;
-                    slot.m = m;
-                    slot.v = v;
+                })
+            },
+            |var, g, slot| {
+                let mut theta = var.as_tensor().clone();
+                let mut g = (*g).clone();
+                if p.weight_decay != 0.0 {
+                    if decoupled {
+                        theta = theta.affine(1.0 - p.lr * p.weight_decay, 0.0)?;
+                    } else {
+                        g = (g + theta.affine(p.weight_decay, 0.0)?)?;
+                    }
                 }
-            }
-        }
-        Ok(())
+                let m = (slot.m.affine(p.beta1, 0.0)? + g.affine(1.0 - p.beta1, 0.0)?)?;
+                let v = (slot.v.affine(p.beta2, 0.0)? + g.sqr()?.affine(1.0 - p.beta2, 0.0)?)?;
+                let second = match &slot.v_max {
+                    Some(vm) => {
+                        let vm = vm.maximum(&v)?;
+                        slot.v_max = Some(vm.clone());
+                        vm
+                    }
+                    None => v.clone(),
+                };
+                let denom = second.sqrt()?.affine(1.0 / bc2_sqrt, p.eps)?;
+                let next = (theta - (m.affine(step_size, 0.0)? / denom)?)?;
+                var.set(&next)?;
+                slot.m = m;
+                slot.v = v;
+                Ok(())
+            },
+        )
     }
 
     /// Whether the fused host path is in use.
     #[cfg(test)]
     fn is_fused(&self) -> bool {
-        matches!(self.state, State::Host(_))
+        self.state.is_host()
     }
 }
 

@@ -7,7 +7,7 @@
 //! (initially 0): `v ← momentum · v − lr_t · g`; then `p ← p + momentum · v − lr_t · g`
 //! (Nesterov) or `p ← p + v` (classical momentum).
 
-use super::{check_range, impl_optimizer};
+use super::{check_range, impl_optimizer, Slots};
 use crate::Result;
 use candle_core::{backprop::GradStore, CpuStorage, InplaceOp2, Layout, Tensor, Var};
 use std::cell::RefCell;
@@ -43,10 +43,7 @@ impl Default for KerasSgdParams {
 
 /// Velocities: on the CPU a host buffer per parameter, updated together with the parameter in
 /// one fused in-place pass ([`FusedUpdate`]); elsewhere a tensor per parameter (tensor ops).
-enum Velocities {
-    Host(Vec<Vec<f32>>),
-    Tensors(Vec<Tensor>),
-}
+type Velocities = Slots<Vec<f32>, Tensor>;
 
 /// The optimizer state: parameters, their velocities and the step counter.
 pub struct KerasSgd {
@@ -153,15 +150,12 @@ impl KerasSgd {
         check_range("momentum", momentum, 0.0, f64::MAX, true)?;
         check_range("decay", decay, 0.0, f64::MAX, true)?;
         let host = fused && super::fusable(&vars);
-        let velocities = if host {
-            Velocities::Host(vars.iter().map(|v| vec![0f32; v.elem_count()]).collect())
-        } else {
-            Velocities::Tensors(
-                vars.iter()
-                    .map(|v| v.as_tensor().zeros_like())
-                    .collect::<candle_core::Result<Vec<_>>>()?,
-            )
-        };
+        let velocities = Velocities::new(
+            &vars,
+            host,
+            |v| vec![0f32; v.elem_count()],
+            |v| Ok(v.as_tensor().zeros_like()?),
+        )?;
         Ok(Self {
             vars,
             velocities,
@@ -202,31 +196,33 @@ impl KerasSgd {
         let lr = self.current_lr();
         let m = self.momentum;
         super::check_gradients(grads, &self.vars)?;
-        for (i, var) in self.vars.iter().enumerate() {
-            let g = super::gradient(grads, var)?;
-            match &mut self.velocities {
-                Velocities::Host(vs) => {
-                    let op = FusedUpdate {
-                        velocity: RefCell::new(&mut vs[i]),
-                        lr: lr as f32,
-                        momentum: m as f32,
-                        nesterov: self.nesterov,
-                    };
-                    var.as_tensor().inplace_op2(&g.contiguous()?, &op)?;
-                }
-                Velocities::Tensors(vs) => {
-                    let lr_g = g.affine(lr, 0.0)?;
-                    let v = (vs[i].affine(m, 0.0)? - &lr_g)?;
-                    let p = if self.nesterov {
-                        ((var.as_tensor() + v.affine(m, 0.0)?)? - &lr_g)?
-                    } else {
-                        (var.as_tensor() + &v)?
-                    };
-                    var.set(&p)?;
-                    vs[i] = v;
-                }
-            }
-        }
+        let nesterov = self.nesterov;
+        self.velocities.update(
+            &self.vars,
+            grads,
+            |var, g, velocity| {
+                let op = FusedUpdate {
+                    velocity: RefCell::new(velocity.as_mut_slice()),
+                    lr: lr as f32,
+                    momentum: m as f32,
+                    nesterov,
+                };
+                var.as_tensor().inplace_op2(&g.contiguous()?, &op)?;
+                Ok(())
+            },
+            |var, g, velocity| {
+                let lr_g = g.affine(lr, 0.0)?;
+                let v = (velocity.affine(m, 0.0)? - &lr_g)?;
+                let p = if nesterov {
+                    ((var.as_tensor() + v.affine(m, 0.0)?)? - &lr_g)?
+                } else {
+                    (var.as_tensor() + &v)?
+                };
+                var.set(&p)?;
+                *velocity = v;
+                Ok(())
+            },
+        )?;
         self.iterations += 1;
         Ok(())
     }

@@ -38,18 +38,13 @@ use std::cell::RefCell;
 /// The gradient of `var` in `grads`, checked to have the parameter's shape; a missing gradient is
 /// an error naming the parameter's shape.
 pub(crate) fn gradient<'a>(grads: &'a GradStore, var: &Var) -> Result<&'a Tensor> {
-    let g = grads.get(var.as_tensor()).ok_or_else(|| {
-        KitError::Invalid(format!(
-            "no gradient for a parameter of shape {:?}",
-            var.dims()
-        ))
-    })?;
+    let g = grads
+        .get(var.as_tensor())
+        .ok_or_else(|| KitError::MissingGradient {
+            shape: var.dims().to_vec(),
+        })?;
     if g.dims() != var.dims() {
-        return Err(KitError::Invalid(format!(
-            "gradient of shape {:?} for a parameter of shape {:?}",
-            g.dims(),
-            var.dims()
-        )));
+        return Err(KitError::shape("gradient", var.dims(), g.dims()));
     }
     Ok(g)
 }
@@ -61,6 +56,65 @@ pub(crate) fn check_gradients(grads: &GradStore, vars: &[Var]) -> Result<()> {
         gradient(grads, v)?;
     }
     Ok(())
+}
+
+/// Per-parameter optimizer state, one shape for every optimizer here: host buffers `H` for the
+/// fused F32 CPU path ([`fused_update`]), tensors `T` for the tensor-op fallback (other devices
+/// and dtypes). [`Slots::new`] chooses the path once; [`Slots::update`] is the one loop over
+/// the parameters both paths share.
+pub(crate) enum Slots<H, T> {
+    /// Host state, one entry per parameter.
+    Host(Vec<H>),
+    /// Tensor state, one entry per parameter.
+    Tensors(Vec<T>),
+}
+
+impl<H, T> Slots<H, T> {
+    /// Host slots `host(var)` when `fused` (the caller checks [`fusable`]), otherwise tensor
+    /// slots `tensor(var)`, in the order of `vars`.
+    pub(crate) fn new(
+        vars: &[Var],
+        fused: bool,
+        host: impl Fn(&Var) -> H,
+        tensor: impl Fn(&Var) -> Result<T>,
+    ) -> Result<Self> {
+        Ok(if fused {
+            Slots::Host(vars.iter().map(host).collect())
+        } else {
+            Slots::Tensors(vars.iter().map(tensor).collect::<Result<_>>()?)
+        })
+    }
+
+    /// For each parameter in order, its gradient ([`gradient`]) and its slot go to `host` (fused
+    /// path) or `tensor` (fallback). The caller runs [`check_gradients`] first, so that a missing
+    /// gradient leaves everything untouched.
+    pub(crate) fn update(
+        &mut self,
+        vars: &[Var],
+        grads: &GradStore,
+        mut host: impl FnMut(&Var, &Tensor, &mut H) -> Result<()>,
+        mut tensor: impl FnMut(&Var, &Tensor, &mut T) -> Result<()>,
+    ) -> Result<()> {
+        match self {
+            Slots::Host(slots) => {
+                for (var, slot) in vars.iter().zip(slots.iter_mut()) {
+                    host(var, gradient(grads, var)?, slot)?;
+                }
+            }
+            Slots::Tensors(slots) => {
+                for (var, slot) in vars.iter().zip(slots.iter_mut()) {
+                    tensor(var, gradient(grads, var)?, slot)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the fused host path is in use.
+    #[cfg(test)]
+    pub(crate) fn is_host(&self) -> bool {
+        matches!(self, Slots::Host(_))
+    }
 }
 
 /// Whether the fused host path applies to every parameter: F32, contiguous, on the CPU.
@@ -76,9 +130,11 @@ pub(crate) fn check_range(name: &str, value: f64, lo: f64, hi: f64, closed: bool
         Ok(())
     } else {
         let close = if closed { ']' } else { ')' };
-        Err(KitError::Invalid(format!(
-            "{name} = {value} outside [{lo}, {hi}{close}"
-        )))
+        Err(KitError::hyperparameter(
+            name,
+            value,
+            format!("outside [{lo}, {hi}{close}"),
+        ))
     }
 }
 
@@ -152,28 +208,9 @@ pub(crate) fn fused_update<F: FnMut(&mut [f32], &[f32])>(
     Ok(())
 }
 
-/// Runs `f` compiled with AVX2 enabled where the CPU has it (runtime detection), otherwise as
-/// is. The fused kernels are written as plain loops that LLVM vectorises; AVX2 doubles the
-/// width of `sqrt`/`div`. The arithmetic is IEEE either way (Rust never contracts `a·b + c` into
-/// a fused multiply-add), so both paths give bitwise the same numbers.
-#[inline(always)]
-pub(crate) fn simd<R>(f: impl FnOnce() -> R) -> R {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2, checked just above.
-            return unsafe { with_avx2(f) };
-        }
-    }
-    f()
-}
-
-/// `f()` in a function compiled for AVX2, so that `f`, inlined here, is too.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn with_avx2<R>(f: impl FnOnce() -> R) -> R {
-    f()
-}
+/// The kit's runtime AVX2 dispatch ([`crate::simd::with_simd`]), under the name the fused
+/// kernels use.
+pub(crate) use crate::simd::with_simd as simd;
 
 /// PyTorch's CPU `lerp(start, end, weight)`: `start + w·(end − start)` for |w| < 0.5, else
 /// `end − (end − start)·(1 − w)` (`aten/src/ATen/native/Lerp.h`).

@@ -8,7 +8,7 @@
 //! momentum μ > 0: `b ← μ·b + g/r`, `p ← p − lr·b`; else `p ← p − lr·g/r`.
 
 use super::{
-    check_gradients, check_range, fusable, fused_update, gradient, impl_optimizer, lerp, simd,
+    check_gradients, check_range, fusable, fused_update, impl_optimizer, lerp, simd, Slots,
 };
 use crate::Result;
 use candle_core::{backprop::GradStore, Tensor, Var};
@@ -66,10 +66,7 @@ struct TensorSlot {
     buf: Tensor,
 }
 
-enum State {
-    Host(Vec<HostSlot>),
-    Tensors(Vec<TensorSlot>),
-}
+type State = Slots<HostSlot, TensorSlot>;
 
 /// RMSprop: `torch.optim.RMSprop(params, lr, alpha, eps, weight_decay, momentum, centered)`.
 pub struct RmsProp {
@@ -83,32 +80,27 @@ impl RmsProp {
     /// RMSprop over `vars` with hyperparameters `params`; errors on invalid values.
     pub fn with_params(vars: Vec<Var>, params: RmsPropParams) -> Result<Self> {
         params.validate()?;
-        let state = if fusable(&vars) {
-            State::Host(
-                vars.iter()
-                    .map(|v| {
-                        let n = v.elem_count();
-                        let opt = |on: bool| vec![0.0; if on { n } else { 0 }];
-                        HostSlot {
-                            square: vec![0.0; n],
-                            grad_avg: opt(params.centered),
-                            buf: opt(params.momentum > 0.0),
-                        }
-                    })
-                    .collect(),
-            )
-        } else {
-            let mut slots = Vec::with_capacity(vars.len());
-            for v in &vars {
+        let state = State::new(
+            &vars,
+            fusable(&vars),
+            |v| {
+                let n = v.elem_count();
+                let opt = |on: bool| vec![0.0; if on { n } else { 0 }];
+                HostSlot {
+                    square: vec![0.0; n],
+                    grad_avg: opt(params.centered),
+                    buf: opt(params.momentum > 0.0),
+                }
+            },
+            |v| {
                 let z = v.as_tensor().zeros_like()?;
-                slots.push(TensorSlot {
+                Ok(TensorSlot {
                     square: z.clone(),
                     grad_avg: z.clone(),
                     buf: z,
-                });
-            }
-            State::Tensors(slots)
-        };
+                })
+            },
+        )?;
         Ok(Self {
             vars,
             state,
@@ -138,79 +130,76 @@ impl RmsProp {
     fn update(&mut self, grads: &GradStore) -> Result<()> {
         check_gradients(grads, &self.vars)?;
         let p = self.params;
-        match &mut self.state {
-            State::Host(slots) => {
-                let alpha = p.alpha as f32;
-                let c = (1.0 - p.alpha) as f32;
-                let small = c.abs() < 0.5;
-                let eps = p.eps as f32;
-                let wd = p.weight_decay as f32;
-                let has_wd = p.weight_decay != 0.0;
-                let mu = p.momentum as f32;
-                let has_mu = p.momentum > 0.0;
-                let neg_lr = (-p.lr) as f32;
-                let centered = p.centered;
-                for (var, slot) in self.vars.iter().zip(slots.iter_mut()) {
-                    let g = gradient(grads, var)?;
-                    let HostSlot {
-                        square,
-                        grad_avg,
-                        buf,
-                    } = slot;
-                    let n = square.len();
-                    fused_update("rmsprop-update", var, g, n, |ps, gs| {
-                        simd(|| {
-                            for i in 0..ps.len() {
-                                let g = if has_wd { gs[i] + wd * ps[i] } else { gs[i] };
-                                let s = square[i] * alpha + c * g * g;
-                                square[i] = s;
-                                let r = if centered {
-                                    let a = lerp(grad_avg[i], g, c, small);
-                                    grad_avg[i] = a;
-                                    (s + -a * a).sqrt()
-                                } else {
-                                    s.sqrt()
-                                } + eps;
-                                if has_mu {
-                                    let b = buf[i] * mu + g / r;
-                                    buf[i] = b;
-                                    ps[i] += neg_lr * b;
-                                } else {
-                                    ps[i] += neg_lr * g / r;
-                                }
+        let alpha = p.alpha as f32;
+        let c = (1.0 - p.alpha) as f32;
+        let small = c.abs() < 0.5;
+        let eps = p.eps as f32;
+        let wd = p.weight_decay as f32;
+        let has_wd = p.weight_decay != 0.0;
+        let mu = p.momentum as f32;
+        let has_mu = p.momentum > 0.0;
+        let neg_lr = (-p.lr) as f32;
+        let centered = p.centered;
+        self.state.update(
+            &self.vars,
+            grads,
+            |var, g, slot| {
+                let HostSlot {
+                    square,
+                    grad_avg,
+                    buf,
+                } = slot;
+                let n = square.len();
+                fused_update("rmsprop-update", var, g, n, |ps, gs| {
+                    simd(|| {
+                        for i in 0..ps.len() {
+                            let g = if has_wd { gs[i] + wd * ps[i] } else { gs[i] };
+                            let s = square[i] * alpha + c * g * g;
+                            square[i] = s;
+                            let r = if centered {
+                                let a = lerp(grad_avg[i], g, c, small);
+                                grad_avg[i] = a;
+                                (s + -a * a).sqrt()
+                            } else {
+                                s.sqrt()
+                            } + eps;
+                            if has_mu {
+                                let b = buf[i] * mu + g / r;
+                                buf[i] = b;
+                                ps[i] += neg_lr * b;
+                            } else {
+                                ps[i] += neg_lr * g / r;
                             }
-                        })
-                    })?;
+                        }
+                    })
+                })
+            },
+            |var, g, slot| {
+                let theta = var.as_tensor();
+                let mut g = (*g).clone();
+                if p.weight_decay != 0.0 {
+                    g = (g + theta.affine(p.weight_decay, 0.0)?)?;
                 }
-            }
-            State::Tensors(slots) => {
-                for (var, slot) in self.vars.iter().zip(slots.iter_mut()) {
-                    let g = gradient(grads, var)?;
-                    let theta = var.as_tensor();
-                    let mut g = (*g).clone();
-                    if p.weight_decay != 0.0 {
-                        g = (g + theta.affine(p.weight_decay, 0.0)?)?;
-                    }
-                    slot.square = (slot.square.affine(p.alpha, 0.0)?
-                        + g.sqr()?.affine(1.0 - p.alpha, 0.0)?)?;
-                    let r = if p.centered {
-                        slot.grad_avg = (slot.grad_avg.affine(p.alpha, 0.0)?
-                            + g.affine(1.0 - p.alpha, 0.0)?)?;
-                        (&slot.square - slot.grad_avg.sqr()?)?.sqrt()?
-                    } else {
-                        slot.square.sqrt()?
-                    };
-                    let r = (r + p.eps)?;
-                    let next = if p.momentum > 0.0 {
-                        slot.buf = (slot.buf.affine(p.momentum, 0.0)? + (&g / &r)?)?;
-                        (theta - slot.buf.affine(p.lr, 0.0)?)?
-                    } else {
-                        (theta - (g / r)?.affine(p.lr, 0.0)?)?
-                    };
-                    var.set(&next)?;
-                }
-            }
-        }
+                slot.square =
+                    (slot.square.affine(p.alpha, 0.0)? + g.sqr()?.affine(1.0 - p.alpha, 0.0)?)?;
+                let r = if p.centered {
+                    slot.grad_avg =
+                        (slot.grad_avg.affine(p.alpha, 0.0)? + g.affine(1.0 - p.alpha, 0.0)?)?;
+                    (&slot.square - slot.grad_avg.sqr()?)?.sqrt()?
+                } else {
+                    slot.square.sqrt()?
+                };
+                let r = (r + p.eps)?;
+                let next = if p.momentum > 0.0 {
+                    slot.buf = (slot.buf.affine(p.momentum, 0.0)? + (&g / &r)?)?;
+                    (theta - slot.buf.affine(p.lr, 0.0)?)?
+                } else {
+                    (theta - (g / r)?.affine(p.lr, 0.0)?)?
+                };
+                var.set(&next)?;
+                Ok(())
+            },
+        )?;
         self.steps += 1;
         Ok(())
     }

@@ -28,9 +28,7 @@ fn check_lr(name: &str, lr: f64) -> Result<()> {
     if lr.is_finite() && lr >= 0.0 {
         Ok(())
     } else {
-        Err(KitError::Invalid(format!(
-            "{name} = {lr} must be finite and ≥ 0"
-        )))
+        Err(KitError::hyperparameter(name, lr, "must be finite and ≥ 0"))
     }
 }
 

@@ -7,7 +7,7 @@
 //! finally `p ← p − lr·d`. (Sutskever et al.'s and Keras' `v ← μ·v − lr·g; p ← p + v` differ
 //! when the learning rate changes; see [`super::KerasSgd`].)
 
-use super::{check_gradients, check_range, fusable, fused_update, gradient, impl_optimizer, simd};
+use super::{check_gradients, check_range, fusable, fused_update, impl_optimizer, simd, Slots};
 use crate::{KitError, Result};
 use candle_core::{backprop::GradStore, Tensor, Var};
 
@@ -54,12 +54,9 @@ impl SgdParams {
     }
 }
 
-enum Buffers {
-    /// Host momentum buffers (empty vectors when μ = 0).
-    Host(Vec<Vec<f32>>),
-    /// Tensor momentum buffers, `None` until the first step (or always when μ = 0).
-    Tensors(Vec<Option<Tensor>>),
-}
+/// Momentum buffers: on the host, one per parameter (empty vectors when μ = 0); as tensors,
+/// `None` until the first step (or always when μ = 0).
+type Buffers = Slots<Vec<f32>, Option<Tensor>>;
 
 /// SGD with momentum, dampening, Nesterov and weight decay: `torch.optim.SGD`.
 pub struct Sgd {
@@ -73,16 +70,13 @@ impl Sgd {
     /// SGD over `vars` with hyperparameters `params`; errors on invalid values.
     pub fn with_params(vars: Vec<Var>, params: SgdParams) -> Result<Self> {
         params.validate()?;
-        let buffers = if fusable(&vars) {
-            let momentum = params.momentum != 0.0;
-            Buffers::Host(
-                vars.iter()
-                    .map(|v| vec![0.0; if momentum { v.elem_count() } else { 0 }])
-                    .collect(),
-            )
-        } else {
-            Buffers::Tensors(vars.iter().map(|_| None).collect())
-        };
+        let momentum = params.momentum != 0.0;
+        let buffers = Buffers::new(
+            &vars,
+            fusable(&vars),
+            |v| vec![0.0; if momentum { v.elem_count() } else { 0 }],
+            |_| Ok(None),
+        )?;
         Ok(Self {
             vars,
             buffers,
@@ -113,81 +107,70 @@ impl Sgd {
         check_gradients(grads, &self.vars)?;
         let p = self.params;
         let first = self.steps == 0;
-        match &mut self.buffers {
-            Buffers::Host(bufs) => {
-                let neg_lr = (-p.lr) as f32;
-                let wd = p.weight_decay as f32;
-                let has_wd = p.weight_decay != 0.0;
-                let mu = p.momentum as f32;
-                let damp = (1.0 - p.dampening) as f32;
-                let has_mu = p.momentum != 0.0;
-                let nesterov = p.nesterov;
-                for (var, buf) in self.vars.iter().zip(bufs.iter_mut()) {
-                    let g = gradient(grads, var)?;
-                    let n = var.elem_count();
-                    fused_update("sgd-update", var, g, n, |ps, gs| {
-                        simd(|| match (has_mu, has_wd, nesterov, first) {
-                            (false, false, _, _) => sgd_plain::<false>(ps, gs, neg_lr, wd),
-                            (false, true, _, _) => sgd_plain::<true>(ps, gs, neg_lr, wd),
-                            (true, w, n, f) => {
-                                let k = (neg_lr, wd, mu, damp);
-                                match (w, n, f) {
-                                    (false, false, false) => {
-                                        sgd_mu::<false, false, false>(ps, gs, buf, k)
-                                    }
-                                    (false, false, true) => {
-                                        sgd_mu::<false, false, true>(ps, gs, buf, k)
-                                    }
-                                    (false, true, false) => {
-                                        sgd_mu::<false, true, false>(ps, gs, buf, k)
-                                    }
-                                    (false, true, true) => {
-                                        sgd_mu::<false, true, true>(ps, gs, buf, k)
-                                    }
-                                    (true, false, false) => {
-                                        sgd_mu::<true, false, false>(ps, gs, buf, k)
-                                    }
-                                    (true, false, true) => {
-                                        sgd_mu::<true, false, true>(ps, gs, buf, k)
-                                    }
-                                    (true, true, false) => {
-                                        sgd_mu::<true, true, false>(ps, gs, buf, k)
-                                    }
-                                    (true, true, true) => {
-                                        sgd_mu::<true, true, true>(ps, gs, buf, k)
-                                    }
+        let neg_lr = (-p.lr) as f32;
+        let wd = p.weight_decay as f32;
+        let has_wd = p.weight_decay != 0.0;
+        let mu = p.momentum as f32;
+        let damp = (1.0 - p.dampening) as f32;
+        let has_mu = p.momentum != 0.0;
+        let nesterov = p.nesterov;
+        self.buffers.update(
+            &self.vars,
+            grads,
+            |var, g, buf| {
+                let n = var.elem_count();
+                fused_update("sgd-update", var, g, n, |ps, gs| {
+                    simd(|| match (has_mu, has_wd, nesterov, first) {
+                        (false, false, _, _) => sgd_plain::<false>(ps, gs, neg_lr, wd),
+                        (false, true, _, _) => sgd_plain::<true>(ps, gs, neg_lr, wd),
+                        (true, w, n, f) => {
+                            let k = (neg_lr, wd, mu, damp);
+                            match (w, n, f) {
+                                (false, false, false) => {
+                                    sgd_mu::<false, false, false>(ps, gs, buf, k)
                                 }
+                                (false, false, true) => {
+                                    sgd_mu::<false, false, true>(ps, gs, buf, k)
+                                }
+                                (false, true, false) => {
+                                    sgd_mu::<false, true, false>(ps, gs, buf, k)
+                                }
+                                (false, true, true) => sgd_mu::<false, true, true>(ps, gs, buf, k),
+                                (true, false, false) => {
+                                    sgd_mu::<true, false, false>(ps, gs, buf, k)
+                                }
+                                (true, false, true) => sgd_mu::<true, false, true>(ps, gs, buf, k),
+                                (true, true, false) => sgd_mu::<true, true, false>(ps, gs, buf, k),
+                                (true, true, true) => sgd_mu::<true, true, true>(ps, gs, buf, k),
                             }
-                        })
-                    })?;
+                        }
+                    })
+                })
+            },
+            |var, g, buf| {
+                let theta = var.as_tensor();
+                let mut d = (*g).clone();
+                if p.weight_decay != 0.0 {
+                    d = (d + theta.affine(p.weight_decay, 0.0)?)?;
                 }
-            }
-            Buffers::Tensors(bufs) => {
-                for (var, buf) in self.vars.iter().zip(bufs.iter_mut()) {
-                    let g = gradient(grads, var)?;
-                    let theta = var.as_tensor();
-                    let mut d = (*g).clone();
-                    if p.weight_decay != 0.0 {
-                        d = (d + theta.affine(p.weight_decay, 0.0)?)?;
-                    }
-                    if p.momentum != 0.0 {
-                        let b = match buf.take() {
-                            None => d.clone(),
-                            Some(b) => {
-                                (b.affine(p.momentum, 0.0)? + d.affine(1.0 - p.dampening, 0.0)?)?
-                            }
-                        };
-                        d = if p.nesterov {
-                            (d + b.affine(p.momentum, 0.0)?)?
-                        } else {
-                            b.clone()
-                        };
-                        *buf = Some(b);
-                    }
-                    var.set(&(theta - d.affine(p.lr, 0.0)?)?)?;
+                if p.momentum != 0.0 {
+                    let b = match buf.take() {
+                        None => d.clone(),
+                        Some(b) => {
+                            (b.affine(p.momentum, 0.0)? + d.affine(1.0 - p.dampening, 0.0)?)?
+                        }
+                    };
+                    d = if p.nesterov {
+                        (d + b.affine(p.momentum, 0.0)?)?
+                    } else {
+                        b.clone()
+                    };
+                    *buf = Some(b);
                 }
-            }
-        }
+                var.set(&(theta - d.affine(p.lr, 0.0)?)?)?;
+                Ok(())
+            },
+        )?;
         self.steps += 1;
         Ok(())
     }
