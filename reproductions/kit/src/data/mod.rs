@@ -4,6 +4,7 @@
 pub mod batching;
 pub mod idx;
 pub mod mnist1d;
+pub mod tabular;
 pub mod uci;
 
 use crate::{KitError, Result};
