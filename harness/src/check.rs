@@ -576,8 +576,7 @@ fn unverified_urls(
     Some(format!(
         "{} of {} declared URL(s) never verified against the declared SHA-256 in {VERIFIED_URLS}, \
          e.g. {url}{other}; when online, record each with \
-         `echo \"$(date -u +%F) $(curl -fsSL {url} | sha256sum | cut -c1-64) {url}\" >> {VERIFIED_URLS}` \
-         and rerun `harness check`",
+         `u={url}; echo \"$(date -u +%F) $(curl -fsSL $u | sha256sum | cut -c1-64) $u\" >> {VERIFIED_URLS}`",
         bad.len(),
         urls.len()
     ))
@@ -618,7 +617,7 @@ mod tests {
         spec.files = vec![file("https://a/x", "aa"), file("https://b/y", "bb")];
         let w = unverified_urls(&spec, &[]).unwrap();
         assert!(
-            w.starts_with("2 of 2") && w.contains("curl -fsSL https://a/x"),
+            w.starts_with("2 of 2") && w.contains("u=https://a/x; echo"),
             "{w}"
         );
         let rec = vec![("https://a/x".to_string(), "aa".to_string())];
