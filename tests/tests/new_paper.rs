@@ -11,8 +11,14 @@ use workspace_copy::{build_harness, cargo, copy_workspace, harness, repo_root, t
 
 const ID: &str = "smith2021-tiny-mlp";
 
+/// The tests of this file build in the same target directory from different copies of the
+/// workspace; run concurrently, one build removes artifacts the other is about to read. They
+/// take turns.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[test]
 fn a_scaffolded_paper_builds_tests_checks_and_runs() {
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let work = tempfile::tempdir().unwrap();
     let root = work.path().join("ws");
     let keep = work.path().join("bin");
@@ -124,6 +130,7 @@ fn walk(base: &Path, dir: &Path, f: &mut dyn FnMut(&str)) {
 /// tests use generated or shipped fixtures, so no mirror is needed.
 #[test]
 fn every_kind_of_data_scaffolds_a_crate_whose_tests_pass() {
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let work = tempfile::tempdir().unwrap();
     let root = work.path().join("ws");
     copy_workspace(&root);
