@@ -24,6 +24,10 @@ pub enum Outcome {
     Skipped(String),
     /// The check failed; the text says what is wrong and what to do.
     Failed(String),
+    /// Not a failure, but something to act on (e.g. an upstream URL never verified against
+    /// its checksum); the text says what and the command that settles it. Not counted in the
+    /// [`Summary`].
+    Warned(String),
 }
 
 /// One line of the check report.
@@ -96,6 +100,7 @@ pub fn run(
             Outcome::Passed => sum.passed += 1,
             Outcome::Skipped(_) => sum.skipped += 1,
             Outcome::Failed(_) => sum.failed += 1,
+            Outcome::Warned(_) => {}
         }
         report(&CheckLine {
             subject: subject.to_string(),
@@ -203,6 +208,7 @@ pub fn run(
             v
         }
     };
+    let verified = read_verified_urls(&root.join(VERIFIED_URLS));
     let mut resolved: BTreeMap<String, ResolvedDataset> = BTreeMap::new();
     for name in &wanted {
         let Some(spec) = registry_ds.datasets.get(name) else {
@@ -239,6 +245,14 @@ pub fn run(
             ))
         };
         emit(&subject, "declared", outcome, &mut sum);
+        if let Some(w) = unverified_urls(spec, &verified) {
+            emit(
+                &subject,
+                "upstream URLs verified",
+                Outcome::Warned(w),
+                &mut sum,
+            );
+        }
         let user = papers
             .iter()
             .find(|(_, p)| p.config.datasets.iter().any(|d| d.get_ref() == name))
@@ -474,9 +488,11 @@ fn merely_unavailable(message: &str) -> bool {
         .filter(|l| l.starts_with("- "))
         .collect();
     !tried.is_empty()
-        && tried
-            .iter()
-            .all(|l| l.contains("download: skipped (offline)") || l.contains("no copy in the"))
+        && tried.iter().all(|l| {
+            l.contains("download: skipped (offline)")
+                || l.ends_with(&format!(": {}", crate::data::ABSENT))
+                || l.contains("no copy in the")
+        })
 }
 
 /// `None` if the two outputs' metrics (and parameter counts) are bitwise equal, else the first
@@ -514,7 +530,56 @@ pub fn print_line(l: &CheckLine) {
         Outcome::Passed => println!("  ok    {} · {}", l.subject, l.check),
         Outcome::Skipped(why) => println!("  SKIP  {} · {} — {why}", l.subject, l.check),
         Outcome::Failed(why) => println!("  FAIL  {} · {} — {why}", l.subject, l.check),
+        Outcome::Warned(why) => println!("  WARN  {} · {} — {why}", l.subject, l.check),
     }
+}
+
+/// The record of upstream URLs checked against their declared SHA-256, relative to the root:
+/// one line per check, `<date> <sha256 of the bytes the URL served> <url>` (`#` comments).
+pub const VERIFIED_URLS: &str = "configs/verified-urls.txt";
+
+/// `(url, sha256)` pairs recorded in the verification file; a missing file records nothing.
+fn read_verified_urls(path: &Path) -> Vec<(String, String)> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter_map(|l| {
+            let mut w = l.split_whitespace();
+            let (_date, sha, url) = (w.next()?, w.next()?, w.next()?);
+            Some((url.to_string(), sha.to_ascii_lowercase()))
+        })
+        .collect()
+}
+
+/// A warning for the dataset's declared URLs that no line of [`VERIFIED_URLS`] shows serving
+/// the declared SHA-256 (never checked, or recorded serving other bytes), with the command that
+/// checks one when online; `None` when every URL is verified.
+fn unverified_urls(
+    spec: &crate::config::DatasetSpec,
+    verified: &[(String, String)],
+) -> Option<String> {
+    let urls: Vec<(&str, &str)> = spec
+        .files
+        .iter()
+        .flat_map(|f| f.urls.iter().map(move |u| (u.as_str(), f.sha256.as_str())))
+        .collect();
+    let bad: Vec<&(&str, &str)> = urls
+        .iter()
+        .filter(|(u, sha)| !verified.iter().any(|(vu, vs)| vu == u && vs == sha))
+        .collect();
+    let (url, sha) = **bad.first()?;
+    let other = verified.iter().find(|(vu, _)| vu == url).map_or(String::new(), |(_, vs)| {
+        format!(" (recorded serving sha256 {vs}, not the declared {sha}: fix the URL or the declaration)")
+    });
+    Some(format!(
+        "{} of {} declared URL(s) never verified against the declared SHA-256 in {VERIFIED_URLS}, \
+         e.g. {url}{other}; when online, record each with \
+         `u={url}; echo \"$(date -u +%F) $(curl -fsSL $u | sha256sum | cut -c1-64) $u\" >> {VERIFIED_URLS}`",
+        bad.len(),
+        urls.len()
+    ))
 }
 
 #[cfg(test)]
@@ -530,6 +595,52 @@ mod tests {
         assert!(!merely_unavailable(corrupt));
         let failed = "no verified copy found.\n  tried:\n    - https://x: connection refused\n";
         assert!(!merely_unavailable(failed));
+    }
+
+    #[test]
+    fn every_searched_place_absent_is_unavailable() {
+        let m = "no verified copy found.\n  tried, in order:\n    - cache /c/x: absent\n    - data/ /r/data/x: absent\n    - mirror /m/x: absent\n    - download: skipped (offline); would try https://e/x\n";
+        assert!(merely_unavailable(m));
+    }
+
+    #[test]
+    fn unverified_urls_warn_with_the_command_that_verifies_them() {
+        let file = |url: &str, sha: &str| crate::config::DatasetFile {
+            path: "d/x.csv".into(),
+            sha256: sha.into(),
+            size: 1,
+            urls: vec![url.into()],
+        };
+        let mut spec: crate::config::DatasetSpec =
+            toml::from_str("title = \"t\"\ncitation = \"c\"\nlicense = \"l\"\nhomepage = \"h\"\n")
+                .unwrap();
+        spec.files = vec![file("https://a/x", "aa"), file("https://b/y", "bb")];
+        let w = unverified_urls(&spec, &[]).unwrap();
+        assert!(
+            w.starts_with("2 of 2") && w.contains("u=https://a/x; echo"),
+            "{w}"
+        );
+        let rec = vec![("https://a/x".to_string(), "aa".to_string())];
+        let w = unverified_urls(&spec, &rec).unwrap();
+        assert!(w.starts_with("1 of 2") && w.contains("https://b/y"), "{w}");
+        let rec = vec![
+            ("https://a/x".to_string(), "aa".to_string()),
+            ("https://b/y".to_string(), "cc".to_string()),
+        ];
+        let w = unverified_urls(&spec, &rec).unwrap();
+        assert!(w.contains("recorded serving sha256 cc"), "{w}");
+        let rec = vec![
+            ("https://a/x".to_string(), "aa".to_string()),
+            ("https://b/y".to_string(), "bb".to_string()),
+        ];
+        assert_eq!(unverified_urls(&spec, &rec), None);
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("v.txt");
+        std::fs::write(&p, "# c\n2026-12-07 AA https://a/x\n\n").unwrap();
+        assert_eq!(
+            read_verified_urls(&p),
+            vec![("https://a/x".into(), "aa".into())]
+        );
     }
 
     #[test]

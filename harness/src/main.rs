@@ -80,8 +80,13 @@ struct NewArgs {
     /// The paper id, kebab-case `<author><year>-<topic>` (e.g. `smith2021-sparse-mlp`).
     id: String,
     /// Start from a copy of this existing paper's crate and config instead of the template.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "data")]
     from: Option<String>,
+    /// The template's kind of data: sequence (MNIST-1D, shipped in data/; the default),
+    /// tabular (CSV: iris), image-idx (IDX images: fashion-mnist), uci (UCI splits: uci-yacht),
+    /// environment (RL: cartpole-v1).
+    #[arg(long, value_name = "KIND", default_value = "sequence")]
+    data: String,
 }
 
 /// The session of a command: the global options, with `data` added to the global dataset
@@ -242,7 +247,8 @@ fn cmd_check(g: &Global, a: &CheckArgs) -> Result<()> {
 
 fn cmd_new(g: &Global, a: &NewArgs) -> Result<()> {
     let root = session::find_root(g.root.clone())?;
-    let done = harness::scaffold::scaffold(&root, &a.id, a.from.as_deref())?;
+    let kind = harness::scaffold::DataKind::parse(&a.data)?;
+    let done = harness::scaffold::scaffold(&root, &a.id, a.from.as_deref(), kind)?;
     for p in &done.created {
         println!("created {}", p.display());
     }

@@ -1,7 +1,9 @@
-//! `harness new <paper-id> [--from <paper>]`: scaffolds a reproduction that builds and passes its
-//! tests immediately. It writes the crate `reproductions/<id>/` (Cargo.toml, build.rs, src/lib.rs,
-//! tests/reproduction.rs) and `configs/papers/<id>.toml` from the templates under
-//! `harness/templates/new/` (or copies an existing paper's crate and config with `--from`), and
+//! `harness new <paper-id> [--data <kind> | --from <paper>]`: scaffolds a reproduction that builds
+//! and passes its tests immediately. It writes the crate `reproductions/<id>/` (Cargo.toml,
+//! build.rs, src/lib.rs, tests/reproduction.rs) and `configs/papers/<id>.toml` from the templates
+//! under `harness/templates/new/` — one per kind of data ([`DataKind`]: `sequence`, the default,
+//! `tabular`, `image-idx`, `uci`, `environment`) — or copies an existing paper's crate and config
+//! with `--from`, and
 //! wires the crate in: the workspace `members` and `[workspace.dependencies]` of the root
 //! `Cargo.toml`, and `[dependencies]` of `harness/Cargo.toml` (the registry is generated from
 //! those). Nothing else needs editing by hand.
@@ -12,9 +14,86 @@ use std::path::{Path, PathBuf};
 
 const CARGO_TOML: &str = include_str!("../templates/new/Cargo.toml.tmpl");
 const BUILD_RS: &str = include_str!("../templates/new/build.rs.tmpl");
-const LIB_RS: &str = include_str!("../templates/new/lib.rs.tmpl");
 const TESTS_RS: &str = include_str!("../templates/new/tests.rs.tmpl");
-const CONFIG_TOML: &str = include_str!("../templates/new/config.toml.tmpl");
+
+/// The kind of data a scaffolded paper starts from: which template `harness new --data <kind>`
+/// fills in. Each builds, passes its tests without a mirror (shipped, fixture or generated data,
+/// CONTRIBUTING.md "Test data"), and runs on its declared dataset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DataKind {
+    /// MNIST-1D sequences (`data/mnist1d/`, shipped): an MLP, mini-batches in order. The
+    /// default, and the only kind whose `harness check`/`run` need no mirror.
+    #[default]
+    Sequence,
+    /// A CSV table (`iris`, scikit-learn's file, from a mirror; tests generate a stand-in):
+    /// `repro_kit::data::tabular`, stratified split, standardiser, full-batch training.
+    Tabular,
+    /// Gzipped IDX images (`fashion-mnist`, from a mirror; tests generate IDX files): an MLP
+    /// on 784 pixels.
+    ImageIdx,
+    /// A UCI regression dataset with its fixed splits (`uci-yacht`; tests use the shipped
+    /// fixture): standardised MLP regression, seed = split index.
+    Uci,
+    /// A simulated environment (`cartpole-v1`, `repro_kit::env`): REINFORCE.
+    Environment,
+}
+
+impl DataKind {
+    /// Every kind, in the order `--help` lists them.
+    pub const ALL: [DataKind; 5] = [
+        DataKind::Sequence,
+        DataKind::Tabular,
+        DataKind::ImageIdx,
+        DataKind::Uci,
+        DataKind::Environment,
+    ];
+
+    /// The name `--data` takes (and the template folder under `harness/templates/new/`).
+    pub fn name(self) -> &'static str {
+        match self {
+            DataKind::Sequence => "sequence",
+            DataKind::Tabular => "tabular",
+            DataKind::ImageIdx => "image-idx",
+            DataKind::Uci => "uci",
+            DataKind::Environment => "environment",
+        }
+    }
+
+    /// The kind named `name`; the error lists the kinds.
+    pub fn parse(name: &str) -> Result<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.name() == name)
+            .ok_or_else(|| {
+                HarnessError::Other(format!(
+                    "--data {name}: unknown kind of data; one of: {}",
+                    Self::ALL.map(|k| k.name()).join(", ")
+                ))
+            })
+    }
+
+    /// The kind's templates: (src/lib.rs, configs/papers/<id>.toml, the tests' `dataset()`
+    /// function, extra `[dependencies]` lines).
+    fn templates(self) -> (&'static str, &'static str, &'static str, &'static str) {
+        macro_rules! kind {
+            ($dir:literal, $deps:expr) => {
+                (
+                    include_str!(concat!("../templates/new/", $dir, "/lib.rs.tmpl")),
+                    include_str!(concat!("../templates/new/", $dir, "/config.toml.tmpl")),
+                    include_str!(concat!("../templates/new/", $dir, "/dataset.rs.tmpl")),
+                    $deps,
+                )
+            };
+        }
+        match self {
+            DataKind::Sequence => kind!("sequence", ""),
+            DataKind::Tabular => kind!("tabular", ""),
+            DataKind::ImageIdx => kind!("image-idx", ""),
+            DataKind::Uci => kind!("uci", ""),
+            DataKind::Environment => kind!("environment", "rand.workspace = true\n"),
+        }
+    }
+}
 
 /// The parts of a valid paper id `<author><year>-<topic>`, e.g. `greydanus2020-mnist1d`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,11 +180,11 @@ pub struct Scaffolded {
     pub formatted: bool,
 }
 
-/// Scaffolds reproduction `id` under `root` from the templates, or from the existing paper
-/// `from` (its crate and config copied with the id replaced). Refuses an invalid id, an id
-/// whose crate directory or config already exists, or a `from` that does not exist. Nothing is
-/// written unless every check passes.
-pub fn scaffold(root: &Path, id: &str, from: Option<&str>) -> Result<Scaffolded> {
+/// Scaffolds reproduction `id` under `root` from the templates of `kind`, or from the existing
+/// paper `from` (its crate and config copied with the id replaced; `kind` is then ignored).
+/// Refuses an invalid id, an id whose crate directory or config already exists, or a `from`
+/// that does not exist. Nothing is written unless every check passes.
+pub fn scaffold(root: &Path, id: &str, from: Option<&str>, kind: DataKind) -> Result<Scaffolded> {
     let pid = PaperId::parse(id)?;
     let crate_dir = root.join("reproductions").join(id);
     let config = root.join("configs/papers").join(format!("{id}.toml"));
@@ -134,8 +213,11 @@ pub fn scaffold(root: &Path, id: &str, from: Option<&str>) -> Result<Scaffolded>
 
     let files: Vec<(PathBuf, Vec<u8>)> = match from {
         None => {
+            let (lib_rs, config_toml, dataset_rs, extra_deps) = kind.templates();
             let fill = |t: &str| {
-                t.replace("{{ID}}", &pid.id)
+                t.replace("{{DATASET}}", dataset_rs.trim_end())
+                    .replace("{{EXTRA_DEPS}}", extra_deps)
+                    .replace("{{ID}}", &pid.id)
                     .replace("{{CRATE}}", &pid.crate_name())
                     .replace("{{TYPE}}", &pid.type_name())
                     .replace("{{AUTHOR}}", &capitalised(&pid.author))
@@ -145,12 +227,12 @@ pub fn scaffold(root: &Path, id: &str, from: Option<&str>) -> Result<Scaffolded>
             vec![
                 (crate_dir.join("Cargo.toml"), fill(CARGO_TOML).into_bytes()),
                 (crate_dir.join("build.rs"), fill(BUILD_RS).into_bytes()),
-                (crate_dir.join("src/lib.rs"), fill(LIB_RS).into_bytes()),
+                (crate_dir.join("src/lib.rs"), fill(lib_rs).into_bytes()),
                 (
                     crate_dir.join("tests/reproduction.rs"),
                     fill(TESTS_RS).into_bytes(),
                 ),
-                (config.clone(), fill(CONFIG_TOML).into_bytes()),
+                (config.clone(), fill(config_toml).into_bytes()),
             ]
         }
         Some(src) => copy_from(root, src, &pid)?,
@@ -360,15 +442,33 @@ mod tests {
     }
 
     #[test]
+    fn every_kind_has_a_name_that_parses_back_and_filled_templates() {
+        for k in DataKind::ALL {
+            assert_eq!(DataKind::parse(k.name()).unwrap(), k);
+            let (lib, config, dataset, _) = k.templates();
+            assert!(lib.contains("repro_kit::reproduction!({{TYPE}})"), "{k:?}");
+            assert!(config.contains("[parameter_counts]"), "{k:?}");
+            assert!(dataset.contains("fn dataset() -> ResolvedDataset"), "{k:?}");
+        }
+        assert_eq!(DataKind::default(), DataKind::Sequence);
+        let e = DataKind::parse("csv").unwrap_err().to_string();
+        assert!(e.contains("tabular, image-idx"), "{e}");
+    }
+
+    #[test]
     fn scaffold_refuses_existing_ids_and_writes_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         std::fs::create_dir_all(root.join("reproductions/a2020-x")).unwrap();
         std::fs::create_dir_all(root.join("configs/papers")).unwrap();
         std::fs::write(root.join("Cargo.toml"), "[workspace]\n").unwrap();
-        let e = scaffold(root, "a2020-x", None).unwrap_err().to_string();
+        let e = scaffold(root, "a2020-x", None, DataKind::default())
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("already exists"), "{e}");
-        let e = scaffold(root, "bad_id", None).unwrap_err().to_string();
+        let e = scaffold(root, "bad_id", None, DataKind::Tabular)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("kebab-case"), "{e}");
         assert_eq!(
             std::fs::read_to_string(root.join("Cargo.toml")).unwrap(),

@@ -21,6 +21,10 @@ use std::time::Duration;
 pub const MIRRORS_ENV: &str = "HARNESS_DATA_DIRS";
 /// The environment variable overriding the cache directory.
 pub const CACHE_ENV: &str = "HARNESS_CACHE_DIR";
+/// How a place searched without finding the file is listed in the "tried" lines of a
+/// resolution error (`harness check` treats such lines as "unavailable here", not as a failure).
+pub const ABSENT: &str = "absent";
+
 /// System-wide directories searched after the user's mirrors: where Debian's data packages
 /// (e.g. `dataset-fashion-mnist`) install their files.
 pub const SYSTEM_MIRRORS: &[&str] = &["/usr/share/datasets"];
@@ -217,29 +221,38 @@ impl Fetcher {
                     let _ = std::fs::remove_file(&cached);
                 }
             }
+        } else {
+            tried.push(format!("cache {}: {ABSENT}", cached.display()));
         }
-        let locals = std::iter::once((self.shipped_dir.clone(), Source::Shipped)).chain(
+        let locals = std::iter::once((self.shipped_dir.clone(), Source::Shipped, "data/")).chain(
             self.mirrors
                 .iter()
-                .map(|m| (m.clone(), Source::Mirror(m.clone()))),
+                .map(|m| (m.clone(), Source::Mirror(m.clone()), "mirror")),
         );
-        for (dir, source) in locals {
+        for (dir, source, kind) in locals {
             let p = dir.join(&f.path);
             if !p.is_file() {
+                tried.push(format!("{kind} {}: {ABSENT}", p.display()));
                 continue;
             }
             match verify(&p, f) {
                 Ok(()) => return Ok((p, source)),
-                Err(m) => tried.push(format!("{}: {m}", p.display())),
+                Err(m) => tried.push(format!("{kind} {}: {m}", p.display())),
             }
         }
         if self.offline {
-            tried.push("download: skipped (offline)".into());
+            tried.push(format!(
+                "download: skipped (offline){}",
+                match f.urls.as_slice() {
+                    [] => " — and no upstream URL is declared".to_string(),
+                    urls => format!("; would try {}", urls.join(", ")),
+                }
+            ));
         } else {
             for url in &f.urls {
                 match self.download(url, f, &cached) {
                     Ok(()) => return Ok((cached, Source::Download(url.clone()))),
-                    Err(m) => tried.push(format!("{url}: {m}")),
+                    Err(m) => tried.push(format!("download {url}: failed: {m}")),
                 }
             }
             if f.urls.is_empty() {
@@ -250,9 +263,9 @@ impl Fetcher {
             dataset: dataset.to_string(),
             file: f.path.clone(),
             message: format!(
-                "no verified copy found.\n  tried:\n    - {}\n  what to do: put the file (sha256 {}) under a mirror directory as `{}` and pass \
+                "no verified copy found.\n  tried, in order:\n    - {}\n  what to do: put the file (sha256 {}) under a mirror directory as `{}` and pass \
                  `--data-dir DIR` or set {MIRRORS_ENV}; or go online so it can be downloaded",
-                if tried.is_empty() { "no copy in the cache, data/ or any mirror".to_string() } else { tried.join("\n    - ") },
+                tried.join("\n    - "),
                 f.sha256,
                 f.path
             ),
@@ -548,5 +561,53 @@ fn default_cache_dir() -> PathBuf {
     match std::env::var("HOME") {
         Ok(h) => PathBuf::from(h).join(".cache/repro-harness"),
         Err(_) => std::env::temp_dir().join("repro-harness-cache"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unavailable_file_lists_every_place_searched_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let fetcher = Fetcher {
+            cache_dir: d.join("cache"),
+            shipped_dir: d.join("repo/data"),
+            mirrors: vec![d.join("m1"), d.join("m2")],
+            offline: true,
+            attempts: 1,
+            timeout: Duration::from_secs(1),
+            allow_loopback_http: false,
+        };
+        std::fs::create_dir_all(d.join("m2/sk")).unwrap();
+        std::fs::write(d.join("m2/sk/iris.csv"), b"other bytes").unwrap();
+        let f = DatasetFile {
+            path: "sk/iris.csv".into(),
+            sha256: "0".repeat(64),
+            size: 11,
+            urls: vec!["https://example.org/iris.csv".into()],
+        };
+        let e = fetcher.resolve_file("iris", &f).unwrap_err().to_string();
+        let want = [
+            format!("cache {}: absent", d.join("cache/sk/iris.csv").display()),
+            format!(
+                "data/ {}: absent",
+                d.join("repo/data/sk/iris.csv").display()
+            ),
+            format!("mirror {}: absent", d.join("m1/sk/iris.csv").display()),
+            format!(
+                "mirror {}: SHA-256 mismatch",
+                d.join("m2/sk/iris.csv").display()
+            ),
+            "download: skipped (offline); would try https://example.org/iris.csv".into(),
+        ];
+        let mut at = 0;
+        for w in &want {
+            let found = e[at..].find(w.as_str());
+            assert!(found.is_some(), "`{w}` missing or out of order in:\n{e}");
+            at += found.unwrap();
+        }
     }
 }
