@@ -83,6 +83,24 @@ impl Session {
         })
     }
 
+    /// Before publishing the tables of `papers`: removes the staging directories of killed
+    /// publishers and warns (stderr) about every set of published tables that disagrees with
+    /// its manifest ([`crate::listing::table_warnings`]).
+    fn check_published(&self, papers: &[&str]) {
+        let dir = &self.store.results_dir;
+        let n = report::publish::clean_stale_staging(dir);
+        if n > 0 {
+            eprintln!(
+                "note: removed {} left in {} by an interrupted publish",
+                crate::out::plural(n, "staging directory", "staging directories"),
+                dir.display()
+            );
+        }
+        for w in crate::listing::table_warnings(dir, papers) {
+            eprintln!("warning: {w}");
+        }
+    }
+
     /// Builds the verdicts of the selection (claims corrected together across it, Holm by
     /// default) and the whole-paper tables; writes every file first — `results/suites/<suite>.md`
     /// when a suite was selected, and the published per-paper set `results/<paper>.md|csv|json|
@@ -105,6 +123,9 @@ impl Session {
         };
         let refs = report::referenced(&self.project, &self.store, &runs)?;
         let reports = report::build_with(&self.project, &runs, &records, &refs, &rules, &scope);
+        let mut papers: Vec<&str> = sel.iter().map(|x| x.paper.as_str()).collect();
+        papers.dedup();
+        self.check_published(&papers);
         let stats_seconds = t0.elapsed().as_secs_f64();
         let mut combined = String::new();
         for r in &reports {
@@ -122,8 +143,6 @@ impl Session {
             crate::record::write_atomic(&path, combined.as_bytes())?;
             written.push(format!("suite tables: {}", path.display()));
         }
-        let mut papers: Vec<&str> = sel.iter().map(|x| x.paper.as_str()).collect();
-        papers.dedup();
         for paper in papers {
             let whole = [Selection::whole_paper(paper)];
             let runs = run::plan(&self.project, &whole)?;
