@@ -542,9 +542,8 @@ fn key_line_in(
 }
 
 /// The hyperparameter a reproduction's error message is about: the first backticked name in it
-/// that is a key of the variant's table, else the name of an unknown field (`unknown field
-/// `x``), else the first word of the message that is a key of the table (`momentum must be in
-/// [0, 1), got -5`).
+/// that is a key of the variant's table, else the first word of the message that is a key of
+/// the table (`momentum must be in [0, 1), got -5`), else the first backticked name.
 fn offending_key(message: &str, table: &toml::Table) -> Option<String> {
     let names: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
     let word = || {
@@ -556,8 +555,8 @@ fn offending_key(message: &str, table: &toml::Table) -> Option<String> {
         .iter()
         .copied()
         .find(|n| table.contains_key(*n))
-        .or_else(|| names.first().copied())
         .or_else(word)
+        .or_else(|| names.first().copied())
         .map(|s| s.to_string())
 }
 
@@ -637,4 +636,49 @@ pub fn load_suite(project: &Project, name: &str) -> Result<SuiteConfig> {
         }
     }
     Ok(suite)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn loaded(text: &str) -> LoadedPaper {
+        LoadedPaper {
+            path: PathBuf::from("p.toml"),
+            text: text.to_string(),
+            config: toml::from_str(
+                "datasets = []\n[paper]\nid = \"p\"\ntitle = \"t\"\nauthors = []\nyear = 1\ncitation = \"c\"\nurl = \"u\"\n[seeds]\ncount = 1\n",
+            )
+            .unwrap(),
+        }
+    }
+
+    /// Issue 28 item 3: an error without backticks names the key in words; it is found.
+    #[test]
+    fn the_offending_key_is_found_in_plain_words_too() {
+        let table: toml::Table = toml::from_str("lr = 0.1\nmomentum = -5\n").unwrap();
+        let msg = "variant `v`: invalid hyperparameters: invalid value: momentum must be in [0, 1), got -5";
+        assert_eq!(offending_key(msg, &table).as_deref(), Some("momentum"));
+        assert_eq!(
+            offending_key("unknown field `wieght`", &table).as_deref(),
+            Some("wieght")
+        );
+    }
+
+    /// Issue 28 item 3: `seeds.per_dataset` errors point at the line that sets the dataset's
+    /// seeds, inline or in its own section, and `seeds.count` at its line in `[seeds]` only.
+    #[test]
+    fn seed_errors_point_at_the_line_of_their_key() {
+        let inline = loaded("[paper]\nid = 1\n[seeds]\nstart = 0\ncount = 3\nper_dataset = { a = 0 }\n[variants.v]\ncount = 9\n");
+        let line = |p: &LoadedPaper, span: std::ops::Range<usize>| {
+            super::super::line_of(&p.text, span.start)
+        };
+        assert_eq!(line(&inline, per_dataset_span(&inline, "a")), 6);
+        assert_eq!(line(&inline, key_span(&inline, "seeds", "count")), 5);
+        let section = loaded("[seeds]\ncount = 3\n[seeds.per_dataset]\nb = 2\na = 0\n");
+        assert_eq!(line(&section, per_dataset_span(&section, "a")), 5);
+        // a key missing from its section: the section's header, never another table's key
+        let missing = loaded("[seeds]\nstart = 0\n[variants.v]\ncount = 9\n");
+        assert_eq!(line(&missing, key_span(&missing, "seeds", "count")), 1);
+    }
 }
