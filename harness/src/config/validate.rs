@@ -647,7 +647,7 @@ mod tests {
             path: PathBuf::from("p.toml"),
             text: text.to_string(),
             config: toml::from_str(
-                "datasets = []\n[paper]\nid = \"p\"\ntitle = \"t\"\nauthors = []\nyear = 1\ncitation = \"c\"\nurl = \"u\"\n[seeds]\ncount = 1\n",
+                "datasets = []\n[paper]\nid = \"p\"\ntitle = \"t\"\nauthors = []\nyear = 1\ncitation = \"c\"\nurl = \"u\"\n[seeds]\ncount = 1\n[metrics.m]\nbetter = \"higher\"\nunit = \"u\"\ndescription = \"d\"\n[variants.v]\na = 1\n",
             )
             .unwrap(),
         }
