@@ -259,6 +259,9 @@ mod tests {
         assert_eq!(duration(6840.0), "1.9 h");
     }
 
+    /// (variant, dataset, runs to compute, seconds per run and their source) of a cell.
+    type Row<'a> = (&'a str, &'a str, usize, Option<(f64, TimingSource)>);
+
     #[test]
     fn cells_estimate_from_the_cell_else_other_variants_on_the_dataset_else_say_so() {
         let runs = [
@@ -273,7 +276,7 @@ mod tests {
         timings.insert(("p".into(), "a".into(), "x".into()), (2, 20.0));
         timings.insert(("p".into(), "c".into(), "x".into()), (1, 30.0));
         let est = Estimate::of(&runs, &[None, None, None, None, None], &timings, false);
-        let got: Vec<(&str, &str, usize, Option<(f64, TimingSource)>)> = est
+        let got: Vec<Row> = est
             .cells
             .iter()
             .map(|c| {
