@@ -318,12 +318,12 @@ impl RunSummary {
                 plural(self.written_by_others, "run was", "runs were")
             );
         }
-        if self.reused > 0 {
+        let stored = self.reused - self.written_by_others.min(self.reused);
+        if stored > 0 {
             let _ = writeln!(
                 out,
-                "{} of these runs were reused from committed records, not recomputed here; to recompute \
-                 a random sample and compare: cargo run --release -p harness -- verify --sample 5",
-                self.reused
+                "{stored} of these runs were reused from committed records, not recomputed here; to recompute \
+                 a random sample and compare: cargo run --release -p harness -- verify --sample 5"
             );
         }
         out
