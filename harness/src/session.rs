@@ -59,8 +59,9 @@ pub struct Session {
 }
 
 impl Session {
-    /// Loads the project at `root` (warning on stderr about each broken paper config), with
-    /// records under `results` (default `<root>/results`).
+    /// Loads the project at `root` (warning on stderr about each broken paper config, with its
+    /// own error, and about each comparison of another paper left out because it references
+    /// one), with records under `results` (default `<root>/results`).
     ///
     /// Errors: `configs/datasets.toml` or a suite does not load (file and line named).
     pub fn open(
