@@ -277,3 +277,46 @@ fn two_identical_runs_on_one_results_directory_compute_each_run_once() {
         "claim files left behind"
     );
 }
+
+/// Issue 28 item 10, with real kills: `report` killed with SIGKILL at moments spread over its
+/// run, ten times; afterwards one `report` leaves no staging directory and tables that agree
+/// with their manifests, and `list` warns about nothing. Figures are printed (`--nocapture`).
+#[test]
+fn reports_killed_at_random_moments_leave_nothing_the_next_report_does_not_repair() {
+    let dir = tiny_project(20, &["logistic"], "");
+    let root = dir.path();
+    ok(root, &[]);
+    let results = root.join("results");
+    let staging = || {
+        std::fs::read_dir(&results)
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with(".publish-"))
+            .count()
+    };
+    let t0 = std::time::Instant::now();
+    ok(root, &["report", "--paper", PAPER]);
+    let full = t0.elapsed().as_secs_f64();
+    let (mut left, mut mismatched) = (0, 0);
+    for i in 0..10 {
+        let mut child = harness_command(root, &["report", "--paper", PAPER])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_secs_f64(
+            full * (i as f64 + 0.5) / 10.0,
+        ));
+        let _ = child.kill();
+        let _ = child.wait();
+        left += staging().min(1);
+        if ok(root, &["list"]).contains("disagree with") {
+            mismatched += 1;
+        }
+    }
+    println!("10 kills over {full:.2} s: {left} left a staging directory, {mismatched} a mismatch");
+    let t = ok(root, &["report"]);
+    assert_eq!(staging(), 0, "staging directory left after a report:\n{t}");
+    let t = ok(root, &["list"]);
+    assert!(!t.contains("disagree with"), "{t}");
+}
