@@ -145,6 +145,19 @@ impl Session {
             written.push(format!("suite tables: {}", path.display()));
         }
         for paper in papers {
+            if let Some(left_out) = self.project.unavailable.get(paper) {
+                // do not replace complete published tables by ones without these comparisons
+                written.push(format!(
+                    "whole-paper tables of {paper} not republished: {} (warned above); fix that \
+                     config, then `harness report --paper {paper}`",
+                    crate::out::plural(
+                        left_out.len(),
+                        "comparison references a broken paper",
+                        "comparisons reference a broken paper"
+                    )
+                ));
+                continue;
+            }
             let whole = [Selection::whole_paper(paper)];
             let runs = run::plan(&self.project, &whole)?;
             let records = run::existing_records(&self.store, &runs)?;

@@ -96,11 +96,22 @@ fn a_broken_paper_is_reported_with_its_own_error_and_everything_else_runs() {
     assert!(t.contains(&own) && !t.contains("no paper"), "{t}");
     let t = ok(root, &["run", "--paper", PAPER, "--dry-run"]);
     assert!(t.contains("to reuse"), "{t}");
+    let de = "lakshminarayanan2017-deep-ensembles";
     let t = ok(root, &["report", "--suite", "full"]);
+    assert!(t.contains(de) && t.contains(&own), "{t}");
+    // its published tables are not replaced by ones without the unavailable comparisons
     assert!(
-        t.contains("lakshminarayanan2017-deep-ensembles") && t.contains(&own),
+        t.contains(&format!("whole-paper tables of {de} not republished")),
         "{t}"
     );
+    for ext in ["md", "csv", "json", "tex", "html"] {
+        let rel = format!("results/{de}.{ext}");
+        assert_eq!(
+            std::fs::read(root.join(&rel)).unwrap(),
+            std::fs::read(repo_root().join(&rel)).unwrap(),
+            "{rel} changed"
+        );
+    }
 }
 
 /// Issue 28 item 3: a hyperparameter error in words without backticks (`momentum must be in

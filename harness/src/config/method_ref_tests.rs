@@ -170,6 +170,8 @@ fn a_reference_to_a_broken_paper_is_left_out_and_a_bad_reference_breaks_only_its
     let me = &papers["me"].config.comparisons;
     assert_eq!(me.len(), 1);
     assert_eq!(me[0].id, "own");
+    assert_eq!(notes.keys().collect::<Vec<_>>(), ["me"]);
+    let notes = &notes["me"];
     assert_eq!(notes.len(), 1);
     assert!(
         notes[0].contains("comparison `to-broken`") && notes[0].contains("paper `gone`"),

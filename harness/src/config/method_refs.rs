@@ -24,11 +24,11 @@ pub(super) fn check_method_refs(papers: &BTreeMap<String, LoadedPaper>) -> Resul
 /// Moves every paper whose method references are invalid ([`check_paper_refs`]) from `papers`
 /// to `broken` (repeatedly: a paper that referenced a newly broken one is checked again), then
 /// leaves out of the remaining papers each comparison and multi-comparison that references a
-/// broken paper. Returns one sentence per comparison left out.
+/// broken paper. Returns one sentence per comparison left out, by referencing paper.
 pub(super) fn settle(
     papers: &mut BTreeMap<String, LoadedPaper>,
     broken: &mut BTreeMap<String, String>,
-) -> Vec<String> {
+) -> BTreeMap<String, Vec<String>> {
     loop {
         let failed: Vec<(String, String)> = papers
             .values()
@@ -46,8 +46,9 @@ pub(super) fn settle(
             broken.insert(id, e);
         }
     }
-    let mut notes = Vec::new();
+    let mut by_paper = BTreeMap::new();
     for p in papers.values_mut() {
+        let mut notes = Vec::new();
         let own = p.config.paper.id.clone();
         let dead = |r: &toml::Spanned<MethodRef>| {
             let other = r.get_ref().paper(&own).to_string();
@@ -55,7 +56,7 @@ pub(super) fn settle(
         };
         let mut note = |what: String, other: String| {
             notes.push(format!(
-                "paper `{own}`: {what} is unavailable and left out of its tables: it references paper `{other}`, whose config is invalid (see its error above)"
+                "paper `{own}`: {what} is unavailable, left out of this report: it references paper `{other}`, whose config is invalid (see its error above)"
             ))
         };
         p.config.comparisons.retain(|cmp| {
@@ -76,8 +77,11 @@ pub(super) fn settle(
                 }
                 None => true,
             });
+        if !notes.is_empty() {
+            by_paper.insert(own, notes);
+        }
     }
-    notes
+    by_paper
 }
 
 /// [`check_method_refs`] of one paper `p`; a reference to a paper in `broken` is not checked

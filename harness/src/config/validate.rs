@@ -70,9 +70,10 @@ pub struct Project {
     /// ([`Project::require_all_valid`]).
     pub broken: BTreeMap<String, String>,
     /// Comparisons and multi-comparisons of valid papers that were left out because they
-    /// reference a paper in [`Project::broken`]: one sentence each, naming the comparison and
-    /// the broken paper. The referencing paper is otherwise used as usual.
-    pub unavailable: Vec<String>,
+    /// reference a paper in [`Project::broken`], by referencing paper: one sentence each, naming
+    /// the comparison and the broken paper. The referencing paper is otherwise used as usual,
+    /// except that its whole-paper tables are not republished while incomplete.
+    pub unavailable: BTreeMap<String, Vec<String>>,
 }
 
 impl Project {
@@ -134,7 +135,7 @@ impl Project {
         self.broken
             .iter()
             .map(|(id, e)| format!("paper `{id}` skipped: {e}"))
-            .chain(self.unavailable.iter().cloned())
+            .chain(self.unavailable.values().flatten().cloned())
             .collect()
     }
 
