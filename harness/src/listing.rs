@@ -11,7 +11,8 @@ use std::fmt::Write as _;
 /// The overview `harness list` prints: each paper (title, authors, year) with its datasets,
 /// seeds, variants and claims, and how many of their planned runs have a matching record in
 /// `store`; its comparisons; then every declared dataset and the registered reproductions.
-/// Unreadable records are warned about on stderr and counted as missing.
+/// Unreadable records are warned about on stderr and counted as missing, and so is every set
+/// of published tables that disagrees with its manifest ([`table_warnings`]).
 ///
 /// Errors: a paper whose runs cannot be planned (a broken config).
 pub fn overview(project: &Project, store: &Store) -> Result<String> {
@@ -98,7 +99,31 @@ pub fn overview(project: &Project, store: &Store) -> Result<String> {
         "reproductions registered: {}",
         registry::ids().join(", ")
     );
+    for w in table_warnings(&store.results_dir, &[]) {
+        eprintln!("warning: {w}");
+    }
     Ok(out)
+}
+
+/// One sentence per published set in `results_dir` whose tables disagree with their manifest
+/// (`<paper>.manifest.json`; a publish was interrupted), naming the files and what repairs them:
+/// the publish now under way for the papers in `republishing`, else `harness report --paper`.
+pub fn table_warnings(results_dir: &std::path::Path, republishing: &[&str]) -> Vec<String> {
+    crate::report::publish::inconsistent_sets(results_dir)
+        .into_iter()
+        .map(|(name, files)| {
+            let fix = if republishing.contains(&name.as_str()) {
+                "they are republished now".to_string()
+            } else {
+                format!("republish them with `harness report --paper {name}`")
+            };
+            format!(
+                "the published tables of {name} disagree with {}: {} (a publish was interrupted); {fix}",
+                results_dir.join(format!("{name}.manifest.json")).display(),
+                files.join(", ")
+            )
+        })
+        .collect()
 }
 
 /// Every planned run of every paper (each paper's whole config): `paper variant dataset seed N

@@ -63,10 +63,15 @@ pub fn suite_names(project: &Project) -> Vec<String> {
 /// Checks the paper and suite names of `req` against the configs.
 ///
 /// Errors ([`HarnessError::Selection`]): an unknown paper or suite, with a suggestion for a
-/// near miss and the list of valid names.
+/// near miss and the list of valid names; [`HarnessError::BrokenPaper`] (its own config error)
+/// for a paper whose config is invalid.
 fn check_names(project: &Project, req: &SelectRequest) -> Result<()> {
     let papers: Vec<&str> = project.papers.keys().map(String::as_str).collect();
     for p in &req.papers {
+        if project.broken.contains_key(p) {
+            // its own config error, not "no paper"
+            project.paper(p)?;
+        }
         if !project.papers.contains_key(p) {
             return Err(HarnessError::Selection(format!(
                 "no paper `{p}`{}; papers: {}",

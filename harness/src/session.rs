@@ -59,8 +59,9 @@ pub struct Session {
 }
 
 impl Session {
-    /// Loads the project at `root` (warning on stderr about each broken paper config), with
-    /// records under `results` (default `<root>/results`).
+    /// Loads the project at `root` (warning on stderr about each broken paper config, with its
+    /// own error, and about each comparison of another paper left out because it references
+    /// one), with records under `results` (default `<root>/results`).
     ///
     /// Errors: `configs/datasets.toml` or a suite does not load (file and line named).
     pub fn open(
@@ -81,6 +82,24 @@ impl Session {
             fancy: !plain && std::io::stdout().is_terminal(),
             plain,
         })
+    }
+
+    /// Before publishing the tables of `papers`: removes the staging directories of killed
+    /// publishers and warns (stderr) about every set of published tables that disagrees with
+    /// its manifest ([`crate::listing::table_warnings`]).
+    fn check_published(&self, papers: &[&str]) {
+        let dir = &self.store.results_dir;
+        let n = report::publish::clean_stale_staging(dir);
+        if n > 0 {
+            eprintln!(
+                "note: removed {} left in {} by an interrupted publish",
+                crate::out::plural(n, "staging directory", "staging directories"),
+                dir.display()
+            );
+        }
+        for w in crate::listing::table_warnings(dir, papers) {
+            eprintln!("warning: {w}");
+        }
     }
 
     /// Builds the verdicts of the selection (claims corrected together across it, Holm by
@@ -105,6 +124,9 @@ impl Session {
         };
         let refs = report::referenced(&self.project, &self.store, &runs)?;
         let reports = report::build_with(&self.project, &runs, &records, &refs, &rules, &scope);
+        let mut papers: Vec<&str> = sel.iter().map(|x| x.paper.as_str()).collect();
+        papers.dedup();
+        self.check_published(&papers);
         let stats_seconds = t0.elapsed().as_secs_f64();
         let mut combined = String::new();
         for r in &reports {
@@ -122,9 +144,20 @@ impl Session {
             crate::record::write_atomic(&path, combined.as_bytes())?;
             written.push(format!("suite tables: {}", path.display()));
         }
-        let mut papers: Vec<&str> = sel.iter().map(|x| x.paper.as_str()).collect();
-        papers.dedup();
         for paper in papers {
+            if let Some(left_out) = self.project.unavailable.get(paper) {
+                // do not replace complete published tables by ones without these comparisons
+                written.push(format!(
+                    "whole-paper tables of {paper} not republished: {} (warned above); fix that \
+                     config, then `harness report --paper {paper}`",
+                    crate::out::plural(
+                        left_out.len(),
+                        "comparison references a broken paper",
+                        "comparisons reference a broken paper"
+                    )
+                ));
+                continue;
+            }
             let whole = [Selection::whole_paper(paper)];
             let runs = run::plan(&self.project, &whole)?;
             let records = run::existing_records(&self.store, &runs)?;

@@ -94,8 +94,8 @@ pub struct Checked {
     /// Whether the committed record's key equals the key this code computes (false: the code,
     /// config or dataset changed since the record was written).
     pub key_matches: bool,
-    /// The committed record's provenance, in short.
-    pub committed: String,
+    /// The committed record's provenance: the facts that decide bitwise equality.
+    pub committed: Facts,
     /// Provenance facts that differ between the committed record and this machine.
     pub differs_in: Vec<String>,
     /// Seconds the recomputation took.
@@ -107,8 +107,57 @@ pub struct Checked {
 pub struct Outcome {
     /// One entry per sampled record.
     pub records: Vec<Checked>,
-    /// This machine's provenance, in short.
-    pub here: String,
+    /// This machine's provenance (its `code` is that of the first recomputed paper; see
+    /// [`Outcome::code_here`] for each paper's); `None` when no record was recomputed.
+    pub here: Option<Facts>,
+    /// The code hash each recomputed paper has here (the hash covers the kit and that paper's
+    /// crate, so it differs between papers), by paper.
+    pub code_here: BTreeMap<String, String>,
+}
+
+/// The provenance facts that decide whether a recomputation can be bitwise-equal, shortened for
+/// the table: CPU model, SIMD level, compute threads, the first 8 hex digits of the code hash
+/// and of the git commit (with "(uncommitted changes)" when the tree was dirty); `?` when unknown.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Facts {
+    /// CPU model.
+    pub cpu: String,
+    /// SIMD level.
+    pub simd: String,
+    /// Compute threads of the run.
+    pub threads: String,
+    /// Code hash, first 8 hex digits.
+    pub code: String,
+    /// Git commit, first 8 hex digits, and whether the tree had uncommitted changes.
+    pub commit: String,
+}
+
+impl Facts {
+    /// The facts of provenance `p`.
+    pub fn of(p: &Provenance) -> Self {
+        Self {
+            cpu: p.cpu.clone(),
+            simd: if p.simd.is_empty() {
+                "?".into()
+            } else {
+                p.simd.clone()
+            },
+            threads: p.threads.to_string(),
+            code: p.code_hash.get(..8).unwrap_or("?").to_string(),
+            commit: format!(
+                "{}{}",
+                p.git_commit
+                    .as_deref()
+                    .and_then(|c| c.get(..8))
+                    .unwrap_or("?"),
+                if p.git_dirty == Some(true) {
+                    " (uncommitted changes)"
+                } else {
+                    ""
+                }
+            ),
+        }
+    }
 }
 
 impl Outcome {
@@ -276,25 +325,6 @@ fn sample(
     })
 }
 
-fn short(p: &Provenance) -> String {
-    format!(
-        "{} | {} | {} thr | code {} | commit {}{}",
-        p.cpu,
-        if p.simd.is_empty() { "simd ?" } else { &p.simd },
-        p.threads,
-        p.code_hash.get(..8).unwrap_or("?"),
-        p.git_commit
-            .as_deref()
-            .and_then(|c| c.get(..8))
-            .unwrap_or("?"),
-        if p.git_dirty == Some(true) {
-            " (dirty)"
-        } else {
-            ""
-        }
-    )
-}
-
 fn differences(a: &Provenance, b: &Provenance) -> Vec<String> {
     let mut d = Vec::new();
     if a.cpu != b.cpu {
@@ -366,13 +396,15 @@ pub fn verify(
                 paper: spec.paper.clone(),
             })?;
         let here = env.provenance(String::new(), spec.dataset_sha256.clone(), repro);
-        out.here = short(&here);
+        let facts = Facts::of(&here);
+        out.code_here.insert(spec.paper.clone(), facts.code.clone());
+        out.here.get_or_insert(facts);
         let mut checked = Checked {
             label: spec.label(),
             verdict: Verdict::Skipped(String::new()),
             max_relative_difference: 0.0,
             key_matches: c.record.key == spec.key(),
-            committed: short(&c.record.provenance),
+            committed: Facts::of(&c.record.provenance),
             differs_in: differences(&c.record.provenance, &here),
             seconds: 0.0,
         };
@@ -440,9 +472,6 @@ pub fn verify(
         each(&checked);
         out.records.push(checked);
     }
-    if out.here.is_empty() {
-        out.here = "no record recomputed".into();
-    }
     Ok(out)
 }
 
@@ -466,18 +495,24 @@ pub fn within_committed_spread(new: f64, committed: &[f64], tolerance: f64) -> b
     new >= lo - slack && new <= hi + slack
 }
 
-/// The result table (Markdown) with the provenance of both sides and a legend.
+/// A Markdown table cell: `|` escaped and line breaks flattened, so a value never adds a column.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace(['\n', '\r'], " ")
+}
+
+/// The result table (Markdown, one column per field) with the committed provenance of each
+/// record, the provenance of this machine (the code hash per paper) and a legend.
 pub fn table(o: &Outcome, opts: &VerifyOptions) -> String {
     use std::fmt::Write as _;
     let mut s = String::from(
-        "| record | verdict | max rel. diff | key current | committed on (cpu | simd | threads | code | commit) | differs here in | s |\n\
-         |---|---|---|---|---|---|---|\n",
+        "| record | verdict | largest relative difference | recorded with today's code and config | \
+         recorded on CPU | SIMD | threads | code | commit | differs here in | seconds |\n\
+         |---|---|---|---|---|---|---|---|---|---|---|\n",
     );
     for c in &o.records {
-        let _ = writeln!(
-            s,
-            "| {} | {} | {} | {} | {} | {} | {:.1} |",
-            c.label,
+        let f = &c.committed;
+        let row = [
+            c.label.clone(),
             c.verdict.words(),
             if c.max_relative_difference == 0.0 {
                 "0".to_string()
@@ -485,20 +520,46 @@ pub fn table(o: &Outcome, opts: &VerifyOptions) -> String {
                 format!("{:.2e}", c.max_relative_difference)
             },
             if c.key_matches {
-                "yes"
+                "yes".to_string()
             } else {
-                "no (code or config changed since)"
+                "no (the code or config changed since)".to_string()
             },
-            c.committed,
+            f.cpu.clone(),
+            f.simd.clone(),
+            f.threads.clone(),
+            f.code.clone(),
+            f.commit.clone(),
             if c.differs_in.is_empty() {
                 "—".to_string()
             } else {
                 c.differs_in.join(", ")
             },
-            c.seconds
-        );
+            format!("{:.1}", c.seconds),
+        ];
+        let cells: Vec<String> = row.iter().map(|x| cell(x)).collect();
+        let _ = writeln!(s, "| {} |", cells.join(" | "));
     }
-    let _ = writeln!(s, "\nrecomputed here on: {}", o.here);
+    match &o.here {
+        Some(h) => {
+            let codes: Vec<String> = o
+                .code_here
+                .iter()
+                .map(|(paper, code)| format!("{paper} {code}"))
+                .collect();
+            let _ = writeln!(
+                s,
+                "\nrecomputed here on: CPU {}, SIMD {}, {} threads, commit {}; code hash by paper: {}",
+                h.cpu,
+                h.simd,
+                h.threads,
+                h.commit,
+                codes.join(", ")
+            );
+        }
+        None => {
+            let _ = writeln!(s, "\nrecomputed here on: no record recomputed");
+        }
+    }
     let _ = writeln!(
         s,
         "tolerance: relative {:e}; 'within committed spread' = inside [min, max] of the committed \
@@ -552,7 +613,7 @@ mod tests {
             verdict: v,
             max_relative_difference: 0.0,
             key_matches: true,
-            committed: String::new(),
+            committed: Facts::default(),
             differs_in: vec![],
             seconds: 0.0,
         };
@@ -564,5 +625,43 @@ mod tests {
         assert_eq!(o.exit_code(), 2);
         o.records.push(rec(Verdict::DifferentOutsideSpread));
         assert_eq!(o.exit_code(), 3);
+    }
+
+    /// Issue 28 item 7: one column per field (no pipe inside a cell), plain words, and the code
+    /// hash of each recomputed paper.
+    #[test]
+    fn the_table_is_well_formed_with_the_code_hash_per_paper() {
+        let rec = |label: &str, key: bool| Checked {
+            label: label.into(),
+            verdict: Verdict::Error("a | b".into()),
+            max_relative_difference: 0.0,
+            key_matches: key,
+            committed: Facts {
+                cpu: "Some CPU".into(),
+                simd: "avx2".into(),
+                threads: "1".into(),
+                code: "abcdef01".into(),
+                commit: "12345678".into(),
+            },
+            differs_in: vec!["cpu".into()],
+            seconds: 1.0,
+        };
+        let mut o = Outcome::default();
+        o.records.push(rec("p1 v d seed 0", true));
+        o.records.push(rec("p2 v d seed 0", false));
+        o.here = Some(Facts::default());
+        o.code_here.insert("p1".into(), "11111111".into());
+        o.code_here.insert("p2".into(), "22222222".into());
+        let t = table(&o, &VerifyOptions::default());
+        let unescaped = |line: &str| line.replace("\\|", "").matches('|').count();
+        let rows: Vec<&str> = t.lines().filter(|l| l.starts_with('|')).collect();
+        assert_eq!(rows.len(), 4, "{t}");
+        let header = unescaped(rows[0]);
+        assert!(rows.iter().all(|r| unescaped(r) == header), "{t}");
+        assert!(!t.contains("key current"), "{t}");
+        assert!(
+            t.contains("code hash by paper: p1 11111111, p2 22222222"),
+            "{t}"
+        );
     }
 }

@@ -42,7 +42,7 @@ fn check(tail: &str) -> crate::Result<()> {
     let mut papers = BTreeMap::new();
     papers.insert("other".to_string(), paper("other", ""));
     papers.insert("me".to_string(), paper("me", tail));
-    super::validate::check_method_refs(&papers)
+    super::method_refs::check_method_refs(&papers)
 }
 
 #[test]
@@ -129,5 +129,52 @@ fn multi_comparisons_are_checked() {
     assert!(
         e.contains("methods[1]") && e.contains("direction and unit"),
         "{e}"
+    );
+}
+
+/// Issue 28 item 3: a comparison that references a broken paper is left out (with a note
+/// naming it and the broken paper), its paper stays usable; a paper whose own reference is bad
+/// becomes broken instead of stopping every other paper.
+#[test]
+fn a_reference_to_a_broken_paper_is_left_out_and_a_bad_reference_breaks_only_its_paper() {
+    let cmp = |id: &str, baseline: &str| {
+        format!(
+            "[[comparisons]]\nid = \"{id}\"\nmethod = \"v\"\nbaseline = {baseline}\nmetric = \"ll\"\nreported_datasets = [\"d1\"]\nsource = \"s\"\n"
+        )
+    };
+    let mut papers = BTreeMap::new();
+    papers.insert(
+        "me".to_string(),
+        paper(
+            "me",
+            &(cmp("to-broken", "{ paper = \"gone\", variant = \"v\" }") + &cmp("own", "\"v\"")),
+        ),
+    );
+    papers.insert(
+        "bad".to_string(),
+        paper("bad", &cmp("c", "{ paper = \"me\", variant = \"nope\" }")),
+    );
+    papers.insert("fine".to_string(), paper("fine", ""));
+    let mut broken = BTreeMap::new();
+    broken.insert("gone".to_string(), "gone.toml:3: bad".to_string());
+    let notes = super::method_refs::settle(&mut papers, &mut broken);
+    assert_eq!(
+        papers.keys().collect::<Vec<_>>(),
+        ["fine", "me"],
+        "{broken:?}"
+    );
+    assert!(
+        broken["bad"].contains("has no variant `nope`"),
+        "{broken:?}"
+    );
+    let me = &papers["me"].config.comparisons;
+    assert_eq!(me.len(), 1);
+    assert_eq!(me[0].id, "own");
+    assert_eq!(notes.keys().collect::<Vec<_>>(), ["me"]);
+    let notes = &notes["me"];
+    assert_eq!(notes.len(), 1);
+    assert!(
+        notes[0].contains("comparison `to-broken`") && notes[0].contains("paper `gone`"),
+        "{notes:?}"
     );
 }

@@ -8,6 +8,7 @@
 
 #[cfg(test)]
 mod method_ref_tests;
+mod method_refs;
 mod rules;
 mod schema;
 mod validate;

@@ -69,6 +69,11 @@ pub struct Project {
     /// `run` that needs it fails; `check` fails while any is here
     /// ([`Project::require_all_valid`]).
     pub broken: BTreeMap<String, String>,
+    /// Comparisons and multi-comparisons of valid papers that were left out because they
+    /// reference a paper in [`Project::broken`], by referencing paper: one sentence each, naming
+    /// the comparison and the broken paper. The referencing paper is otherwise used as usual,
+    /// except that its whole-paper tables are not republished while incomplete.
+    pub unavailable: BTreeMap<String, Vec<String>>,
 }
 
 impl Project {
@@ -103,12 +108,13 @@ impl Project {
                 }
             }
         }
-        check_method_refs(&papers)?;
+        let unavailable = super::method_refs::settle(&mut papers, &mut broken);
         Ok(Self {
             root: root.to_path_buf(),
             datasets,
             papers,
             broken,
+            unavailable,
         })
     }
 
@@ -122,11 +128,14 @@ impl Project {
         })
     }
 
-    /// One line per broken paper config, for commands that skip them (`list`, `report`).
+    /// One line per broken paper config, for commands that skip them (`list`, `report`), then
+    /// one per comparison left out because it references a broken paper
+    /// ([`Project::unavailable`]).
     pub fn broken_warnings(&self) -> Vec<String> {
         self.broken
             .iter()
             .map(|(id, e)| format!("paper `{id}` skipped: {e}"))
+            .chain(self.unavailable.values().flatten().cloned())
             .collect()
     }
 
@@ -272,7 +281,7 @@ fn check_paper(p: &LoadedPaper, registry_ds: &DatasetRegistry) -> Result<()> {
     for (d, n) in &c.seeds.per_dataset {
         if *n == 0 || *n > MAX_SEEDS {
             return Err(p.error(
-                key_span(p, "seeds.per_dataset", d),
+                per_dataset_span(p, d),
                 format!("seeds.per_dataset.{d} = {n}: must be between 1 and {MAX_SEEDS}"),
             ));
         }
@@ -310,9 +319,10 @@ fn check_paper(p: &LoadedPaper, registry_ds: &DatasetRegistry) -> Result<()> {
     }
     for k in c.seeds.per_dataset.keys() {
         if !ds_names.contains(k.as_str()) {
-            return Err(here(format!(
-                "seeds.per_dataset: `{k}` is not one of this paper's datasets"
-            )));
+            return Err(p.error(
+                per_dataset_span(p, k),
+                format!("seeds.per_dataset: `{k}` is not one of this paper's datasets"),
+            ));
         }
     }
     if c.variants.is_empty() {
@@ -474,111 +484,39 @@ fn check_paper(p: &LoadedPaper, registry_ds: &DatasetRegistry) -> Result<()> {
     Ok(())
 }
 
-/// Checks every method reference of `[[comparisons]]` and `[[multi_comparisons]]` against the
-/// loaded papers: the paper, its variant and its metric exist, the metric has the direction and
-/// unit of the comparison's metric, and the other paper declares every dataset of this one (the
-/// per-dataset pairing needs the same data). A multi-comparison has ≥ 2 methods, a unique id and
-/// alpha 0.05 or 0.10.
-pub fn check_method_refs(papers: &BTreeMap<String, LoadedPaper>) -> Result<()> {
-    for p in papers.values() {
-        let c = &p.config;
-        let own = c.paper.id.as_str();
-        let check = |r: &toml::Spanned<MethodRef>, metric: &str, what: &str| -> Result<()> {
-            let m = r.get_ref();
-            let err = |msg: String| p.error(r.span(), format!("{what}: {msg}"));
-            let other = papers.get(m.paper(own)).ok_or_else(|| {
-                err(format!(
-                    "unknown paper `{}` (papers: {})",
-                    m.paper(own),
-                    papers.keys().cloned().collect::<Vec<_>>().join(", ")
-                ))
-            })?;
-            let oc = &other.config;
-            if !oc.variants.contains_key(m.variant()) {
-                return Err(err(format!(
-                    "paper `{}` has no variant `{}`",
-                    other.id(),
-                    m.variant()
-                )));
-            }
-            let want = &c.metrics[metric];
-            let name = m.metric().unwrap_or(metric);
-            let got = oc.metrics.get(name).ok_or_else(|| {
-                err(format!(
-                    "paper `{}` declares no metric `{name}`",
-                    other.id()
-                ))
-            })?;
-            if got.better != want.better || got.unit != want.unit {
-                return Err(err(format!(
-                    "metric `{name}` of `{}` ({:?}, {}) must have the direction and unit of `{metric}` ({:?}, {})",
-                    other.id(),
-                    got.better,
-                    got.unit,
-                    want.better,
-                    want.unit
-                )));
-            }
-            for d in &c.datasets {
-                if !oc.datasets.iter().any(|o| o.get_ref() == d.get_ref()) {
-                    return Err(err(format!(
-                        "paper `{}` does not declare dataset `{}`",
-                        other.id(),
-                        d.get_ref()
-                    )));
-                }
-            }
-            Ok(())
-        };
-        for cmp in &c.comparisons {
-            let f = format!("comparison `{}`", cmp.id);
-            check(
-                &cmp.method,
-                cmp.metric.get_ref(),
-                &format!("{f}, field `method`"),
-            )?;
-            let bm = cmp.baseline_metric.as_ref().unwrap_or(&cmp.metric);
-            check(
-                &cmp.baseline,
-                bm.get_ref(),
-                &format!("{f}, field `baseline`"),
-            )?;
+/// The byte range of the `[table]` section of the paper's text: from its header line to the
+/// next line that starts a header (`[`), or the end of the text. `None` without such a header.
+fn section(p: &LoadedPaper, table: &str) -> Option<std::ops::Range<usize>> {
+    let header = format!("[{table}]");
+    let mut offset = 0;
+    let mut start = None;
+    for line in p.text.split_inclusive('\n') {
+        let t = line.trim();
+        match start {
+            None if t.starts_with(&header) => start = Some(offset),
+            Some(s) if t.starts_with('[') => return Some(s..offset),
+            _ => {}
         }
-        let mut ids = BTreeSet::new();
-        for mc in &c.multi_comparisons {
-            let f = format!("multi_comparison `{}`", mc.id);
-            if !ids.insert(mc.id.clone()) {
-                return Err(p.error(mc.metric.span(), format!("{f}: duplicate id")));
-            }
-            if !c.metrics.contains_key(mc.metric.get_ref()) {
-                return Err(p.error(
-                    mc.metric.span(),
-                    format!("{f}: unknown metric `{}`", mc.metric.get_ref()),
-                ));
-            }
-            if mc.methods.len() < 2 {
-                return Err(p.error(mc.metric.span(), format!("{f}: needs at least 2 methods")));
-            }
-            if mc.alpha.is_some_and(|a| a != 0.05 && a != 0.10) {
-                return Err(p.error(
-                    mc.metric.span(),
-                    format!("{f}: alpha must be 0.05 or 0.10 (Demšar's Table 5)"),
-                ));
-            }
-            for (i, m) in mc.methods.iter().enumerate() {
-                check(m, mc.metric.get_ref(), &format!("{f}, methods[{i}]"))?;
-            }
-        }
+        offset += line.len();
     }
-    Ok(())
+    start.map(|s| s..p.text.len())
 }
 
 /// Span of the line `key = …` inside the `[table]` section of the paper's text (for messages);
-/// the whole file's start when not found.
+/// the section's header when the key is not there, the whole file's start without the section.
 fn key_span(p: &LoadedPaper, table: &str, key: &str) -> std::ops::Range<usize> {
-    let header = format!("[{table}]");
-    let start = p.text.find(&header).unwrap_or(0);
-    key_line_in(p, start..p.text.len(), key).unwrap_or(start..start)
+    match section(p, table) {
+        Some(s) => key_line_in(p, s.clone(), key).unwrap_or(s.start..s.start),
+        None => 0..0,
+    }
+}
+
+/// Span of the line that sets the seeds of `dataset` in `seeds.per_dataset`: its line in a
+/// `[seeds.per_dataset]` section, else the `per_dataset = { … }` line of `[seeds]`.
+fn per_dataset_span(p: &LoadedPaper, dataset: &str) -> std::ops::Range<usize> {
+    section(p, "seeds.per_dataset")
+        .and_then(|s| key_line_in(p, s, dataset))
+        .unwrap_or_else(|| key_span(p, "seeds", "per_dataset"))
 }
 
 /// The byte span of the first line within `within` of the paper's text that assigns `key`
@@ -605,18 +543,27 @@ fn key_line_in(
 }
 
 /// The hyperparameter a reproduction's error message is about: the first backticked name in it
-/// that is a key of the variant's table, else the name of an unknown field (`unknown field
-/// `x``).
+/// that is a key of the variant's table, else the first word of the message that is a key of
+/// the table (`momentum must be in [0, 1), got -5`), else the first backticked name.
 fn offending_key(message: &str, table: &toml::Table) -> Option<String> {
     let names: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
+    let word = || {
+        message
+            .split(|ch: char| !(ch.is_alphanumeric() || ch == '_' || ch == '-'))
+            .find(|w| table.contains_key(*w))
+    };
     names
         .iter()
-        .find(|n| table.contains_key(**n))
-        .or_else(|| names.first())
+        .copied()
+        .find(|n| table.contains_key(*n))
+        .or_else(word)
+        .or_else(|| names.first().copied())
         .map(|s| s.to_string())
 }
 
 /// Loads `configs/suites/<name>.toml` and checks that its papers, variants and datasets exist.
+/// Papers whose config is broken ([`Project::broken`]) are left out of the suite (the project
+/// reports each with its own error), so the rest of the suite still runs.
 pub fn load_suite(project: &Project, name: &str) -> Result<SuiteConfig> {
     let path = project.suite_path(name);
     if !path.exists() {
@@ -639,19 +586,12 @@ pub fn load_suite(project: &Project, name: &str) -> Result<SuiteConfig> {
         });
     }
     let text = read(&path)?;
-    let suite: SuiteConfig = parse_toml(&path, &text)?;
+    let mut suite: SuiteConfig = parse_toml(&path, &text)?;
+    // a broken paper is skipped (its error is reported when the project loads)
+    suite
+        .papers
+        .retain(|e| !project.broken.contains_key(e.id.get_ref()));
     for e in &suite.papers {
-        if let Some(err) = project.broken.get(e.id.get_ref()) {
-            return Err(error_at(
-                &path,
-                &text,
-                e.id.span(),
-                format!(
-                    "paper `{}` cannot be used, its config is invalid: {err}",
-                    e.id.get_ref()
-                ),
-            ));
-        }
         let paper = project.papers.get(e.id.get_ref()).ok_or_else(|| {
             error_at(
                 &path,
@@ -697,4 +637,49 @@ pub fn load_suite(project: &Project, name: &str) -> Result<SuiteConfig> {
         }
     }
     Ok(suite)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn loaded(text: &str) -> LoadedPaper {
+        LoadedPaper {
+            path: PathBuf::from("p.toml"),
+            text: text.to_string(),
+            config: toml::from_str(
+                "datasets = []\n[paper]\nid = \"p\"\ntitle = \"t\"\nauthors = []\nyear = 1\ncitation = \"c\"\nurl = \"u\"\n[seeds]\ncount = 1\n[metrics.m]\nbetter = \"higher\"\nunit = \"u\"\ndescription = \"d\"\n[variants.v]\na = 1\n",
+            )
+            .unwrap(),
+        }
+    }
+
+    /// Issue 28 item 3: an error without backticks names the key in words; it is found.
+    #[test]
+    fn the_offending_key_is_found_in_plain_words_too() {
+        let table: toml::Table = toml::from_str("lr = 0.1\nmomentum = -5\n").unwrap();
+        let msg = "variant `v`: invalid hyperparameters: invalid value: momentum must be in [0, 1), got -5";
+        assert_eq!(offending_key(msg, &table).as_deref(), Some("momentum"));
+        assert_eq!(
+            offending_key("unknown field `wieght`", &table).as_deref(),
+            Some("wieght")
+        );
+    }
+
+    /// Issue 28 item 3: `seeds.per_dataset` errors point at the line that sets the dataset's
+    /// seeds, inline or in its own section, and `seeds.count` at its line in `[seeds]` only.
+    #[test]
+    fn seed_errors_point_at_the_line_of_their_key() {
+        let inline = loaded("[paper]\nid = 1\n[seeds]\nstart = 0\ncount = 3\nper_dataset = { a = 0 }\n[variants.v]\ncount = 9\n");
+        let line = |p: &LoadedPaper, span: std::ops::Range<usize>| {
+            super::super::line_of(&p.text, span.start)
+        };
+        assert_eq!(line(&inline, per_dataset_span(&inline, "a")), 6);
+        assert_eq!(line(&inline, key_span(&inline, "seeds", "count")), 5);
+        let section = loaded("[seeds]\ncount = 3\n[seeds.per_dataset]\nb = 2\na = 0\n");
+        assert_eq!(line(&section, per_dataset_span(&section, "a")), 5);
+        // a key missing from its section: the section's header, never another table's key
+        let missing = loaded("[seeds]\nstart = 0\n[variants.v]\ncount = 9\n");
+        assert_eq!(line(&missing, key_span(&missing, "seeds", "count")), 1);
+    }
 }

@@ -6,7 +6,10 @@
 //! a `report` and a `run`, or two shards' reports — never interleave), each file is renamed into
 //! place and the manifest `<paper>.manifest.json` (every file's SHA-256) is written last. A
 //! reader that finds every file's hash equal to the manifest's has one consistent set; a kill
-//! between two renames is visible as a mismatch and repaired by the next publish.
+//! between two renames is visible as a mismatch ([`inconsistent_sets`], warned about by `list`
+//! and `report`) and repaired by the next publish. Each staging directory holds a locked
+//! `.owner.lock` while its publisher lives; one whose lock is free (its publisher was killed) is
+//! removed by the next `report` or `run` ([`clean_stale_staging`]).
 
 use crate::error::{io_err, HarnessError};
 use crate::Result;
@@ -17,6 +20,12 @@ use std::path::{Path, PathBuf};
 
 /// The name of the lock file guarding publication in a results directory.
 pub const LOCK_FILE: &str = ".publish.lock";
+
+/// Prefix of the staging directories of publishers (`<results>/.publish-XXXX/`).
+pub const STAGING_PREFIX: &str = ".publish-";
+
+/// The lock file inside a staging directory, held by its publisher for its whole life.
+const OWNER_LOCK: &str = ".owner.lock";
 
 /// The manifest of one published set: file name → SHA-256 (hex).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -42,9 +51,14 @@ fn sha256_hex(bytes: &[u8]) -> String {
 pub fn publish_set(dir: &Path, name: &str, files: &[(String, Vec<u8>)]) -> Result<PathBuf> {
     std::fs::create_dir_all(dir).map_err(io_err(dir))?;
     let staging = tempfile::Builder::new()
-        .prefix(".publish-")
+        .prefix(STAGING_PREFIX)
         .tempdir_in(dir)
         .map_err(io_err(dir))?;
+    // held until this function returns (and the directory is removed), so that no other
+    // process takes the directory for a dead publisher's
+    let owner_path = staging.path().join(OWNER_LOCK);
+    let owner = std::fs::File::create(&owner_path).map_err(io_err(&owner_path))?;
+    owner.lock().map_err(io_err(&owner_path))?;
     let mut manifest = Manifest {
         name: name.to_string(),
         files: BTreeMap::new(),
@@ -89,7 +103,98 @@ pub fn publish_set(dir: &Path, name: &str, files: &[(String, Vec<u8>)]) -> Resul
         let _ = d.sync_all();
     }
     drop(lock); // unlocks
+    drop(staging); // removes the directory, then the owner lock is released
+    drop(owner);
     Ok(final_manifest)
+}
+
+/// Removes the staging directories (`.publish-*`) in `dir` whose publisher is gone: its
+/// `.owner.lock` is not locked by any process, or it has none and is older than a minute (killed
+/// between creating the directory and locking it). A live publisher's directory is never
+/// touched. Returns how many were removed; unreadable entries are left alone.
+pub fn clean_stale_staging(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for e in entries.flatten() {
+        let is_staging = e.file_name().to_string_lossy().starts_with(STAGING_PREFIX)
+            && e.file_type().is_ok_and(|t| t.is_dir());
+        if !is_staging {
+            continue;
+        }
+        let path = e.path();
+        let stale = match std::fs::File::open(path.join(OWNER_LOCK)) {
+            Ok(f) => f.try_lock().is_ok(),
+            Err(_) => e
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > std::time::Duration::from_secs(60)),
+        };
+        if stale && std::fs::remove_dir_all(&path).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
+/// The sets in `dir` whose files disagree with their manifest (`<name>.manifest.json`): by set
+/// name, the files whose SHA-256 differs from the manifest's or that are missing. Read under the
+/// shared publication lock (a publisher in progress is waited for). An unreadable manifest
+/// counts as every file disagreeing; no manifest, no set.
+pub fn inconsistent_sets(dir: &Path) -> Vec<(String, Vec<String>)> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = entries
+        .flatten()
+        .filter_map(|e| {
+            let f = e.file_name().to_string_lossy().into_owned();
+            f.strip_suffix(".manifest.json").map(str::to_string)
+        })
+        .collect();
+    names.sort();
+    let _shared = shared_lock(dir);
+    names
+        .into_iter()
+        .filter_map(|name| {
+            let bad = disagreeing_files(dir, &name);
+            (!bad.is_empty()).then_some((name, bad))
+        })
+        .collect()
+}
+
+/// The shared publication lock of `dir`, if it can be taken (`None`: read without it).
+fn shared_lock(dir: &Path) -> Option<std::fs::File> {
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join(LOCK_FILE))
+        .ok()?;
+    f.lock_shared().ok()?;
+    Some(f)
+}
+
+/// The files of set `name` in `dir` that do not have their manifest's SHA-256 (or
+/// `<name>.manifest.json` itself when it cannot be read).
+fn disagreeing_files(dir: &Path, name: &str) -> Vec<String> {
+    let mp = manifest_path(dir, name);
+    let manifest: Option<Manifest> = std::fs::read(&mp)
+        .ok()
+        .and_then(|t| serde_json::from_slice(&t).ok());
+    let Some(m) = manifest else {
+        return vec![format!("{name}.manifest.json")];
+    };
+    m.files
+        .iter()
+        .filter(|(file, hash)| {
+            !std::fs::read(dir.join(file)).is_ok_and(|b| sha256_hex(&b) == **hash)
+        })
+        .map(|(file, _)| file.clone())
+        .collect()
 }
 
 /// Checks that every file of the manifest of `name` in `dir` has the manifest's hash, under the
@@ -195,5 +300,51 @@ mod tests {
             "one md"
         );
         assert!(verify_set(dir.path(), "p").unwrap());
+    }
+
+    /// Issue 28 item 10: a staging directory left by a killed publisher is removed, a live
+    /// publisher's is not.
+    #[test]
+    fn a_stale_staging_directory_is_cleaned_and_a_live_one_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let dead = dir.path().join(".publish-dead");
+        std::fs::create_dir(&dead).unwrap();
+        std::fs::write(dead.join(OWNER_LOCK), "").unwrap();
+        std::fs::write(dead.join("p.md"), "half").unwrap();
+        let live = dir.path().join(".publish-live");
+        std::fs::create_dir(&live).unwrap();
+        let held = std::fs::File::create(live.join(OWNER_LOCK)).unwrap();
+        held.lock().unwrap();
+        assert_eq!(clean_stale_staging(dir.path()), 1);
+        assert!(!dead.exists());
+        assert!(live.exists());
+        drop(held);
+        assert_eq!(clean_stale_staging(dir.path()), 1);
+        assert!(!live.exists());
+    }
+
+    /// Issue 28 item 10: a table that differs from its manifest is found, naming the file, and
+    /// the next publish repairs it.
+    #[test]
+    fn a_table_that_disagrees_with_its_manifest_is_found_and_republishing_fixes_it() {
+        let dir = tempfile::tempdir().unwrap();
+        publish_set(dir.path(), "p", &set("one")).unwrap();
+        publish_set(
+            dir.path(),
+            "q",
+            &set("one")
+                .into_iter()
+                .map(|(f, b)| (f.replace("p.", "q."), b))
+                .collect::<Vec<_>>(),
+        )
+        .unwrap();
+        assert!(inconsistent_sets(dir.path()).is_empty());
+        std::fs::write(dir.path().join("p.csv"), "from an interrupted publish").unwrap();
+        assert_eq!(
+            inconsistent_sets(dir.path()),
+            [("p".to_string(), vec!["p.csv".to_string()])]
+        );
+        publish_set(dir.path(), "p", &set("two")).unwrap();
+        assert!(inconsistent_sets(dir.path()).is_empty());
     }
 }

@@ -1,6 +1,6 @@
 //! `harness run --dry-run`: what a run would compute and reuse per (paper, variant, dataset)
-//! cell, and a time estimate from the wall times already recorded. Nothing is trained or
-//! written.
+//! cell, and a time estimate from the wall times already recorded (of the same cell, else of
+//! other variants on the same dataset). Nothing is trained or written.
 
 use super::RunSpec;
 use crate::out::plural;
@@ -11,6 +11,15 @@ use std::path::Path;
 
 /// (paper, variant, dataset) of a cell.
 type CellKey = (String, String, String);
+
+/// Where a cell's seconds per run come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimingSource {
+    /// Records of the same (paper, variant, dataset), stale keys included.
+    SameCell,
+    /// Records of the same (paper, dataset) with other variants.
+    OtherVariants,
+}
 
 /// One (paper, variant, dataset) cell of a plan: runs to compute and to reuse, and the mean
 /// recorded wall seconds per run to estimate from.
@@ -26,9 +35,10 @@ pub struct Cell {
     pub compute: usize,
     /// Runs whose matching record would be reused.
     pub reuse: usize,
-    /// Mean recorded wall seconds per run of the same cell (any record, even a stale one), else
-    /// of the same (paper, variant); `None` when nothing is recorded.
-    pub seconds_per_run: Option<f64>,
+    /// Mean recorded wall seconds per run and where it comes from: the records of the same cell
+    /// (any seed, stale keys included), else those of the same (paper, dataset) with other
+    /// variants; `None` when neither has a timing.
+    pub seconds_per_run: Option<(f64, TimingSource)>,
 }
 
 /// The dry-run estimate of a plan: its cells in plan order.
@@ -38,38 +48,38 @@ pub struct Estimate {
     pub cells: Vec<Cell>,
 }
 
+/// Recorded wall seconds by (paper, variant, dataset): (number of records, total seconds).
+pub type Timings = BTreeMap<CellKey, (usize, f64)>;
+
 /// Mean of (count, sum).
 fn mean((n, s): &(usize, f64)) -> f64 {
     s / *n as f64
 }
 
+/// The mean seconds per run of cell `key` from `timings`: the cell's own records, else those of
+/// the same (paper, dataset) with any other variant.
+fn seconds_for(timings: &Timings, key: &CellKey) -> Option<(f64, TimingSource)> {
+    if let Some(t) = timings.get(key).filter(|t| t.0 > 0) {
+        return Some((mean(t), TimingSource::SameCell));
+    }
+    let (n, sum) = timings
+        .iter()
+        .filter(|((p, v, d), _)| *p == key.0 && *d == key.2 && *v != key.1)
+        .fold((0, 0.0), |(n, s), (_, (m, t))| (n + m, s + t));
+    (n > 0).then(|| (sum / n as f64, TimingSource::OtherVariants))
+}
+
 impl Estimate {
     /// The estimate of `runs`: `existing` are their matching records (as from
-    /// [`super::existing_records`], `None` = missing), `recorded` the wall seconds of whatever
-    /// record exists at each run's path (stale ones too; `None` = none), both in `runs`' order.
-    /// With `rerun`, every run is computed.
+    /// [`super::existing_records`], `None` = missing), in `runs`' order; `timings` the recorded
+    /// wall seconds per cell (as from [`recorded_timings`]). With `rerun`, every run is
+    /// computed.
     pub fn of(
         runs: &[RunSpec],
         existing: &[Option<RunRecord>],
-        recorded: &[Option<f64>],
+        timings: &Timings,
         rerun: bool,
     ) -> Self {
-        let mut cell_secs: BTreeMap<CellKey, (usize, f64)> = BTreeMap::new();
-        let mut variant_secs: BTreeMap<(String, String), (usize, f64)> = BTreeMap::new();
-        for (r, w) in runs.iter().zip(recorded) {
-            if let Some(w) = *w {
-                let e = cell_secs
-                    .entry((r.paper.clone(), r.variant.clone(), r.dataset.clone()))
-                    .or_default();
-                e.0 += 1;
-                e.1 += w;
-                let e = variant_secs
-                    .entry((r.paper.clone(), r.variant.clone()))
-                    .or_default();
-                e.0 += 1;
-                e.1 += w;
-            }
-        }
         let mut cells: Vec<Cell> = Vec::new();
         for (r, rec) in runs.iter().zip(existing) {
             let reuse = !rerun && rec.as_ref().is_some_and(|x| !x.status.is_error());
@@ -85,10 +95,7 @@ impl Estimate {
                 }
                 _ => {
                     let key = (r.paper.clone(), r.variant.clone(), r.dataset.clone());
-                    let seconds_per_run = cell_secs
-                        .get(&key)
-                        .or_else(|| variant_secs.get(&(key.0.clone(), key.1.clone())))
-                        .map(mean);
+                    let seconds_per_run = seconds_for(timings, &key);
                     cells.push(Cell {
                         paper: key.0,
                         variant: key.1,
@@ -104,21 +111,16 @@ impl Estimate {
     }
 
     /// [`Estimate::of`] with the records read from `store` (unreadable ones warned about on
-    /// stderr and counted as missing). Never fails on a bad record (kept as `Result` like
+    /// stderr and counted as missing) and the timings of every record of the plan's papers
+    /// ([`recorded_timings`]). Never fails on a bad record (kept as `Result` like
     /// [`super::existing_records`]).
     pub fn load(store: &Store, runs: &[RunSpec], rerun: bool) -> crate::Result<Self> {
         let existing = super::existing_records(store, runs)?;
-        let recorded: Vec<Option<f64>> = runs
-            .iter()
-            .map(|r| {
-                let path = store.record_path(&r.id);
-                match store.load(&path) {
-                    Ok(Some(rec)) => Some(rec.timings.wall_seconds),
-                    _ => None,
-                }
-            })
-            .collect();
-        Ok(Self::of(runs, &existing, &recorded, rerun))
+        let mut papers: Vec<&str> = runs.iter().map(|r| r.paper.as_str()).collect();
+        papers.sort_unstable();
+        papers.dedup();
+        let timings = recorded_timings(store, &papers);
+        Ok(Self::of(runs, &existing, &timings, rerun))
     }
 
     /// The report `harness run --dry-run` prints: a header naming `runs_dir`, one line per cell,
@@ -137,13 +139,19 @@ impl Estimate {
             n_compute += c.compute;
             n_reuse += c.reuse;
             let estimate = match c.seconds_per_run {
-                Some(s) if c.compute > 0 => {
+                Some((s, from)) if c.compute > 0 => {
                     total_secs += s * c.compute as f64;
-                    format!(", ≈ {} per run from recorded timings", duration(s))
+                    let whose = match from {
+                        TimingSource::SameCell => "recorded runs of this cell",
+                        TimingSource::OtherVariants => {
+                            "recorded runs of other variants on this dataset"
+                        }
+                    };
+                    format!(", ≈ {} per run from {whose}", duration(s))
                 }
                 None if c.compute > 0 => {
                     unknown += c.compute;
-                    ", no recorded timing to estimate from".to_string()
+                    ", no timing recorded for this dataset".to_string()
                 }
                 _ => String::new(),
             };
@@ -169,6 +177,54 @@ impl Estimate {
         );
         out
     }
+}
+
+/// The wall seconds of every readable, non-error record of `papers` under `store`, whatever its
+/// key or seed (a record computed by older code still says how long the cell takes), summed by
+/// (paper, variant, dataset). Unreadable files are skipped (the plan's own are warned about by
+/// [`super::existing_records`]).
+pub fn recorded_timings(store: &Store, papers: &[&str]) -> Timings {
+    let mut out = Timings::new();
+    for paper in papers {
+        let root = store.results_dir.join("runs").join(paper);
+        for dataset in subdirs(&root) {
+            for variant in subdirs(&root.join(&dataset)) {
+                let dir = root.join(&dataset).join(&variant);
+                let Ok(files) = std::fs::read_dir(&dir) else {
+                    continue;
+                };
+                for f in files.flatten() {
+                    let name = f.file_name().to_string_lossy().into_owned();
+                    if !(name.starts_with("seed-") && name.ends_with(".json")) {
+                        continue;
+                    }
+                    if let Ok(Some(rec)) = store.load(&f.path()) {
+                        if rec.status.is_error() {
+                            continue;
+                        }
+                        let e = out
+                            .entry((paper.to_string(), variant.clone(), dataset.clone()))
+                            .or_default();
+                        e.0 += 1;
+                        e.1 += rec.timings.wall_seconds;
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Names of the subdirectories of `dir` (none when it cannot be read).
+fn subdirs(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.flatten()
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Seconds as people read them: "42 s", "3.5 min", "1.9 h".
@@ -203,18 +259,24 @@ mod tests {
         assert_eq!(duration(6840.0), "1.9 h");
     }
 
+    /// (variant, dataset, runs to compute, seconds per run and their source) of a cell.
+    type Row<'a> = (&'a str, &'a str, usize, Option<(f64, TimingSource)>);
+
     #[test]
-    fn cells_count_runs_and_estimate_from_the_cell_else_the_variant() {
+    fn cells_estimate_from_the_cell_else_other_variants_on_the_dataset_else_say_so() {
         let runs = [
             spec("a", "x", 1),
             spec("a", "x", 2),
             spec("a", "y", 1),
             spec("b", "x", 1),
+            spec("b", "y", 1),
         ];
-        // seed 1 of (a, x) was recorded at 10 s, nothing else
-        let recorded = [Some(10.0), None, None, None];
-        let est = Estimate::of(&runs, &[None, None, None, None], &recorded, false);
-        let got: Vec<(&str, &str, usize, usize, Option<f64>)> = est
+        // (a, x) recorded at 10 s (a stale seed 7 included), (c, x) at 30 s; nothing on y
+        let mut timings = Timings::new();
+        timings.insert(("p".into(), "a".into(), "x".into()), (2, 20.0));
+        timings.insert(("p".into(), "c".into(), "x".into()), (1, 30.0));
+        let est = Estimate::of(&runs, &[None, None, None, None, None], &timings, false);
+        let got: Vec<Row> = est
             .cells
             .iter()
             .map(|c| {
@@ -222,7 +284,6 @@ mod tests {
                     c.variant.as_str(),
                     c.dataset.as_str(),
                     c.compute,
-                    c.reuse,
                     c.seconds_per_run,
                 )
             })
@@ -230,21 +291,30 @@ mod tests {
         assert_eq!(
             got,
             [
-                ("a", "x", 2, 0, Some(10.0)),
-                ("a", "y", 1, 0, Some(10.0)),
-                ("b", "x", 1, 0, None)
+                ("a", "x", 2, Some((10.0, TimingSource::SameCell))),
+                // not a's 10 s on another dataset
+                ("a", "y", 1, None),
+                // (a, x) and (c, x): 50 s over 3 records
+                ("b", "x", 1, Some((50.0 / 3.0, TimingSource::OtherVariants))),
+                ("b", "y", 1, None),
             ]
         );
         let text = est.render(Path::new("/r/runs"), 2);
         assert!(text
             .starts_with("dry run: nothing is trained or written; records would go to /r/runs\n"));
         assert!(
-            text.contains("  p a x: compute 2, reuse 0, ≈ 10 s per run from recorded timings\n")
+            text.contains(
+                "  p a x: compute 2, reuse 0, ≈ 10 s per run from recorded runs of this cell\n"
+            ),
+            "{text}"
         );
-        assert!(text.contains("  p b x: compute 1, reuse 0, no recorded timing to estimate from\n"));
-        assert!(text.ends_with(
-            "4 runs planned: 4 to compute, 0 to reuse; estimated 30 s of CPU time, about 15 s wall \
-             with 2 parallel runs (plus 1 run without a recorded timing)\n"
+        assert!(text.contains(
+            "  p b x: compute 1, reuse 0, ≈ 17 s per run from recorded runs of other variants on this dataset\n"
         ));
+        assert!(text.contains("  p a y: compute 1, reuse 0, no timing recorded for this dataset\n"));
+        assert!(text.ends_with(
+            "5 runs planned: 5 to compute, 0 to reuse; estimated 37 s of CPU time, about 18 s wall \
+             with 2 parallel runs (plus 2 runs without a recorded timing)\n"
+        ), "{text}");
     }
 }

@@ -2,6 +2,7 @@
 //! runs the missing ones in parallel (each run pinned to a fixed thread budget so its numbers
 //! stay bitwise reproducible).
 
+pub mod claim;
 pub mod estimate;
 mod progress;
 pub mod shard;
@@ -265,6 +266,9 @@ pub struct RunSummary {
     pub reused: usize,
     /// Runs computed now.
     pub computed: usize,
+    /// Of `reused`: runs planned for computing whose record another process on the same
+    /// results directory wrote meanwhile ([`claim`]), reused instead of computed again.
+    pub written_by_others: usize,
     /// Runs that ended in an error (their records say why).
     pub errors: Vec<String>,
     /// Wall-clock seconds of the whole execution.
@@ -306,12 +310,20 @@ impl RunSummary {
                 secs / *n as f64
             );
         }
-        if self.reused > 0 {
+        if self.written_by_others > 0 {
             let _ = writeln!(
                 out,
-                "{} of these runs were reused from committed records, not recomputed here; to recompute \
-                 a random sample and compare: cargo run --release -p harness -- verify --sample 5",
-                self.reused
+                "{} written meanwhile by another harness process on this results directory, reused \
+                 instead of computed twice",
+                plural(self.written_by_others, "run was", "runs were")
+            );
+        }
+        let stored = self.reused - self.written_by_others.min(self.reused);
+        if stored > 0 {
+            let _ = writeln!(
+                out,
+                "{stored} of these runs were reused from committed records, not recomputed here; to recompute \
+                 a random sample and compare: cargo run --release -p harness -- verify --sample 5"
             );
         }
         out
@@ -367,7 +379,9 @@ pub fn check_writable(store: &Store) -> Result<()> {
 /// Runs every planned run that has no matching record (or all of them with `rerun`), writing one
 /// record per run. Datasets are resolved only for the runs that must be computed, before any
 /// training starts. A run that errors or panics gets an error record and is reported, never
-/// dropped.
+/// dropped. Each run is computed under its [`claim`], after reading its record again: a record
+/// that another `harness run` on the same results directory wrote meanwhile is reused, so two
+/// identical runs compute each run once ([`RunSummary::written_by_others`]).
 pub fn execute(
     project: &Project,
     runs: &[RunSpec],
@@ -380,6 +394,9 @@ pub fn execute(
     // temporary files of a writer killed mid-write (none younger than a second: a live writer
     // locks its file right after creating it)
     let _ = store.clean_orphans(std::time::Duration::from_secs(1));
+    // staging directories of a publisher killed mid-way
+    let _ = crate::report::publish::clean_stale_staging(&store.results_dir);
+    let since = std::time::SystemTime::now();
     let existing = existing_records(store, runs)?;
     let mut summary = RunSummary::default();
     let mut pending: VecDeque<&RunSpec> = VecDeque::new();
@@ -412,18 +429,53 @@ pub fn execute(
     }
     let total = pending.len();
     ui.start(total, summary.reused);
-    let queue = Mutex::new(pending.into_iter().enumerate().collect::<VecDeque<_>>());
+    // (index, run, whether its claim was found held by another process once already)
+    let queue = Mutex::new(
+        pending
+            .into_iter()
+            .enumerate()
+            .map(|(i, spec)| (i, spec, false))
+            .collect::<VecDeque<_>>(),
+    );
+    let others = std::sync::atomic::AtomicUsize::new(0);
     let results: Mutex<Vec<Finished>> = Mutex::new(Vec::new());
     let failure: Mutex<Option<HarnessError>> = Mutex::new(None);
     let stop = std::sync::atomic::AtomicBool::new(false);
     std::thread::scope(|s| {
         for worker in 0..opts.jobs.max(1).min(total) {
-            let (queue, results, failure, resolved, env, stop) =
-                (&queue, &results, &failure, &resolved, &env, &stop);
+            let (queue, results, failure, resolved, env, stop, others) =
+                (&queue, &results, &failure, &resolved, &env, &stop, &others);
             s.spawn(move || {
-                while let Some((i, spec)) = queue.lock().ok().and_then(|mut q| q.pop_front()) {
+                while let Some((i, spec, waited)) =
+                    queue.lock().ok().and_then(|mut q| q.pop_front())
+                {
                     if stop.load(std::sync::atomic::Ordering::SeqCst) {
                         break;
+                    }
+                    let claim = match take_claim(store, spec, waited) {
+                        Ok(Some(c)) => c,
+                        Ok(None) => {
+                            // another process computes it: do the others first, then wait
+                            if let Ok(mut q) = queue.lock() {
+                                q.push_back((i, spec, true));
+                            }
+                            continue;
+                        }
+                        Err(e) => {
+                            stop.store(true, std::sync::atomic::Ordering::SeqCst);
+                            if let Ok(mut f) = failure.lock() {
+                                f.get_or_insert(e);
+                            }
+                            break;
+                        }
+                    };
+                    if written_meanwhile(store, spec, since, opts.rerun) {
+                        others.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        ui.line(&format!(
+                            "{}: written meanwhile by another harness process; reused",
+                            spec.label()
+                        ));
+                        continue;
                     }
                     let paper = &project.papers[&spec.paper];
                     let bar = ui.run_bar(worker, spec);
@@ -431,6 +483,7 @@ pub fn execute(
                     let status = record.status.clone();
                     let wall = record.timings.wall_seconds;
                     let saved = store.save(&record);
+                    drop(claim);
                     match &saved {
                         Ok(_) => ui.finished(i, total, spec, &record),
                         Err(e) => {
@@ -466,6 +519,8 @@ pub fn execute(
     if let Some(e) = failure.into_inner().ok().flatten() {
         return Err(e);
     }
+    summary.written_by_others = others.into_inner();
+    summary.reused += summary.written_by_others;
     for done in results.into_inner().unwrap_or_default() {
         summary.computed += 1;
         let label = done.id.label();
@@ -481,6 +536,38 @@ pub fn execute(
     }
     summary.wall_seconds = started.elapsed().as_secs_f64();
     Ok(summary)
+}
+
+/// The claim on `spec` ([`claim::Claim`]): taken if free, else `None` — unless the claim was
+/// found held once already (`waited`), then waited for.
+fn take_claim(store: &Store, spec: &RunSpec, waited: bool) -> Result<Option<claim::Claim>> {
+    if waited {
+        claim::Claim::wait(store, &spec.id).map(Some)
+    } else {
+        claim::Claim::try_take(store, &spec.id)
+    }
+}
+
+/// Whether another process wrote the record of `spec` after this one planned it: a record with
+/// today's key that is usable (not an error, and no `--rerun`) or that was written after `since`
+/// (the start of this execution). Read under the run's claim, right before computing it.
+fn written_meanwhile(
+    store: &Store,
+    spec: &RunSpec,
+    since: std::time::SystemTime,
+    rerun: bool,
+) -> bool {
+    let path = store.record_path(&spec.id);
+    let Ok(Some(rec)) = store.load(&path) else {
+        return false;
+    };
+    if rec.key != spec.key() {
+        return false;
+    }
+    let fresh = std::fs::metadata(&path)
+        .and_then(|m| m.modified())
+        .is_ok_and(|t| t >= since);
+    fresh || (!rerun && !rec.status.is_error())
 }
 
 /// A computed run whose record was saved.
