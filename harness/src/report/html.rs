@@ -390,6 +390,7 @@ mod tests {
             direction: Direction::Higher,
             reported_as: ReportedAs::MeanOf { n: 5 },
             resolution: None,
+            margin: None,
         };
         ClaimRow {
             id: "acc<&>".into(),

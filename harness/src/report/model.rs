@@ -172,6 +172,7 @@ pub fn build_with(
                     direction: direction(spec.better),
                     reported_as: c.reported_as,
                     resolution: c.resolution,
+                    margin: None,
                 },
                 outcomes,
             ));
@@ -346,6 +347,7 @@ fn comparison(
         id: format!("{}/{}", paper.id(), cmp.id),
         direction: direction(spec.better),
         paired: cmp.paired,
+        margin: None,
         datasets,
     };
     Some(ComparisonRow {
@@ -379,6 +381,7 @@ pub(crate) mod fixtures {
             direction: Direction::Lower,
             reported_as: verdict::ReportedAs::MeanOf { n: 4 },
             resolution: None,
+            margin: None,
         };
         assess_claims(&[(claim, runs)], &Rules::default()).remove(0)
     }

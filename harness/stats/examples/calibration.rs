@@ -57,6 +57,7 @@ fn main() {
                         direction: Direction::Higher,
                         reported_as: ReportedAs::SingleRun,
                         resolution: None,
+                        margin: None,
                     };
                     let a = &assess_claims(&[(c, runs)], &rules)[0];
                     flagged += a.looks_like_best_of.is_some() as usize;
