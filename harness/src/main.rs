@@ -403,8 +403,9 @@ fn context(g: &Global, data: &DataArgs) -> Result<Ctx> {
     })
 }
 
-/// Builds the verdicts of the selection (claims corrected together across it, Holm by
-/// default) and the whole-paper tables; writes every file first — `results/suites/<suite>.md`
+/// Builds the verdicts of the selection and the whole-paper tables (the correction family of a
+/// claim is its paper, Holm by default: the selection's view adopts the whole paper's adjusted
+/// p-values, verdicts and paper-level line, so a claim reads the same everywhere); writes every file first — `results/suites/<suite>.md`
 /// when a suite was selected, and the published per-paper set `results/<paper>.md|csv|json|
 /// tex|html`, which always covers the paper's whole config (Holm across the paper's claims) —
 /// and only then prints, so that a closed stdout cannot lose any of them.
@@ -417,29 +418,12 @@ fn report_and_print(ctx: &Ctx, sel: &[Selection], suite: Option<&str>) -> Result
     let runs = run::plan(&ctx.project, sel)?;
     let records = run::existing_records(&ctx.store, &runs)?;
     let t0 = Instant::now();
-    let scope = match suite {
-        Some(name) => format!("the {name} suite's"),
-        None => "the selection's".to_string(),
-    };
     let refs = report::referenced(&ctx.project, &ctx.store, &runs)?;
-    let reports = report::build_with(&ctx.project, &runs, &records, &refs, &rules, &scope);
+    // the correction family of a claim is its paper, in this view as in the paper's tables
+    let mut reports = report::build_with(&ctx.project, &runs, &records, &refs, &rules);
     let stats_seconds = t0.elapsed().as_secs_f64();
-    let mut combined = String::new();
-    for r in &reports {
-        combined.push_str(&report::markdown(r));
-        combined.push('\n');
-    }
     // 1. write everything
     let mut written: Vec<String> = Vec::new();
-    if let Some(name) = suite {
-        let path = ctx
-            .store
-            .results_dir
-            .join("suites")
-            .join(format!("{name}.md"));
-        harness::record::write_atomic(&path, combined.as_bytes())?;
-        written.push(format!("suite tables: {}", path.display()));
-    }
     let mut papers: Vec<&str> = sel.iter().map(|x| x.paper.as_str()).collect();
     papers.dedup();
     for paper in papers {
@@ -452,13 +436,30 @@ fn report_and_print(ctx: &Ctx, sel: &[Selection], suite: Option<&str>) -> Result
         let runs = run::plan(&ctx.project, &whole)?;
         let records = run::existing_records(&ctx.store, &runs)?;
         let refs = report::referenced(&ctx.project, &ctx.store, &runs)?;
-        for r in report::build_with(&ctx.project, &runs, &records, &refs, &rules, "the paper's") {
+        for r in report::build_with(&ctx.project, &runs, &records, &refs, &rules) {
+            for view in reports.iter_mut() {
+                report::model::adopt_paper_family(view, &r);
+            }
             let path = report::write(&ctx.store.results_dir, &r)?;
             written.push(format!(
                 "whole-paper tables (rules, intervals, plots): {} (also .csv .json .tex .html)",
                 path.display()
             ));
         }
+    }
+    if let Some(name) = suite {
+        let mut combined = String::new();
+        for r in &reports {
+            combined.push_str(&report::markdown(r));
+            combined.push('\n');
+        }
+        let path = ctx
+            .store
+            .results_dir
+            .join("suites")
+            .join(format!("{name}.md"));
+        harness::record::write_atomic(&path, combined.as_bytes())?;
+        written.insert(0, format!("suite tables: {}", path.display()));
     }
     // 2. print
     let n_items: usize = reports
