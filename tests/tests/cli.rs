@@ -241,6 +241,9 @@ fn audit_help_examples_print_verdicts() {
             "generalizes",
             "only on reported datasets",
             "no effect",
+            // issue 23: not rejected without positive evidence, and a comparison not decided
+            "consistent, underpowered",
+            "not shown",
         ];
         assert!(
             verdict_words.iter().any(|w| t.contains(w)),

@@ -325,16 +325,19 @@ mod tests {
     fn the_summary_line_counts_and_pluralises() {
         let s = Summary {
             claims: 18,
-            reproduced: 12,
+            reproduced: 2,
+            underpowered: 10,
             better: 2,
             not_reproduced: 4,
             inconclusive: 0,
             flagged: 2,
+            beyond_selection: 1,
             ..Default::default()
         };
+        // issue 23: the underpowered claims and the beyond-selection flag are counted apart
         assert_eq!(
             s.line(),
-            "18 claims: 12 reproduced, 2 better than claimed, 4 not reproduced, 0 inconclusive; 2 flagged"
+            "18 claims: 2 reproduced, 10 consistent, underpowered, 2 better than claimed, 4 not reproduced, 0 inconclusive; 2 flagged as seed-picked, 1 beyond what seed selection explains"
         );
         let one = Summary {
             claims: 1,

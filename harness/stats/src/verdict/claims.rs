@@ -125,7 +125,8 @@ impl ClaimAssessment {
     }
 
     /// The verdict with the evidence it needs: `consistent, underpowered (≈ 34 seeds would
-    /// decide)`, or `(no number of seeds decides: the claim's own noise exceeds the margin)`;
+    /// decide)`, or `(more seeds cannot decide: …)` when the claim's own variance (one run, or
+    /// its printed SE) keeps the power below the target at any n;
     /// the bare verdict word otherwise.
     pub fn verdict_text(&self) -> String {
         match (self.verdict, self.seeds_to_decide) {
@@ -133,7 +134,7 @@ impl ClaimAssessment {
                 format!("{} (≈ {n} seeds would decide)", self.verdict)
             }
             (ClaimVerdict::ConsistentUnderpowered, Some(SeedsToDecide::Never)) => format!(
-                "{} (no number of seeds decides: the claim's own noise exceeds the margin)",
+                "{} (more seeds cannot decide: the claim's own uncertainty is too large for the margin)",
                 self.verdict
             ),
             _ => self.verdict.to_string(),

@@ -191,15 +191,19 @@ pub struct ComparisonAssessment {
 }
 
 impl ComparisonAssessment {
-    /// The verdict with its evidence: `not shown (≈ 40 seeds per arm needed)`; the bare word
+    /// The verdict with its evidence: `not shown (tied datasets need ≈ 40 seeds per arm)`, or
+    /// `not shown at this n` when no dataset ties; the bare word
     /// otherwise.
     pub fn verdict_text(&self) -> String {
         match (self.verdict, self.seeds_to_decide) {
             (ComparisonVerdict::NotShown, Some(SeedsToDecide::Seeds(n))) => {
-                format!("{} (≈ {n} seeds per arm needed)", self.verdict)
+                format!("{} (tied datasets need ≈ {n} seeds per arm)", self.verdict)
             }
             (ComparisonVerdict::NotShown, Some(SeedsToDecide::Never)) => {
-                format!("{} (more seeds cannot decide it)", self.verdict)
+                format!(
+                    "{} (more seeds cannot decide the tied datasets)",
+                    self.verdict
+                )
             }
             (ComparisonVerdict::NotShown, None) => format!("{} at this n", self.verdict),
             _ => self.verdict.to_string(),
