@@ -25,7 +25,8 @@ pub fn claim_power(
     margin: f64,
     alpha: f64,
 ) -> Option<f64> {
-    if n < 2 || !(margin.is_finite() && margin > 0.0) || !(claim_var_ratio >= 0.0) {
+    let valid = margin.is_finite() && margin > 0.0 && claim_var_ratio >= 0.0;
+    if n < 2 || !valid {
         return None;
     }
     if sd == 0.0 {
@@ -78,7 +79,7 @@ pub fn claim_seeds_needed(
     }
     let z = norm_ppf(1.0 - alpha) + norm_ppf(power);
     let inv_n = (margin / (sd * z)).powi(2) - claim_var_ratio;
-    if !(inv_n > 0.0) {
+    if inv_n.is_nan() || inv_n <= 0.0 {
         return Some(SeedsToDecide::Never);
     }
     let reaches =
