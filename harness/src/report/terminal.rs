@@ -202,7 +202,7 @@ pub fn table(r: &PaperReport, colour: bool) -> String {
                         n.to_string()
                     },
                     p(a.p_adjusted),
-                    a.verdict_text(),
+                    short_verdict(a),
                     claim_flags(c).join("; "),
                 ]
             })
@@ -276,6 +276,21 @@ pub fn table(r: &PaperReport, colour: bool) -> String {
         );
     }
     out
+}
+
+/// The verdict as the compact table prints it: the word, and for `consistent, underpowered`
+/// the seeds that would decide (`≈ 34 seeds`) or `seeds cannot decide`.
+fn short_verdict(a: &repro_stats::verdict::ClaimAssessment) -> String {
+    use repro_stats::verdict::SeedsToDecide;
+    match (a.verdict, a.seeds_to_decide) {
+        (ClaimVerdict::ConsistentUnderpowered, Some(SeedsToDecide::Seeds(n))) => {
+            format!("{} (≈ {n} seeds)", a.verdict)
+        }
+        (ClaimVerdict::ConsistentUnderpowered, Some(SeedsToDecide::Never)) => {
+            format!("{} (seeds cannot decide)", a.verdict)
+        }
+        _ => a.verdict.to_string(),
+    }
 }
 
 /// The summary line, coloured: the counts of each verdict in that verdict's colour.
