@@ -118,34 +118,36 @@ impl Session {
         let runs = run::plan(&self.project, sel)?;
         let records = run::existing_records(&self.store, &runs)?;
         let t0 = Instant::now();
-        let scope = match suite {
-            Some(name) => format!("the {name} suite's"),
-            None => "the selection's".to_string(),
-        };
         let refs = report::referenced(&self.project, &self.store, &runs)?;
-        let reports = report::build_with(&self.project, &runs, &records, &refs, &rules, &scope);
+        // The correction family of a claim is its paper, in this view as in the paper's own
+        // tables: the view adopts the whole paper's adjusted p-values, verdicts and paper-level
+        // line below, so a claim reads the same everywhere.
+        let mut reports = report::build_with(&self.project, &runs, &records, &refs, &rules);
         let mut papers: Vec<&str> = sel.iter().map(|x| x.paper.as_str()).collect();
         papers.dedup();
         self.check_published(&papers);
-        let stats_seconds = t0.elapsed().as_secs_f64();
-        let mut combined = String::new();
-        for r in &reports {
-            combined.push_str(&report::markdown(r));
-            combined.push('\n');
-        }
         // 1. write everything
         let mut written: Vec<String> = Vec::new();
-        if let Some(name) = suite {
-            let path = self
-                .store
-                .results_dir
-                .join("suites")
-                .join(format!("{name}.md"));
-            crate::record::write_atomic(&path, combined.as_bytes())?;
-            written.push(format!("suite tables: {}", path.display()));
-        }
         for paper in papers {
-            if let Some(left_out) = self.project.unavailable.get(paper) {
+            let whole = [Selection::whole_paper(paper)];
+            let runs = run::plan(&self.project, &whole)?;
+            let records = run::existing_records(&self.store, &runs)?;
+            let refs = report::referenced(&self.project, &self.store, &runs)?;
+            let left_out = self.project.unavailable.get(paper);
+            for r in report::build_with(&self.project, &runs, &records, &refs, &rules) {
+                for view in reports.iter_mut() {
+                    report::model::adopt_paper_family(view, &r);
+                }
+                if left_out.is_some() {
+                    continue;
+                }
+                let path = report::write(&self.store.results_dir, &r)?;
+                written.push(format!(
+                    "whole-paper tables (rules, intervals, plots): {} (also .csv .json .tex .html)",
+                    path.display()
+                ));
+            }
+            if let Some(left_out) = left_out {
                 // do not replace complete published tables by ones without these comparisons
                 written.push(format!(
                     "whole-paper tables of {paper} not republished: {} (warned above); fix that \
@@ -156,21 +158,22 @@ impl Session {
                         "comparisons reference a broken paper"
                     )
                 ));
-                continue;
             }
-            let whole = [Selection::whole_paper(paper)];
-            let runs = run::plan(&self.project, &whole)?;
-            let records = run::existing_records(&self.store, &runs)?;
-            let refs = report::referenced(&self.project, &self.store, &runs)?;
-            for r in
-                report::build_with(&self.project, &runs, &records, &refs, &rules, "the paper's")
-            {
-                let path = report::write(&self.store.results_dir, &r)?;
-                written.push(format!(
-                    "whole-paper tables (rules, intervals, plots): {} (also .csv .json .tex .html)",
-                    path.display()
-                ));
+        }
+        let stats_seconds = t0.elapsed().as_secs_f64();
+        if let Some(name) = suite {
+            let mut combined = String::new();
+            for r in &reports {
+                combined.push_str(&report::markdown(r));
+                combined.push('\n');
             }
+            let path = self
+                .store
+                .results_dir
+                .join("suites")
+                .join(format!("{name}.md"));
+            crate::record::write_atomic(&path, combined.as_bytes())?;
+            written.insert(0, format!("suite tables: {}", path.display()));
         }
         // 2. print
         let n_items: usize = reports

@@ -187,6 +187,24 @@ fn config_errors_name_the_file_line_and_field() {
     let dir = tiny_project(10, &["mlp"], "[unexpected]\nkey = 1\n");
     let t = text(&harness(dir.path(), &["list"]));
     assert!(t.contains("unknown field `unexpected`"), "{t}");
+
+    // issue 23: a metric's practical margin must be a positive number in the metric's unit
+    let dir = tiny_project(10, &["mlp"], "");
+    let cfg = dir.path().join("configs/papers/greydanus2020-mnist1d.toml");
+    let text0 = std::fs::read_to_string(&cfg).unwrap();
+    assert!(
+        text0.contains("margin = 0.01"),
+        "the config declares a margin"
+    );
+    std::fs::write(&cfg, text0.replacen("margin = 0.01", "margin = -0.5", 1)).unwrap();
+    let out = harness(dir.path(), &["check"]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(
+        t.contains("[metrics.test_accuracy]")
+            && t.contains("`margin = -0.5` must be a finite number > 0"),
+        "{t}"
+    );
 }
 
 /// A dataset file that does not match its checksum is refused with both hashes named.
@@ -241,6 +259,9 @@ fn audit_help_examples_print_verdicts() {
             "generalizes",
             "only on reported datasets",
             "no effect",
+            // issue 23: not rejected without positive evidence, and a comparison not decided
+            "consistent, underpowered",
+            "not shown",
         ];
         assert!(
             verdict_words.iter().any(|w| t.contains(w)),

@@ -225,6 +225,7 @@ pub fn run_audit(args: &AuditArgs) -> Result<String> {
                 direction: c.direction.direction(),
                 reported_as: parse_reported_as(&c.reported_as)?,
                 resolution: c.resolution,
+                margin: None,
             };
             let a = assess_claims(&[(claim, runs)], &rules);
             if c.common.json {
@@ -258,6 +259,7 @@ pub fn run_audit(args: &AuditArgs) -> Result<String> {
                 id: c.id.clone(),
                 direction: c.direction.direction(),
                 paired: c.paired,
+                margin: None,
                 datasets,
             };
             let a = assess_comparison(&input, &rules);

@@ -198,6 +198,7 @@ pub fn read_table(text: &str, file: &str, default_dir: Option<Direction>) -> Res
             direction,
             reported_as,
             resolution,
+            margin: None,
         };
         let origin = opt(jo).map(|s| s.to_ascii_lowercase());
         match origin.as_deref() {

@@ -234,6 +234,14 @@ pub struct MetricSpec {
     pub unit: String,
     /// What the number is.
     pub description: String,
+    /// Practical margin, in the metric's unit (> 0): the largest shortfall from a claim that
+    /// still counts as reproducing it, and the largest effect that counts as no effect in a
+    /// comparison. `reproduced` needs the runs to exclude a shortfall of this size with the
+    /// power to detect one; `no effect` needs every dataset's effect interval inside ± it.
+    /// Default (omitted): 1% of |tested value| for a claim, of |baseline mean| for a comparison
+    /// (`repro_stats::rules::Rules::relative_margin`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub margin: Option<f64>,
 }
 
 /// A published number to check.

@@ -342,11 +342,17 @@ fn check_paper(p: &LoadedPaper, registry_ds: &DatasetRegistry) -> Result<()> {
             p.error(span, format!("[variants.{name}]: {message}"))
         })?;
     }
-    for name in c.metrics.keys() {
+    for (name, spec) in &c.metrics {
         if !repro.metrics().contains(&name.as_str()) {
             return Err(here(format!(
                 "[metrics.{name}]: the reproduction does not report `{name}` (it reports: {})",
                 repro.metrics().join(", ")
+            )));
+        }
+        if let Some(m) = spec.margin.filter(|m| !(m.is_finite() && *m > 0.0)) {
+            return Err(here(format!(
+                "[metrics.{name}]: `margin = {m}` must be a finite number > 0 in the metric's unit ({}), e.g. 0.01 for one point of a 0-1 accuracy; omit it for the default (1% of the claim)",
+                spec.unit
             )));
         }
     }

@@ -29,13 +29,11 @@ pub fn claimed_cell(c: &ClaimRow) -> String {
     claimed
 }
 
-/// Every flag of a claim, in words: the seed-picking flag, failed runs, a declared best-of-m.
+/// Every flag of a claim, in words: the seed-picking flag, beyond what seed selection
+/// explains, atypical, failed runs.
 pub fn claim_flags(c: &ClaimRow) -> Vec<String> {
     let a = &c.assessment;
-    let mut v = Vec::new();
-    if let Some(flag) = a.seed_picking_flag() {
-        v.push(flag);
-    }
+    let mut v = a.flags();
     if a.n_failed > 0 {
         v.push(format!(
             "{} failed",
@@ -108,7 +106,11 @@ pub fn claims_table(r: &PaperReport, conf: f64) -> Table {
                 .unwrap_or_else(|| "—".into()),
             p(a.p_adjusted),
             best_of_k_cell(a),
-            format!("{}{}", a.verdict, verdict_suffix(&r.paper_level, &c.id)),
+            format!(
+                "{}{}",
+                a.verdict_text(),
+                verdict_suffix(&r.paper_level, &c.id)
+            ),
             if flags.is_empty() {
                 "none".into()
             } else {

@@ -35,6 +35,10 @@ pub fn csv(r: &PaperReport) -> Result<String> {
         "looks_like_best_of",
         "beyond_best_of",
         "verdict",
+        "margin",
+        "power",
+        "seeds_to_decide",
+        "flags",
     ];
     let err = |e: csv::Error| crate::error::HarnessError::Other(format!("writing CSV: {e}"));
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -72,6 +76,14 @@ pub fn csv(r: &PaperReport) -> Result<String> {
             u(a.looks_like_best_of),
             u(a.beyond_best_of),
             a.verdict.to_string(),
+            o(a.margin),
+            o(a.power),
+            match a.seeds_to_decide {
+                Some(repro_stats::verdict::SeedsToDecide::Seeds(n)) => n.to_string(),
+                Some(repro_stats::verdict::SeedsToDecide::Never) => "never".into(),
+                None => String::new(),
+            },
+            a.flags().join("; "),
         ])
         .map_err(err)?;
     }

@@ -62,7 +62,7 @@ pub fn escape(s: &str) -> String {
 
 /// The CSS class of a verdict word: `v-not-reproduced`.
 pub fn verdict_class(word: &str) -> String {
-    format!("v-{}", word.replace(' ', "-"))
+    format!("v-{}", word.replace(',', "").replace(' ', "-"))
 }
 
 /// Escapes LaTeX's special characters in `s` (text mode).

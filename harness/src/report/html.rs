@@ -26,8 +26,8 @@ table{border-collapse:collapse;font-size:0.8em;margin:1em 0;width:100%}td,th{bor
 th{background:#f3f3f3}.verdict{font-weight:bold}.note{color:#555;font-size:0.9em}figure{margin:1.5em 0}\
 figcaption{font-size:0.95em;color:#333}.legend{display:flex;flex-wrap:wrap;gap:0.4em 1.6em;font-size:0.9em;align-items:center}\
 .legend svg{vertical-align:middle;margin-right:0.3em}svg.plot{width:100%;height:auto;display:block}\
-.v-reproduced{color:#17803d}.v-better-than-claimed{color:#0b6e99}.v-not-reproduced{color:#c0261f}.v-inconclusive{color:#9a6700}\
-.v-generalizes{color:#17803d}.v-only-on-reported-datasets{color:#c0261f}.v-no-effect{color:#c0261f}\
+.v-reproduced{color:#17803d}.v-consistent-underpowered{color:#9a6700}.v-better-than-claimed{color:#0b6e99}.v-not-reproduced{color:#c0261f}.v-inconclusive{color:#9a6700}\
+.v-generalizes{color:#17803d}.v-only-on-reported-datasets{color:#c0261f}.v-no-effect{color:#c0261f}.v-not-shown{color:#9a6700}\
 .summary{border:1px solid #ccc;border-radius:6px;padding:0.6em 1.2em;background:#fafafa}\
 .counts span{display:inline-block;margin-right:1.4em;font-weight:bold}.flag{color:#8a1f8a;font-weight:bold}\
 dl.facts{display:grid;grid-template-columns:max-content auto;gap:0.1em 1em;font-size:0.9em;margin:0.4em 0}dl.facts dt{color:#555}dl.facts dd{margin:0}\
@@ -61,6 +61,7 @@ fn summary_block(r: &PaperReport) -> Markup {
         .collect();
     let counts = [
         (s.reproduced, ClaimVerdict::Reproduced),
+        (s.underpowered, ClaimVerdict::ConsistentUnderpowered),
         (s.better, ClaimVerdict::BetterThanClaimed),
         (s.not_reproduced, ClaimVerdict::NotReproduced),
         (s.inconclusive, ClaimVerdict::Inconclusive),
@@ -82,7 +83,7 @@ fn summary_block(r: &PaperReport) -> Markup {
                         li {
                             a href=(format!("#{}", claim_anchor(c))) { (c.id) }
                             ": "
-                            span class=(verdict_class(&c.assessment.verdict.to_string())) { (c.assessment.verdict.to_string()) }
+                            span class=(verdict_class(&c.assessment.verdict.to_string())) { (c.assessment.verdict_text()) }
                             " — "
                             span.flag { (claim_flags(c).join("; ")) }
                         }
@@ -96,7 +97,7 @@ fn summary_block(r: &PaperReport) -> Markup {
                         @if i > 0 { ", " }
                         a href=(format!("#{}", claim_anchor(c))) { (c.id) }
                         " ("
-                        span class=(verdict_class(&c.assessment.verdict.to_string())) { (c.assessment.verdict.to_string()) }
+                        span class=(verdict_class(&c.assessment.verdict.to_string())) { (c.assessment.verdict_text()) }
                         ")"
                     }
                 }
@@ -108,7 +109,7 @@ fn summary_block(r: &PaperReport) -> Markup {
                         @if i > 0 { ", " }
                         a href=(format!("#comparison-{}", cmp.id)) { (cmp.id) }
                         " ("
-                        span class=(verdict_class(&cmp.assessment.verdict.to_string())) { (cmp.assessment.verdict.to_string()) }
+                        span class=(verdict_class(&cmp.assessment.verdict.to_string())) { (cmp.assessment.verdict_text()) }
                         @if cmp.assessment.reported_subset_favourable {
                             "; " span.flag { "favourable reported subset" }
                         }
@@ -211,7 +212,7 @@ pub fn html(r: &PaperReport) -> Result<String> {
                             figcaption {
                                 b { (c.id) }
                                 " (" (c.variant) " on " (c.dataset) ", " (c.metric) "): verdict "
-                                b class=(verdict_class(&c.assessment.verdict.to_string())) { (c.assessment.verdict.to_string()) }
+                                b class=(verdict_class(&c.assessment.verdict.to_string())) { (c.assessment.verdict_text()) }
                                 @let failed: Vec<String> = c.runs.iter().filter(|x| x.value.is_none()).map(|x| x.seed.to_string()).collect();
                                 @if !failed.is_empty() {
                                     ". Failed runs (no value to draw), seeds: " (failed.join(", "))
@@ -238,7 +239,7 @@ pub fn html(r: &PaperReport) -> Result<String> {
                         }
                     }
                     p {
-                        b { "Verdict: " span class=(verdict_class(&cmp.assessment.verdict.to_string())) { (cmp.assessment.verdict.to_string()) } "." }
+                        b { "Verdict: " span class=(verdict_class(&cmp.assessment.verdict.to_string())) { (cmp.assessment.verdict_text()) } "." }
                         " "
                         @if cmp.assessment.reported_subset_favourable {
                             span.flag { "Flag: the reported datasets are a favourable subset. " }
@@ -390,6 +391,7 @@ mod tests {
             direction: Direction::Higher,
             reported_as: ReportedAs::MeanOf { n: 5 },
             resolution: None,
+            margin: None,
         };
         ClaimRow {
             id: "acc<&>".into(),

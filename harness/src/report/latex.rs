@@ -58,10 +58,11 @@ pub fn latex(r: &PaperReport) -> String {
                 latex_escape(&best_of_k_cell(a))
                     .replace('≈', "$\\approx$")
                     .replace("10⁶", "$10^6$"),
-                latex_escape(&match a.seed_picking_flag() {
-                    Some(flag) => format!("{} ({flag})", a.verdict),
-                    None => a.verdict.to_string(),
+                latex_escape(&match a.flags() {
+                    flags if flags.is_empty() => a.verdict_text(),
+                    flags => format!("{} ({})", a.verdict_text(), flags.join("; ")),
                 })
+                .replace('≈', "$\\approx$")
             );
         }
         let _ = writeln!(s, "\\bottomrule\n\\end{{tabular}}\n\\end{{table}}\n");
@@ -94,7 +95,7 @@ pub fn latex(r: &PaperReport) -> String {
         let _ = writeln!(
             s,
             "\\caption{{{caption}. Verdict: {}{}.}}",
-            latex_escape(&a.verdict.to_string()),
+            latex_escape(&a.verdict_text()).replace('≈', "$\\approx$"),
             if a.reported_subset_favourable {
                 "; the reported datasets are a favourable subset"
             } else {

@@ -43,7 +43,7 @@ pub fn markdown(r: &PaperReport) -> String {
         let _ = writeln!(s, "Source: {}\n", cmp.source);
         s.push_str(&comparison_table(cmp, conf).markdown());
         let _ = writeln!(s, "\n{}", comparison_summary(a));
-        let _ = writeln!(s, "\n**Verdict: {}.** {}\n", a.verdict, a.note);
+        let _ = writeln!(s, "\n**Verdict: {}.** {}\n", a.verdict_text(), a.note);
     }
     if !r.comparisons.is_empty() {
         let _ = writeln!(s, "**Rule.** {}\n", r.comparison_rules);

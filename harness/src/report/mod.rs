@@ -35,7 +35,7 @@ pub mod table;
 pub mod terminal;
 
 pub use self::markdown::markdown;
-pub use model::{build, build_scoped, build_with, family_text, PaperReport};
+pub use model::{adopt_paper_family, build, build_with, family_text, PaperReport};
 pub use referenced::{referenced, referenced_note};
 pub use rows::{ClaimRow, ComparisonRow, RunValue, TimingRow};
 

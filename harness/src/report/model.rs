@@ -45,8 +45,9 @@ pub struct PaperReport {
     /// Learning curves of the claimed metrics, for the HTML page (not in the JSON).
     #[serde(skip)]
     pub curves: Vec<CurvePanel>,
-    /// The family the adjusted p-values were corrected over, in words (e.g. "Holm over the
-    /// quick suite's 16 claims"), so that two tables of the same claim can be told apart.
+    /// The family the adjusted p-values were corrected over, in words: always the paper's
+    /// claims ("Holm over the paper's 8 claims"), in every view, so that a claim has one
+    /// adjusted p wherever it is printed.
     pub p_family: String,
     /// Paper-level test of the claims together, and faithfulness to published runs.
     pub paper_level: PaperLevel,
@@ -71,18 +72,20 @@ fn outcome(rec: &RunRecord, metric: &str) -> Outcome {
 }
 
 /// Builds the reports of every paper in `runs` from the matching `records` (same order; `None`
-/// = not run yet, which is counted as missing, not as a failure). Claims are corrected together
-/// across all papers of the call (Holm by default); the family is called "the selection".
+/// = not run yet, which is counted as missing, not as a failure). The correction family of a
+/// claim is its paper: claims are corrected together within each paper (Holm by default),
+/// never across papers.
 pub fn build(
     project: &Project,
     runs: &[RunSpec],
     records: &[Option<RunRecord>],
     rules: &Rules,
 ) -> Vec<PaperReport> {
-    build_scoped(project, runs, records, rules, "the selection's")
+    build_with(project, runs, records, &[], rules)
 }
 
-/// The correction family in words: `"Holm over the quick suite's 16 claims"`.
+/// The correction family in words: `"Holm over the paper's 8 claims"`; `scope` is a
+/// possessive such as `"the paper's"`.
 pub fn family_text(rules: &Rules, scope: &str, n: usize) -> String {
     let method = match rules.correction {
         verdict::Correction::Holm => "Holm",
@@ -95,19 +98,48 @@ pub fn family_text(rules: &Rules, scope: &str, n: usize) -> String {
     )
 }
 
-/// [`build`] with the correction family named: `scope` is a possessive such as
-/// `"the quick suite's"` or `"the paper's"`.
-pub fn build_scoped(
-    project: &Project,
-    runs: &[RunSpec],
-    records: &[Option<RunRecord>],
-    rules: &Rules,
-    scope: &str,
-) -> Vec<PaperReport> {
-    build_with(project, runs, records, &[], rules, scope)
+/// Makes a view of part of a paper (a suite or selection that runs some of its variants or
+/// datasets) print the same adjusted p-values, verdicts and paper-level line as the paper's
+/// whole report `whole`: every claim whose runs are the same in both takes the whole report's
+/// assessment, and the view takes its family and paper-level line. A claim whose runs differ
+/// (a selection restricted to some seeds) keeps its own assessment, and the family then says
+/// so. Returns the number of claims adopted.
+pub fn adopt_paper_family(view: &mut PaperReport, whole: &PaperReport) -> usize {
+    if view.paper != whole.paper {
+        return 0;
+    }
+    let same_runs = |a: &ClaimRow, b: &ClaimRow| {
+        a.runs.len() == b.runs.len()
+            && a.runs.iter().zip(&b.runs).all(|(x, y)| {
+                x.seed == y.seed && x.value.map(f64::to_bits) == y.value.map(f64::to_bits)
+            })
+    };
+    let mut adopted = 0;
+    for c in &mut view.claims {
+        if let Some(w) = whole
+            .claims
+            .iter()
+            .find(|w| w.id == c.id && same_runs(w, c))
+        {
+            c.assessment = w.assessment.clone();
+            adopted += 1;
+        }
+    }
+    if adopted == view.claims.len() {
+        view.p_family = whole.p_family.clone();
+        view.paper_level = whole.paper_level.clone();
+    } else {
+        view.p_family = format!(
+            "{} (this selection's runs differ from the whole paper's: {} of {} claims as in the paper's tables)",
+            view.p_family,
+            adopted,
+            view.claims.len()
+        );
+    }
+    adopted
 }
 
-/// [`build_scoped`] with `referenced` runs (from [`super::referenced::referenced`]) available to the comparisons;
+/// [`build`] with `referenced` runs (from [`super::referenced::referenced`]) available to the comparisons;
 /// they get no report of their own.
 pub fn build_with(
     project: &Project,
@@ -115,7 +147,6 @@ pub fn build_with(
     records: &[Option<RunRecord>],
     referenced: &[(RunSpec, Option<RunRecord>)],
     rules: &Rules,
-    scope: &str,
 ) -> Vec<PaperReport> {
     // (paper, variant, dataset) → records by seed
     let mut cells: BTreeMap<(String, String, String), BTreeMap<u64, &RunRecord>> = BTreeMap::new();
@@ -147,10 +178,12 @@ pub fn build_with(
             cell.insert(spec.seed, r);
         }
     }
-    // claims of all papers, assessed together
-    let mut claim_inputs = Vec::new();
-    let mut claim_meta = Vec::new();
+    // claims of each paper, assessed (and corrected) together within the paper
+    let mut claims_by_paper: BTreeMap<String, Vec<ClaimRow>> = BTreeMap::new();
+    let mut families: BTreeMap<String, String> = BTreeMap::new();
     for pid in &papers {
+        let mut claim_inputs = Vec::new();
+        let mut claim_meta = Vec::new();
         let paper = &project.papers[pid];
         for c in &paper.config.claims {
             let key = (
@@ -172,6 +205,7 @@ pub fn build_with(
                     direction: direction(spec.better),
                     reported_as: c.reported_as,
                     resolution: c.resolution,
+                    margin: spec.margin,
                 },
                 outcomes,
             ));
@@ -190,28 +224,19 @@ pub fn build_with(
                 spec.better,
             ));
         }
-    }
-    let assessed = assess_claims(&claim_inputs, rules);
-    let family = family_text(
-        rules,
-        scope,
-        assessed.iter().filter(|a| a.p_value.is_some()).count(),
-    );
-    let mut claims_by_paper: BTreeMap<String, Vec<ClaimRow>> = BTreeMap::new();
-    for ((pid, c, unit, values, dir), a) in claim_meta.into_iter().zip(assessed) {
-        claims_by_paper.entry(pid).or_default().push(ClaimRow {
-            id: c.id.clone(),
-            variant: c.variant.get_ref().clone(),
-            dataset: c.dataset.get_ref().clone(),
-            metric: c.metric.get_ref().clone(),
-            unit,
-            source: c.source.clone(),
-            claimed_standard_error: c.standard_error,
-            resolution: c.resolution,
-            higher_is_better: matches!(dir, Better::Higher),
-            runs: values,
-            assessment: a,
-        });
+        let assessed = assess_claims(&claim_inputs, rules);
+        families.insert(
+            pid.clone(),
+            family_text(
+                rules,
+                "the paper's",
+                assessed.iter().filter(|a| a.p_value.is_some()).count(),
+            ),
+        );
+        claims_by_paper
+            .entry(pid.clone())
+            .or_default()
+            .extend(claim_rows(claim_meta, assessed));
     }
     papers
         .iter()
@@ -263,10 +288,41 @@ pub fn build_with(
                         .into_iter()
                         .collect::<Vec<_>>(),
                 ),
-                p_family: family.clone(),
+                p_family: families.remove(pid).unwrap_or_default(),
                 paper_level,
                 rules: rules.clone(),
             }
+        })
+        .collect()
+}
+
+/// A claim's config facts before assessment: paper, spec, unit, runs by seed, direction.
+type ClaimMeta = (
+    String,
+    crate::config::ClaimSpec,
+    String,
+    Vec<RunValue>,
+    Better,
+);
+
+fn claim_rows(
+    meta: Vec<ClaimMeta>,
+    assessed: Vec<repro_stats::verdict::ClaimAssessment>,
+) -> Vec<ClaimRow> {
+    meta.into_iter()
+        .zip(assessed)
+        .map(|((_, c, unit, values, dir), a)| ClaimRow {
+            id: c.id.clone(),
+            variant: c.variant.get_ref().clone(),
+            dataset: c.dataset.get_ref().clone(),
+            metric: c.metric.get_ref().clone(),
+            unit,
+            source: c.source.clone(),
+            claimed_standard_error: c.standard_error,
+            resolution: c.resolution,
+            higher_is_better: matches!(dir, Better::Higher),
+            runs: values,
+            assessment: a,
         })
         .collect()
 }
@@ -346,6 +402,7 @@ fn comparison(
         id: format!("{}/{}", paper.id(), cmp.id),
         direction: direction(spec.better),
         paired: cmp.paired,
+        margin: spec.margin,
         datasets,
     };
     Some(ComparisonRow {
@@ -379,6 +436,7 @@ pub(crate) mod fixtures {
             direction: Direction::Lower,
             reported_as: verdict::ReportedAs::MeanOf { n: 4 },
             resolution: None,
+            margin: None,
         };
         assess_claims(&[(claim, runs)], &Rules::default()).remove(0)
     }

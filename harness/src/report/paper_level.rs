@@ -84,6 +84,7 @@ pub fn build(paper: &LoadedPaper, claims: &[ClaimRow], rules: &Rules) -> PaperLe
                 direction: direction(metric.better),
                 reported_as: spec.reported_as,
                 resolution: spec.resolution,
+                margin: None,
             },
             run_set: None,
             runs,

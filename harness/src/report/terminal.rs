@@ -20,6 +20,7 @@ use std::fmt::Write as _;
 pub fn claim_style(v: ClaimVerdict) -> Style {
     let c = match v {
         ClaimVerdict::Reproduced => AnsiColor::Green,
+        ClaimVerdict::ConsistentUnderpowered => AnsiColor::Yellow,
         ClaimVerdict::BetterThanClaimed => AnsiColor::Cyan,
         ClaimVerdict::NotReproduced => AnsiColor::Red,
         ClaimVerdict::Inconclusive => AnsiColor::Yellow,
@@ -33,6 +34,7 @@ pub fn comparison_style(v: ComparisonVerdict) -> Style {
         ComparisonVerdict::Generalizes => AnsiColor::Green,
         ComparisonVerdict::OnlyOnReportedDatasets => AnsiColor::Red,
         ComparisonVerdict::NoEffect => AnsiColor::Red,
+        ComparisonVerdict::NotShown => AnsiColor::Yellow,
         ComparisonVerdict::Inconclusive => AnsiColor::Yellow,
     };
     Style::new().fg_color(Some(c.into())).bold()
@@ -43,8 +45,11 @@ pub fn comparison_style(v: ComparisonVerdict) -> Style {
 pub struct Summary {
     /// Claims assessed.
     pub claims: usize,
-    /// Claims per verdict: reproduced, better than claimed, not reproduced, inconclusive.
+    /// Claims per verdict: reproduced, consistent but underpowered, better than claimed, not
+    /// reproduced, inconclusive.
     pub reproduced: usize,
+    /// See `reproduced`.
+    pub underpowered: usize,
     /// See `reproduced`.
     pub better: usize,
     /// See `reproduced`.
@@ -53,6 +58,8 @@ pub struct Summary {
     pub inconclusive: usize,
     /// Claims carrying a seed-picking flag.
     pub flagged: usize,
+    /// Claims beyond what seed selection explains (protocol or report differs).
+    pub beyond_selection: usize,
     /// Comparisons assessed.
     pub comparisons: usize,
     /// Comparisons whose verdict is "generalizes".
@@ -70,11 +77,13 @@ impl Summary {
                 s.claims += 1;
                 match c.assessment.verdict {
                     ClaimVerdict::Reproduced => s.reproduced += 1,
+                    ClaimVerdict::ConsistentUnderpowered => s.underpowered += 1,
                     ClaimVerdict::BetterThanClaimed => s.better += 1,
                     ClaimVerdict::NotReproduced => s.not_reproduced += 1,
                     ClaimVerdict::Inconclusive => s.inconclusive += 1,
                 }
                 s.flagged += c.assessment.seed_picking_flag().is_some() as usize;
+                s.beyond_selection += c.assessment.beyond_seed_selection.is_some() as usize;
             }
             for cmp in &r.comparisons {
                 s.comparisons += 1;
@@ -86,18 +95,21 @@ impl Summary {
         s
     }
 
-    /// One line: `18 claims: 12 reproduced, 2 better than claimed, 4 not reproduced,
-    /// 0 inconclusive; 2 flagged`, and a second one for the comparisons when there are any
+    /// One line: `18 claims: 2 reproduced, 10 consistent, underpowered, 2 better than
+    /// claimed, 4 not reproduced, 0 inconclusive; 2 flagged as seed-picked, 1 beyond what seed
+    /// selection explains`, and a second one for the comparisons when there are any
     /// (`2 comparisons: 1 generalizes, 0 with a favourable reported subset`).
     pub fn line(&self) -> String {
         let mut s = format!(
-            "{}: {} reproduced, {} better than claimed, {} not reproduced, {} inconclusive; {} flagged",
+            "{}: {} reproduced, {} consistent, underpowered, {} better than claimed, {} not reproduced, {} inconclusive; {} flagged as seed-picked, {} beyond what seed selection explains",
             crate::out::plural(self.claims, "claim", "claims"),
             self.reproduced,
+            self.underpowered,
             self.better,
             self.not_reproduced,
             self.inconclusive,
-            self.flagged
+            self.flagged,
+            self.beyond_selection
         );
         if self.comparisons > 0 {
             let _ = write!(
@@ -190,7 +202,7 @@ pub fn table(r: &PaperReport, colour: bool) -> String {
                         n.to_string()
                     },
                     p(a.p_adjusted),
-                    a.verdict.to_string(),
+                    short_verdict(a),
                     claim_flags(c).join("; "),
                 ]
             })
@@ -251,7 +263,7 @@ pub fn table(r: &PaperReport, colour: bool) -> String {
             out,
             "  comparison {}: {} ({tail}){}",
             cmp.id,
-            paint(&a.verdict.to_string(), comparison_style(a.verdict), colour),
+            paint(&a.verdict_text(), comparison_style(a.verdict), colour),
             if a.reported_subset_favourable {
                 paint(
                     "  flag: favourable reported subset",
@@ -266,6 +278,21 @@ pub fn table(r: &PaperReport, colour: bool) -> String {
     out
 }
 
+/// The verdict as the compact table prints it: the word, and for `consistent, underpowered`
+/// the seeds that would decide (`≈ 34 seeds`) or `seeds cannot decide`.
+fn short_verdict(a: &repro_stats::verdict::ClaimAssessment) -> String {
+    use repro_stats::verdict::SeedsToDecide;
+    match (a.verdict, a.seeds_to_decide) {
+        (ClaimVerdict::ConsistentUnderpowered, Some(SeedsToDecide::Seeds(n))) => {
+            format!("{} (≈ {n} seeds)", a.verdict)
+        }
+        (ClaimVerdict::ConsistentUnderpowered, Some(SeedsToDecide::Never)) => {
+            format!("{} (seeds cannot decide)", a.verdict)
+        }
+        _ => a.verdict.to_string(),
+    }
+}
+
 /// The summary line, coloured: the counts of each verdict in that verdict's colour.
 pub fn summary_line(s: &Summary, colour: bool) -> String {
     if !colour {
@@ -274,6 +301,10 @@ pub fn summary_line(s: &Summary, colour: bool) -> String {
     let mut line = s.line();
     for (word, v) in [
         ("reproduced,", ClaimVerdict::Reproduced),
+        (
+            "consistent, underpowered,",
+            ClaimVerdict::ConsistentUnderpowered,
+        ),
         ("better than claimed,", ClaimVerdict::BetterThanClaimed),
         ("not reproduced,", ClaimVerdict::NotReproduced),
         ("inconclusive;", ClaimVerdict::Inconclusive),
@@ -281,6 +312,7 @@ pub fn summary_line(s: &Summary, colour: bool) -> String {
         // colour the first occurrence of "<count> <word>" (not "not reproduced" for "reproduced")
         let count = match v {
             ClaimVerdict::Reproduced => s.reproduced,
+            ClaimVerdict::ConsistentUnderpowered => s.underpowered,
             ClaimVerdict::BetterThanClaimed => s.better,
             ClaimVerdict::NotReproduced => s.not_reproduced,
             ClaimVerdict::Inconclusive => s.inconclusive,
@@ -308,16 +340,19 @@ mod tests {
     fn the_summary_line_counts_and_pluralises() {
         let s = Summary {
             claims: 18,
-            reproduced: 12,
+            reproduced: 2,
+            underpowered: 10,
             better: 2,
             not_reproduced: 4,
             inconclusive: 0,
             flagged: 2,
+            beyond_selection: 1,
             ..Default::default()
         };
+        // issue 23: the underpowered claims and the beyond-selection flag are counted apart
         assert_eq!(
             s.line(),
-            "18 claims: 12 reproduced, 2 better than claimed, 4 not reproduced, 0 inconclusive; 2 flagged"
+            "18 claims: 2 reproduced, 10 consistent, underpowered, 2 better than claimed, 4 not reproduced, 0 inconclusive; 2 flagged as seed-picked, 1 beyond what seed selection explains"
         );
         let one = Summary {
             claims: 1,

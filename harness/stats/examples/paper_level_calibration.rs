@@ -50,6 +50,7 @@ fn table(dist: &str, m: usize, n: usize, k: usize, rng: &mut ChaCha8Rng) -> Vec<
                     direction: Direction::Higher,
                     reported_as: ReportedAs::SingleRun,
                     resolution: None,
+                    margin: None,
                 },
                 run_set: None,
                 runs,

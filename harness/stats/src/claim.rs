@@ -142,6 +142,12 @@ pub struct Claim {
     /// (`value − resolution/2` when higher is better); `None` or 0 = exact.
     #[serde(default)]
     pub resolution: Option<f64>,
+    /// Practical margin (metric units, > 0): the largest shortfall from the claim that still
+    /// counts as reproducing it. `reproduced` needs the runs to exclude a shortfall of this size
+    /// and the test to have had the power to detect it; `None` = `Rules::relative_margin` ×
+    /// |tested value|.
+    #[serde(default)]
+    pub margin: Option<f64>,
 }
 
 impl Claim {
@@ -177,6 +183,15 @@ impl Claim {
                 );
             }
         }
+        if let Some(m) = self.margin {
+            if !(m.is_finite() && m > 0.0) {
+                return bad(
+                    "margin",
+                    m.to_string(),
+                    "must be a finite number > 0 in the metric's unit (e.g. 0.01 for one accuracy point); omit it for the default",
+                );
+            }
+        }
         match self.reported_as {
             ReportedAs::MeanOf { n: 0 } => bad("reported_as.n", "0".into(), "mean_of needs n ≥ 1"),
             ReportedAs::BestOf { n: 0 } => bad("reported_as.n", "0".into(), "best_of needs n ≥ 1"),
@@ -191,5 +206,14 @@ impl Claim {
             Some(r) if r.is_finite() && r > 0.0 => self.value - self.direction.sign() * r / 2.0,
             _ => self.value,
         }
+    }
+
+    /// The practical margin in force (metric units): the declared [`Claim::margin`], else
+    /// `relative_margin × |tested value|`; `None` when neither is positive and finite.
+    pub fn margin_or(&self, relative_margin: f64) -> Option<f64> {
+        let m = self
+            .margin
+            .unwrap_or(relative_margin * self.tested_value().abs());
+        (m.is_finite() && m > 0.0).then_some(m)
     }
 }

@@ -21,7 +21,8 @@ pub enum Correction {
 
 /// Thresholds of the verdict rules. `Default`: α = 0.05, Holm, 3 runs minimum, 9,999 bootstrap
 /// resamples, seed 0, failed share ≤ 0.25, CI half-width ≤ 0.5·|claim|, best-of-k flag ≤ 100,
-/// 2 run sets for a paper-level verdict, both paper-level estimates on.
+/// 2 run sets for a paper-level verdict, both paper-level estimates on, practical margin 1% of
+/// |claim| when none is declared, power 0.8, 'atypical' at the 90th percentile.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Rules {
@@ -50,6 +51,16 @@ pub struct Rules {
     /// Paper level: compute the implied common best-of-k and its interval (grid + bisection over
     /// e_k quadratures; the verdict does not depend on it).
     pub estimate_k: bool,
+    /// Practical margin used when a claim or comparison declares none, relative to the tested
+    /// value (claims) or to the baseline's mean (comparisons): `relative_margin × |value|`.
+    /// A declared margin ([`crate::claim::Claim::margin`], `ComparisonInput::margin`) wins.
+    pub relative_margin: f64,
+    /// Power (0–1) the claim test must have had to detect a shortfall of the margin before a
+    /// claim is called `reproduced`; also the target of the "seeds needed" counts.
+    pub power: f64,
+    /// Claim percentile (0–100) at or above which a claim that was not rejected is flagged
+    /// "atypical: beyond X% of runs" (with at least 5 runs).
+    pub atypical_percentile: f64,
 }
 
 impl Rules {
@@ -105,7 +116,37 @@ impl Rules {
                 "must be ≥ 1",
             ));
         }
+        if !(self.relative_margin.is_finite() && self.relative_margin > 0.0) {
+            return Err(StatsError::param(
+                "rules.relative_margin",
+                self.relative_margin,
+                "must be a finite number > 0 (e.g. 0.01 for 1% of the claim)",
+            ));
+        }
+        if !(self.power > 0.0 && self.power < 1.0) {
+            return Err(StatsError::param(
+                "rules.power",
+                self.power,
+                "must lie strictly between 0 and 1 (e.g. 0.8)",
+            ));
+        }
+        if !(0.0..=100.0).contains(&self.atypical_percentile) {
+            return Err(StatsError::param(
+                "rules.atypical_percentile",
+                self.atypical_percentile,
+                "must lie in [0, 100] (e.g. 90)",
+            ));
+        }
         Ok(())
+    }
+
+    /// The power target the verdicts use: `power` when it lies strictly between 0 and 1, else 0.8.
+    pub fn effective_power(&self) -> f64 {
+        if self.power > 0.0 && self.power < 1.0 {
+            self.power
+        } else {
+            0.8
+        }
     }
 }
 
@@ -123,6 +164,9 @@ impl Default for Rules {
             min_run_sets: 2,
             estimate_optimism: true,
             estimate_k: true,
+            relative_margin: 0.01,
+            power: 0.8,
+            atypical_percentile: 90.0,
         }
     }
 }

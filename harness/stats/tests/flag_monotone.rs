@@ -1,6 +1,7 @@
-//! The seed-picking flag is monotone: once a claim is flagged, every more extreme claim against
-//! the same runs is flagged too ("looks like the best of ≈ k runs", then "beyond the best of
-//! 100 runs" past the cap), never unflagged.
+//! The seed-picking flags are monotone: once a claim is flagged, every more extreme claim against
+//! the same runs is flagged too ("looks like the best of ≈ k runs", then, past the cap, the
+//! separate flag "beyond what seed selection explains: protocol or report differs"), never
+//! unflagged. (Issue 23: past the cap the words no longer point at seed picking.)
 
 use repro_stats::verdict::{
     assess_claims, Claim, ClaimAssessment, Direction, Outcome, ReportedAs, Rules,
@@ -18,6 +19,7 @@ fn assess(value: f64) -> ClaimAssessment {
         direction: Direction::Higher,
         reported_as: ReportedAs::SingleRun,
         resolution: None,
+        margin: None,
     };
     let runs = RUNS.iter().map(|v| Outcome::Value(*v)).collect();
     assess_claims(&[(claim, runs)], &Rules::default()).remove(0)
@@ -31,7 +33,12 @@ fn the_flag_never_disappears_for_a_more_extreme_claim() {
     for i in 0..400 {
         let c = 0.9 + i as f64 * 0.0002;
         let a = assess(c);
-        let flag = a.seed_picking_flag();
+        let flag = a.seed_picking_flag().or(a.beyond_seed_selection.clone());
+        // the two flags are kept apart: never both
+        assert!(
+            a.seed_picking.is_none() || a.beyond_seed_selection.is_none(),
+            "{a:?}"
+        );
         if let Some(since) = flagged_since {
             assert!(
                 flag.is_some(),
@@ -53,9 +60,10 @@ fn the_flag_never_disappears_for_a_more_extreme_claim() {
     let far = assess(0.99);
     assert_eq!(far.beyond_best_of, Some(100), "{far:?}");
     assert_eq!(far.looks_like_best_of, None);
+    assert_eq!(far.seed_picking_flag(), None);
     assert_eq!(
-        far.seed_picking_flag().as_deref(),
-        Some("beyond the best of 100 runs")
+        far.beyond_seed_selection.as_deref(),
+        Some("beyond what seed selection explains (more than the best of 100 runs): protocol or report differs")
     );
 }
 
@@ -76,12 +84,13 @@ fn a_mean_of_m_claim_is_flagged_in_experiments_of_m_runs() {
         direction: Direction::Higher,
         reported_as: ReportedAs::MeanOf { n: 20 },
         resolution: None,
+        margin: None,
     };
     let runs = RUNS.iter().map(|v| Outcome::Value(*v)).collect();
     let a = assess_claims(&[(claim, runs)], &Rules::default()).remove(0);
     assert_eq!(
-        a.seed_picking_flag().as_deref(),
-        Some("beyond the best of 100 experiments of 20 runs"),
+        a.beyond_seed_selection.as_deref(),
+        Some("beyond what seed selection explains (more than the best of 100 experiments of 20 runs): protocol or report differs"),
         "{a:?}"
     );
 }

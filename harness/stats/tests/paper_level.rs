@@ -36,6 +36,7 @@ fn honest(model: &str, id: usize, n: usize, rng: &mut ChaCha8Rng) -> Vec<TableCl
                 direction: Direction::Higher,
                 reported_as: ra,
                 resolution: res,
+                margin: None,
             },
             run_set: None,
             runs: runs.iter().map(|&v| Outcome::Value(v)).collect(),
@@ -182,6 +183,7 @@ fn arb_claim() -> impl Strategy<Value = TableClaim> {
                         _ => ReportedAs::MeanOf { n: 1 },
                     },
                     resolution: if rounded { Some(0.001) } else { None },
+                    margin: None,
                 },
                 run_set: set.map(|s| format!("set{s}")),
                 runs: runs
@@ -295,6 +297,7 @@ fn hostile_claim() -> impl Strategy<Value = TableClaim> {
                 direction: Direction::Higher,
                 reported_as: ra,
                 resolution: res,
+                margin: None,
             },
             run_set: set.map(|s| s.to_string()),
             runs: runs.into_iter().map(Outcome::Value).collect(),

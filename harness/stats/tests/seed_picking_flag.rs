@@ -2,7 +2,7 @@
 //! above the best of them), never for a claim inside the bulk of the runs.
 
 use repro_stats::verdict::{
-    assess_claims, Claim, ClaimVerdict, Direction, Outcome, ReportedAs, Rules,
+    assess_claims, Claim, ClaimVerdict, Direction, Outcome, ReportedAs, Rules, SeedsToDecide,
 };
 
 fn runs() -> Vec<Outcome> {
@@ -24,6 +24,7 @@ fn claim(value: f64) -> Claim {
         direction: Direction::Higher,
         reported_as: ReportedAs::SingleRun,
         resolution: None,
+        margin: None,
     }
 }
 
@@ -46,8 +47,17 @@ fn a_claim_above_every_run_is_flagged_with_its_implied_k() {
 #[test]
 fn an_honest_claim_is_not_flagged() {
     let a = &assess_claims(&[(claim(0.81), runs())], &Rules::default())[0];
-    assert_eq!(a.verdict, ClaimVerdict::Reproduced, "{a:?}");
+    // Issue 23: a single-run claim carries one run's noise (sd 0.017), so the default margin
+    // (1% of 0.81) can never be resolved: not rejected, but not "reproduced" either.
+    assert_eq!(a.verdict, ClaimVerdict::ConsistentUnderpowered, "{a:?}");
+    assert_eq!(a.seeds_to_decide, Some(SeedsToDecide::Never), "{a:?}");
     assert_eq!(a.looks_like_best_of, None);
+    // with a declared margin of 3 run SDs the 20 runs exclude the shortfall with power ≥ 0.8
+    let mut c = claim(0.81);
+    c.margin = Some(0.05);
+    let a = &assess_claims(&[(c, runs())], &Rules::default())[0];
+    assert_eq!(a.verdict, ClaimVerdict::Reproduced, "{a:?}");
+    assert!(a.power.unwrap() >= 0.8, "{a:?}");
 }
 
 #[test]

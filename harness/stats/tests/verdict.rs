@@ -12,6 +12,7 @@ fn claim(v: f64, r: ReportedAs) -> Claim {
         direction: Direction::Higher,
         reported_as: r,
         resolution: None,
+        margin: None,
     }
 }
 fn runs(v: &[f64]) -> Vec<Outcome> {
@@ -22,8 +23,35 @@ const RUNS: [f64; 8] = [0.80, 0.81, 0.79, 0.805, 0.795, 0.80, 0.812, 0.788];
 #[test]
 fn claim_verdicts() {
     let rules = Rules::default();
+    // Issue 23: "not rejected" is not "reproduced". A single-run claim carries one run's noise
+    // (sd ≈ 0.008 here), so the default margin (1% of 0.80 ≈ 1 sd) is never resolvable.
     let a = assess_claims(&[(claim(0.80, ReportedAs::SingleRun), runs(&RUNS))], &rules);
-    assert_eq!(a[0].verdict, ClaimVerdict::Reproduced);
+    assert_eq!(a[0].verdict, ClaimVerdict::ConsistentUnderpowered);
+    assert_eq!(a[0].seeds_to_decide, Some(SeedsToDecide::Never));
+    assert!(
+        a[0].verdict_text().contains("more seeds cannot decide"),
+        "{}",
+        a[0].verdict_text()
+    );
+    // a mean of 5 runs with a declared margin of 0.02 (2.5 sd): excluded, power ≥ 0.8
+    let mut m5 = claim(0.80, ReportedAs::MeanOf { n: 5 });
+    m5.margin = Some(0.02);
+    let a = assess_claims(&[(m5.clone(), runs(&RUNS))], &rules);
+    assert_eq!(a[0].verdict, ClaimVerdict::Reproduced, "{}", a[0].note);
+    // the same with a margin of 0.01: underpowered at 8 runs, decidable with more
+    m5.margin = Some(0.01);
+    let a = assess_claims(&[(m5, runs(&RUNS))], &rules);
+    assert_eq!(
+        a[0].verdict,
+        ClaimVerdict::ConsistentUnderpowered,
+        "{}",
+        a[0].note
+    );
+    assert!(
+        matches!(a[0].seeds_to_decide, Some(SeedsToDecide::Seeds(n)) if n > 8),
+        "{:?}",
+        a[0].seeds_to_decide
+    );
     let b = assess_claims(&[(claim(0.83, ReportedAs::SingleRun), runs(&RUNS))], &rules);
     assert_eq!(b[0].verdict, ClaimVerdict::NotReproduced);
     assert!(b[0].best_of_k_empirical.unwrap().is_infinite());
@@ -50,7 +78,7 @@ fn claim_verdicts() {
         &[(claim(0.8095, ReportedAs::MeanOf { n: 10 }), runs(&many))],
         &rules,
     );
-    assert_eq!(e[0].verdict, ClaimVerdict::Reproduced);
+    assert_eq!(e[0].verdict, ClaimVerdict::ConsistentUnderpowered);
     assert_eq!(e2[0].verdict, ClaimVerdict::NotReproduced);
     // a mean of 10 runs is measured against the spread of means (s/√10): more experiments are
     // needed to reach the claim than single runs, and the single-run empirical k does not apply
@@ -119,6 +147,7 @@ fn comparison_verdicts() {
             id: "x".into(),
             direction: Direction::Higher,
             paired: false,
+            margin: None,
             datasets: all,
         },
         &rules,
@@ -134,6 +163,7 @@ fn comparison_verdicts() {
             id: "x".into(),
             direction: Direction::Higher,
             paired: false,
+            margin: None,
             datasets: only,
         },
         &rules,
@@ -155,6 +185,7 @@ fn comparison_verdicts() {
             id: "x".into(),
             direction: Direction::Higher,
             paired: false,
+            margin: None,
             datasets: smaller,
         },
         &rules,
@@ -177,17 +208,46 @@ fn comparison_verdicts() {
             id: "x".into(),
             direction: Direction::Higher,
             paired: false,
+            margin: None,
             datasets: none,
         },
         &rules,
     );
-    assert_eq!(c.verdict, ComparisonVerdict::NoEffect, "{}", c.note);
+    // Issue 23: 4 wins / 4 losses is no shown effect, not a shown absence of one
+    assert_eq!(c.verdict, ComparisonVerdict::NotShown, "{}", c.note);
+    assert!(
+        c.verdict_text().starts_with("not shown"),
+        "{}",
+        c.verdict_text()
+    );
+    // effects of ±0.001 with a declared margin of 0.02: every interval inside ±0.02 → no effect
+    let tiny: Vec<DatasetResult> = (0..8)
+        .map(|i| {
+            ds(
+                &format!("d{i}"),
+                if i % 2 == 0 { 0.001 } else { -0.003 },
+                false,
+            )
+        })
+        .collect();
+    let t = assess_comparison(
+        &ComparisonInput {
+            id: "x".into(),
+            direction: Direction::Higher,
+            paired: false,
+            margin: Some(0.02),
+            datasets: tiny,
+        },
+        &rules,
+    );
+    assert_eq!(t.verdict, ComparisonVerdict::NoEffect, "{}", t.note);
     let one = vec![ds("d0", 0.05, true)];
     let d = assess_comparison(
         &ComparisonInput {
             id: "x".into(),
             direction: Direction::Higher,
             paired: false,
+            margin: None,
             datasets: one,
         },
         &rules,
@@ -217,6 +277,7 @@ fn unknown_claim(value: f64, se: Option<f64>) -> Claim {
         direction: Direction::Higher,
         reported_as: ReportedAs::Unknown,
         resolution: None,
+        margin: None,
     }
 }
 

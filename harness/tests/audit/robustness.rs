@@ -92,6 +92,7 @@ fn paired_comparison_with_unequal_lengths_is_an_error() {
         id: "x".into(),
         direction: Direction::Higher,
         paired: false,
+        margin: None,
         datasets: vec![DatasetResult {
             name: "d".into(),
             method: vec![Outcome::Value(1.0); 7],

@@ -14,6 +14,7 @@ fn claim(id: &str, value: f64, ra: ReportedAs) -> Claim {
         direction: Direction::Higher,
         reported_as: ra,
         resolution: None,
+        margin: None,
     }
 }
 

@@ -1,6 +1,7 @@
 //! Claim assessment: each claimed number against its reproduced runs (one-sided claim test,
-//! correction across the claims, the six rules of [`CLAIM_RULES`](super::CLAIM_RULES), the seed-picking flag).
+//! correction across the paper's claims, the seven rules of [`CLAIM_RULES`](super::CLAIM_RULES), the seed-picking flag).
 
+use super::evidence::{claim_power, claim_seeds_needed, SeedsToDecide};
 use crate::bestofk::{
     expected_max_std_normal, implied_k_empirical, implied_k_normal, var_max_std_normal,
 };
@@ -17,8 +18,13 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ClaimVerdict {
-    /// Consistent with the claim.
+    /// The runs positively support the claim: not rejected, a shortfall of the practical margin
+    /// excluded by the interval, and the test had the power to detect such a shortfall.
     Reproduced,
+    /// Not rejected, but the runs cannot show the claim holds: a shortfall of the practical
+    /// margin is neither excluded nor detectable at this n ([`ClaimAssessment::seeds_to_decide`]
+    /// says how many runs would decide).
+    ConsistentUnderpowered,
     /// Significantly better than claimed.
     BetterThanClaimed,
     /// Significantly worse than claimed (after correction), or too many failed runs.
@@ -31,6 +37,7 @@ impl fmt::Display for ClaimVerdict {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             ClaimVerdict::Reproduced => "reproduced",
+            ClaimVerdict::ConsistentUnderpowered => "consistent, underpowered",
             ClaimVerdict::BetterThanClaimed => "better than claimed",
             ClaimVerdict::NotReproduced => "not reproduced",
             ClaimVerdict::Inconclusive => "inconclusive",
@@ -88,6 +95,21 @@ pub struct ClaimAssessment {
     /// The seed-picking flag in words when raised (see [`ClaimAssessment::seed_picking_flag`]);
     /// for a claim declared as the mean of m runs, k counts experiments of m runs.
     pub seed_picking: Option<String>,
+    /// Raised instead of the seed-picking flag when the rejected claim lies beyond the expected
+    /// best of `max_best_of_k` runs (or beyond any attainable best): no plausible seed selection
+    /// explains it, the paper's protocol or its report differs from the reproduction.
+    pub beyond_seed_selection: Option<String>,
+    /// "atypical: beyond X% of runs" when the claim was not rejected but lies beyond at least
+    /// `Rules::atypical_percentile` percent of the runs (with at least 5 runs).
+    pub atypical: Option<String>,
+    /// Practical margin in force (metric units): the claim's declared margin, else
+    /// `Rules::relative_margin × |tested value|`.
+    pub margin: Option<f64>,
+    /// Power (0–1) the claim test had, at this n and SD, to detect a shortfall of `margin`.
+    pub power: Option<f64>,
+    /// For `consistent, underpowered`: how many runs would give the test `Rules::power` to
+    /// detect a shortfall of the margin (or that none would).
+    pub seeds_to_decide: Option<SeedsToDecide>,
     /// Human-readable explanation (failed runs, test used, rule that fired).
     pub note: String,
 }
@@ -101,12 +123,56 @@ impl ClaimAssessment {
     pub fn seed_picking_flag(&self) -> Option<String> {
         self.seed_picking.clone()
     }
+
+    /// The verdict with the evidence it needs: `consistent, underpowered (≈ 34 seeds would
+    /// decide)`, or `(more seeds cannot decide: …)` when the claim's own variance (one run, or
+    /// its printed SE) keeps the power below the target at any n;
+    /// the bare verdict word otherwise.
+    pub fn verdict_text(&self) -> String {
+        match (self.verdict, self.seeds_to_decide) {
+            (ClaimVerdict::ConsistentUnderpowered, Some(SeedsToDecide::Seeds(n))) => {
+                format!("{} (≈ {n} seeds would decide)", self.verdict)
+            }
+            (ClaimVerdict::ConsistentUnderpowered, Some(SeedsToDecide::Never)) => format!(
+                "{} (more seeds cannot decide: the claim's own uncertainty is too large for the margin)",
+                self.verdict
+            ),
+            _ => self.verdict.to_string(),
+        }
+    }
+
+    /// Every flag of the verdict, in words: seed picking, beyond seed selection, atypical.
+    pub fn flags(&self) -> Vec<String> {
+        [
+            &self.seed_picking,
+            &self.beyond_seed_selection,
+            &self.atypical,
+        ]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect()
+    }
 }
 
-type ClaimTest = (f64, (f64, f64), String);
+/// The one-sided claim test's result.
+#[derive(Debug, Clone)]
+struct ClaimTest {
+    /// One-sided p (small = runs worse than the claim).
+    p: f64,
+    /// Two-sided `1−α` interval of (goodness − target).
+    ci: (f64, f64),
+    /// The test in words.
+    desc: String,
+    /// The claim's variance relative to the runs' (`v_claim / s²`): 1 single run, 1/m mean of
+    /// m, v_m best of m, SE²/s² with a printed SE; 0 when s = 0.
+    claim_var_ratio: f64,
+    /// Integer normal-model implied k (0 = not attainable).
+    k_int: u64,
+}
 
-/// The one-sided claim test: returns (p, ci of (goodness − target), description).
-fn claim_test(g: &[f64], gc: f64, claim: &Claim, alpha: f64) -> Option<(f64, (f64, f64), String)> {
+/// The one-sided claim test (see [`CLAIM_RULES`](super::CLAIM_RULES)).
+fn claim_test(g: &[f64], gc: f64, claim: &Claim, alpha: f64) -> Option<ClaimTest> {
     let n = g.len();
     if n < 2 {
         return None;
@@ -169,7 +235,13 @@ fn claim_test(g: &[f64], gc: f64, claim: &Claim, alpha: f64) -> Option<(f64, (f6
     let q = t_ppf(1.0 - alpha / 2.0, df);
     let half = if se_tot > 0.0 { q * se_tot } else { 0.0 };
     let p = if p.is_nan() { 1.0 } else { p.clamp(0.0, 1.0) };
-    Some((p, (diff - half, diff + half), desc))
+    Some(ClaimTest {
+        p,
+        ci: (diff - half, diff + half),
+        desc,
+        claim_var_ratio: if s2 > 0.0 { v_claim / s2 } else { 0.0 },
+        k_int: 0,
+    })
 }
 
 fn adjust(p: &[f64], c: Correction) -> Vec<f64> {
@@ -182,7 +254,8 @@ fn adjust(p: &[f64], c: Correction) -> Vec<f64> {
 }
 
 /// Assesses every claim against its runs and applies [`CLAIM_RULES`](super::CLAIM_RULES); p-values are corrected
-/// across ALL given claims with `rules.correction` (Holm by default). Never panics: bad inputs
+/// across ALL given claims with `rules.correction` (Holm by default): pass one paper's claims,
+/// the correction family of the reports. Never panics: bad inputs
 /// (non-finite claim, no runs) give an `inconclusive` assessment whose note says why.
 ///
 /// A claim printed to a limited resolution is tested at [`Claim::tested_value`]; `claimed` in the
@@ -321,7 +394,7 @@ fn assess_claims_at_tested_values(
             },
             max: finite.iter().cloned().reduce(f64::max),
             percentile,
-            p_value: test.as_ref().map(|t| t.0),
+            p_value: test.as_ref().map(|t| t.p),
             p_adjusted: None,
             best_of_k_normal: bk_n.map(|k| k.k_real),
             best_of_k_empirical: bk_e.map(|k| k.k_real),
@@ -329,15 +402,17 @@ fn assess_claims_at_tested_values(
             looks_like_best_of: None,
             beyond_best_of: None,
             seed_picking: None,
+            beyond_seed_selection: None,
+            atypical: None,
+            margin: claim.margin_or(rules.relative_margin),
+            power: None,
+            seeds_to_decide: None,
             note: String::new(),
         });
         // keep the integer normal k for the flag
-        tests.push(test.map(|(p, ci, d)| {
-            (
-                p,
-                ci,
-                format!("{d}|{}", bk_n.and_then(|k| k.k_int).unwrap_or(0)),
-            )
+        tests.push(test.map(|mut t| {
+            t.k_int = bk_n.and_then(|k| k.k_int).unwrap_or(0);
+            t
         }));
     }
     // correction across all claims that have a p-value
@@ -370,17 +445,14 @@ fn assess_claims_at_tested_values(
             a.note = notes.join("; ");
             continue;
         }
-        let Some((_, ci, desc)) = tests[i].clone() else {
+        let Some(test) = tests[i].clone() else {
             a.verdict = ClaimVerdict::Inconclusive;
             notes.push("test could not be computed".into());
             a.note = notes.join("; ");
             continue;
         };
-        let (desc, kint) = desc
-            .split_once('|')
-            .map(|(d, k)| (d.to_string(), k.parse::<u64>().unwrap_or(0)))
-            .unwrap_or((desc, 0));
-        notes.push(desc);
+        let (ci, kint) = (test.ci, test.k_int);
+        notes.push(test.desc.clone());
         let p_adj = a.p_adjusted.unwrap_or(1.0);
         let failed_share = if a.n_runs > 0 {
             a.n_failed as f64 / a.n_runs as f64
@@ -408,12 +480,18 @@ fn assess_claims_at_tested_values(
                     ReportedAs::MeanOf { n: m } if m > 1 => format!("experiments of {m} runs"),
                     _ => "runs".to_string(),
                 };
-                a.seed_picking = match (a.looks_like_best_of, a.beyond_best_of) {
-                    (Some(k), _) => Some(format!("looks like the best of ≈ {k} {unit}")),
-                    (None, Some(cap)) => Some(format!("beyond the best of {cap} {unit}")),
-                    (None, None) => None,
-                };
-                if let Some(flag) = &a.seed_picking {
+                a.seed_picking = a
+                    .looks_like_best_of
+                    .map(|k| format!("looks like the best of ≈ {k} {unit}"));
+                a.beyond_seed_selection = a.beyond_best_of.map(|cap| {
+                    format!(
+                        "beyond what seed selection explains (more than the best of {cap} {unit}): protocol or report differs"
+                    )
+                });
+                for flag in [&a.seed_picking, &a.beyond_seed_selection]
+                    .into_iter()
+                    .flatten()
+                {
                     notes.push(flag.clone());
                 }
             }
@@ -436,10 +514,59 @@ fn assess_claims_at_tested_values(
             a.verdict = ClaimVerdict::BetterThanClaimed;
             notes.push("rule 5: runs significantly better than the claim".into());
         } else {
-            a.verdict = ClaimVerdict::Reproduced;
-            notes.push("rule 6: consistent with the claim".into());
+            decide_not_rejected(a, &test, n_finite, rules, &mut notes);
         }
         a.note = notes.join("; ");
     }
     out
+}
+
+/// Rules 6 and 7 (a claim neither rejected nor beaten): `reproduced` when the interval excludes
+/// a shortfall of the margin and the test had `Rules::power` to detect one, else
+/// `consistent, underpowered` with the runs that would decide; then the atypical flag.
+fn decide_not_rejected(
+    a: &mut ClaimAssessment,
+    test: &ClaimTest,
+    n_finite: usize,
+    rules: &Rules,
+    notes: &mut Vec<String>,
+) {
+    let alpha = rules.effective_alpha();
+    let target = rules.effective_power();
+    let s = a.sd.unwrap_or(0.0);
+    a.power = a
+        .margin
+        .and_then(|m| claim_power(n_finite, s, test.claim_var_ratio, m, alpha));
+    let excluded = a.margin.is_some_and(|m| test.ci.0 > -m);
+    let powered = a.power.is_some_and(|p| p >= target);
+    let margin = a
+        .margin
+        .map_or_else(|| "none".to_string(), |m| fmt_sig(m, 3));
+    let power = a.power.map_or_else(|| "—".to_string(), |p| fmt_sig(p, 2));
+    if excluded && powered {
+        a.verdict = ClaimVerdict::Reproduced;
+        notes.push(format!(
+            "rule 6: a shortfall of the margin {margin} is excluded and was detectable (power {power})"
+        ));
+    } else {
+        a.verdict = ClaimVerdict::ConsistentUnderpowered;
+        a.seeds_to_decide = a
+            .margin
+            .and_then(|m| claim_seeds_needed(s, test.claim_var_ratio, m, alpha, target));
+        notes.push(if excluded {
+            format!(
+                "rule 7: not rejected; the interval excludes a shortfall of the margin {margin}, but the test could detect one with power {power} only (< {target})"
+            )
+        } else {
+            format!(
+                "rule 7: not rejected, but a shortfall of the margin {margin} is not excluded (power {power})"
+            )
+        });
+    }
+    if a.n_runs >= 5 {
+        if let Some(pct) = a.percentile.filter(|p| *p >= rules.atypical_percentile) {
+            a.atypical = Some(format!("atypical: beyond {pct:.0}% of runs"));
+            notes.push(a.atypical.clone().unwrap_or_default());
+        }
+    }
 }

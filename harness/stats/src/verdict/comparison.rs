@@ -2,8 +2,9 @@
 //! paired t intervals, Wilcoxon signed-rank across datasets, the subset-selection test of the
 //! reported datasets, the rules of [`COMPARISON_RULES`](super::COMPARISON_RULES)).
 
+use super::evidence::{dataset_seeds_needed, SeedsToDecide};
 use crate::claim::{Direction, Outcome};
-use crate::describe::{fmt_sig, mean, Alternative, Sample};
+use crate::describe::{fmt_sig, mean, sd, Alternative, Sample};
 use crate::error::StatsError;
 use crate::rules::Rules;
 use crate::selection::{
@@ -51,6 +52,10 @@ pub struct ComparisonInput {
     pub paired: bool,
     /// Per-dataset runs.
     pub datasets: Vec<DatasetResult>,
+    /// Practical margin (metric units, > 0): effects within ±margin count as no effect.
+    /// `None` = `Rules::relative_margin × |baseline mean|` per dataset.
+    #[serde(default)]
+    pub margin: Option<f64>,
 }
 
 impl ComparisonInput {
@@ -58,6 +63,15 @@ impl ComparisonInput {
     /// lengths (run `i` of each is the same seed/split; unequal lengths would silently drop
     /// runs). Errors name the comparison and the dataset.
     pub fn validate(&self) -> crate::error::Result<()> {
+        if let Some(m) = self.margin {
+            if !(m.is_finite() && m > 0.0) {
+                return Err(StatsError::param(
+                    &format!("comparison `{}`: margin", self.id),
+                    m,
+                    "must be a finite number > 0 in the metric's unit; omit it for the default",
+                ));
+            }
+        }
         if self.paired {
             for d in &self.datasets {
                 if d.method.len() != d.baseline.len() {
@@ -95,6 +109,16 @@ pub struct DatasetEffect {
     pub p_value: Option<f64>,
     /// Win/tie/loss.
     pub outcome: WinTieLoss,
+    /// Run-to-run SD behind the effect: the SD of the paired differences, or the root mean
+    /// square of the two arms' SDs (unpaired).
+    pub sd: Option<f64>,
+    /// Practical margin in force on this dataset (metric units).
+    pub margin: Option<f64>,
+    /// The effect's interval lies inside (−margin, margin): shown to be negligible.
+    pub equivalent: bool,
+    /// For a tie that is not equivalent: runs per arm that would detect an effect of the
+    /// margin with `Rules::power` (two-sided t-test at α).
+    pub seeds_to_decide: Option<SeedsToDecide>,
 }
 
 /// Verdict on a comparison.
@@ -105,8 +129,12 @@ pub enum ComparisonVerdict {
     Generalizes,
     /// The effect appears only on the datasets the paper reported.
     OnlyOnReportedDatasets,
-    /// No (positive) effect.
+    /// Shown to be negligible: every usable dataset's effect interval lies inside ± the
+    /// practical margin.
     NoEffect,
+    /// The effect is not shown at this number of seeds and datasets, and its absence is not
+    /// shown either ([`ComparisonAssessment::seeds_to_decide`]).
+    NotShown,
     /// Too few datasets or runs.
     Inconclusive,
 }
@@ -117,6 +145,7 @@ impl fmt::Display for ComparisonVerdict {
             ComparisonVerdict::Generalizes => "generalizes",
             ComparisonVerdict::OnlyOnReportedDatasets => "only on reported datasets",
             ComparisonVerdict::NoEffect => "no effect",
+            ComparisonVerdict::NotShown => "not shown",
             ComparisonVerdict::Inconclusive => "inconclusive",
         })
     }
@@ -154,14 +183,39 @@ pub struct ComparisonAssessment {
     pub selection: Option<SelectionResult>,
     /// Verdict.
     pub verdict: ComparisonVerdict,
+    /// For `not shown`: the most runs per arm any tied dataset needs to be decided (see
+    /// [`DatasetEffect::seeds_to_decide`]).
+    pub seeds_to_decide: Option<SeedsToDecide>,
     /// Explanation.
     pub note: String,
+}
+
+impl ComparisonAssessment {
+    /// The verdict with its evidence: `not shown (tied datasets need ≈ 40 seeds per arm)`, or
+    /// `not shown at this n` when no dataset ties; the bare word
+    /// otherwise.
+    pub fn verdict_text(&self) -> String {
+        match (self.verdict, self.seeds_to_decide) {
+            (ComparisonVerdict::NotShown, Some(SeedsToDecide::Seeds(n))) => {
+                format!("{} (tied datasets need ≈ {n} seeds per arm)", self.verdict)
+            }
+            (ComparisonVerdict::NotShown, Some(SeedsToDecide::Never)) => {
+                format!(
+                    "{} (more seeds cannot decide the tied datasets)",
+                    self.verdict
+                )
+            }
+            (ComparisonVerdict::NotShown, None) => format!("{} at this n", self.verdict),
+            _ => self.verdict.to_string(),
+        }
+    }
 }
 
 fn dataset_effect(
     ds: &DatasetResult,
     sgn: f64,
     paired: bool,
+    margin: Option<f64>,
     rules: &Rules,
     alpha: f64,
 ) -> (DatasetEffect, bool) {
@@ -237,6 +291,35 @@ fn dataset_effect(
             _ => WinTieLoss::Tie,
         }
     };
+    let spread = if paired {
+        let d: Vec<f64> = ds
+            .method
+            .iter()
+            .zip(&ds.baseline)
+            .filter_map(|(a, b)| Some(a.finite()? - b.finite()?))
+            .collect();
+        (d.len() >= 2).then(|| sd(&d))
+    } else {
+        (fm.len() >= 2 && fb.len() >= 2).then(|| ((sd(&fm).powi(2) + sd(&fb).powi(2)) / 2.0).sqrt())
+    };
+    let margin = margin
+        .or_else(|| (!fb.is_empty()).then(|| rules.relative_margin * mean(&fb).abs()))
+        .filter(|m| m.is_finite() && *m > 0.0);
+    let equivalent =
+        usable && matches!((ci, margin), (Some((lo, hi)), Some(m)) if lo > -m && hi < m);
+    let seeds_to_decide = if usable && outcome == WinTieLoss::Tie && !equivalent {
+        margin.and_then(|m| {
+            dataset_seeds_needed(
+                m,
+                spread.unwrap_or(f64::NAN),
+                paired,
+                alpha,
+                rules.effective_power(),
+            )
+        })
+    } else {
+        None
+    };
     (
         DatasetEffect {
             name: ds.name.clone(),
@@ -247,6 +330,10 @@ fn dataset_effect(
             ci,
             p_value: p,
             outcome,
+            sd: spread.filter(|v| v.is_finite()),
+            margin,
+            equivalent,
+            seeds_to_decide,
         },
         usable,
     )
@@ -260,7 +347,7 @@ pub fn assess_comparison(input: &ComparisonInput, rules: &Rules) -> ComparisonAs
     let mut per = Vec::new();
     let mut usable = Vec::new();
     for ds in &input.datasets {
-        let (e, u) = dataset_effect(ds, sgn, input.paired, rules, alpha);
+        let (e, u) = dataset_effect(ds, sgn, input.paired, input.margin, rules, alpha);
         per.push(e);
         usable.push(u);
     }
@@ -340,6 +427,7 @@ pub fn assess_comparison(input: &ComparisonInput, rules: &Rules) -> ComparisonAs
             "{failed} failed run(s) excluded from means and intervals"
         ));
     }
+    let all_equivalent = m >= 1 && use_idx.iter().all(|&i| per[i].equivalent);
     let verdict = if m < 2 {
         notes.push("rule 1: fewer than 2 usable datasets".into());
         ComparisonVerdict::Inconclusive
@@ -356,9 +444,19 @@ pub fn assess_comparison(input: &ComparisonInput, rules: &Rules) -> ComparisonAs
                 ));
                 ComparisonVerdict::Generalizes
             }
-            _ => {
-                notes.push("rule 3: no significant positive effect across datasets".into());
+            _ if all_equivalent => {
+                notes.push(
+                    "rule 3: no significant positive effect, and every usable dataset's effect lies within ± the margin"
+                        .into(),
+                );
                 ComparisonVerdict::NoEffect
+            }
+            _ => {
+                notes.push(
+                    "rule 3: no significant positive effect across datasets, and no equivalence within the margin"
+                        .into(),
+                );
+                ComparisonVerdict::NotShown
             }
         }
     } else {
@@ -378,12 +476,18 @@ pub fn assess_comparison(input: &ComparisonInput, rules: &Rules) -> ComparisonAs
                     .into(),
             );
             ComparisonVerdict::Generalizes
+        } else if all_equivalent {
+            notes.push(
+                "rule 4: too few datasets for the Wilcoxon test; every usable dataset's effect lies within ± the margin"
+                    .into(),
+            );
+            ComparisonVerdict::NoEffect
         } else if uw == 0 && ul > 0 {
             notes.push(
                 "rule 4: too few datasets for the Wilcoxon test; no win and at least one loss"
                     .into(),
             );
-            ComparisonVerdict::NoEffect
+            ComparisonVerdict::NotShown
         } else {
             notes.push("rule 4: too few datasets for the Wilcoxon test to reach alpha".into());
             ComparisonVerdict::Inconclusive
@@ -402,7 +506,22 @@ pub fn assess_comparison(input: &ComparisonInput, rules: &Rules) -> ComparisonAs
             ));
         }
     }
+    let seeds_to_decide = if verdict == ComparisonVerdict::NotShown {
+        most_seeds(per.iter().filter_map(|d| d.seeds_to_decide))
+    } else {
+        None
+    };
+    if let Some(n) = seeds_to_decide {
+        notes.push(match n {
+            SeedsToDecide::Seeds(n) => format!(
+                "the tied datasets would be decided (an effect of the margin detected with power {}) at ≈ {n} seeds per arm",
+                rules.effective_power()
+            ),
+            SeedsToDecide::Never => "some tied dataset cannot be decided by more seeds".into(),
+        });
+    }
     ComparisonAssessment {
+        seeds_to_decide,
         id: input.id.clone(),
         reported_subset_favourable: favourable,
         per_dataset: per,
@@ -414,4 +533,12 @@ pub fn assess_comparison(input: &ComparisonInput, rules: &Rules) -> ComparisonAs
         verdict,
         note: notes.join("; "),
     }
+}
+
+/// The largest of the seed counts (`Never` beats any number); `None` when there is none.
+fn most_seeds(it: impl Iterator<Item = SeedsToDecide>) -> Option<SeedsToDecide> {
+    it.reduce(|a, b| match (a, b) {
+        (SeedsToDecide::Never, _) | (_, SeedsToDecide::Never) => SeedsToDecide::Never,
+        (SeedsToDecide::Seeds(x), SeedsToDecide::Seeds(y)) => SeedsToDecide::Seeds(x.max(y)),
+    })
 }

@@ -3,13 +3,15 @@
 //! [`COMPARISON_RULES`] (printed under every verdict table) and implemented by
 //! [`assess_claims`] and [`assess_comparison`]. Neither function panics on any input.
 //!
-//! Layout: [`claims`] (claim assessment), [`comparison`] (comparison assessment), [`wording`]
+//! Layout: [`claims`] (claim assessment), [`comparison`] (comparison assessment), [`evidence`]
+//! (power and seeds needed behind 'reproduced' and 'no effect'), [`wording`]
 //! (the rules in words); the inputs ([`Claim`], [`Outcome`], ...) live in [`crate::claim`] and the
 //! thresholds ([`Rules`]) in [`crate::rules`], re-exported here so that
 //! `repro_stats::verdict::{Claim, Rules, ...}` keep working.
 
 pub mod claims;
 pub mod comparison;
+pub mod evidence;
 pub mod wording;
 
 pub use crate::claim::{Claim, Direction, Outcome, ReportedAs};
@@ -19,4 +21,5 @@ pub use comparison::{
     assess_comparison, ComparisonAssessment, ComparisonInput, ComparisonVerdict, DatasetEffect,
     DatasetResult, WinTieLoss,
 };
+pub use evidence::SeedsToDecide;
 pub use wording::{claim_rules_text, comparison_rules_text, CLAIM_RULES, COMPARISON_RULES};
