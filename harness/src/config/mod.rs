@@ -8,9 +8,11 @@
 
 #[cfg(test)]
 mod method_ref_tests;
+mod protocol;
 mod schema;
 mod validate;
 
+pub use protocol::protocol_group;
 pub use schema::*;
 pub use validate::{
     load_dataset_registry, load_paper, load_suite, sha256_hex, LoadedPaper, Project, MAX_SEEDS,

@@ -345,6 +345,7 @@ fn check_paper(p: &LoadedPaper, registry_ds: &DatasetRegistry) -> Result<()> {
             )));
         }
     }
+    super::protocol::check_protocols(p)?;
     let variant = |v: &toml::Spanned<String>, field: &str| -> Result<()> {
         if c.variants.contains_key(v.get_ref()) {
             Ok(())

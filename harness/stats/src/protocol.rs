@@ -41,6 +41,9 @@ use crate::verdict::assess_claims;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+/// The rule of the attribution in words, printed under every attribution (α is the report's).
+pub const PROTOCOL_RULE: &str = "Protocol attribution: where the runs record the claim's quantity under several protocols (final epoch; epoch selected on the validation set, i.e. early stopping; epoch selected on the test set, i.e. the best test value over training), the claim is placed on each protocol's runs with the claim's own test (its reported_as model) read two-sided, at the end of its rounding interval least favourable to rejection; it matches a protocol when p ≥ α (uncorrected: each p asks whether the claim could be a draw of that protocol). Best of k seeds is derived from the final-epoch runs: k is the claim's implied best-of-k (normal model), tested as the best of that k, and matches when 2 ≤ k ≤ the cap of the seed-picking flag and p ≥ α; it is not derived for a claim declared as a mean or a best of m runs.";
+
 /// How a run's number was selected from its training.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -75,15 +78,13 @@ impl Protocol {
         }
     }
 
-    /// What the protocol is, as a noun phrase: "the final-epoch protocol", "selection of the
-    /// epoch on the validation set (early stopping)", "selection of the epoch on the test set",
-    /// "selection of the best of k seeds on the test set".
+    /// What the protocol is, as a noun phrase: "the final-epoch protocol", "early stopping on
+    /// the validation set", "selection of the epoch on the test set", "selection of the best of
+    /// k seeds on the test set".
     pub fn phrase(self) -> &'static str {
         match self {
             Protocol::Final => "the final-epoch protocol",
-            Protocol::BestValEpoch => {
-                "selection of the epoch on the validation set (early stopping)"
-            }
+            Protocol::BestValEpoch => "early stopping on the validation set",
             Protocol::BestTestEpoch => "selection of the epoch on the test set",
             Protocol::BestOfKSeeds => "selection of the best of k seeds on the test set",
         }
@@ -241,7 +242,8 @@ fn best_of_k_seeds(claim: &Claim, fin: &ProtocolSample, rules: &Rules) -> Option
         f.consistent = Some(false);
         f.note = match k.k_int {
             Some(1) => "the claim is not above the final-epoch runs' mean: no seed selection needed (k = 1)".into(),
-            _ => format!("the claim lies beyond the expected best of {} seeds (the cap of the seed-picking flag)", cap.round()),
+            Some(ki) => format!("implied k = {ki}, above the seed-picking flag's cap of {}", cap.round()),
+            None => "beyond the expected best of any number of seeds (the final-epoch runs do not vary)".into(),
         };
         if k.k_int == Some(1) {
             f.consistent = None;
@@ -414,7 +416,7 @@ mod tests {
         let bk = a.fit(Protocol::BestOfKSeeds).unwrap();
         assert_eq!(bk.consistent, Some(false), "{bk:?}");
         assert!(
-            bk.note.contains("beyond the expected best of 100 seeds"),
+            bk.note.contains("above the seed-picking flag's cap of 100"),
             "{}",
             bk.note
         );
