@@ -38,12 +38,17 @@ pub fn csv(r: &PaperReport) -> Result<String> {
     ];
     let err = |e: csv::Error| crate::error::HarnessError::Other(format!("writing CSV: {e}"));
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(header).map_err(err)?;
+    let protocols = super::protocol::csv_cells(r);
+    let mut header = header.to_vec();
+    if protocols.is_some() {
+        header.push("protocol_attribution");
+    }
+    w.write_record(&header).map_err(err)?;
     let o = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
     let u = |v: Option<u64>| v.map(|x| x.to_string()).unwrap_or_default();
-    for c in &r.claims {
+    for (i, c) in r.claims.iter().enumerate() {
         let a = &c.assessment;
-        w.write_record([
+        let mut record = vec![
             r.paper.clone(),
             c.id.clone(),
             c.variant.clone(),
@@ -72,8 +77,11 @@ pub fn csv(r: &PaperReport) -> Result<String> {
             u(a.looks_like_best_of),
             u(a.beyond_best_of),
             a.verdict.to_string(),
-        ])
-        .map_err(err)?;
+        ];
+        if let Some(cells) = &protocols {
+            record.push(cells[i].clone());
+        }
+        w.write_record(&record).map_err(err)?;
     }
     let bytes = w
         .into_inner()

@@ -28,6 +28,7 @@ pub mod model;
 pub mod multi;
 pub mod paper_level;
 pub mod plots;
+pub mod protocol;
 pub mod publish;
 pub mod referenced;
 pub mod rows;
