@@ -12,22 +12,26 @@
 //! ```
 
 use super::schema::{MetricSpec, PaperConfig, Protocol};
-use super::validate::LoadedPaper;
+use crate::error::HarnessError;
 use crate::Result;
 use std::collections::BTreeMap;
+use std::ops::Range;
 
 /// Checks every metric's `protocol` and `same_quantity_as`: `best_of_k_seeds` is not declared
 /// (it is derived from the `final` metric's runs); `same_quantity_as` names another declared
 /// metric that is a group's root (a `protocol` and no `same_quantity_as` of its own), both
 /// metrics declare a `protocol`, share direction and unit, and no two metrics of a group declare
-/// the same protocol. Errors: a config error at the line of the offending value.
-pub fn check_protocols(p: &LoadedPaper) -> Result<()> {
-    let metrics = &p.config.metrics;
+/// the same protocol. Errors: `error(span, message)`, the config error at the line of the
+/// offending value's byte span in the file.
+pub fn check_protocols(
+    metrics: &BTreeMap<String, MetricSpec>,
+    error: &dyn Fn(Range<usize>, String) -> HarnessError,
+) -> Result<()> {
     for (name, m) in metrics {
         let f = format!("[metrics.{name}]");
         if let Some(pr) = &m.protocol {
             if *pr.get_ref() == Protocol::BestOfKSeeds {
-                return Err(p.error(
+                return Err(error(
                     pr.span(),
                     format!("{f}: `protocol = \"best_of_k_seeds\"` is derived from the runs of the metric whose protocol is `final`, not recorded as a metric; declare `final`, `best_val_epoch` or `best_test_epoch`"),
                 ));
@@ -37,7 +41,12 @@ pub fn check_protocols(p: &LoadedPaper) -> Result<()> {
             continue;
         };
         let r = root.get_ref();
-        let at = |msg: String| Err(p.error(root.span(), format!("{f}: `same_quantity_as`: {msg}")));
+        let at = |msg: String| {
+            Err(error(
+                root.span(),
+                format!("{f}: `same_quantity_as`: {msg}"),
+            ))
+        };
         let Some(target) = metrics.get(r) else {
             return at(format!(
                 "unknown metric `{r}` (declared: {})",
@@ -48,7 +57,7 @@ pub fn check_protocols(p: &LoadedPaper) -> Result<()> {
             return at("names the metric itself; name the metric measuring the same quantity under another protocol".into());
         }
         if m.protocol.is_none() {
-            return Err(p.error(
+            return Err(error(
                 root.span(),
                 format!("{f}: declares `same_quantity_as` but no `protocol`; add `protocol = \"final\"`, `\"best_val_epoch\"` or `\"best_test_epoch\"`"),
             ));
@@ -72,12 +81,12 @@ pub fn check_protocols(p: &LoadedPaper) -> Result<()> {
             ));
         }
     }
-    for (root, group) in groups(&p.config) {
+    for (root, group) in groups(metrics) {
         let mut seen: BTreeMap<Protocol, &str> = BTreeMap::new();
         for (name, m) in group {
             let Some(pr) = &m.protocol else { continue };
             if let Some(first) = seen.insert(*pr.get_ref(), name) {
-                return Err(p.error(
+                return Err(error(
                     pr.span(),
                     format!(
                         "[metrics.{name}]: `protocol = \"{}\"` is already the protocol of `{first}`, the same quantity (group of `{root}`); each protocol names one metric",
@@ -92,9 +101,9 @@ pub fn check_protocols(p: &LoadedPaper) -> Result<()> {
 
 /// The groups of metrics that are one quantity, by root: the root first, then the metrics
 /// naming it in `same_quantity_as` (in name order).
-fn groups(c: &PaperConfig) -> BTreeMap<&str, Vec<(&str, &MetricSpec)>> {
+fn groups(metrics: &BTreeMap<String, MetricSpec>) -> BTreeMap<&str, Vec<(&str, &MetricSpec)>> {
     let mut out: BTreeMap<&str, Vec<(&str, &MetricSpec)>> = BTreeMap::new();
-    for (name, m) in &c.metrics {
+    for (name, m) in metrics {
         match &m.same_quantity_as {
             Some(r) => out.entry(r.get_ref().as_str()).or_default().push((name, m)),
             None if m.protocol.is_some() => {
@@ -120,7 +129,7 @@ pub fn protocol_group(c: &PaperConfig, metric: &str) -> Vec<(Protocol, String)> 
         .same_quantity_as
         .as_ref()
         .map_or(metric, |r| r.get_ref().as_str());
-    let mut v: Vec<(Protocol, String)> = groups(c)
+    let mut v: Vec<(Protocol, String)> = groups(&c.metrics)
         .remove(root)
         .unwrap_or_default()
         .into_iter()
@@ -171,13 +180,14 @@ unit = "nats"
 description = "loss"
 "#;
 
-    fn load(tail: &str) -> Result<LoadedPaper> {
+    fn load(tail: &str) -> Result<PaperConfig> {
         let text = format!("{BASE}{tail}");
         let path = PathBuf::from("configs/papers/p.toml");
         let config: PaperConfig = super::super::parse_toml(&path, &text)?;
-        let p = LoadedPaper { path, text, config };
-        check_protocols(&p)?;
-        Ok(p)
+        check_protocols(&config.metrics, &|span, m| {
+            super::super::error_at(&path, &text, span, m)
+        })?;
+        Ok(config)
     }
 
     fn error(tail: &str) -> String {
@@ -193,7 +203,7 @@ description = "loss"
             "[metrics.val_acc]\nbetter = \"higher\"\nunit = \"fraction\"\ndescription = \"es\"\nprotocol = \"best_val_epoch\"\nsame_quantity_as = \"acc\"\n",
         )
         .unwrap();
-        let g = protocol_group(&p.config, "best_acc");
+        let g = protocol_group(&p, "best_acc");
         assert_eq!(
             g,
             vec![
@@ -202,9 +212,9 @@ description = "loss"
                 (Protocol::BestTestEpoch, "best_acc".to_string()),
             ]
         );
-        assert_eq!(protocol_group(&p.config, "acc"), g);
-        assert!(protocol_group(&p.config, "loss").is_empty());
-        assert!(protocol_group(&p.config, "nope").is_empty());
+        assert_eq!(protocol_group(&p, "acc"), g);
+        assert!(protocol_group(&p, "loss").is_empty());
+        assert!(protocol_group(&p, "nope").is_empty());
     }
 
     #[test]

@@ -116,7 +116,7 @@ pub fn claims_table(r: &PaperReport, conf: f64) -> Table {
             },
         ]);
     }
-    super::protocol::add_column(&mut t, r);
+    super::protocol::add_column(&mut t, &r.protocols, &r.claims);
     t
 }
 

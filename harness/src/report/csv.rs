@@ -38,7 +38,7 @@ pub fn csv(r: &PaperReport) -> Result<String> {
     ];
     let err = |e: csv::Error| crate::error::HarnessError::Other(format!("writing CSV: {e}"));
     let mut w = csv::Writer::from_writer(Vec::new());
-    let protocols = super::protocol::csv_cells(r);
+    let protocols = super::protocol::csv_cells(&r.protocols, &r.claims);
     let mut header = header.to_vec();
     if protocols.is_some() {
         header.push("protocol_attribution");

@@ -10,8 +10,7 @@
 //! declared protocol group print nothing of it, so their reports are unchanged.
 
 use super::format::{escape, f, latex_escape, p};
-use super::model::PaperReport;
-use super::rows::{direction, Cells};
+use super::rows::{direction, Cells, ClaimRow};
 use super::table::Table;
 use crate::config::{protocol_group, LoadedPaper};
 use repro_stats::protocol::{
@@ -153,8 +152,8 @@ pub fn summary(a: &ProtocolAttribution, model: ReportedAs) -> String {
 
 /// The claims-table cell of one claim: the protocols it matches (short names), `none`, or `—`
 /// for a claim without a protocol group.
-fn cell(r: &PaperReport, claim: &str) -> String {
-    let Some(row) = r.protocols.iter().find(|x| x.claim == claim) else {
+fn cell(rows: &[ProtocolRow], claim: &str) -> String {
+    let Some(row) = rows.iter().find(|x| x.claim == claim) else {
         return "—".into();
     };
     let yes: Vec<String> = row
@@ -171,30 +170,29 @@ fn cell(r: &PaperReport, claim: &str) -> String {
     }
 }
 
-/// Appends the column "matches protocol" to the claims table when the paper has an
-/// attribution (the table is unchanged otherwise).
-pub fn add_column(t: &mut Table, r: &PaperReport) {
-    if r.protocols.is_empty() {
+/// Appends the column "matches protocol" to the claims table `t` (one row per claim of
+/// `claims`) when `rows` holds an attribution (the table is unchanged otherwise).
+pub fn add_column(t: &mut Table, rows: &[ProtocolRow], claims: &[ClaimRow]) {
+    if rows.is_empty() {
         return;
     }
     t.header.push("matches protocol".into());
-    for (row, c) in t.rows.iter_mut().zip(&r.claims) {
-        row.push(cell(r, &c.id));
+    for (row, c) in t.rows.iter_mut().zip(claims) {
+        row.push(cell(rows, &c.id));
     }
 }
 
 /// The CSV column `protocol_attribution` (the summary sentence, empty for a claim without a
-/// protocol group), one cell per claim; `None` when the paper has no attribution.
-pub fn csv_cells(r: &PaperReport) -> Option<Vec<String>> {
-    if r.protocols.is_empty() {
+/// protocol group), one cell per claim of `claims`; `None` when `rows` is empty.
+pub fn csv_cells(rows: &[ProtocolRow], claims: &[ClaimRow]) -> Option<Vec<String>> {
+    if rows.is_empty() {
         return None;
     }
     Some(
-        r.claims
+        claims
             .iter()
             .map(|c| {
-                r.protocols
-                    .iter()
+                rows.iter()
                     .find(|x| x.claim == c.id)
                     .map_or(String::new(), |x| x.summary.clone())
             })
@@ -204,7 +202,7 @@ pub fn csv_cells(r: &PaperReport) -> Option<Vec<String>> {
 
 /// The fits of every attribution as a table: claim, protocol, metric, runs, mean ± sd,
 /// two-sided p, matches.
-fn fits_table(r: &PaperReport) -> Table {
+fn fits_table(rows: &[ProtocolRow]) -> Table {
     let mut t = Table::new(&[
         "claim",
         "protocol",
@@ -214,7 +212,7 @@ fn fits_table(r: &PaperReport) -> Table {
         "p (two-sided)",
         "matches",
     ]);
-    for row in &r.protocols {
+    for row in rows {
         for x in &row.attribution.fits {
             t.rows.push(vec![
                 row.claim.clone(),
@@ -235,36 +233,39 @@ fn fits_table(r: &PaperReport) -> Table {
     t
 }
 
-/// The rule with the report's α.
-fn rule(r: &PaperReport) -> String {
-    format!("{PROTOCOL_RULE} α = {}.", r.rules.effective_alpha())
+/// The rule with the α the attributions were tested at.
+fn rule(rows: &[ProtocolRow]) -> String {
+    match rows.first() {
+        Some(row) => format!("{PROTOCOL_RULE} α = {}.", row.attribution.alpha),
+        None => PROTOCOL_RULE.to_string(),
+    }
 }
 
 /// The Markdown section (empty without attributions): one line per claim, the fits table and
 /// the rule.
-pub fn markdown(r: &PaperReport) -> String {
-    if r.protocols.is_empty() {
+pub fn markdown(rows: &[ProtocolRow]) -> String {
+    if rows.is_empty() {
         return String::new();
     }
     let mut s = String::from(
         "\n**Protocol attribution** — which protocol each claim is consistent with:\n\n",
     );
-    for row in &r.protocols {
+    for row in rows {
         let _ = writeln!(s, "- `{}` ({}): {}", row.claim, row.metric, row.summary);
     }
     s.push('\n');
-    s.push_str(&fits_table(r).markdown());
-    let _ = writeln!(s, "\n*Protocol rule.* {}\n", rule(r));
+    s.push_str(&fits_table(rows).markdown());
+    let _ = writeln!(s, "\n*Protocol rule.* {}\n", rule(rows));
     s
 }
 
 /// The HTML section (empty without attributions), escaped.
-pub fn html(r: &PaperReport) -> String {
-    if r.protocols.is_empty() {
+pub fn html(rows: &[ProtocolRow]) -> String {
+    if rows.is_empty() {
         return String::new();
     }
     let mut s = String::from("<p class=\"protocol\"><b>Protocol attribution</b> — which protocol each claim is consistent with:</p>\n<ul>\n");
-    for row in &r.protocols {
+    for row in rows {
         let _ = writeln!(
             s,
             "<li><code>{}</code> ({}): {}</li>",
@@ -274,22 +275,22 @@ pub fn html(r: &PaperReport) -> String {
         );
     }
     s.push_str("</ul>\n");
-    s.push_str(&fits_table(r).html().into_string());
+    s.push_str(&fits_table(rows).html().into_string());
     let _ = writeln!(
         s,
         "\n<p class=\"note\"><b>Protocol rule.</b> {}</p>",
-        escape(&rule(r))
+        escape(&rule(rows))
     );
     s
 }
 
-/// The LaTeX paragraph and table (empty without attributions).
-pub fn latex(r: &PaperReport) -> String {
-    if r.protocols.is_empty() {
+/// The LaTeX paragraph and table of paper `paper` (empty without attributions).
+pub fn latex(rows: &[ProtocolRow], paper: &str) -> String {
+    if rows.is_empty() {
         return String::new();
     }
     let mut s = String::from("\\paragraph{Protocol attribution.}");
-    for row in &r.protocols {
+    for row in rows {
         let _ = write!(
             s,
             " \\texttt{{{}}} ({}): {}.",
@@ -303,19 +304,18 @@ pub fn latex(r: &PaperReport) -> String {
     let _ = writeln!(
         s,
         "\\caption{{Protocol attribution of the claims of \\texttt{{{}}}: the claim placed on the runs of each protocol of its quantity.}}",
-        latex_escape(&r.paper)
+        latex_escape(paper)
     );
-    let _ = writeln!(s, "\\label{{tab:{}-protocols}}", latex_escape(&r.paper));
-    s.push_str(&fits_table(r).latex("lllrlrl"));
+    let _ = writeln!(s, "\\label{{tab:{}-protocols}}", latex_escape(paper));
+    s.push_str(&fits_table(rows).latex("lllrlrl"));
     s.push_str("\\end{table}\n\n");
     s
 }
 
 /// One short line per attribution for the terminal: `protocol of <claim>: matches best test
 /// epoch; not final (p 0.0030)`.
-pub fn terminal_lines(r: &PaperReport) -> Vec<String> {
-    r.protocols
-        .iter()
+pub fn terminal_lines(rows: &[ProtocolRow]) -> Vec<String> {
+    rows.iter()
         .map(|row| {
             let fits = &row.attribution.fits;
             let yes: Vec<String> = fits
@@ -402,42 +402,62 @@ mod tests {
     #[test]
     fn every_format_prints_it_only_when_there_is_an_attribution() {
         let mut r = report(vec![claim("c", None, &[1.0, 2.0, 3.0])]);
-        assert_eq!(markdown(&r), "");
-        assert_eq!(html(&r), "");
-        assert_eq!(latex(&r), "");
-        assert!(csv_cells(&r).is_none());
-        assert!(terminal_lines(&r).is_empty());
+        let none: &[ProtocolRow] = &[];
+        assert_eq!(markdown(none), "");
+        assert_eq!(html(none), "");
+        assert_eq!(latex(none, "p"), "");
+        assert!(csv_cells(none, &r.claims).is_none());
+        assert!(terminal_lines(none).is_empty());
         let mut t = Table::new(&["claim"]);
         t.rows.push(vec!["c".into()]);
-        add_column(&mut t, &r);
+        add_column(&mut t, none, &r.claims);
         assert_eq!(t.header.len(), 1);
-        r.protocols.push(row());
-        add_column(&mut t, &r);
+        let rows = vec![row()];
+        add_column(&mut t, &rows, &r.claims);
         assert_eq!(t.header.last().unwrap(), "matches protocol");
         assert!(
             t.rows[0].last().unwrap().starts_with("best test epoch"),
             "{:?}",
             t.rows
         );
-        let md = markdown(&r);
+        let md = markdown(&rows);
         assert!(
             md.contains("- `c` (acc): matches selection of the epoch on the test set"),
             "{md}"
         );
         assert!(md.contains("| c | final | final | 10 |"), "{md}");
-        assert!(html(&r).contains("<li><code>c</code> (acc): matches"));
-        let tex = latex(&r);
+        assert!(md.contains("α = 0.05."), "{md}");
+        assert!(html(&rows).contains("<li><code>c</code> (acc): matches"));
+        let tex = latex(&rows, "p");
         assert_eq!(tex.matches("\\begin{table}").count(), 1);
         assert!(
             tex.contains("rejected under the final-epoch protocol"),
             "{tex}"
         );
-        assert_eq!(csv_cells(&r).unwrap(), vec![r.protocols[0].summary.clone()]);
-        let lines = terminal_lines(&r);
+        assert_eq!(
+            csv_cells(&rows, &r.claims).unwrap(),
+            vec![rows[0].summary.clone()]
+        );
+        let lines = terminal_lines(&rows);
         assert!(
             lines[0].starts_with("protocol of c: matches best test epoch"),
             "{lines:?}"
         );
         assert!(lines[0].contains("; not final (p "), "{lines:?}");
+        // the renderers print the model's attribution: terminal, Markdown, CSV
+        r.protocols = rows;
+        assert!(crate::report::terminal::table(&r, false)
+            .contains("  protocol of c: matches best test epoch"));
+        let md = crate::report::markdown(&r);
+        assert!(md.contains("| flags | matches protocol |"), "{md}");
+        assert!(md.contains("**Protocol attribution** — "), "{md}");
+        let csv = crate::report::csv::csv(&r).unwrap();
+        assert!(
+            csv.lines()
+                .next()
+                .unwrap()
+                .ends_with(",protocol_attribution"),
+            "{csv}"
+        );
     }
 }

@@ -237,7 +237,7 @@ pub fn table(r: &PaperReport, colour: bool) -> String {
                 colour
             )
         );
-        for line in super::protocol::terminal_lines(r) {
+        for line in super::protocol::terminal_lines(&r.protocols) {
             let _ = writeln!(out, "  {}", paint(&line, dim, colour));
         }
     }
