@@ -326,9 +326,10 @@ pub fn terminal_lines(rows: &[ProtocolRow]) -> Vec<String> {
             let no: Vec<String> = fits
                 .iter()
                 .filter(|x| x.consistent == Some(false))
-                .map(|x| match x.p_value {
-                    Some(pv) => format!("{} (p {})", short(x), p(Some(pv))),
-                    None => short(x),
+                .map(|x| match (x.p_value, x.k) {
+                    (Some(pv), _) => format!("{} (p {})", short(x), p(Some(pv))),
+                    (None, Some(k)) => format!("{} (k = {k})", short(x)),
+                    (None, None) => short(x),
                 })
                 .collect();
             let mut line = format!(
