@@ -9,10 +9,12 @@
 #[cfg(test)]
 mod method_ref_tests;
 mod method_refs;
+mod protocol;
 mod rules;
 mod schema;
 mod validate;
 
+pub use protocol::protocol_group;
 pub use rules::{check_relative_path, check_url, loopback_http_allowed, LOOPBACK_HTTP_ENV};
 pub use schema::*;
 pub use validate::{

@@ -242,7 +242,22 @@ pub struct MetricSpec {
     /// (`repro_stats::rules::Rules::relative_margin`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub margin: Option<f64>,
+    /// The protocol the metric measures (`final`, `best_val_epoch` or `best_test_epoch`, see
+    /// [`Protocol`]), when the runs record the same quantity under several protocols; the
+    /// report then says which of them each claim on this quantity is consistent with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<Spanned<Protocol>>,
+    /// The metric that is the same quantity under another protocol (the group's root: a metric
+    /// with a `protocol` and no `same_quantity_as` of its own), e.g. `best_test_accuracy` →
+    /// `test_accuracy`. Needs `protocol` here and there, the same direction and unit, and one
+    /// metric per protocol in the group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub same_quantity_as: Option<Spanned<String>>,
 }
+
+/// How a metric's number is selected from training: the statistics crate's type, deserialised
+/// directly (`protocol = "best_test_epoch"`).
+pub use repro_stats::protocol::Protocol;
 
 /// A published number to check.
 #[derive(Debug, Clone, Deserialize)]

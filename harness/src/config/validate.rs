@@ -356,6 +356,7 @@ fn check_paper(p: &LoadedPaper, registry_ds: &DatasetRegistry) -> Result<()> {
             )));
         }
     }
+    super::protocol::check_protocols(&c.metrics, &|span, m| p.error(span, m))?;
     let variant = |v: &toml::Spanned<String>, field: &str| -> Result<()> {
         if c.variants.contains_key(v.get_ref()) {
             Ok(())

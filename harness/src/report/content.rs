@@ -118,6 +118,7 @@ pub fn claims_table(r: &PaperReport, conf: f64) -> Table {
             },
         ]);
     }
+    super::protocol::add_column(&mut t, &r.protocols, &r.claims);
     t
 }
 

@@ -42,12 +42,17 @@ pub fn csv(r: &PaperReport) -> Result<String> {
     ];
     let err = |e: csv::Error| crate::error::HarnessError::Other(format!("writing CSV: {e}"));
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(header).map_err(err)?;
+    let protocols = super::protocol::csv_cells(&r.protocols, &r.claims);
+    let mut header = header.to_vec();
+    if protocols.is_some() {
+        header.push("protocol_attribution");
+    }
+    w.write_record(&header).map_err(err)?;
     let o = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
     let u = |v: Option<u64>| v.map(|x| x.to_string()).unwrap_or_default();
-    for c in &r.claims {
+    for (i, c) in r.claims.iter().enumerate() {
         let a = &c.assessment;
-        w.write_record([
+        let mut record = vec![
             r.paper.clone(),
             c.id.clone(),
             c.variant.clone(),
@@ -84,8 +89,11 @@ pub fn csv(r: &PaperReport) -> Result<String> {
                 None => String::new(),
             },
             a.flags().join("; "),
-        ])
-        .map_err(err)?;
+        ];
+        if let Some(cells) = &protocols {
+            record.push(cells[i].clone());
+        }
+        w.write_record(&record).map_err(err)?;
     }
     let bytes = w
         .into_inner()

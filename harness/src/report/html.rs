@@ -199,6 +199,7 @@ pub fn html(r: &PaperReport) -> Result<String> {
                     (claims_table(r, conf).html())
                     p.note { (p_family_note(r)) }
                     (PreEscaped(paper_level(&r.paper_level)))
+                    (PreEscaped(super::protocol::html(&r.protocols)))
                     div.legend {
                         span { (legend_marker("run")) "one run" }
                         span { (legend_marker("mean")) "runs' mean with its " (format!("{conf:.0}")) "% t-interval" }
@@ -450,6 +451,7 @@ mod tests {
             curves: Vec::new(),
             p_family: "Holm over the paper's 1 claim".into(),
             paper_level: Default::default(),
+            protocols: Vec::new(),
             rules: Rules::default(),
         };
         let page = html(&r).unwrap();

@@ -67,6 +67,7 @@ pub fn latex(r: &PaperReport) -> String {
         }
         let _ = writeln!(s, "\\bottomrule\n\\end{{tabular}}\n\\end{{table}}\n");
         s.push_str(&paper_level(&r.paper_level));
+        s.push_str(&super::protocol::latex(&r.protocols, &r.paper));
     }
     for cmp in &r.comparisons {
         let a = &cmp.assessment;

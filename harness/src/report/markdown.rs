@@ -27,6 +27,7 @@ pub fn markdown(r: &PaperReport) -> String {
         s.push_str(&claims_table(r, conf).markdown());
         let _ = writeln!(s, "\n{}\n", p_family_note(r));
         s.push_str(&paper_level(&r.paper_level));
+        s.push_str(&super::protocol::markdown(&r.protocols));
         let _ = writeln!(s, "How each verdict was reached (implied best-of-k: normal model / empirical, Dodge et al. 2019; ∞ = beyond every run):\n");
         for c in &r.claims {
             let _ = writeln!(s, "- `{}`: {}", c.id, c.assessment.note);

@@ -7,7 +7,8 @@
 //!
 //! 1. The **model**, built from the records and configs with no I/O and no statistics of its
 //!    own: [`rows`] (leaf: claim, comparison and timing rows), [`paper_level`], [`multi`],
-//!    [`curves`], [`referenced`] and [`model`] (the [`PaperReport`] of each paper).
+//!    [`curves`], [`referenced`], [`protocol`] (protocol attribution, with the small piece each
+//!    renderer prints of it) and [`model`] (the [`PaperReport`] of each paper).
 //! 2. One **renderer** per format, each reading only the model: [`terminal`], [`markdown`],
 //!    [`csv`], [`json`], [`latex`], [`html`] with its [`plots`] and [`cd_diagram`]. They share
 //!    [`format`] (leaf: numbers and escaping), [`table`] (a format-neutral table) and
@@ -28,6 +29,7 @@ pub mod model;
 pub mod multi;
 pub mod paper_level;
 pub mod plots;
+pub mod protocol;
 pub mod publish;
 pub mod referenced;
 pub mod rows;

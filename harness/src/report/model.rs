@@ -51,6 +51,10 @@ pub struct PaperReport {
     pub p_family: String,
     /// Paper-level test of the claims together, and faithfulness to published runs.
     pub paper_level: PaperLevel,
+    /// Protocol attribution of the claims whose metric declares other protocols of the same
+    /// quantity ([`super::protocol`]); empty (and absent from the JSON) otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub protocols: Vec<super::protocol::ProtocolRow>,
     /// The rules every verdict of this report was reached under (their `alpha` sets the
     /// confidence of the printed intervals); not in the JSON, whose rule texts say the same.
     #[serde(skip)]
@@ -290,6 +294,7 @@ pub fn build_with(
                 ),
                 p_family: families.remove(pid).unwrap_or_default(),
                 paper_level,
+                protocols: super::protocol::build(paper, &cells, rules),
                 rules: rules.clone(),
             }
         })
@@ -475,6 +480,7 @@ pub(crate) mod fixtures {
             curves: Vec::new(),
             p_family: "Holm over the paper's 1 claim".into(),
             paper_level: Default::default(),
+            protocols: Vec::new(),
             rules: Rules::default(),
         }
     }

@@ -249,6 +249,9 @@ pub fn table(r: &PaperReport, colour: bool) -> String {
                 colour
             )
         );
+        for line in super::protocol::terminal_lines(&r.protocols) {
+            let _ = writeln!(out, "  {}", paint(&line, dim, colour));
+        }
     }
     for cmp in &r.comparisons {
         let a = &cmp.assessment;

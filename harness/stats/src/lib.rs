@@ -31,6 +31,7 @@ pub mod multitest;
 pub mod nemenyi_groups;
 pub mod paper_level;
 pub mod power;
+pub mod protocol;
 pub(crate) mod quad;
 pub mod rliable;
 pub mod rules;
