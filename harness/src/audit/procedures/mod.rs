@@ -200,7 +200,24 @@ pub fn run_procedure(name: &str, input: &Value) -> Result<Value> {
             }
             let (lo, hi) = match i.method {
                 BootstrapMethod::Bca => {
-                    bca_from_distribution(&refs, &f, &i.theta_star, i.confidence, i.alternative)?
+                    // The built-in statistics' jackknife is O(n log n); the opaque one is only a
+                    // check of the sample sizes here.
+                    let jack = match st {
+                        DistStat::MeanDifference => jackknife_mean_difference(refs[0], refs[1]),
+                        _ => {
+                            let one = match st {
+                                DistStat::Mean => Statistic::Mean,
+                                DistStat::Median => Statistic::Median,
+                                DistStat::Iqm => Statistic::Iqm,
+                                _ => Statistic::Sd,
+                            };
+                            refs.iter().map(|s| jackknife(s, one)).collect()
+                        }
+                    };
+                    for (j, s) in refs.iter().enumerate() {
+                        check_finite(s, &format!("samples[{j}]"))?;
+                    }
+                    bca_from_jackknife(f(&refs), &jack, &i.theta_star, i.confidence, i.alternative)?
                 }
                 BootstrapMethod::Percentile => {
                     percentile_from_distribution(&i.theta_star, i.confidence, i.alternative)?
