@@ -1,0 +1,104 @@
+//! Regression tests of issue 28 item 9 (statistics under hostile input), each named after what
+//! it guards. No timing assertions: the tests assert the method chosen or the error, on sizes
+//! that took minutes to hours on the old quadratic paths.
+
+use repro_stats::bootstrap::{
+    bca_from_distribution, bootstrap_ci, bootstrap_ci_multi, BootstrapConfig, BootstrapMethod,
+    Statistic,
+};
+use repro_stats::describe::mean;
+use repro_stats::rliable::probability_of_improvement;
+use repro_stats::{Alternative, Sample};
+
+/// Deterministic pseudo-random values in [0, 1) (a 64-bit LCG; no extra dependency).
+fn values(n: usize, seed: u64) -> Vec<f64> {
+    let mut s = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    (0..n)
+        .map(|_| {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (s >> 11) as f64 / (1u64 << 53) as f64
+        })
+        .collect()
+}
+
+fn cfg(resamples: usize) -> BootstrapConfig {
+    BootstrapConfig {
+        resamples,
+        ..BootstrapConfig::default()
+    }
+}
+
+#[test]
+fn bca_bootstrap_of_a_million_values_uses_the_linear_jackknife() {
+    // 10⁶ values × 10 resamples used to hang in the O(n²) jackknife (≈ 1 h).
+    let x = Sample::new(values(1_000_000, 1)).unwrap();
+    for stat in [Statistic::Mean, Statistic::Median, Statistic::Iqm, Statistic::Sd] {
+        let r = bootstrap_ci(&x, stat, &cfg(10)).unwrap();
+        assert_eq!(r.method, BootstrapMethod::Bca, "{stat:?}");
+        assert!(r.low <= r.high, "{stat:?}: {r:?}");
+    }
+}
+
+#[test]
+fn bootstrap_over_the_work_budget_is_refused_naming_it() {
+    // 2,000 values × 10⁶ resamples of the median sorted 2·10⁹ values (> 60 s).
+    let x = Sample::new(values(2_000, 2)).unwrap();
+    let e = bootstrap_ci(&x, Statistic::Median, &cfg(1_000_000))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("resamples") && e.contains("budget"), "{e}");
+    assert!(e.contains("use at most"), "{e}");
+    // 10⁵ values × 9,999 resamples of the mean (audit claim's default) as well.
+    let y = Sample::new(values(100_000, 3)).unwrap();
+    let e = bootstrap_ci(&y, Statistic::Mean, &cfg(9_999))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("budget"), "{e}");
+}
+
+#[test]
+fn opaque_statistic_bca_falls_back_to_percentile_above_the_jackknife_budget() {
+    let big = values(6_000, 4); // Σ n² = 3.6·10⁷ > 2.5·10⁷
+    let f = |d: &[&[f64]]| mean(d[0]);
+    let r = bootstrap_ci_multi(&[&big], &f, &cfg(20)).unwrap();
+    assert_eq!(r.method, BootstrapMethod::Percentile);
+    let small = values(200, 5);
+    let r = bootstrap_ci_multi(&[&small], &f, &cfg(20)).unwrap();
+    assert_eq!(r.method, BootstrapMethod::Bca);
+}
+
+#[test]
+fn bca_from_distribution_refuses_an_opaque_jackknife_over_budget() {
+    let big = values(6_000, 6);
+    let f = |d: &[&[f64]]| mean(d[0]);
+    let e = bca_from_distribution(&[&big], &f, &[0.4, 0.5, 0.6], 0.95, Alternative::TwoSided)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("jackknife") && e.contains("budget"), "{e}");
+}
+
+#[test]
+fn fast_jackknife_bca_equals_the_recomputing_one() {
+    let x = values(301, 7);
+    let s = Sample::new(x.clone()).unwrap();
+    for stat in [Statistic::Mean, Statistic::Median, Statistic::Iqm, Statistic::Sd] {
+        let fast = bootstrap_ci(&s, stat, &cfg(999)).unwrap();
+        let f = move |d: &[&[f64]]| stat.eval(d[0]);
+        let slow = bootstrap_ci_multi(&[&x], &f, &cfg(999)).unwrap();
+        assert_eq!(slow.method, BootstrapMethod::Bca);
+        for (a, b) in [(fast.low, slow.low), (fast.high, slow.high)] {
+            assert!((a - b).abs() <= 1e-12 * (1.0 + b.abs()), "{stat:?}: {fast:?} vs {slow:?}");
+        }
+    }
+}
+
+#[test]
+fn probability_of_improvement_of_large_groups_is_not_quadratic() {
+    // 10⁵ × 10⁵ runs on one task: 10¹⁰ pairs before, 2·10⁵ binary searches now.
+    let x: Vec<Vec<f64>> = values(100_000, 8).into_iter().map(|v| vec![v]).collect();
+    let y: Vec<Vec<f64>> = values(100_000, 9).into_iter().map(|v| vec![v]).collect();
+    let p = probability_of_improvement(&x, &y).unwrap();
+    assert!((p - 0.5).abs() < 0.01, "{p}");
+}
