@@ -212,6 +212,8 @@ pub fn run_audit(args: &AuditArgs) -> Result<String> {
                     )));
                 }
             }
+            procedures::check_resolution(&c.id, c.claimed, c.resolution)
+                .map_err(|e| StatsError::Input(format!("--resolution: {e}")))?;
             let runs = read_outcomes(&c.results, c.column.as_deref())?;
             if !c.units_ok {
                 if let Some(q) = units_question(c.claimed, &runs) {

@@ -180,6 +180,8 @@ pub fn read_table(text: &str, file: &str, default_dir: Option<Direction>) -> Res
                 "{file}:{ln}: resolution and standard_error must be ≥ 0"
             )));
         }
+        super::procedures::check_resolution(&id, value, resolution)
+            .map_err(|e| StatsError::Input(format!("{file}:{ln}: {e}")))?;
         let seed = cell(js, "seed")?;
         let raw = cell(jx, "result")?;
         let result = if raw.is_empty() {

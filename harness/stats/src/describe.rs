@@ -121,26 +121,58 @@ pub fn check_alpha(a: f64) -> Result<()> {
     }
 }
 
-/// Arithmetic mean; NaN for an empty slice.
+/// Arithmetic mean; NaN for an empty slice. Overflow-safe: when the plain sum of finite values
+/// overflows (values near ±1.8e308), the mean is taken of the values divided by the largest
+/// magnitude and scaled back, so `[1e308, 1e308, −1e308]` gives 3.33e307, not ∞.
 pub fn mean(x: &[f64]) -> f64 {
     if x.is_empty() {
         return f64::NAN;
     }
-    x.iter().sum::<f64>() / x.len() as f64
+    let s = x.iter().sum::<f64>();
+    match overflow_scale(s, x) {
+        Some(k) => k * (x.iter().map(|v| v / k).sum::<f64>() / x.len() as f64),
+        None => s / x.len() as f64,
+    }
 }
 
-/// Sample variance with `ddof = 1` (two-pass); NaN if `n < 2`.
-pub fn var(x: &[f64]) -> f64 {
-    if x.len() < 2 {
-        return f64::NAN;
+/// The largest magnitude of `x` when `result` overflowed although every value is finite.
+fn overflow_scale(result: f64, x: &[f64]) -> Option<f64> {
+    if result.is_finite() || result.is_nan() || !x.iter().all(|v| v.is_finite()) {
+        return None;
     }
+    let k = x.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+    (k > 0.0).then_some(k)
+}
+
+fn var_plain(x: &[f64]) -> f64 {
     let m = mean(x);
     x.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / (x.len() - 1) as f64
 }
 
+/// Sample variance with `ddof = 1` (two-pass); NaN if `n < 2`; +∞ when the variance itself
+/// exceeds binary64 (see [`sd`], which stays finite).
+pub fn var(x: &[f64]) -> f64 {
+    if x.len() < 2 {
+        return f64::NAN;
+    }
+    var_plain(x)
+}
+
 /// Sample standard deviation with `ddof = 1` (`np.std(x, ddof=1)`); NaN if `n < 2`.
+/// Overflow-safe: when the squares overflow, computed on the values divided by the largest
+/// magnitude and scaled back (`sd([1e308, 1e308, −1e308])` = 1.15e308).
 pub fn sd(x: &[f64]) -> f64 {
-    var(x).sqrt()
+    if x.len() < 2 {
+        return f64::NAN;
+    }
+    let v = var_plain(x);
+    match overflow_scale(v, x) {
+        Some(k) => {
+            let y: Vec<f64> = x.iter().map(|v| v / k).collect();
+            k * var_plain(&y).sqrt()
+        }
+        None => v.sqrt(),
+    }
 }
 
 /// Sorted copy (NaN-free input assumed; NaN sorts last via `total_cmp`).

@@ -115,6 +115,24 @@ pub fn nct_cdf(t: f64, df: f64, nc: f64) -> f64 {
     nct_any(|s| norm_cdf(t * s - nc), t, df, nc)
 }
 
+/// Smallest `alpha` of [`t_test_power`] and [`seeds_needed`]: 10⁻¹², a critical value ~7
+/// standard errors out. The critical values are taken from the lower tail (`−t_ppf(α/2)`, not
+/// `t_ppf(1 − α/2)`, which rounds to `t_ppf(1) = ∞` below α ≈ 1e-16), but the Student t quantile
+/// and the noncentral t are checked only this far.
+pub const MIN_POWER_ALPHA: f64 = 1e-12;
+
+fn check_power_alpha(alpha: f64) -> Result<()> {
+    check_alpha(alpha)?;
+    if alpha < MIN_POWER_ALPHA {
+        return Err(StatsError::param(
+            "alpha",
+            alpha,
+            &format!("is below the floor of {MIN_POWER_ALPHA:e} of the power computations; use alpha ≥ {MIN_POWER_ALPHA:e}"),
+        ));
+    }
+    Ok(())
+}
+
 fn check_gap(gap: f64, sd: f64) -> Result<()> {
     if !gap.is_finite() || gap == 0.0 {
         return Err(StatsError::param(
@@ -146,7 +164,7 @@ pub fn t_test_power(
     alternative: Alternative,
 ) -> Result<f64> {
     check_gap(gap, sd)?;
-    check_alpha(alpha)?;
+    check_power_alpha(alpha)?;
     if n < 2 {
         return Err(StatsError::param(
             "n",
@@ -162,10 +180,10 @@ pub fn t_test_power(
     };
     Ok(match alternative {
         Alternative::TwoSided => {
-            let c = t_ppf(1.0 - alpha / 2.0, df);
+            let c = -t_ppf(alpha / 2.0, df);
             nct_sf(c, df, nc) + nct_cdf(-c, df, nc)
         }
-        Alternative::Greater => nct_sf(t_ppf(1.0 - alpha, df), df, nc),
+        Alternative::Greater => nct_sf(-t_ppf(alpha, df), df, nc),
         Alternative::Less => nct_cdf(t_ppf(alpha, df), df, nc),
     }
     .min(1.0))
@@ -199,7 +217,7 @@ pub fn seeds_needed(
     alternative: Alternative,
 ) -> Result<SeedsNeeded> {
     check_gap(gap, sd)?;
-    check_alpha(alpha)?;
+    check_power_alpha(alpha)?;
     if !(power > 0.0 && power < 1.0) {
         return Err(StatsError::param(
             "power",
@@ -208,8 +226,8 @@ pub fn seeds_needed(
         ));
     }
     let za = match alternative {
-        Alternative::TwoSided => norm_ppf(1.0 - alpha / 2.0),
-        _ => norm_ppf(1.0 - alpha),
+        Alternative::TwoSided => -norm_ppf(alpha / 2.0),
+        _ => -norm_ppf(alpha),
     };
     let c = match design {
         Design::OneSample => 1.0,

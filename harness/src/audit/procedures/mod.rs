@@ -15,6 +15,7 @@ mod table;
 pub use json::{num, to_json};
 
 use inputs::*;
+pub(crate) use inputs::check_resolution;
 use repro_stats::bestofk::*;
 use repro_stats::bootstrap::*;
 use repro_stats::describe::*;
@@ -70,7 +71,7 @@ pub const PROCEDURES: &[(&str, &str)] = &[
     ("mann_whitney_u", "x, y (each ≥1), use_continuity=true, alternative, method='auto'|'exact'|'asymptotic'"),
     ("faithfulness", "reproduced: [number|'failed'], published: [number], source='', alpha=0.05"),
     ("best_of_pivot_sf", "q, m ≥ 1 (best of m), n ≥ 3 (runs) → p = P((max of m − runs' mean)/runs' sd ≥ q), normal runs"),
-    ("paper_level", "claims: [{id, value, standard_error?, direction, reported_as?, resolution?, run_set?, runs: [number|'failed']}], rules? {alpha, min_runs, min_run_sets, estimate_optimism, estimate_k}"),
+    ("paper_level", "claims: [{id, value, standard_error?, direction, reported_as?, resolution?, run_set?, runs: [number|'failed']}], rules? (the fields of assess_claims' rules; the paper level uses alpha, min_runs, min_run_sets, estimate_optimism, estimate_k; unknown fields are refused)"),
 ];
 
 /// Procedure names accepted by [`run_procedure`].
@@ -227,6 +228,15 @@ pub fn run_procedure(name: &str, input: &Value) -> Result<Value> {
         }
         "trim_mean" => {
             let i: TrimIn = parse(p, input)?;
+            // The library names SciPy's `proportiontocut` and `scores`; name the fields written.
+            if !(0.0..0.5).contains(&i.proportion) {
+                return Err(StatsError::param(
+                    "proportion",
+                    i.proportion,
+                    "must lie in [0, 0.5)",
+                ));
+            }
+            check_len(&i.x, 1, "x")?;
             json!({"value": num(trim_mean(&i.x, i.proportion)?)})
         }
         "iqm" => {
@@ -371,19 +381,20 @@ pub fn run_procedure(name: &str, input: &Value) -> Result<Value> {
         }
         "assess_claims" => {
             let i: ClaimsIn = parse(p, input)?;
-            i.rules.validate()?;
+            check_rules(&i.rules.0)?;
             for c in &i.claims {
                 c.claim.validate()?;
+                check_resolution(&c.claim.id, c.claim.value, c.claim.resolution)?;
             }
             let pairs: Vec<(Claim, Vec<Outcome>)> =
                 i.claims.into_iter().map(|c| (c.claim, c.runs)).collect();
-            json!({"assessments": to_json(&assess_claims(&pairs, &i.rules))})
+            json!({"assessments": to_json(&assess_claims(&pairs, &i.rules.0))})
         }
         "assess_comparison" => {
             let i: CompIn = parse(p, input)?;
-            i.rules.validate()?;
+            check_rules(&i.rules.0)?;
             i.comparison.validate()?;
-            to_json(&assess_comparison(&i.comparison, &i.rules))
+            to_json(&assess_comparison(&i.comparison, &i.rules.0))
         }
         "mann_whitney_u" | "faithfulness" | "paper_level" | "best_of_pivot_sf" => {
             table::run_procedure(p, input).map_err(|e| match e {
