@@ -355,12 +355,14 @@ pub fn run(args: &TableArgs) -> Result<String> {
         })
         .collect();
     if args.json {
-        serde_json::to_string_pretty(&serde_json::json!({
-            "paper_level": a,
-            "faithfulness": faithful.iter().map(|(id, f)| serde_json::json!({"claim": id, "result": f})).collect::<Vec<_>>(),
+        // Each part through `to_json`, so ±∞ and NaN are "Infinity"/"NaN" as in `harness stats`
+        // (`json!` would turn them into null).
+        use super::procedures::to_json;
+        super::render::to_pretty(&serde_json::json!({
+            "paper_level": to_json(&a),
+            "faithfulness": faithful.iter().map(|(id, f)| serde_json::json!({"claim": id, "result": to_json(f)})).collect::<Vec<_>>(),
             "rules": table_rules_text(&rules),
         }))
-        .map_err(|e| StatsError::Input(format!("cannot serialise output: {e}")))
     } else {
         Ok(table_markdown(&a, &faithful, &rules))
     }

@@ -154,7 +154,13 @@ pub fn bca_from_distribution(
     check_bca_inputs(samples.iter().map(|s| s.len()), theta_star, confidence)?;
     crate::limits::check_jackknife(samples.iter().map(|s| s.len()))?;
     let jack = generic_jackknife(samples, statistic);
-    bca_from_jackknife(statistic(samples), &jack, theta_star, confidence, alternative)
+    bca_from_jackknife(
+        statistic(samples),
+        &jack,
+        theta_star,
+        confidence,
+        alternative,
+    )
 }
 
 fn check_bca_inputs(
@@ -379,7 +385,12 @@ enum Jack<'a> {
 /// Checks `cfg` and the samples, and the cost of `B` resamples: `B × Σ n_j × cost_factor`
 /// (1 for statistics linear in n, `log2 n` for those that sort each resample) against
 /// [`crate::limits::MAX_RESAMPLED_VALUES`].
-fn check_bootstrap(samples: &[&[f64]], cfg: &BootstrapConfig, cost_factor: f64, why: &str) -> Result<()> {
+fn check_bootstrap(
+    samples: &[&[f64]],
+    cfg: &BootstrapConfig,
+    cost_factor: f64,
+    why: &str,
+) -> Result<()> {
     check_confidence(cfg.confidence)?;
     if cfg.resamples == 0 {
         return Err(StatsError::param(

@@ -33,7 +33,13 @@ fn naive_poi(x: &[Vec<f64>], y: &[Vec<f64>]) -> f64 {
         let mut u = 0.0;
         for a in x {
             for b in y {
-                u += if a[j] > b[j] { 1.0 } else if a[j] == b[j] { 0.5 } else { 0.0 };
+                u += if a[j] > b[j] {
+                    1.0
+                } else if a[j] == b[j] {
+                    0.5
+                } else {
+                    0.0
+                };
             }
         }
         tot += u / (x.len() * y.len()) as f64;

@@ -12,7 +12,9 @@ use repro_stats::{Alternative, Sample};
 
 /// Deterministic pseudo-random values in [0, 1) (a 64-bit LCG; no extra dependency).
 fn values(n: usize, seed: u64) -> Vec<f64> {
-    let mut s = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut s = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     (0..n)
         .map(|_| {
             s = s
@@ -34,7 +36,12 @@ fn cfg(resamples: usize) -> BootstrapConfig {
 fn bca_bootstrap_of_a_million_values_uses_the_linear_jackknife() {
     // 10⁶ values × 10 resamples used to hang in the O(n²) jackknife (≈ 1 h).
     let x = Sample::new(values(1_000_000, 1)).unwrap();
-    for stat in [Statistic::Mean, Statistic::Median, Statistic::Iqm, Statistic::Sd] {
+    for stat in [
+        Statistic::Mean,
+        Statistic::Median,
+        Statistic::Iqm,
+        Statistic::Sd,
+    ] {
         let r = bootstrap_ci(&x, stat, &cfg(10)).unwrap();
         assert_eq!(r.method, BootstrapMethod::Bca, "{stat:?}");
         assert!(r.low <= r.high, "{stat:?}: {r:?}");
@@ -83,13 +90,21 @@ fn bca_from_distribution_refuses_an_opaque_jackknife_over_budget() {
 fn fast_jackknife_bca_equals_the_recomputing_one() {
     let x = values(301, 7);
     let s = Sample::new(x.clone()).unwrap();
-    for stat in [Statistic::Mean, Statistic::Median, Statistic::Iqm, Statistic::Sd] {
+    for stat in [
+        Statistic::Mean,
+        Statistic::Median,
+        Statistic::Iqm,
+        Statistic::Sd,
+    ] {
         let fast = bootstrap_ci(&s, stat, &cfg(999)).unwrap();
         let f = move |d: &[&[f64]]| stat.eval(d[0]);
         let slow = bootstrap_ci_multi(&[&x], &f, &cfg(999)).unwrap();
         assert_eq!(slow.method, BootstrapMethod::Bca);
         for (a, b) in [(fast.low, slow.low), (fast.high, slow.high)] {
-            assert!((a - b).abs() <= 1e-12 * (1.0 + b.abs()), "{stat:?}: {fast:?} vs {slow:?}");
+            assert!(
+                (a - b).abs() <= 1e-12 * (1.0 + b.abs()),
+                "{stat:?}: {fast:?} vs {slow:?}"
+            );
         }
     }
 }

@@ -14,7 +14,13 @@ fn cases() -> Vec<Vec<f64>> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| c.as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect())
+        .map(|c| {
+            c.as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_f64().unwrap())
+                .collect()
+        })
         .collect()
 }
 
@@ -55,7 +61,10 @@ fn nct_sf_central_is_student_t_in_closed_form() {
         }
         // Just below the switch to the log-scale integral the answer is continuous.
         let below = nct_sf(t, 1.0 - 1e-9, 0.0);
-        assert!((below - cauchy).abs() < 1e-8, "df 1−1e-9, t {t}: {below} vs {cauchy}");
+        assert!(
+            (below - cauchy).abs() < 1e-8,
+            "df 1−1e-9, t {t}: {below} vs {cauchy}"
+        );
     }
 }
 

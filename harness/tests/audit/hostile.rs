@@ -91,13 +91,21 @@ fn resolution_beyond_the_claimed_value_is_refused() {
 
 #[test]
 fn power_alpha_below_the_floor_is_refused_naming_it() {
-    let e = stats("ttest_power", json!({"n": 10, "gap": 1, "sd": 1, "alpha": 1e-17})).unwrap_err();
+    let e = stats(
+        "ttest_power",
+        json!({"n": 10, "gap": 1, "sd": 1, "alpha": 1e-17}),
+    )
+    .unwrap_err();
     assert!(e.contains("alpha") && e.contains("floor"), "{e}");
     let e = stats("seeds_needed", json!({"gap": 1, "sd": 1, "alpha": 1e-17})).unwrap_err();
     assert!(e.contains("alpha") && e.contains("floor"), "{e}");
     // At the floor the tails are computed, not rounded away: small but positive power, and a
     // finite number of seeds.
-    let p = stats("ttest_power", json!({"n": 30, "gap": 1, "sd": 1, "alpha": 1e-12})).unwrap();
+    let p = stats(
+        "ttest_power",
+        json!({"n": 30, "gap": 1, "sd": 1, "alpha": 1e-12}),
+    )
+    .unwrap();
     let pw = p["power"].as_f64().unwrap();
     assert!(pw > 0.0 && pw < 0.9, "{p}");
     let n = stats("seeds_needed", json!({"gap": 1, "sd": 1, "alpha": 1e-12})).unwrap();
@@ -110,11 +118,17 @@ fn t_interval_of_huge_values_is_an_error_not_nan() {
     assert!(e.contains("binary64") && e.contains("rescale"), "{e}");
     let d = stats("describe", json!({"x": [1e308, 1e308, -1e308]})).unwrap();
     let (m, s) = (d["mean"].as_f64().unwrap(), d["sd"].as_f64().unwrap());
-    assert!((m - 1e308 / 3.0).abs() < 1e293 && (s - 1.1547005383792515e308).abs() < 1e294, "{d}");
+    assert!(
+        (m - 1e308 / 3.0).abs() < 1e293 && (s - 1.1547005383792515e308).abs() < 1e294,
+        "{d}"
+    );
 }
 
 #[test]
 fn trim_mean_error_names_the_json_field() {
     let e = stats("trim_mean", json!({"x": [1, 2, 3], "proportion": 0.7})).unwrap_err();
-    assert!(e.contains("`proportion`") && !e.contains("proportiontocut"), "{e}");
+    assert!(
+        e.contains("`proportion`") && !e.contains("proportiontocut"),
+        "{e}"
+    );
 }

@@ -324,9 +324,16 @@ impl<'de> Deserialize<'de> for RulesIn {
 /// Errors name the field as `rules.<field>`.
 pub(crate) fn check_rules(r: &Rules) -> repro_stats::error::Result<()> {
     r.validate()?;
-    for (name, v) in [("rules.min_runs", r.min_runs), ("rules.min_run_sets", r.min_run_sets)] {
+    for (name, v) in [
+        ("rules.min_runs", r.min_runs),
+        ("rules.min_run_sets", r.min_run_sets),
+    ] {
         if v == 0 {
-            return Err(repro_stats::error::StatsError::param(name, v, "must be ≥ 1"));
+            return Err(repro_stats::error::StatsError::param(
+                name,
+                v,
+                "must be ≥ 1",
+            ));
         }
     }
     Ok(())
@@ -335,7 +342,11 @@ pub(crate) fn check_rules(r: &Rules) -> repro_stats::error::Result<()> {
 /// Checks a claim's `resolution` beyond [`Claim::validate`] (finite, > 0): a printed value is a
 /// multiple of its printing step, so the step cannot exceed the value's magnitude (or 1 for a
 /// claim printed as 0). Errors name the claim and the field.
-pub(crate) fn check_resolution(id: &str, value: f64, resolution: Option<f64>) -> repro_stats::error::Result<()> {
+pub(crate) fn check_resolution(
+    id: &str,
+    value: f64,
+    resolution: Option<f64>,
+) -> repro_stats::error::Result<()> {
     match resolution {
         Some(r) if r.is_finite() && r > value.abs().max(1.0) => Err(repro_stats::error::StatsError::param(
             &format!("claim `{id}`: resolution"),

@@ -14,8 +14,8 @@ mod table;
 
 pub use json::{num, to_json};
 
-use inputs::*;
 pub(crate) use inputs::check_resolution;
+use inputs::*;
 use repro_stats::bestofk::*;
 use repro_stats::bootstrap::*;
 use repro_stats::describe::*;
