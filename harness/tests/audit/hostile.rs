@@ -132,3 +132,115 @@ fn trim_mean_error_names_the_json_field() {
         "{e}"
     );
 }
+
+// ------------------------------------------------------------------ item 8: `harness audit`
+
+use clap::{CommandFactory, Parser};
+use harness::audit::{run_audit_for, AuditArgs};
+
+#[derive(Parser)]
+struct AuditCli {
+    #[command(flatten)]
+    a: AuditArgs,
+}
+
+fn audit(args: &[&str], terminal: bool) -> String {
+    std::env::set_current_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..")).unwrap();
+    let cli =
+        AuditCli::try_parse_from(std::iter::once("audit").chain(args.iter().copied())).unwrap();
+    run_audit_for(&cli.a, terminal, false).unwrap()
+}
+
+const CLAIM: [&str; 9] = [
+    "claim",
+    "0.953",
+    "harness/stats/examples/seeds.csv",
+    "--column",
+    "accuracy",
+    "--higher-is-better",
+    "--reported-as",
+    "single",
+    "--id",
+];
+
+#[test]
+fn audit_claim_on_a_terminal_is_a_compact_table_with_flags() {
+    let mut args = CLAIM.to_vec();
+    args.push("acc");
+    let out = audit(&args, true);
+    assert!(!out.contains("|---") && !out.contains("Rule:"), "{out}");
+    assert!(out.lines().count() <= 10, "{out}");
+    let head = out.lines().next().unwrap();
+    for col in [
+        "claim",
+        "claimed",
+        "reproduced (mean ± SE)",
+        "p adj.",
+        "verdict",
+        "flags",
+    ] {
+        assert!(head.contains(col), "{head}");
+    }
+    assert!(out.contains("1 run failed"), "{out}");
+}
+
+#[test]
+fn audit_claim_markdown_has_a_flags_column() {
+    let mut args = CLAIM.to_vec();
+    args.push("acc");
+    let out = audit(&args, false);
+    let head = out.lines().next().unwrap();
+    assert!(head.ends_with("| verdict | flags |"), "{head}");
+    let row = out.lines().nth(2).unwrap();
+    assert!(row.contains("1 run failed"), "{row}");
+    assert!(out.contains("Rule:"), "{out}");
+}
+
+#[test]
+fn audit_claim_json_writes_infinity_not_null() {
+    let mut args = CLAIM.to_vec();
+    args.extend(["acc", "--json"]);
+    let v: Value = serde_json::from_str(&audit(&args, true)).unwrap();
+    // The claim exceeds every run: the empirical best-of-k is infinite (∞ in the HTML).
+    assert_eq!(
+        v["assessments"][0]["best_of_k_empirical"], "Infinity",
+        "{v}"
+    );
+}
+
+#[test]
+fn audit_table_strips_a_utf8_bom() {
+    let plain = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("stats/examples/table.csv"),
+    )
+    .unwrap();
+    let dir = std::env::temp_dir().join(format!("audit-bom-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("table.csv");
+    let mut bom = b"\xef\xbb\xbf".to_vec();
+    bom.extend(&plain);
+    std::fs::write(&f, bom).unwrap();
+    let with_bom = audit(&["table", f.to_str().unwrap(), "--higher-is-better"], false);
+    let without = audit(
+        &[
+            "table",
+            "harness/stats/examples/table.csv",
+            "--higher-is-better",
+        ],
+        false,
+    );
+    assert_eq!(
+        with_bom,
+        without.replace("harness/stats/examples/table.csv", f.to_str().unwrap())
+    );
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn audit_help_lists_the_table_subcommand() {
+    let help = AuditCli::command().render_long_help().to_string();
+    assert!(
+        help.contains("table") && help.contains("harness audit table"),
+        "{help}"
+    );
+}
