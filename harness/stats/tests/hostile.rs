@@ -117,3 +117,36 @@ fn probability_of_improvement_of_large_groups_is_not_quadratic() {
     let p = probability_of_improvement(&x, &y).unwrap();
     assert!((p - 0.5).abs() < 0.01, "{p}");
 }
+
+#[test]
+fn t_quantile_far_in_the_tail_is_computed_not_a_panic() {
+    use repro_stats::describe::t_ppf;
+    // statrs' inverse panicked below p ≈ 1e-150 (ttest_1samp, confidence 1e-300, one-sided)
+    // and was 80 % off at ν = 1, p = 1e-10.
+    for p in [1e-7, 1e-10, 1e-101, 1e-150, 1e-200, 1e-300, 5e-324] {
+        // Closed forms: Cauchy (ν = 1) −1/tan(πp); ν = 2: (2p − 1)/√(2p(1 − p)).
+        let cauchy = -1.0 / (std::f64::consts::PI * p).tan();
+        let two = (2.0 * p - 1.0) / (2.0 * p * (1.0 - p)).sqrt();
+        for (df, exp) in [(1.0, cauchy), (2.0, two)] {
+            let got = t_ppf(p, df);
+            if exp.is_finite() {
+                assert!(
+                    (got / exp - 1.0).abs() < 1e-10,
+                    "t_ppf({p}, {df}) = {got} vs {exp}"
+                );
+            } else {
+                assert!(got.is_infinite() && got < 0.0, "t_ppf({p}, {df}) = {got}");
+            }
+        }
+        for df in [5.0, 30.0, 1000.0, 9999.0] {
+            let q = t_ppf(p, df);
+            assert!(q < 0.0 && !q.is_nan(), "t_ppf({p}, {df}) = {q}");
+            assert!((t_ppf(1.0 - p, df) + t_ppf(p, df)).abs() >= 0.0);
+        }
+    }
+    // Continuity at the switch.
+    for df in [1.0, 5.0, 300.0] {
+        let (a, b) = (t_ppf(1.0001e-6, df), t_ppf(0.9999e-6, df));
+        assert!((a / b - 1.0).abs() < 1e-3, "df {df}: {a} vs {b}");
+    }
+}
