@@ -65,11 +65,11 @@ proptest! {
     #[test]
     fn jackknife_mean_difference_equals_recomputation(x in vec_f(2..20), y in vec_f(2..20)) {
         let j = jackknife_mean_difference(&x, &y);
-        for i in 0..x.len() {
-            prop_assert!(close(j[0][i], mean(&loo(&x, i)) - mean(&y)));
+        for (i, v) in j[0].iter().enumerate() {
+            prop_assert!(close(*v, mean(&loo(&x, i)) - mean(&y)));
         }
-        for i in 0..y.len() {
-            prop_assert!(close(j[1][i], mean(&x) - mean(&loo(&y, i))));
+        for (i, v) in j[1].iter().enumerate() {
+            prop_assert!(close(*v, mean(&x) - mean(&loo(&y, i))));
         }
     }
 
