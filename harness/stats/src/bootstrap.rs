@@ -374,6 +374,27 @@ pub fn bootstrap_distribution(
     out
 }
 
+/// Leave-one-out values for the BCa acceleration of a built-in statistic: recomputed on every
+/// leave-one-out sample (SciPy's jackknife, bit for bit the values of earlier releases and of
+/// the published tables) while `Σ n_j² × cost` stays within
+/// [`crate::limits::MAX_JACKKNIFE_WORK`], else `fast` (O(n log n), equal up to rounding).
+pub fn jackknife_values(
+    samples: &[&[f64]],
+    statistic: &dyn Fn(&[&[f64]]) -> f64,
+    cost: f64,
+    fast: impl FnOnce() -> Vec<Vec<f64>>,
+) -> Vec<Vec<f64>> {
+    let work: f64 = samples
+        .iter()
+        .map(|s| (s.len() as f64).powi(2) * cost)
+        .sum();
+    if work <= crate::limits::MAX_JACKKNIFE_WORK {
+        generic_jackknife(samples, statistic)
+    } else {
+        fast()
+    }
+}
+
 /// How the BCa acceleration of a bootstrap is obtained.
 enum Jack<'a> {
     /// Leave-one-out values already computed (fast path of the built-in statistics).
@@ -498,7 +519,12 @@ pub fn bootstrap_ci(
     };
     check_bootstrap(&[x.values()], cfg, statistic_cost(stat, n), &why)?;
     let jack = match cfg.method {
-        BootstrapMethod::Bca => Jack::Given(vec![jackknife(x.values(), stat)]),
+        BootstrapMethod::Bca => Jack::Given(jackknife_values(
+            &[x.values()],
+            &f,
+            statistic_cost(stat, n),
+            || vec![jackknife(x.values(), stat)],
+        )),
         BootstrapMethod::Percentile => Jack::Given(Vec::new()),
     };
     bootstrap_with(&[x.values()], &f, jack, cfg)
@@ -514,6 +540,8 @@ pub fn bootstrap_mean_difference(
     let f = |d: &[&[f64]]| mean(d[0]) - mean(d[1]);
     let samples = [x.values(), y.values()];
     check_bootstrap(&samples, cfg, 1.0, "")?;
-    let jack = jackknife_mean_difference(x.values(), y.values());
+    let jack = jackknife_values(&samples, &f, 1.0, || {
+        jackknife_mean_difference(x.values(), y.values())
+    });
     bootstrap_with(&samples, &f, Jack::Given(jack), cfg)
 }

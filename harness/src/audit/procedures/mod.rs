@@ -203,21 +203,20 @@ pub fn run_procedure(name: &str, input: &Value) -> Result<Value> {
                 BootstrapMethod::Bca => {
                     // The built-in statistics' jackknife is O(n log n); the opaque one is only a
                     // check of the sample sizes here.
-                    let jack = match st {
-                        DistStat::MeanDifference => jackknife_mean_difference(refs[0], refs[1]),
-                        _ => {
-                            let one = match st {
-                                DistStat::Mean => Statistic::Mean,
-                                DistStat::Median => Statistic::Median,
-                                DistStat::Iqm => Statistic::Iqm,
-                                _ => Statistic::Sd,
-                            };
-                            refs.iter().map(|s| jackknife(s, one)).collect()
-                        }
-                    };
                     for (j, s) in refs.iter().enumerate() {
                         check_finite(s, &format!("samples[{j}]"))?;
                     }
+                    let one = match st {
+                        DistStat::Mean | DistStat::MeanDifference => Statistic::Mean,
+                        DistStat::Median => Statistic::Median,
+                        DistStat::Iqm => Statistic::Iqm,
+                        DistStat::Sd => Statistic::Sd,
+                    };
+                    let n = refs.iter().map(|s| s.len()).max().unwrap_or(0);
+                    let jack = jackknife_values(&refs, &f, statistic_cost(one, n), || match st {
+                        DistStat::MeanDifference => jackknife_mean_difference(refs[0], refs[1]),
+                        _ => refs.iter().map(|s| jackknife(s, one)).collect(),
+                    });
                     bca_from_jackknife(f(&refs), &jack, &i.theta_star, i.confidence, i.alternative)?
                 }
                 BootstrapMethod::Percentile => {
