@@ -24,7 +24,8 @@ pub const MAX_RESAMPLED_VALUES: f64 = 5e8;
 /// (`Σ n_j²`: `n_j` evaluations on `n_j − 1` values each): 2.5·10⁷, well under a second. Above
 /// it a BCa bootstrap of such a statistic gives the percentile interval (and says so), and a
 /// BCa interval from a given distribution is refused; the built-in statistics (mean, median,
-/// IQM, SD, mean difference) have an O(n log n) jackknife and no such ceiling.
+/// IQM, SD, mean difference) switch to their O(n log n) jackknife above it (weighted by the
+/// statistic's cost, `log2 n` for the median and IQM) and have no ceiling.
 pub const MAX_JACKKNIFE_WORK: f64 = 2.5e7;
 
 /// Errors unless `1 ≤ value ≤ max` for the size parameter `name`.
