@@ -44,20 +44,27 @@ pub fn parse_reported_as(s: &str) -> Result<ReportedAs> {
     }
 }
 
-/// The text of `path`, or of stdin for `-`. Errors name the path.
+/// The text of `path`, or of stdin for `-`, without a leading UTF-8 byte-order mark (spreadsheet
+/// exports write one; every audit reader, `audit table` included, sees the same text). Errors
+/// name the path.
 pub(crate) fn read_text(path: &std::path::Path) -> Result<String> {
-    if path.as_os_str() == "-" {
+    let text = if path.as_os_str() == "-" {
         let mut s = String::new();
         std::io::stdin()
             .read_to_string(&mut s)
             .map_err(|e| StatsError::Input(format!("stdin: cannot read: {e}")))?;
-        return Ok(s);
-    }
-    std::fs::read_to_string(path).map_err(|e| {
-        StatsError::Input(format!(
-            "{}: cannot read file: {e}; check the path",
-            path.display()
-        ))
+        s
+    } else {
+        std::fs::read_to_string(path).map_err(|e| {
+            StatsError::Input(format!(
+                "{}: cannot read file: {e}; check the path",
+                path.display()
+            ))
+        })?
+    };
+    Ok(match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
     })
 }
 

@@ -36,21 +36,27 @@ Examples (run from the repository root):
   # Does a method beat its baseline beyond the datasets the paper reported?
   harness audit comparison harness/stats/examples/comparison.csv --reported iris,wine,digits --higher-is-better
 
+  # Are the claims of a whole table, together, on the favourable side of their runs?
+  harness audit table harness/stats/examples/table.csv --higher-is-better
+
 File formats:
   claim:      one value per line, or a CSV with a header row and --column NAME.
   comparison: CSV with header `dataset,seed,method,baseline` (one row per dataset and seed; wide format).
   Cells `nan`, `failed`, `diverged`, `crashed` (or empty method/baseline cells) are failed runs:
   they are kept and counted, never dropped.";
 
-/// `harness audit`: check a claimed number, or a method-vs-baseline comparison, against reproduced
-/// runs, and print a verdict table with the rule used.
+/// `harness audit`: check a claimed number, a method-vs-baseline comparison, or a whole table of
+/// claims against reproduced runs, and print a verdict table with the rule used.
 #[derive(Debug, Clone, clap::Args)]
 #[command(
-    about = "Audit a claimed number or a comparison against reproduced runs",
+    about = "Audit a claimed number, a comparison or a table of claims against reproduced runs",
     long_about = "Audit a paper's claim against reproduced runs: `claim` tests one claimed value \
 against per-seed results (t/prediction test, Holm, bootstrap CI, best-of-k seed-picking check); \
 `comparison` tests a method-vs-baseline comparison over datasets (per-dataset Welch CIs, Wilcoxon \
-signed-rank over datasets, subset-selection test of the reported datasets).",
+signed-rank over datasets, subset-selection test of the reported datasets); `table` tests a whole \
+table of claims together (are they, as a set, on the favourable side of their runs?). On a \
+terminal `claim` prints a compact table; piped, or with `--plain`, the full Markdown table and \
+the rules; `--json` for JSON (±∞ and NaN as \"Infinity\", \"-Infinity\", \"NaN\").",
     after_help = AUDIT_EXAMPLES
 )]
 pub struct AuditArgs {
@@ -185,9 +191,21 @@ fn rules_from(c: &CommonArgs) -> Result<Rules> {
     Ok(rules)
 }
 
-/// Runs `harness audit ...` and returns the text to print (Markdown or JSON).
+/// Runs `harness audit ...` and returns the text to print (Markdown or JSON): as
+/// [`run_audit_for`] with `terminal` = stdout is a terminal and no `--plain` among the
+/// arguments (the global `--plain` of the binary is parsed outside these arguments).
 /// Errors name the file, line and field at fault and what to change.
 pub fn run_audit(args: &AuditArgs) -> Result<String> {
+    use std::io::IsTerminal;
+    let plain = std::env::args_os().any(|a| a == "--plain");
+    let terminal = !plain && std::io::stdout().is_terminal();
+    run_audit_for(args, terminal, terminal)
+}
+
+/// Runs `harness audit ...` for an output that is a terminal (`terminal`: `audit claim` prints
+/// a compact table like `harness report`, with ANSI colours when `colour`) or not (Markdown,
+/// stable and line-oriented; JSON with `--json` either way). Errors as [`run_audit`].
+pub fn run_audit_for(args: &AuditArgs, terminal: bool, colour: bool) -> Result<String> {
     match &args.command {
         AuditCommand::Table(t) => table::run(t),
         AuditCommand::Claim(c) => {
@@ -212,6 +230,8 @@ pub fn run_audit(args: &AuditArgs) -> Result<String> {
                     )));
                 }
             }
+            procedures::check_resolution(&c.id, c.claimed, c.resolution)
+                .map_err(|e| StatsError::Input(format!("--resolution: {e}")))?;
             let runs = read_outcomes(&c.results, c.column.as_deref())?;
             if !c.units_ok {
                 if let Some(q) = units_question(c.claimed, &runs) {
@@ -229,7 +249,12 @@ pub fn run_audit(args: &AuditArgs) -> Result<String> {
             };
             let a = assess_claims(&[(claim, runs)], &rules);
             if c.common.json {
-                to_pretty(&serde_json::json!({"assessments": a, "rules": claim_rules_text(&rules)}))
+                // `to_json` keeps ±∞/NaN as strings ("Infinity"), as `harness stats` does.
+                to_pretty(
+                    &serde_json::json!({"assessments": procedures::to_json(&a), "rules": claim_rules_text(&rules)}),
+                )
+            } else if terminal {
+                Ok(render::claims_terminal(&a, &rules, colour))
             } else {
                 Ok(claims_markdown(&a, &rules))
             }
@@ -265,7 +290,7 @@ pub fn run_audit(args: &AuditArgs) -> Result<String> {
             let a = assess_comparison(&input, &rules);
             if c.common.json {
                 to_pretty(
-                    &serde_json::json!({"assessment": a, "rules": comparison_rules_text(&rules)}),
+                    &serde_json::json!({"assessment": procedures::to_json(&a), "rules": comparison_rules_text(&rules)}),
                 )
             } else {
                 Ok(comparison_markdown(&a, &rules))

@@ -24,15 +24,111 @@ fn ok(v: Option<f64>) -> String {
     }
 }
 
-/// Markdown table of claim assessments, followed by the verdicts and the rule text.
+/// The flags of a claim, as `harness report` shows them: the seed-picking flag and the failed
+/// runs ("" for none).
+pub fn claim_flags(c: &ClaimAssessment) -> String {
+    let mut v = Vec::new();
+    if let Some(flag) = c.seed_picking_flag() {
+        v.push(flag);
+    }
+    if c.n_failed > 0 {
+        v.push(format!(
+            "{} failed",
+            crate::out::plural(c.n_failed, "run", "runs")
+        ));
+    }
+    v.join("; ")
+}
+
+/// The compact claim table for a terminal, in the style of `harness report`
+/// (`crate::report::terminal`): claim, claimed, reproduced mean ± SE, n, p adj., verdict (coloured
+/// when `colour`), flags; then each verdict's note in one line and where the rest is. The full
+/// table (intervals, best-of-k, percentile) and the rules are in `--plain` (Markdown) and
+/// `--json`.
+pub fn claims_terminal(a: &[ClaimAssessment], rules: &Rules, colour: bool) -> String {
+    use crate::report::format::{f, p};
+    use crate::report::terminal::claim_style;
+    let header = [
+        "claim",
+        "claimed",
+        "reproduced (mean ± SE)",
+        "n",
+        "p adj.",
+        "verdict",
+        "flags",
+    ];
+    let rows: Vec<[String; 7]> = a
+        .iter()
+        .map(|c| {
+            let n = c.n_runs - c.n_failed;
+            let se = c.sd.map(|s| s / (n as f64).sqrt());
+            [
+                c.id.clone(),
+                f(Some(c.claimed)),
+                format!("{} ± {}", f(c.mean), f(se)),
+                if c.n_failed > 0 {
+                    format!("{n}+{}✗", c.n_failed)
+                } else {
+                    n.to_string()
+                },
+                p(c.p_adjusted),
+                c.verdict.to_string(),
+                claim_flags(c),
+            ]
+        })
+        .collect();
+    let mut w = header.map(|h| h.chars().count());
+    for row in &rows {
+        for (i, cell) in row.iter().enumerate() {
+            w[i] = w[i].max(cell.chars().count());
+        }
+    }
+    let pad = |s: &str, w: usize| format!("{s}{}", " ".repeat(w.saturating_sub(s.chars().count())));
+    let head: Vec<String> = header.iter().zip(w).map(|(h, w)| pad(h, w)).collect();
+    let mut s = format!("  {}\n", head.join("  ").trim_end());
+    for (row, c) in rows.iter().zip(a) {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(w)
+            .enumerate()
+            .map(|(i, (cell, w))| {
+                if i == 5 && colour {
+                    let st = claim_style(c.verdict);
+                    format!("{st}{cell}{st:#}")
+                        + &" ".repeat(w.saturating_sub(cell.chars().count()))
+                } else {
+                    pad(cell, w)
+                }
+            })
+            .collect();
+        s += &format!("  {}\n", cells.join("  ").trim_end());
+    }
+    s += &format!(
+        "  p adj. = one-sided p at alpha {}, {} over {}\n\n",
+        rules.effective_alpha(),
+        match rules.correction {
+            repro_stats::verdict::Correction::Holm => "Holm",
+            repro_stats::verdict::Correction::BenjaminiHochberg => "Benjamini–Hochberg",
+            repro_stats::verdict::Correction::None => "no correction",
+        },
+        crate::out::plural(a.len(), "claim", "claims")
+    );
+    for c in a {
+        s += &format!("{}: {}. {}\n", c.id, c.verdict, c.note);
+    }
+    s + "\nIntervals, best-of-k and the rules: add --plain (Markdown) or --json.\n"
+}
+
+/// Markdown table of claim assessments (with a flags column), followed by the verdicts and the
+/// rule text.
 pub fn claims_markdown(a: &[ClaimAssessment], rules: &Rules) -> String {
     let conf = fmt_sig(100.0 * (1.0 - rules.alpha), 3);
     let mut s = format!(
-        "| claim | claimed | runs | failed | mean | sd | {conf}% t-CI | {conf}% bootstrap CI | min | median | max | percentile | p | p adj. | best-of-k (normal) | best-of-k (empirical) | verdict |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+        "| claim | claimed | runs | failed | mean | sd | {conf}% t-CI | {conf}% bootstrap CI | min | median | max | percentile | p | p adj. | best-of-k (normal) | best-of-k (empirical) | verdict | flags |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
     );
     for c in a {
         s += &format!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
             c.id,
             fmt_sig(c.claimed, 4),
             c.n_runs,
@@ -49,7 +145,8 @@ pub fn claims_markdown(a: &[ClaimAssessment], rules: &Rules) -> String {
             o(c.p_adjusted),
             ok(c.best_of_k_normal),
             ok(c.best_of_k_empirical),
-            c.verdict
+            c.verdict,
+            claim_flags(c)
         );
     }
     s += "\n";

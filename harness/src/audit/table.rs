@@ -180,6 +180,8 @@ pub fn read_table(text: &str, file: &str, default_dir: Option<Direction>) -> Res
                 "{file}:{ln}: resolution and standard_error must be ≥ 0"
             )));
         }
+        super::procedures::check_resolution(&id, value, resolution)
+            .map_err(|e| StatsError::Input(format!("{file}:{ln}: {e}")))?;
         let seed = cell(js, "seed")?;
         let raw = cell(jx, "result")?;
         let result = if raw.is_empty() {
@@ -354,12 +356,14 @@ pub fn run(args: &TableArgs) -> Result<String> {
         })
         .collect();
     if args.json {
-        serde_json::to_string_pretty(&serde_json::json!({
-            "paper_level": a,
-            "faithfulness": faithful.iter().map(|(id, f)| serde_json::json!({"claim": id, "result": f})).collect::<Vec<_>>(),
+        // Each part through `to_json`, so ±∞ and NaN are "Infinity"/"NaN" as in `harness stats`
+        // (`json!` would turn them into null).
+        use super::procedures::to_json;
+        super::render::to_pretty(&serde_json::json!({
+            "paper_level": to_json(&a),
+            "faithfulness": faithful.iter().map(|(id, f)| serde_json::json!({"claim": id, "result": to_json(f)})).collect::<Vec<_>>(),
             "rules": table_rules_text(&rules),
         }))
-        .map_err(|e| StatsError::Input(format!("cannot serialise output: {e}")))
     } else {
         Ok(table_markdown(&a, &faithful, &rules))
     }

@@ -121,26 +121,58 @@ pub fn check_alpha(a: f64) -> Result<()> {
     }
 }
 
-/// Arithmetic mean; NaN for an empty slice.
+/// Arithmetic mean; NaN for an empty slice. Overflow-safe: when the plain sum of finite values
+/// overflows (values near ±1.8e308), the mean is taken of the values divided by the largest
+/// magnitude and scaled back, so `[1e308, 1e308, −1e308]` gives 3.33e307, not ∞.
 pub fn mean(x: &[f64]) -> f64 {
     if x.is_empty() {
         return f64::NAN;
     }
-    x.iter().sum::<f64>() / x.len() as f64
+    let s = x.iter().sum::<f64>();
+    match overflow_scale(s, x) {
+        Some(k) => k * (x.iter().map(|v| v / k).sum::<f64>() / x.len() as f64),
+        None => s / x.len() as f64,
+    }
 }
 
-/// Sample variance with `ddof = 1` (two-pass); NaN if `n < 2`.
-pub fn var(x: &[f64]) -> f64 {
-    if x.len() < 2 {
-        return f64::NAN;
+/// The largest magnitude of `x` when `result` overflowed although every value is finite.
+fn overflow_scale(result: f64, x: &[f64]) -> Option<f64> {
+    if result.is_finite() || result.is_nan() || !x.iter().all(|v| v.is_finite()) {
+        return None;
     }
+    let k = x.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+    (k > 0.0).then_some(k)
+}
+
+fn var_plain(x: &[f64]) -> f64 {
     let m = mean(x);
     x.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / (x.len() - 1) as f64
 }
 
+/// Sample variance with `ddof = 1` (two-pass); NaN if `n < 2`; +∞ when the variance itself
+/// exceeds binary64 (see [`sd`], which stays finite).
+pub fn var(x: &[f64]) -> f64 {
+    if x.len() < 2 {
+        return f64::NAN;
+    }
+    var_plain(x)
+}
+
 /// Sample standard deviation with `ddof = 1` (`np.std(x, ddof=1)`); NaN if `n < 2`.
+/// Overflow-safe: when the squares overflow, computed on the values divided by the largest
+/// magnitude and scaled back (`sd([1e308, 1e308, −1e308])` = 1.15e308).
 pub fn sd(x: &[f64]) -> f64 {
-    var(x).sqrt()
+    if x.len() < 2 {
+        return f64::NAN;
+    }
+    let v = var_plain(x);
+    match overflow_scale(v, x) {
+        Some(k) => {
+            let y: Vec<f64> = x.iter().map(|v| v / k).collect();
+            k * var_plain(&y).sqrt()
+        }
+        None => v.sqrt(),
+    }
 }
 
 /// Sorted copy (NaN-free input assumed; NaN sorts last via `total_cmp`).
@@ -418,6 +450,12 @@ pub fn t_ppf(p: f64, df: f64) -> f64 {
     let Some(d) = student(df) else {
         return f64::NAN;
     };
+    if p < T_TAIL_P {
+        return t_ppf_lower_tail(p, df, &d);
+    }
+    if p > 1.0 - T_TAIL_P {
+        return -t_ppf_lower_tail(1.0 - p, df, &d);
+    }
     let mut x = d.inverse_cdf(p);
     for _ in 0..3 {
         let dens = d.pdf(x);
@@ -430,6 +468,44 @@ pub fn t_ppf(p: f64, df: f64) -> f64 {
             t_cdf(x, df) - p
         };
         x -= err / dens;
+    }
+    x
+}
+
+/// Below this probability (and above `1 −` it) [`t_ppf`] takes the quantile from the tail
+/// ([`t_ppf_lower_tail`]): `statrs`' Student t inverse is 80 % off at ν = 1, p = 1e-10 and panics
+/// (`XOutOfRange` from its inverse regularized beta) near p = 1e-150.
+pub const T_TAIL_P: f64 = 1e-6;
+
+/// The Student t quantile for a tiny `p`: the tail expansion `F(t) ≈ K ν^{(ν−1)/2} |t|^{−ν}`
+/// (`K = Γ((ν+1)/2) / (√(νπ) Γ(ν/2))`, exact to O(ν/t²)) as a start below ν = 30, the
+/// Cornish–Fisher expansion from the normal quantile above, then Newton steps on
+/// `ln F` (at most 50; they stop where the density underflows, where the start is already exact
+/// to rounding).
+fn t_ppf_lower_tail(p: f64, df: f64, d: &StudentsT) -> f64 {
+    use statrs::function::gamma::ln_gamma;
+    let ln_k =
+        ln_gamma((df + 1.0) / 2.0) - 0.5 * (df * std::f64::consts::PI).ln() - ln_gamma(df / 2.0);
+    let mut x = if df < 30.0 {
+        -((ln_k + (df - 1.0) / 2.0 * df.ln() - p.ln()) / df).exp()
+    } else {
+        // the power law starts far out for large ν; the Cornish–Fisher start is close
+        t_from_z(norm_ppf(p), df).0
+    };
+    for _ in 0..50 {
+        let (f, dens) = (t_cdf(x, df), d.pdf(x));
+        if !(x.is_finite() && f > 0.0 && dens > 0.0) {
+            break;
+        }
+        let mut next = x - (f.ln() - p.ln()) * f / dens;
+        if next >= 0.0 {
+            next = x / 2.0; // stay in the lower tail
+        }
+        let done = (next - x).abs() <= 1e-15 * x.abs();
+        x = next;
+        if done {
+            break;
+        }
     }
     x
 }

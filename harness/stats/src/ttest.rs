@@ -48,6 +48,26 @@ fn p_of(t: f64, df: f64, alt: Alternative) -> f64 {
     .min(1.0)
 }
 
+/// Errors when an interval end that must be finite (both for two-sided, the one end of a
+/// one-sided interval) overflowed binary64: data near ±1.8e308 whose spread times the t quantile
+/// exceeds the range (e.g. `[1e308, 1e308, −1e308]`).
+fn check_ci(ci: (f64, f64), alt: Alternative) -> Result<(f64, f64)> {
+    let ok = match alt {
+        Alternative::TwoSided => ci.0.is_finite() && ci.1.is_finite(),
+        Alternative::Greater => ci.0.is_finite(),
+        Alternative::Less => ci.1.is_finite(),
+    };
+    if ok {
+        Ok(ci)
+    } else {
+        Err(crate::error::StatsError::param(
+            "x",
+            format!("interval [{:e}, {:e}]", ci.0, ci.1),
+            "the confidence interval exceeds the range of binary64 (±1.8e308); rescale the data (e.g. divide every value by 1e300)",
+        ))
+    }
+}
+
 fn ci_of(est: f64, se: f64, df: f64, conf: f64, alt: Alternative) -> (f64, f64) {
     let half = |q: f64| {
         let c = t_ppf(q, df);
@@ -103,7 +123,7 @@ pub fn one_sample_t(
         p_value: p_of(t, df, alternative),
         estimate: m,
         standard_error: se,
-        ci: ci_of(m, se, df, confidence, alternative),
+        ci: check_ci(ci_of(m, se, df, confidence, alternative), alternative)?,
     })
 }
 
@@ -142,7 +162,7 @@ pub fn welch_t(
         p_value: p_of(t, df, alternative),
         estimate: d,
         standard_error: se,
-        ci: ci_of(d, se, df, confidence, alternative),
+        ci: check_ci(ci_of(d, se, df, confidence, alternative), alternative)?,
     })
 }
 

@@ -1,7 +1,7 @@
 //! The `harness audit` / `harness stats` CLI logic: help examples run, JSON output, errors.
 
 use clap::Parser;
-use harness::audit::{run_audit, run_stats, AuditArgs, StatsArgs};
+use harness::audit::{run_audit, run_audit_for, run_stats, AuditArgs, StatsArgs};
 
 #[derive(Parser)]
 struct AuditCli {
@@ -35,7 +35,7 @@ fn audit_help_examples_run() {
         let argv: Vec<&str> = line.split_whitespace().skip(1).collect();
         let cli = AuditCli::try_parse_from(argv.iter().copied())
             .unwrap_or_else(|e| panic!("{line}: {e}"));
-        let out = run_audit(&cli.a).unwrap_or_else(|e| panic!("{line}: {e}"));
+        let out = run_audit_for(&cli.a, false, false).unwrap_or_else(|e| panic!("{line}: {e}"));
         assert!(out.contains("Rule:"), "{out}");
     }
     let cli = AuditCli::try_parse_from([

@@ -287,6 +287,8 @@ fn prob() -> BoxedStrategy<Value> {
     prop_oneof![
         10 => prop::sample::select(vec![0.05, 0.1, 0.5, 0.8, 0.9, 0.95, 0.99, 1e-12]).prop_map(|x| json!(x)),
         1 => prop::sample::select(vec![json!(0.0), json!(1.0), json!(-0.1), json!(1.5), json!(5), json!("NaN")]),
+        // issue 28: alphas below the power floor and at the edge of binary64
+        1 => prop::sample::select(vec![json!(1e-17), json!(1e-300), json!(5e-324), json!(1e-12), json!(0.9999999999999999)]),
     ]
     .boxed()
 }
@@ -323,7 +325,10 @@ fn claims() -> BoxedStrategy<Value> {
         prop::option::of(number()),
         one_of(&["higher", "lower"]),
         reported_as(),
-        prop::option::of(number()),
+        prop::option::of(prop_oneof![
+            4 => number(),
+            1 => prop::sample::select(vec![json!(1e308), json!(-5), json!(1e15), json!(0.01)]),
+        ]),
         runs(),
     )
         .prop_map(|(value, se, dir, ra, res, runs)| {
@@ -363,7 +368,18 @@ fn comparison() -> BoxedStrategy<Value> {
 fn rules() -> BoxedStrategy<Value> {
     let hostile = (prob(), prop::sample::select(vec![json!(0), json!(99), json!(999), json!(1_000_001u64), json!(u64::MAX)]), prop::sample::select(vec![json!(0), json!(3), json!(1000)]), prob(), number(), number())
         .prop_map(|(alpha, res, min_runs, failed, hw, k)| json!({"alpha": alpha, "bootstrap_resamples": res, "min_runs": min_runs, "max_failed_share": failed, "max_relative_half_width": hw, "max_best_of_k": k}));
-    prop_oneof![3 => Just(json!({"bootstrap_resamples": 199})), 1 => hostile].boxed()
+    // issue 28: misspelled keys, out-of-range values the paper level used to replace silently
+    let misspelt = prop::sample::select(vec![
+        json!({"alfa": 0.1}),
+        json!({"alpha": 5}),
+        json!({"alpha": -1}),
+        json!({"min_run_sets": 0}),
+        json!({"min_runs": 0}),
+        json!({"resolution": -5}),
+        json!({"estimate_k": "yes"}),
+        json!([]),
+    ]);
+    prop_oneof![3 => Just(json!({"bootstrap_resamples": 199})), 1 => hostile, 1 => misspelt].boxed()
 }
 
 fn value_of(kind: Kind) -> BoxedStrategy<Value> {
@@ -584,4 +600,60 @@ fn tempfile_dir() -> std::path::PathBuf {
     ));
     std::fs::create_dir_all(&d).unwrap();
     d
+}
+
+/// Issue 28: user-sized inputs that used to take minutes to hours on quadratic paths (the BCa
+/// jackknife, the probability of improvement, audit claim on 10⁵ values) and the small-df
+/// noncentral t. Each case answers or errors within the bound; the cost budget decides which.
+#[test]
+fn large_inputs_answer_within_the_bound() {
+    let sizes = prop::sample::select(vec![2_000usize, 30_000, 100_000, 300_000]);
+    let resamples = prop::sample::select(vec![10usize, 1_000, 9_999, 1_000_000]);
+    let stat = prop::sample::select(vec!["mean", "median", "iqm", "sd"]);
+    let method = prop::sample::select(vec!["bca", "percentile"]);
+    let case = (0usize..6, sizes, resamples, stat, method, -8.0f64..2.0);
+    let mut runner = TestRunner::new(Config {
+        cases: std::env::var("FUZZ_LARGE_CASES")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(24),
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let count = std::sync::Arc::new(std::sync::Mutex::new((0u32, 0u32)));
+    let c2 = count.clone();
+    let result = runner.run(&case, move |(kind, n, b, stat, method, log_df)| {
+        let x: std::vec::Vec<f64> = (0..n).map(|i| ((i * 7919) % 1009) as f64 / 1009.0).collect();
+        let (name, input) = match kind {
+            0 => ("bootstrap", json!({"x": x, "resamples": b, "statistic": stat, "method": method})),
+            1 => ("bootstrap", json!({"x": x, "y": x[..n / 2], "resamples": b, "method": method})),
+            2 => (
+                "bootstrap_interval_from_distribution",
+                json!({"samples": [x], "theta_star": [0.4, 0.5, 0.6], "statistic": stat, "method": method}),
+            ),
+            3 => {
+                let m: std::vec::Vec<std::vec::Vec<f64>> = x.iter().map(|v| vec![*v]).collect();
+                ("probability_of_improvement", json!({"x": m, "y": m, "ci": b <= 1_000, "reps": b}))
+            }
+            4 => ("nct_sf", json!({"t": n as f64 / 1e4 - 5.0, "df": 10f64.powf(log_df), "nc": 3.0})),
+            _ => (
+                "assess_claims",
+                json!({"claims": [{"id": "c", "value": 0.6, "direction": "higher", "runs": x}]}),
+            ),
+        };
+        let label = format!("{name} n={n} resamples={b} {stat} {method} df=1e{log_df:.1}");
+        let out = bounded(label.clone(), move || run_procedure(name, &input).map_err(|e| e.to_string()))?;
+        if let Err(e) = &out {
+            prop_assert!(!e.trim().is_empty(), "empty error: {}", label);
+        }
+        let mut c = c2.lock().unwrap();
+        if out.is_ok() { c.0 += 1 } else { c.1 += 1 }
+        Ok(())
+    });
+    let (ok, err) = *count.lock().unwrap();
+    eprintln!(
+        "large-input fuzz: {} cases ({ok} results, {err} clear errors)",
+        ok + err
+    );
+    result.unwrap();
 }

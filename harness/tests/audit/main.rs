@@ -4,5 +4,6 @@
 
 mod cli;
 mod fuzz;
+mod hostile;
 mod input;
 mod robustness;

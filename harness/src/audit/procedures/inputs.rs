@@ -283,12 +283,79 @@ pub(super) struct ClaimWithRuns {
 pub(super) struct ClaimsIn {
     pub(super) claims: Vec<ClaimWithRuns>,
     #[serde(default)]
-    pub(super) rules: Rules,
+    pub(super) rules: RulesIn,
 }
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct CompIn {
     pub(super) comparison: ComparisonInput,
     #[serde(default)]
-    pub(super) rules: Rules,
+    pub(super) rules: RulesIn,
+}
+
+/// The `rules` object of `assess_claims`, `assess_comparison` and `paper_level`: the fields of
+/// [`Rules`] (missing ones take the defaults), refused when a key is not one of them (`alfa`),
+/// and checked by [`check_rules`] after parsing (a procedure never silently replaces a value).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RulesIn(pub(crate) Rules);
+
+impl<'de> Deserialize<'de> for RulesIn {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        use serde::de::Error;
+        let v = serde_json::Value::deserialize(d)?;
+        let known = serde_json::to_value(Rules::default()).map_err(D::Error::custom)?;
+        let (Some(obj), Some(known)) = (v.as_object(), known.as_object()) else {
+            return Err(D::Error::custom("`rules` must be a JSON object"));
+        };
+        if let Some(k) = obj.keys().find(|k| !known.contains_key(*k)) {
+            let names: Vec<&str> = known.keys().map(String::as_str).collect();
+            return Err(D::Error::custom(format!(
+                "unknown field `rules.{k}`, expected one of {}",
+                names.join(", ")
+            )));
+        }
+        serde_json::from_value(v)
+            .map(RulesIn)
+            .map_err(|e| D::Error::custom(format!("rules: {e}")))
+    }
+}
+
+/// [`Rules::validate`] plus the counts it leaves open: `min_runs` and `min_run_sets` ≥ 1.
+/// Errors name the field as `rules.<field>`.
+pub(crate) fn check_rules(r: &Rules) -> repro_stats::error::Result<()> {
+    r.validate()?;
+    for (name, v) in [
+        ("rules.min_runs", r.min_runs),
+        ("rules.min_run_sets", r.min_run_sets),
+    ] {
+        if v == 0 {
+            return Err(repro_stats::error::StatsError::param(
+                name,
+                v,
+                "must be ≥ 1",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks a claim's `resolution` beyond [`Claim::validate`] (finite, > 0): a printed value is a
+/// multiple of its printing step, so the step cannot exceed the value's magnitude (or 1 for a
+/// claim printed as 0). Errors name the claim and the field.
+pub(crate) fn check_resolution(
+    id: &str,
+    value: f64,
+    resolution: Option<f64>,
+) -> repro_stats::error::Result<()> {
+    match resolution {
+        Some(r) if r.is_finite() && r > value.abs().max(1.0) => Err(repro_stats::error::StatsError::param(
+            &format!("claim `{id}`: resolution"),
+            r,
+            &format!(
+                "exceeds the claimed value's magnitude ({}): a value printed to a resolution is a multiple of it; give the printing step (e.g. 0.01 for a claim printed as a whole percent)",
+                repro_stats::describe::fmt_sig(value.abs().max(1.0), 4)
+            ),
+        )),
+        _ => Ok(()),
+    }
 }

@@ -14,6 +14,7 @@ mod table;
 
 pub use json::{num, to_json};
 
+pub(crate) use inputs::check_resolution;
 use inputs::*;
 use repro_stats::bestofk::*;
 use repro_stats::bootstrap::*;
@@ -70,7 +71,7 @@ pub const PROCEDURES: &[(&str, &str)] = &[
     ("mann_whitney_u", "x, y (each ≥1), use_continuity=true, alternative, method='auto'|'exact'|'asymptotic'"),
     ("faithfulness", "reproduced: [number|'failed'], published: [number], source='', alpha=0.05"),
     ("best_of_pivot_sf", "q, m ≥ 1 (best of m), n ≥ 3 (runs) → p = P((max of m − runs' mean)/runs' sd ≥ q), normal runs"),
-    ("paper_level", "claims: [{id, value, standard_error?, direction, reported_as?, resolution?, run_set?, runs: [number|'failed']}], rules? {alpha, min_runs, min_run_sets, estimate_optimism, estimate_k}"),
+    ("paper_level", "claims: [{id, value, standard_error?, direction, reported_as?, resolution?, run_set?, runs: [number|'failed']}], rules? (the fields of assess_claims' rules; the paper level uses alpha, min_runs, min_run_sets, estimate_optimism, estimate_k; unknown fields are refused)"),
 ];
 
 /// Procedure names accepted by [`run_procedure`].
@@ -200,7 +201,23 @@ pub fn run_procedure(name: &str, input: &Value) -> Result<Value> {
             }
             let (lo, hi) = match i.method {
                 BootstrapMethod::Bca => {
-                    bca_from_distribution(&refs, &f, &i.theta_star, i.confidence, i.alternative)?
+                    // The built-in statistics' jackknife is O(n log n); the opaque one is only a
+                    // check of the sample sizes here.
+                    for (j, s) in refs.iter().enumerate() {
+                        check_finite(s, &format!("samples[{j}]"))?;
+                    }
+                    let one = match st {
+                        DistStat::Mean | DistStat::MeanDifference => Statistic::Mean,
+                        DistStat::Median => Statistic::Median,
+                        DistStat::Iqm => Statistic::Iqm,
+                        DistStat::Sd => Statistic::Sd,
+                    };
+                    let n = refs.iter().map(|s| s.len()).max().unwrap_or(0);
+                    let jack = jackknife_values(&refs, &f, statistic_cost(one, n), || match st {
+                        DistStat::MeanDifference => jackknife_mean_difference(refs[0], refs[1]),
+                        _ => refs.iter().map(|s| jackknife(s, one)).collect(),
+                    });
+                    bca_from_jackknife(f(&refs), &jack, &i.theta_star, i.confidence, i.alternative)?
                 }
                 BootstrapMethod::Percentile => {
                     percentile_from_distribution(&i.theta_star, i.confidence, i.alternative)?
@@ -210,6 +227,15 @@ pub fn run_procedure(name: &str, input: &Value) -> Result<Value> {
         }
         "trim_mean" => {
             let i: TrimIn = parse(p, input)?;
+            // The library names SciPy's `proportiontocut` and `scores`; name the fields written.
+            if !(0.0..0.5).contains(&i.proportion) {
+                return Err(StatsError::param(
+                    "proportion",
+                    i.proportion,
+                    "must lie in [0, 0.5)",
+                ));
+            }
+            check_len(&i.x, 1, "x")?;
             json!({"value": num(trim_mean(&i.x, i.proportion)?)})
         }
         "iqm" => {
@@ -354,19 +380,20 @@ pub fn run_procedure(name: &str, input: &Value) -> Result<Value> {
         }
         "assess_claims" => {
             let i: ClaimsIn = parse(p, input)?;
-            i.rules.validate()?;
+            check_rules(&i.rules.0)?;
             for c in &i.claims {
                 c.claim.validate()?;
+                check_resolution(&c.claim.id, c.claim.value, c.claim.resolution)?;
             }
             let pairs: Vec<(Claim, Vec<Outcome>)> =
                 i.claims.into_iter().map(|c| (c.claim, c.runs)).collect();
-            json!({"assessments": to_json(&assess_claims(&pairs, &i.rules))})
+            json!({"assessments": to_json(&assess_claims(&pairs, &i.rules.0))})
         }
         "assess_comparison" => {
             let i: CompIn = parse(p, input)?;
-            i.rules.validate()?;
+            check_rules(&i.rules.0)?;
             i.comparison.validate()?;
-            to_json(&assess_comparison(&i.comparison, &i.rules))
+            to_json(&assess_comparison(&i.comparison, &i.rules.0))
         }
         "mann_whitney_u" | "faithfulness" | "paper_level" | "best_of_pivot_sf" => {
             table::run_procedure(p, input).map_err(|e| match e {

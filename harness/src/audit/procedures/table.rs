@@ -1,6 +1,7 @@
 //! The paper-level procedures of `harness stats`: `mann_whitney_u`, `faithfulness`,
 //! `paper_level` and `best_of_pivot_sf`.
 
+use super::inputs::{check_resolution, check_rules, RulesIn};
 use super::json::to_json as to;
 use repro_stats::describe::{check_finite, Alternative};
 use repro_stats::error::{Result, StatsError};
@@ -19,44 +20,6 @@ fn yes() -> bool {
 }
 fn a05() -> f64 {
     0.05
-}
-
-/// The `rules` object of the `paper_level` input: the paper-level fields of [`Rules`] (missing
-/// fields take the defaults; other fields are ignored, as before the rules were merged).
-#[derive(Deserialize)]
-#[serde(default)]
-struct TableRulesIn {
-    alpha: f64,
-    min_runs: usize,
-    min_run_sets: usize,
-    estimate_optimism: bool,
-    estimate_k: bool,
-}
-
-impl Default for TableRulesIn {
-    fn default() -> Self {
-        let r = Rules::default();
-        TableRulesIn {
-            alpha: r.alpha,
-            min_runs: r.min_runs,
-            min_run_sets: r.min_run_sets,
-            estimate_optimism: r.estimate_optimism,
-            estimate_k: r.estimate_k,
-        }
-    }
-}
-
-impl TableRulesIn {
-    fn rules(&self) -> Rules {
-        Rules {
-            alpha: self.alpha,
-            min_runs: self.min_runs,
-            min_run_sets: self.min_run_sets,
-            estimate_optimism: self.estimate_optimism,
-            estimate_k: self.estimate_k,
-            ..Rules::default()
-        }
-    }
 }
 
 /// Runs one of this module's procedures on `input` (called by [`super::run_procedure`], which
@@ -94,6 +57,7 @@ pub(super) fn run_procedure(name: &str, input: &serde_json::Value) -> Result<ser
             }
             let i: In = parse(input)?;
             check_finite(&i.published, "published")?;
+            repro_stats::describe::check_alpha(i.alpha)?;
             let r = repro_stats::faithfulness::compare_with_published(
                 &i.reproduced,
                 &i.published,
@@ -111,9 +75,14 @@ pub(super) fn run_procedure(name: &str, input: &serde_json::Value) -> Result<ser
             struct In {
                 claims: Vec<TableClaim>,
                 #[serde(default)]
-                rules: TableRulesIn,
+                rules: RulesIn,
             }
             let i: In = parse(input)?;
+            check_rules(&i.rules.0)?;
+            for c in &i.claims {
+                c.claim.validate()?;
+                check_resolution(&c.claim.id, c.claim.value, c.claim.resolution)?;
+            }
             if i.claims.len() > MAX_TABLE_CLAIMS {
                 return Err(StatsError::param(
                     "claims",
@@ -129,7 +98,7 @@ pub(super) fn run_procedure(name: &str, input: &serde_json::Value) -> Result<ser
                     &format!("more than {MAX_TABLE_RUNS} runs in all exceeds the ceiling"),
                 ));
             }
-            let rules = i.rules.rules();
+            let rules = i.rules.0;
             let mut out = to(&assess_table(&i.claims, &rules));
             if let Some(o) = out.as_object_mut() {
                 o.insert("rules".into(), table_rules_text(&rules).into());
