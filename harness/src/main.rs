@@ -123,6 +123,8 @@ fn cmd_run(g: &Global, a: &RunArgs) -> Result<()> {
         return Ok(());
     }
     let ui = Ui::new(ctx.plain).with_results_dir(&ctx.store.results_dir);
+    // staging directories of a publisher killed mid-way (the report at the end cleans them too)
+    let _ = harness::report::publish::clean_stale_staging(&ctx.store.results_dir);
     let summary = run::execute(&ctx.project, &runs, &ctx.fetcher, &ctx.store, &opts, &ui)?;
     out::text(&summary.describe(runs.len(), &opts, &runs_dir));
     match shard {

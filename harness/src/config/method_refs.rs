@@ -2,8 +2,8 @@
 //! against the loaded papers once all are loaded; a paper with a bad reference is broken, and a
 //! comparison that references a broken paper is left out of its (otherwise valid) paper.
 
+use super::paper::LoadedPaper;
 use super::schema::*;
-use super::validate::LoadedPaper;
 use crate::Result;
 use std::collections::{BTreeMap, BTreeSet};
 

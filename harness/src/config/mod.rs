@@ -9,6 +9,7 @@
 #[cfg(test)]
 mod method_ref_tests;
 mod method_refs;
+mod paper;
 mod protocol;
 mod rules;
 mod schema;

@@ -394,8 +394,6 @@ pub fn execute(
     // temporary files of a writer killed mid-write (none younger than a second: a live writer
     // locks its file right after creating it)
     let _ = store.clean_orphans(std::time::Duration::from_secs(1));
-    // staging directories of a publisher killed mid-way
-    let _ = crate::report::publish::clean_stale_staging(&store.results_dir);
     let since = std::time::SystemTime::now();
     let existing = existing_records(store, runs)?;
     let mut summary = RunSummary::default();
