@@ -244,16 +244,42 @@ pub fn seeds_needed(
         ));
     }
     let pw = |n: usize| t_test_power(n, gap, sd, alpha, design, alternative);
-    // Power grows with n: gallop from the normal approximation to a bracket
-    // `pw(lo) < power ≤ pw(hi)`, then bisect (O(log n) power evaluations, never a linear walk).
     let start = (approx.ceil() as usize).clamp(2, MAX_SEEDS_NEEDED);
+    let Some(n) = smallest_n_reaching(start, |n| Ok(pw(n)? >= power))? else {
+        return Err(StatsError::param(
+            "gap",
+            gap,
+            &format!(
+                "more than {MAX_SEEDS_NEEDED} runs needed; the gap is too small relative to sd"
+            ),
+        ));
+    };
+    Ok(SeedsNeeded {
+        n,
+        achieved_power: pw(n)?,
+        normal_approximation: approx,
+    })
+}
+
+/// The smallest number of runs `n` in `2..=MAX_SEEDS_NEEDED` with `reaches(n)`, for a `reaches`
+/// that is monotone in `n` (false, then true: power grows with the number of runs), searched
+/// from a first guess `start` (e.g. a normal approximation): gallop from it to a bracket
+/// `reaches(lo) == false`, `reaches(hi) == true`, then bisect — O(log n) evaluations, never a
+/// linear walk. `n = 1` is never evaluated (no t-test has 0 degrees of freedom).
+/// `Ok(None)`: not reached even at [`MAX_SEEDS_NEEDED`]. Errors: those of `reaches`.
+/// Used by [`seeds_needed`] and by the verdicts' seeds-to-decide.
+pub fn smallest_n_reaching(
+    start: usize,
+    mut reaches: impl FnMut(usize) -> Result<bool>,
+) -> Result<Option<usize>> {
+    let start = start.clamp(2, MAX_SEEDS_NEEDED);
     let (mut lo, mut hi);
-    if pw(start)? >= power {
+    if reaches(start)? {
         hi = start;
         let mut step = 1;
         loop {
             let cand = hi.saturating_sub(step).max(1);
-            if cand < 2 || pw(cand)? < power {
+            if cand < 2 || !reaches(cand)? {
                 lo = cand;
                 break;
             }
@@ -266,17 +292,13 @@ pub fn seeds_needed(
         loop {
             let cand = lo.saturating_add(step);
             if cand > MAX_SEEDS_NEEDED {
-                if pw(MAX_SEEDS_NEEDED)? < power {
-                    return Err(StatsError::param(
-                        "gap",
-                        gap,
-                        &format!("more than {MAX_SEEDS_NEEDED} runs needed; the gap is too small relative to sd"),
-                    ));
+                if !reaches(MAX_SEEDS_NEEDED)? {
+                    return Ok(None);
                 }
                 hi = MAX_SEEDS_NEEDED;
                 break;
             }
-            if pw(cand)? >= power {
+            if reaches(cand)? {
                 hi = cand;
                 break;
             }
@@ -286,16 +308,11 @@ pub fn seeds_needed(
     }
     while hi - lo > 1 {
         let mid = lo + (hi - lo) / 2;
-        if pw(mid)? >= power {
+        if reaches(mid)? {
             hi = mid;
         } else {
             lo = mid;
         }
     }
-    let n = hi.max(2);
-    Ok(SeedsNeeded {
-        n,
-        achieved_power: pw(n)?,
-        normal_approximation: approx,
-    })
+    Ok(Some(hi.max(2)))
 }

@@ -12,7 +12,7 @@
 //! claim, a margin under ≈ 2.5 run SDs).
 
 use crate::describe::{norm_ppf, Alternative};
-use crate::power::{seeds_needed, t_test_power, Design, MAX_SEEDS_NEEDED};
+use crate::power::{seeds_needed, smallest_n_reaching, t_test_power, Design, MAX_SEEDS_NEEDED};
 
 /// Power (0–1) of the one-sided claim test with `n` finite runs of SD `sd` and a claim of
 /// variance `claim_var_ratio · sd²` to detect a shortfall of `margin` (metric units) at level
@@ -85,45 +85,10 @@ pub fn claim_seeds_needed(
     let reaches =
         |n: usize| claim_power(n, sd, claim_var_ratio, margin, alpha).unwrap_or(0.0) >= power;
     let start = ((1.0 / inv_n).ceil().min(MAX_SEEDS_NEEDED as f64) as usize).max(2);
-    // gallop to a bracket lo (fails or < 2) < hi (reaches), then bisect
-    let (mut lo, mut hi);
-    if reaches(start) {
-        hi = start;
-        let mut step = 1;
-        loop {
-            let cand = hi.saturating_sub(step);
-            if cand < 2 || !reaches(cand) {
-                lo = cand;
-                break;
-            }
-            hi = cand;
-            step *= 2;
-        }
-    } else {
-        lo = start;
-        let mut step = 1;
-        loop {
-            let cand = lo.saturating_add(step);
-            if cand > MAX_SEEDS_NEEDED {
-                return Some(SeedsToDecide::Never);
-            }
-            if reaches(cand) {
-                hi = cand;
-                break;
-            }
-            lo = cand;
-            step *= 2;
-        }
+    match smallest_n_reaching(start, |n| Ok(reaches(n))) {
+        Ok(Some(n)) => Some(SeedsToDecide::Seeds(n)),
+        _ => Some(SeedsToDecide::Never),
     }
-    while hi - lo > 1 {
-        let mid = lo + (hi - lo) / 2;
-        if reaches(mid) {
-            hi = mid;
-        } else {
-            lo = mid;
-        }
-    }
-    Some(SeedsToDecide::Seeds(hi.max(2)))
 }
 
 /// Runs per arm for which a two-sided t-test at `alpha` detects a per-dataset effect of size
