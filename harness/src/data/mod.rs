@@ -94,40 +94,13 @@ impl Fetcher {
         }
     }
 
-    /// Every place file `f` is looked for, in order (cache, shipped `data/`, each mirror, then
-    /// the download URLs), as numbered lines each starting with a newline: for an error that
-    /// says where it searched.
-    pub fn search_order(&self, f: &DatasetFile) -> String {
-        let mut v = vec![format!("cache {}", self.cache_dir.join(&f.path).display())];
-        v.push(format!(
-            "data/ {}",
-            self.shipped_dir.join(&f.path).display()
-        ));
-        for m in &self.mirrors {
-            v.push(format!("mirror {}", m.join(&f.path).display()));
-        }
-        if self.offline {
-            v.push("download: skipped (--offline)".into());
-        } else if f.urls.is_empty() {
-            v.push("download: no URL declared".into());
-        } else {
-            for u in &f.urls {
-                v.push(format!("download {u}"));
-            }
-        }
-        v.iter()
-            .enumerate()
-            .map(|(i, s)| format!("\n  {}. {s}", i + 1))
-            .collect()
-    }
-
     /// `harness fetch`: resolves (downloading if needed) every file of each dataset in `names`
     /// (all declared in `datasets`), calling `line` with one line per dataset — or, with
     /// `verbose`, also one per file saying where it was found. Returns how many files were
     /// downloaded.
     ///
     /// Errors: the first file that cannot be resolved, with every place searched
-    /// ([`Fetcher::search_order`]); a name that is not declared.
+    /// (each place searched, in order, as `resolve_file` lists them); a name that is not declared.
     pub fn fetch_datasets(
         &self,
         datasets: &BTreeMap<String, DatasetSpec>,
@@ -145,21 +118,8 @@ impl Fetcher {
             let mut sources: Vec<String> = Vec::new();
             let mut bytes = 0u64;
             for file in &spec.files {
-                let (path, source) = self.resolve_file(name, file).map_err(|e| match e {
-                    HarnessError::Data {
-                        dataset,
-                        file: path,
-                        message,
-                    } => HarnessError::Data {
-                        dataset,
-                        file: path,
-                        message: format!(
-                            "{message}\nsearched, in order:{}",
-                            self.search_order(file)
-                        ),
-                    },
-                    other => other,
-                })?;
+                // the error lists every place searched, in order (resolve_file)
+                let (path, source) = self.resolve_file(name, file)?;
                 bytes += file.size;
                 if matches!(source, Source::Download(_)) {
                     downloaded += 1;
