@@ -1,19 +1,14 @@
 //! A throw-away copy of this workspace and a harness built from it, for tests that edit sources
 //! (the code hash in the run key) or scaffold new crates (`harness new`).
 //!
-//! Building reuses the target directory of the running test (derived from
-//! `std::env::current_exe()`), so only the workspace's own crates are compiled; the harness
-//! binary that build leaves in `target/release/` is copied aside and the original put back, so
-//! other tests keep using the binary of the real workspace. If the nested cargo stays blocked on
-//! the build lock for [`LOCK_PATIENCE_S`] seconds, it is stopped and the build goes to a
-//! dedicated target directory under the system temp directory instead (slower the first time,
-//! then warm).
+//! Copies build in their own target directory beside the running test's ([`copies_target_dir`],
+//! seeded from it so only the workspace's own crates are compiled): a copy's build never touches
+//! the artifacts of the real workspace.
 
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 /// The real workspace root.
 pub fn repo_root() -> PathBuf {
@@ -67,117 +62,82 @@ pub fn running_target_dir() -> PathBuf {
         .to_path_buf()
 }
 
+/// The target directory for builds of workspace copies: `<running target>/workspace-copies`.
+///
+/// Never the running test's own target directory: cargo names a path crate's artifacts by
+/// its path relative to the workspace root, so a copy whose `repro-kit` was edited (the
+/// code-hash test) would overwrite `librepro_kit-<hash>.rlib` of the real workspace, and the
+/// doctests that `cargo test` runs afterwards fail with "can't find crate for `repro_kit`"
+/// (CI, stop 30). The first call seeds it with a copy (`cp -a`, mtimes kept, so cargo finds
+/// the registry crates fresh) of the running target's release artifacts, so only the
+/// workspace's own crates are compiled.
+pub fn copies_target_dir() -> PathBuf {
+    static SEEDED: std::sync::Mutex<bool> = std::sync::Mutex::new(false);
+    let shared = running_target_dir();
+    let dir = shared.join("workspace-copies");
+    let mut seeded = SEEDED.lock().unwrap_or_else(|e| e.into_inner());
+    if !*seeded && !dir.join("release").is_dir() {
+        let tmp = shared.join(format!("workspace-copies.seeding-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&tmp);
+        std::fs::create_dir_all(tmp.join("release")).unwrap();
+        for part in ["deps", "build", ".fingerprint"] {
+            let from = shared.join("release").join(part);
+            if from.is_dir() {
+                let ok = Command::new("cp")
+                    .arg("-a")
+                    .arg(&from)
+                    .arg(tmp.join("release"))
+                    .status()
+                    .map(|s| s.success())
+                    .unwrap_or(false);
+                if !ok {
+                    // without a seed the copy's build compiles every dependency: slower, same result
+                    eprintln!("could not seed {} from {}", tmp.display(), from.display());
+                }
+            }
+        }
+        // another test process may have seeded it meanwhile: then ours is dropped
+        if std::fs::rename(&tmp, &dir).is_err() {
+            let _ = std::fs::remove_dir_all(&tmp);
+        }
+    }
+    *seeded = true;
+    dir
+}
+
 /// Builds `-p harness` (release) in the workspace copy `root` and returns the path of a copy of
 /// the resulting binary under `keep` (which outlives the next build).
 pub fn build_harness(root: &Path, keep: &Path, label: &str) -> PathBuf {
-    let shared = running_target_dir();
     let bin_name = format!("harness{}", std::env::consts::EXE_SUFFIX);
-    let original = shared.join("release").join(&bin_name);
-    let backup = keep.join(format!("original-{bin_name}"));
-    if original.is_file() {
-        std::fs::copy(&original, &backup).unwrap();
-    }
     let target = cargo(root, &["build", "--release", "--offline", "-p", "harness"]);
     let built = target.join("release").join(&bin_name);
     let kept = keep.join(format!("{label}-{bin_name}"));
     std::fs::copy(&built, &kept).unwrap();
-    if target == shared && backup.is_file() {
-        // put the real workspace's binary back for the other tests
-        let _ = std::fs::remove_file(&original);
-        std::fs::copy(&backup, &original).unwrap();
-    }
     kept
 }
 
-/// The nested cargo waited for another cargo's lock.
-#[derive(Debug)]
-pub struct Blocked;
-
-/// Seconds a nested cargo may wait on the build lock before the dedicated target directory is
-/// used instead (another cargo, e.g. the one running this test, may hold it for good).
-const LOCK_PATIENCE_S: u64 = 300;
-
-/// Runs `cargo <args>` in the workspace copy `root` with the running test's target directory,
-/// or the dedicated one if the build lock stays taken; panics with cargo's output if it fails.
-/// Returns the target directory used.
+/// Runs `cargo <args>` in the workspace copy `root` with [`copies_target_dir`]; panics with
+/// cargo's output if it fails. Returns the target directory used.
 pub fn cargo(root: &Path, args: &[&str]) -> PathBuf {
-    let shared = running_target_dir();
-    match cargo_in(root, &shared, args) {
-        Ok(()) => shared,
-        Err(Blocked) => {
-            let dedicated = std::env::temp_dir().join("repro-harness-e2e-target");
-            eprintln!(
-                "nested cargo blocked on the build lock of {}: using {} instead",
-                shared.display(),
-                dedicated.display()
-            );
-            cargo_in(root, &dedicated, args).expect("cargo in the dedicated target directory");
-            dedicated
-        }
-    }
-}
-
-fn cargo_in(root: &Path, target: &Path, args: &[&str]) -> Result<(), Blocked> {
-    use std::sync::mpsc;
-    use std::time::Duration;
+    let target = copies_target_dir();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut child = Command::new(cargo)
+    let out = Command::new(cargo)
         .args(args)
         .current_dir(root)
-        .env("CARGO_TARGET_DIR", target)
+        .env("CARGO_TARGET_DIR", &target)
         .env("CARGO_TERM_COLOR", "never")
         .env("CARGO_TERM_PROGRESS_WHEN", "never")
         .env_remove("HARNESS_DATA_DIRS")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
+        .output()
         .expect("spawning cargo");
-    let stdout = child.stdout.take().unwrap();
-    let out_reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = std::io::Read::read_to_string(&mut BufReader::new(stdout), &mut s);
-        s
-    });
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let mut log = Vec::new();
-    let mut waiting = false;
-    loop {
-        let next = if waiting {
-            rx.recv_timeout(Duration::from_secs(LOCK_PATIENCE_S))
-        } else {
-            rx.recv().map_err(|_| mpsc::RecvTimeoutError::Disconnected)
-        };
-        match next {
-            Ok(line) => {
-                waiting = line.contains("Blocking waiting for file lock");
-                log.push(line);
-            }
-            Err(mpsc::RecvTimeoutError::Disconnected) => break,
-            Err(mpsc::RecvTimeoutError::Timeout) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(Blocked);
-            }
-        }
-    }
-    let status = child.wait().expect("cargo exit status");
-    let stdout = out_reader.join().unwrap_or_default();
     assert!(
-        status.success(),
-        "cargo {} in {} failed:\n{}\n{stdout}",
+        out.status.success(),
+        "cargo {} in {} failed:\n{}",
         args.join(" "),
         root.display(),
-        log.join("\n")
+        text(&out)
     );
-    Ok(())
+    target
 }
 
 /// Runs `bin` with `args` in the workspace copy `root` (plain output, offline, isolated cache
