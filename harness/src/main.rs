@@ -39,6 +39,15 @@ struct Global {
     /// Plain line output even on a terminal (no colours, no progress bars).
     #[arg(long, global = true)]
     plain: bool,
+    /// When to colour the output: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "WHEN",
+        default_value = "auto"
+    )]
+    color: out::ColorChoice,
     /// Dataset options for the bare `harness` (= `harness run`); the subcommands that read
     /// datasets take them too.
     #[command(flatten)]
@@ -89,12 +98,25 @@ struct NewArgs {
     data: String,
 }
 
+impl Global {
+    /// How stdout is laid out and coloured (`--plain`, `--color`, `NO_COLOR`, `COLUMNS`).
+    fn console(&self) -> out::Console {
+        out::Console::detect(self.plain, self.color)
+    }
+}
+
 /// The session of a command: the global options, with `data` added to the global dataset
 /// options.
 fn context(g: &Global, data: &DataArgs) -> Result<Session> {
     let root = session::find_root(g.root.clone())?;
     let fetcher = g.data.merged(data).fetcher(&root);
-    Ok(Session::open(&root, g.results.clone(), g.plain, fetcher)?)
+    Ok(Session::open(
+        &root,
+        g.results.clone(),
+        g.plain,
+        g.console(),
+        fetcher,
+    )?)
 }
 
 fn cmd_run(g: &Global, a: &RunArgs) -> Result<()> {
@@ -126,7 +148,8 @@ fn cmd_run(g: &Global, a: &RunArgs) -> Result<()> {
     // staging directories of a publisher killed mid-way (the report at the end cleans them too)
     let _ = harness::report::publish::clean_stale_staging(&ctx.store.results_dir);
     let summary = run::execute(&ctx.project, &runs, &ctx.fetcher, &ctx.store, &opts, &ui)?;
-    out::text(&summary.describe(runs.len(), &opts, &runs_dir));
+    let look = g.console();
+    look.print(summary.describe(runs.len(), &opts, &runs_dir).trim_end());
     match shard {
         // Other shards may still be running: their records are not all there yet.
         Some(s) => outln!(
@@ -134,6 +157,10 @@ fn cmd_run(g: &Global, a: &RunArgs) -> Result<()> {
              `harness report` and the same selection (--suite/--paper/--variant/--dataset)"
         ),
         None => ctx.report_and_print(&sel, select.suite_name())?,
+    }
+    let notes = summary.closing_notes();
+    if !notes.is_empty() {
+        look.print(notes.trim_end());
     }
     if !summary.errors.is_empty() {
         for e in &summary.errors {
@@ -284,6 +311,10 @@ fn main() {
     };
     // SAFETY-free in edition 2021: set before any other thread exists.
     std::env::set_var("RAYON_NUM_THREADS", threads.to_string());
+    // progress bars and prompts (indicatif draws through `console`) follow --color / NO_COLOR
+    let look = cli.global.console();
+    console::set_colors_enabled(look.colour);
+    console::set_colors_enabled_stderr(look.colour && cli.global.color != out::ColorChoice::Never);
     let result = match &cli.command {
         None => cmd_run(
             &cli.global,
@@ -299,7 +330,7 @@ fn main() {
         Some(Command::Verify(a)) => cmd_verify(&cli.global, a),
         Some(Command::New(a)) => cmd_new(&cli.global, a),
         Some(Command::Fetch(f)) => cmd_fetch(&cli.global, f),
-        Some(Command::Audit(a)) => harness::audit::run_audit(a)
+        Some(Command::Audit(a)) => harness::audit::run_audit(a, &look)
             .map(|out| harness::out::text(&out))
             .map_err(anyhow::Error::from),
         Some(Command::Stats(a)) => harness::audit::run_stats(a)

@@ -48,6 +48,114 @@ macro_rules! outln {
     ($($arg:tt)*) => { $crate::out::line(format_args!($($arg)*)) };
 }
 
+/// `--color`: when standard output is coloured.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless `NO_COLOR` is set to a non-empty value (<https://no-color.org>).
+    #[default]
+    Auto,
+    /// Always, even into a pipe or file.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// How standard output is laid out for whoever reads it: compact tables fitted to a terminal's
+/// width, or stable line output (Markdown) for pipes, files and `--plain`; with or without ANSI
+/// colours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Console {
+    /// Compact tables for a person (stdout is a terminal and `--plain` was not given);
+    /// otherwise Markdown and plain lines.
+    pub terminal: bool,
+    /// ANSI colours ([`ColorChoice`]; never with `--plain`).
+    pub colour: bool,
+    /// The width to fit, in terminal columns: `COLUMNS` when set to a positive number, else the
+    /// terminal's own; `None` for line output or when neither is known.
+    pub width: Option<usize>,
+}
+
+impl Console {
+    /// Line output, no colours, no width (pipes, files, tests).
+    pub fn lines() -> Self {
+        Self {
+            terminal: false,
+            colour: false,
+            width: None,
+        }
+    }
+
+    /// `text` wrapped to the width (terminal layout only; each `\n`-separated line on its own,
+    /// at spaces, never inside a word), so a long line never breaks mid-word on the screen.
+    pub fn wrap(&self, text: &str) -> String {
+        match self.width {
+            Some(w) if self.terminal => text
+                .split('\n')
+                .map(|l| textwrap::fill(l, textwrap::Options::new(w).break_words(false)))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            _ => text.to_string(),
+        }
+    }
+
+    /// Prints `text` ([`Console::wrap`]ped) and a newline to stdout, tolerating a closed pipe.
+    pub fn print(&self, text: &str) {
+        line(format_args!("{}", self.wrap(text)));
+    }
+
+    /// The console of this process: stdout's kind, `--plain`, `--color`, `NO_COLOR`, `COLUMNS`
+    /// and the terminal's size.
+    pub fn detect(plain: bool, choice: ColorChoice) -> Self {
+        use std::io::IsTerminal;
+        let tty = std::io::stdout().is_terminal();
+        let size = || {
+            console::Term::stdout()
+                .size_checked()
+                .map(|(_, c)| c as usize)
+        };
+        Self::decide(
+            plain,
+            choice,
+            tty,
+            anstyle_query::no_color(),
+            std::env::var("COLUMNS").ok().as_deref(),
+            size,
+        )
+    }
+
+    /// [`Console::detect`] from its inputs: `--plain`, `--color`, stdout is a terminal,
+    /// `NO_COLOR` is set (non-empty), the `COLUMNS` variable, and the terminal's width.
+    pub fn decide(
+        plain: bool,
+        choice: ColorChoice,
+        tty: bool,
+        no_color: bool,
+        columns: Option<&str>,
+        terminal_width: impl FnOnce() -> Option<usize>,
+    ) -> Self {
+        let terminal = tty && !plain;
+        let colour = !plain
+            && match choice {
+                ColorChoice::Always => true,
+                ColorChoice::Never => false,
+                ColorChoice::Auto => tty && !no_color,
+            };
+        let width = if terminal {
+            columns
+                .and_then(|c| c.trim().parse::<usize>().ok())
+                .filter(|c| *c > 0)
+                .or_else(terminal_width)
+        } else {
+            None
+        };
+        Self {
+            terminal,
+            colour,
+            width,
+        }
+    }
+}
+
 /// `n word` with the plural `words` unless `n == 1`: `plural(1, "run", "runs")` = "1 run".
 pub fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
@@ -55,6 +163,39 @@ pub fn plural(n: usize, one: &str, many: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::{ColorChoice, Console};
+
+    #[test]
+    fn colour_follows_color_no_color_and_plain() {
+        let c = |plain, choice, tty, no_color| {
+            Console::decide(plain, choice, tty, no_color, None, || Some(100)).colour
+        };
+        assert!(c(false, ColorChoice::Auto, true, false));
+        assert!(!c(false, ColorChoice::Auto, true, true), "NO_COLOR");
+        assert!(!c(false, ColorChoice::Auto, false, false), "a pipe");
+        assert!(
+            c(false, ColorChoice::Always, false, true),
+            "--color always wins"
+        );
+        assert!(!c(false, ColorChoice::Never, true, false));
+        assert!(
+            !c(true, ColorChoice::Always, true, false),
+            "--plain: no colours"
+        );
+    }
+
+    #[test]
+    fn the_width_is_columns_else_the_terminals_and_none_for_lines() {
+        let w = |tty, columns| {
+            Console::decide(false, ColorChoice::Auto, tty, false, columns, || Some(100)).width
+        };
+        assert_eq!(w(true, Some("80")), Some(80));
+        assert_eq!(w(true, None), Some(100));
+        assert_eq!(w(true, Some("0")), Some(100), "COLUMNS=0 is ignored");
+        assert_eq!(w(true, Some("wide")), Some(100));
+        assert_eq!(w(false, Some("80")), None, "line output is never wrapped");
+    }
+
     #[test]
     fn plurals() {
         assert_eq!(super::plural(1, "file", "files"), "1 file");

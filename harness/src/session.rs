@@ -6,10 +6,10 @@
 use crate::config::Project;
 use crate::data::Fetcher;
 use crate::error::HarnessError;
+use crate::out::Console;
 use crate::record::Store;
 use crate::run::{self, Selection};
 use crate::{outln, report, Result};
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -52,8 +52,9 @@ pub struct Session {
     pub store: Store,
     /// Resolves dataset files.
     pub fetcher: Fetcher,
-    /// Colours and the compact table (stdout is a terminal, and `--plain` not given).
-    pub fancy: bool,
+    /// How stdout is laid out: compact tables fitted to the terminal, or Markdown lines;
+    /// colours or not.
+    pub console: Console,
     /// `--plain`: line output even on a terminal.
     pub plain: bool,
 }
@@ -68,6 +69,7 @@ impl Session {
         root: &Path,
         results: Option<PathBuf>,
         plain: bool,
+        console: Console,
         fetcher: Fetcher,
     ) -> Result<Self> {
         let project = Project::load(root)?;
@@ -79,7 +81,7 @@ impl Session {
             project,
             store,
             fetcher,
-            fancy: !plain && std::io::stdout().is_terminal(),
+            console,
             plain,
         })
     }
@@ -108,8 +110,9 @@ impl Session {
     /// tex|html`, which always covers the paper's whole config (Holm across the paper's claims)
     /// — and only then prints, so that a closed stdout cannot lose any of them.
     ///
-    /// On a terminal it prints a compact coloured verdict table per paper, one summary line and
-    /// where the full tables are; with `--plain` or when stdout is not a terminal, the Markdown
+    /// On a terminal it prints a compact verdict table per paper fitted to the terminal's width
+    /// (coloured unless `NO_COLOR` / `--color never`), one summary line and where the full
+    /// tables are, each wrapped to the width; with `--plain` or when stdout is not a terminal, the Markdown
     /// tables (stable, line-oriented), then the same summary and paths.
     ///
     /// Errors: a selection that does not plan, or a table that cannot be written.
@@ -180,9 +183,9 @@ impl Session {
             .iter()
             .map(|r| r.claims.len() + r.comparisons.len())
             .sum();
-        if self.fancy {
+        if self.console.terminal {
             for r in &reports {
-                outln!("{}", report::terminal::table(r, true));
+                outln!("{}", report::terminal::table(r, &self.console));
             }
         } else {
             for r in &reports {
@@ -190,14 +193,15 @@ impl Session {
                 outln!();
             }
         }
-        outln!(
+        let c = &self.console;
+        c.print(&format!(
             "statistics of {} computed in {stats_seconds:.2} s",
             crate::out::plural(n_items, "claim or comparison", "claims and comparisons")
-        );
+        ));
         let summary = report::terminal::Summary::of(&reports);
-        outln!("{}", report::terminal::summary_line(&summary, self.fancy));
+        c.print(&report::terminal::summary_line(&summary, c.colour));
         for w in written {
-            outln!("{w}");
+            c.print(&w);
         }
         Ok(())
     }

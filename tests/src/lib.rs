@@ -108,6 +108,29 @@ pub fn edit_paper(root: &Path, from: &str, to: &str) -> usize {
     text[..at].matches('\n').count() + 1
 }
 
+/// Copies the folder `rel` of the real repository (recursively, hidden files left out) to the
+/// same place under `root`.
+pub fn copy_tree(rel: &str, root: &Path) {
+    let base = repo_root();
+    let mut stack = vec![base.join(rel)];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d)
+            .expect("reading a repository folder")
+            .flatten()
+        {
+            let p = e.path();
+            let to = root.join(p.strip_prefix(&base).expect("under the repository"));
+            if e.file_type().expect("file type").is_dir() {
+                std::fs::create_dir_all(&to).expect("creating a folder");
+                stack.push(p);
+            } else if !e.file_name().to_string_lossy().starts_with('.') {
+                std::fs::create_dir_all(to.parent().expect("a parent")).expect("creating a folder");
+                std::fs::copy(&p, &to).expect("copying a file");
+            }
+        }
+    }
+}
+
 /// Every file under `dir`, recursively, sorted.
 pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();

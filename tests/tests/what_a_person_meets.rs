@@ -5,7 +5,7 @@
 //! leaves nothing that the next command does not clean or warn about; two identical `run`s on
 //! one results directory compute each run once.
 
-use harness_e2e::{edit_paper, harness, harness_command, repo_root, text, tiny_project};
+use harness_e2e::{copy_tree, edit_paper, harness, harness_command, repo_root, text, tiny_project};
 use std::path::Path;
 
 const PAPER: &str = "greydanus2020-mnist1d";
@@ -27,25 +27,6 @@ fn fails(root: &Path, args: &[&str]) -> String {
     );
     assert!(!t.contains("panicked"), "{t}");
     t
-}
-
-/// Copies `dir` (recursively) from the real repository into `root`.
-fn copy_tree(rel: &str, root: &Path) {
-    let mut stack = vec![repo_root().join(rel)];
-    let base = repo_root();
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap().flatten() {
-            let p = e.path();
-            let to = root.join(p.strip_prefix(&base).unwrap());
-            if e.file_type().unwrap().is_dir() {
-                std::fs::create_dir_all(&to).unwrap();
-                stack.push(p);
-            } else if !e.file_name().to_string_lossy().starts_with('.') {
-                std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-                std::fs::copy(&p, &to).unwrap();
-            }
-        }
-    }
 }
 
 /// Replaces the first `from` by `to` in `configs/papers/<paper>.toml` under `root`; returns the

@@ -191,21 +191,12 @@ fn rules_from(c: &CommonArgs) -> Result<Rules> {
     Ok(rules)
 }
 
-/// Runs `harness audit ...` and returns the text to print (Markdown or JSON): as
-/// [`run_audit_for`] with `terminal` = stdout is a terminal and no `--plain` among the
-/// arguments (the global `--plain` of the binary is parsed outside these arguments).
+/// Runs `harness audit ...` and returns the text to print: for a terminal console
+/// (`console.terminal`) `audit claim` gives a compact table like `harness report`, fitted to
+/// `console.width` and coloured when `console.colour`; otherwise Markdown (stable and
+/// line-oriented); JSON with `--json` either way.
 /// Errors name the file, line and field at fault and what to change.
-pub fn run_audit(args: &AuditArgs) -> Result<String> {
-    use std::io::IsTerminal;
-    let plain = std::env::args_os().any(|a| a == "--plain");
-    let terminal = !plain && std::io::stdout().is_terminal();
-    run_audit_for(args, terminal, terminal)
-}
-
-/// Runs `harness audit ...` for an output that is a terminal (`terminal`: `audit claim` prints
-/// a compact table like `harness report`, with ANSI colours when `colour`) or not (Markdown,
-/// stable and line-oriented; JSON with `--json` either way). Errors as [`run_audit`].
-pub fn run_audit_for(args: &AuditArgs, terminal: bool, colour: bool) -> Result<String> {
+pub fn run_audit(args: &AuditArgs, console: &crate::out::Console) -> Result<String> {
     match &args.command {
         AuditCommand::Table(t) => table::run(t),
         AuditCommand::Claim(c) => {
@@ -253,8 +244,8 @@ pub fn run_audit_for(args: &AuditArgs, terminal: bool, colour: bool) -> Result<S
                 to_pretty(
                     &serde_json::json!({"assessments": procedures::to_json(&a), "rules": claim_rules_text(&rules)}),
                 )
-            } else if terminal {
-                Ok(render::claims_terminal(&a, &rules, colour))
+            } else if console.terminal {
+                Ok(render::claims_terminal(&a, &rules, console))
             } else {
                 Ok(claims_markdown(&a, &rules))
             }

@@ -3,6 +3,8 @@
 //! `"NaN"`, `"Infinity"`, `"-Infinity"`).
 
 use super::procedures::to_json;
+use crate::out::Console;
+use crate::report::grid::{Cell, Grid};
 use repro_stats::describe::fmt_sig;
 use repro_stats::error::{Result, StatsError};
 use repro_stats::verdict::{
@@ -24,13 +26,10 @@ fn ok(v: Option<f64>) -> String {
     }
 }
 
-/// The flags of a claim, as `harness report` shows them: the seed-picking flag and the failed
-/// runs ("" for none).
+/// The flags of a claim, as `harness report` shows them: the seed-picking flag, beyond what
+/// seed selection explains, atypical, and the failed runs ("" for none).
 pub fn claim_flags(c: &ClaimAssessment) -> String {
-    let mut v = Vec::new();
-    if let Some(flag) = c.seed_picking_flag() {
-        v.push(flag);
-    }
+    let mut v = c.flags();
     if c.n_failed > 0 {
         v.push(format!(
             "{} failed",
@@ -41,14 +40,14 @@ pub fn claim_flags(c: &ClaimAssessment) -> String {
 }
 
 /// The compact claim table for a terminal, in the style of `harness report`
-/// (`crate::report::terminal`): claim, claimed, reproduced mean ± SE, n, p adj., verdict (coloured
-/// when `colour`), flags; then each verdict's note in one line and where the rest is. The full
-/// table (intervals, best-of-k, percentile) and the rules are in `--plain` (Markdown) and
-/// `--json`.
-pub fn claims_terminal(a: &[ClaimAssessment], rules: &Rules, colour: bool) -> String {
-    use crate::report::format::{f, p};
-    use crate::report::terminal::claim_style;
-    let header = [
+/// (`crate::report::terminal`): claim, claimed, reproduced mean ± SE, n, p adj., verdict, flags,
+/// as a [`Grid`] fitted to `console.width` and coloured when `console.colour`; then each
+/// verdict's note, wrapped to the width, and where the rest is. The full table (intervals,
+/// best-of-k, percentile) and the rules are in `--plain` (Markdown) and `--json`.
+pub fn claims_terminal(a: &[ClaimAssessment], rules: &Rules, console: &Console) -> String {
+    use crate::report::format::{claim_number, f, p};
+    use crate::report::terminal::{claim_style, flag_style};
+    let mut g = Grid::new(&[
         "claim",
         "claimed",
         "reproduced (mean ± SE)",
@@ -56,55 +55,27 @@ pub fn claims_terminal(a: &[ClaimAssessment], rules: &Rules, colour: bool) -> St
         "p adj.",
         "verdict",
         "flags",
-    ];
-    let rows: Vec<[String; 7]> = a
-        .iter()
-        .map(|c| {
-            let n = c.n_runs - c.n_failed;
-            let se = c.sd.map(|s| s / (n as f64).sqrt());
-            [
-                c.id.clone(),
-                f(Some(c.claimed)),
-                format!("{} ± {}", f(c.mean), f(se)),
-                if c.n_failed > 0 {
-                    format!("{n}+{}✗", c.n_failed)
-                } else {
-                    n.to_string()
-                },
-                p(c.p_adjusted),
-                c.verdict.to_string(),
-                claim_flags(c),
-            ]
-        })
-        .collect();
-    let mut w = header.map(|h| h.chars().count());
-    for row in &rows {
-        for (i, cell) in row.iter().enumerate() {
-            w[i] = w[i].max(cell.chars().count());
-        }
+    ]);
+    for c in a {
+        let n = c.n_runs - c.n_failed;
+        let se = c.sd.map(|s| s / (n as f64).sqrt());
+        g.push(vec![
+            Cell::plain(c.id.clone()),
+            Cell::plain(claim_number(c.claimed, None)),
+            Cell::plain(format!("{} ± {}", f(c.mean), f(se))),
+            Cell::plain(if c.n_failed > 0 {
+                format!("{n}+{}✗", c.n_failed)
+            } else {
+                n.to_string()
+            }),
+            Cell::plain(p(c.p_adjusted)),
+            Cell::styled(c.verdict.to_string(), claim_style(c.verdict)),
+            Cell::styled(claim_flags(c), flag_style()),
+        ]);
     }
-    let pad = |s: &str, w: usize| format!("{s}{}", " ".repeat(w.saturating_sub(s.chars().count())));
-    let head: Vec<String> = header.iter().zip(w).map(|(h, w)| pad(h, w)).collect();
-    let mut s = format!("  {}\n", head.join("  ").trim_end());
-    for (row, c) in rows.iter().zip(a) {
-        let cells: Vec<String> = row
-            .iter()
-            .zip(w)
-            .enumerate()
-            .map(|(i, (cell, w))| {
-                if i == 5 && colour {
-                    let st = claim_style(c.verdict);
-                    format!("{st}{cell}{st:#}")
-                        + &" ".repeat(w.saturating_sub(cell.chars().count()))
-                } else {
-                    pad(cell, w)
-                }
-            })
-            .collect();
-        s += &format!("  {}\n", cells.join("  ").trim_end());
-    }
-    s += &format!(
-        "  p adj. = one-sided p at alpha {}, {} over {}\n\n",
+    let mut s = g.render(console.width, console.colour);
+    s += &console.wrap(&format!(
+        "  p adj. = one-sided p at alpha {}, {} over {}",
         rules.effective_alpha(),
         match rules.correction {
             repro_stats::verdict::Correction::Holm => "Holm",
@@ -112,9 +83,11 @@ pub fn claims_terminal(a: &[ClaimAssessment], rules: &Rules, colour: bool) -> St
             repro_stats::verdict::Correction::None => "no correction",
         },
         crate::out::plural(a.len(), "claim", "claims")
-    );
+    ));
+    s += "\n\n";
     for c in a {
-        s += &format!("{}: {}. {}\n", c.id, c.verdict, c.note);
+        s += &console.wrap(&format!("{}: {}. {}", c.id, c.verdict, c.note));
+        s += "\n";
     }
     s + "\nIntervals, best-of-k and the rules: add --plain (Markdown) or --json.\n"
 }

@@ -15,15 +15,14 @@ use std::fmt::Write as _;
 /// The claimed value as printed: `value ± SE (SE)` when the paper gave a standard error, and the
 /// resolution it is printed to when declared.
 pub fn claimed_cell(c: &ClaimRow) -> String {
-    let a = &c.assessment;
     let mut claimed = match c.claimed_standard_error {
-        Some(se) => format!("{} ± {} (SE)", f(Some(a.claimed)), f(Some(se))),
-        None => f(Some(a.claimed)),
+        Some(se) => format!("{} ± {} (SE)", c.claimed_text(), c.claimed_se_text(se)),
+        None => c.claimed_text(),
     };
     if let Some(r) = c.resolution.filter(|r| *r > 0.0) {
         claimed.push_str(&format!(
             " (printed to {r}; tested at {})",
-            f(Some(c.tested_value(r)))
+            c.tested_text(r)
         ));
     }
     claimed
@@ -79,7 +78,7 @@ pub fn claims_table(r: &PaperReport, conf: f64) -> Table {
     for c in &r.claims {
         let a = &c.assessment;
         let tested = match c.resolution.filter(|x| *x > 0.0) {
-            Some(res) => format!("{} (printed to {res})", f(Some(c.tested_value(res)))),
+            Some(res) => format!("{} (printed to {res})", c.tested_text(res)),
             None => "as printed".into(),
         };
         let mean = match a.mean {
@@ -94,8 +93,8 @@ pub fn claims_table(r: &PaperReport, conf: f64) -> Table {
             c.dataset.clone(),
             c.metric.clone(),
             match c.claimed_standard_error {
-                Some(se) => format!("{} ± {} (SE)", f(Some(a.claimed)), f(Some(se))),
-                None => f(Some(a.claimed)),
+                Some(se) => format!("{} ± {} (SE)", c.claimed_text(), c.claimed_se_text(se)),
+                None => c.claimed_text(),
             },
             tested,
             format!("{} ({})", a.n_runs, a.n_failed),

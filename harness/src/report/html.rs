@@ -128,12 +128,11 @@ fn claim_facts(c: &ClaimRow) -> Markup {
     let flags = claim_flags(c);
     let tested = c.resolution.filter(|r| *r > 0.0).map(|r| {
         format!(
-            "{} (printed to {}: any value in [{}, {}] prints as {}; tested at the least demanding one)",
-            f(Some(c.tested_value(r))),
+            "{} (printed to {}: any value in {} prints as {}; tested at the least demanding one)",
+            c.tested_text(r),
             r,
-            f(Some(a.claimed - r / 2.0)),
-            f(Some(a.claimed + r / 2.0)),
-            f(Some(a.claimed))
+            c.band_text(r),
+            c.claimed_text()
         )
     });
     page! {

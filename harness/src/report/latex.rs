@@ -35,8 +35,8 @@ pub fn latex(r: &PaperReport) -> String {
         for c in &r.claims {
             let a = &c.assessment;
             let claimed = match c.claimed_standard_error {
-                Some(se) => format!("{} $\\pm$ {}", tex_num(Some(a.claimed)), tex_num(Some(se))),
-                None => tex_num(Some(a.claimed)),
+                Some(se) => format!("${}$ $\\pm$ ${}$", c.claimed_text(), c.claimed_se_text(se)),
+                None => format!("${}$", c.claimed_text()),
             };
             let ci = a
                 .t_ci
@@ -145,7 +145,7 @@ mod tests {
         let t = latex(&r);
         assert_eq!(t.matches("\\begin{table}").count(), 1);
         assert_eq!(t.matches("\\end{table}").count(), 1);
-        assert!(t.contains(r"boston\_rmse & grid & uci-boston & $1.0000$ $\pm$ $0.1000$ & 4 (0) & $2.5000$ $\pm$ $0.6455$"), "{t}");
+        assert!(t.contains(r"boston\_rmse & grid & uci-boston & $1$ $\pm$ $0.1$ & 4 (0) & $2.5000$ $\pm$ $0.6455$"), "{t}");
         // every body row has as many cells as the header
         let rows: Vec<&str> = t.lines().filter(|l| l.ends_with(r"\\")).collect();
         assert_eq!(rows.len(), 2);

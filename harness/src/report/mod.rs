@@ -21,6 +21,7 @@ pub mod content;
 pub mod csv;
 pub mod curves;
 pub mod format;
+pub mod grid;
 pub mod html;
 pub mod json;
 pub mod latex;

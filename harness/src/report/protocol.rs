@@ -449,8 +449,10 @@ mod tests {
         assert!(lines[0].contains("; not final (p "), "{lines:?}");
         // the renderers print the model's attribution: terminal, Markdown, CSV
         r.protocols = rows;
-        assert!(crate::report::terminal::table(&r, false)
-            .contains("  protocol of c: matches best test epoch"));
+        assert!(
+            crate::report::terminal::table(&r, &crate::out::Console::lines())
+                .contains("  protocol of c: matches best test epoch")
+        );
         let md = crate::report::markdown(&r);
         assert!(md.contains("| flags | matches protocol |"), "{md}");
         assert!(md.contains("**Protocol attribution** — "), "{md}");

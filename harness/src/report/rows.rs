@@ -2,6 +2,7 @@
 //! timing cell, and the records of a (paper, variant, dataset) cell the model is built from.
 //! Leaf of the model: it imports nothing from the rest of the report.
 
+use super::format::{claim_number, finer_number};
 use crate::config::Better;
 use crate::record::RunRecord;
 use repro_stats::verdict::{ClaimAssessment, ComparisonAssessment, Direction};
@@ -60,6 +61,35 @@ impl ClaimRow {
     /// towards "worse" ([`repro_stats::summary::tested_value`]).
     pub fn tested_value(&self, r: f64) -> f64 {
         repro_stats::summary::tested_value(self.assessment.claimed, r, self.higher_is_better)
+    }
+
+    /// The claimed value as the paper printed it, at its resolution's decimals when declared
+    /// ([`claim_number`]: `488.75`, not `488.8`).
+    pub fn claimed_text(&self) -> String {
+        claim_number(self.assessment.claimed, self.resolution)
+    }
+
+    /// The standard error the paper printed with the claim, at the claim's precision
+    /// (`18.40`, not `18.4000`).
+    pub fn claimed_se_text(&self, se: f64) -> String {
+        claim_number(se, self.resolution)
+    }
+
+    /// The tested value of a claim printed to `r`, one decimal finer than `r`
+    /// ([`finer_number`]: `488.745`).
+    pub fn tested_text(&self, r: f64) -> String {
+        finer_number(self.tested_value(r), r)
+    }
+
+    /// The band of values that print as the claim at resolution `r`, one decimal finer than `r`:
+    /// `[488.745, 488.755]`.
+    pub fn band_text(&self, r: f64) -> String {
+        let c = self.assessment.claimed;
+        format!(
+            "[{}, {}]",
+            finer_number(c - r / 2.0, r),
+            finer_number(c + r / 2.0, r)
+        )
     }
 }
 

@@ -9,8 +9,10 @@
 
 use super::content::claim_flags;
 use super::format::{f, p};
+use super::grid::{Cell, Grid};
 use super::model::PaperReport;
 use super::rows::ClaimRow;
+use crate::out::Console;
 use anstyle::{AnsiColor, Style};
 use repro_stats::verdict::{ClaimVerdict, ComparisonVerdict};
 use std::fmt::Write as _;
@@ -62,8 +64,17 @@ pub struct Summary {
     pub beyond_selection: usize,
     /// Comparisons assessed.
     pub comparisons: usize,
-    /// Comparisons whose verdict is "generalizes".
+    /// Comparisons per verdict: generalizes, only on the reported datasets, no effect, not
+    /// shown, inconclusive.
     pub generalizes: usize,
+    /// See `generalizes`.
+    pub only_on_reported: usize,
+    /// See `generalizes`.
+    pub no_effect: usize,
+    /// See `generalizes`.
+    pub not_shown: usize,
+    /// See `generalizes`.
+    pub comparisons_inconclusive: usize,
     /// Comparisons with the favourable-subset flag.
     pub favourable_subset: usize,
 }
@@ -87,8 +98,13 @@ impl Summary {
             }
             for cmp in &r.comparisons {
                 s.comparisons += 1;
-                s.generalizes +=
-                    (cmp.assessment.verdict == ComparisonVerdict::Generalizes) as usize;
+                match cmp.assessment.verdict {
+                    ComparisonVerdict::Generalizes => s.generalizes += 1,
+                    ComparisonVerdict::OnlyOnReportedDatasets => s.only_on_reported += 1,
+                    ComparisonVerdict::NoEffect => s.no_effect += 1,
+                    ComparisonVerdict::NotShown => s.not_shown += 1,
+                    ComparisonVerdict::Inconclusive => s.comparisons_inconclusive += 1,
+                }
                 s.favourable_subset += cmp.assessment.reported_subset_favourable as usize;
             }
         }
@@ -98,7 +114,8 @@ impl Summary {
     /// One line: `18 claims: 2 reproduced, 10 consistent, underpowered, 2 better than
     /// claimed, 4 not reproduced, 0 inconclusive; 2 flagged as seed-picked, 1 beyond what seed
     /// selection explains`, and a second one for the comparisons when there are any
-    /// (`2 comparisons: 1 generalizes, 0 with a favourable reported subset`).
+    /// (`3 comparisons: 1 generalizes, 0 only on reported datasets, 0 no effect, 2 not shown,
+    /// 0 inconclusive; 0 with a favourable reported subset`).
     pub fn line(&self) -> String {
         let mut s = format!(
             "{}: {} reproduced, {} consistent, underpowered, {} better than claimed, {} not reproduced, {} inconclusive; {} flagged as seed-picked, {} beyond what seed selection explains",
@@ -114,7 +131,7 @@ impl Summary {
         if self.comparisons > 0 {
             let _ = write!(
                 s,
-                "\n{}: {} {}, {} with a favourable reported subset",
+                "\n{}: {} {}, {} only on reported datasets, {} no effect, {} not shown, {} inconclusive; {} with a favourable reported subset",
                 crate::out::plural(self.comparisons, "comparison", "comparisons"),
                 self.generalizes,
                 if self.generalizes == 1 {
@@ -122,18 +139,15 @@ impl Summary {
                 } else {
                     "generalize"
                 },
+                self.only_on_reported,
+                self.no_effect,
+                self.not_shown,
+                self.comparisons_inconclusive,
                 self.favourable_subset
             );
         }
         s
     }
-}
-
-/// Pads `s` to `w` characters (by `char` count, which is the display width for the text used
-/// here: ASCII, ±, ≈, —).
-fn pad(s: &str, w: usize) -> String {
-    let n = s.chars().count();
-    format!("{s}{}", " ".repeat(w.saturating_sub(n)))
 }
 
 fn paint(s: &str, style: Style, colour: bool) -> String {
@@ -145,28 +159,45 @@ fn paint(s: &str, style: Style, colour: bool) -> String {
 }
 
 /// The claimed value as printed (± its printed SE), and for a rounded claim the value tested:
-/// `0.3200 (≥ 0.3150)` when higher is better.
+/// `0.32 (≥ 0.315)` when higher is better — each at the claim's own precision.
 fn claimed(c: &ClaimRow) -> String {
     let mut s = match c.claimed_standard_error {
-        Some(se) => format!("{} ± {}", f(Some(c.assessment.claimed)), f(Some(se))),
-        None => f(Some(c.assessment.claimed)),
+        Some(se) => format!("{} ± {}", c.claimed_text(), c.claimed_se_text(se)),
+        None => c.claimed_text(),
     };
     if let Some(r) = c.resolution.filter(|r| *r > 0.0) {
         let op = if c.higher_is_better { "≥" } else { "≤" };
-        let _ = write!(s, " ({op} {})", f(Some(c.tested_value(r))));
+        let _ = write!(s, " ({op} {})", c.tested_text(r));
     }
     s
 }
 
-/// The compact verdict table of one paper for a terminal (`colour` = ANSI colours).
-pub fn table(r: &PaperReport, colour: bool) -> String {
-    let bold = Style::new().bold();
+/// The style of the flags column (magenta).
+pub fn flag_style() -> Style {
+    Style::new().fg_color(Some(AnsiColor::Magenta.into()))
+}
+
+/// The compact verdict table of one paper for a terminal: the claims as a [`Grid`] fitted to
+/// `console.width` (cells wrap, rows never do), the correction family and protocol notes, then
+/// the comparisons as a second grid with the family of their p-values; coloured when
+/// `console.colour`.
+pub fn table(r: &PaperReport, console: &Console) -> String {
+    let colour = console.colour;
     let dim = Style::new().dimmed();
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
+    let note = |text: &str| -> String {
+        let width = console
+            .width
+            .unwrap_or(usize::MAX)
+            .saturating_sub(2)
+            .max(20);
+        textwrap::wrap(text, width)
+            .iter()
+            .map(|l| format!("  {}\n", paint(l, dim, colour)))
+            .collect()
+    };
+    let mut out = console.wrap(&format!(
         "{}  {}",
-        paint(&r.paper, bold, colour),
+        paint(&r.paper, Style::new().bold(), colour),
         paint(
             &format!(
                 "{} of {} planned runs recorded, {} failed",
@@ -175,9 +206,10 @@ pub fn table(r: &PaperReport, colour: bool) -> String {
             dim,
             colour
         )
-    );
+    ));
+    out.push('\n');
     if !r.claims.is_empty() {
-        let header = [
+        let mut g = Grid::new(&[
             "claim",
             "claimed",
             "reproduced (mean ± SE)",
@@ -185,101 +217,65 @@ pub fn table(r: &PaperReport, colour: bool) -> String {
             "p adj.",
             "verdict",
             "flags",
-        ];
-        let rows: Vec<[String; 7]> = r
-            .claims
-            .iter()
-            .map(|c| {
-                let a = &c.assessment;
-                let n = a.n_runs - a.n_failed;
-                [
-                    c.id.clone(),
-                    claimed(c),
-                    format!("{} ± {}", f(a.mean), f(c.standard_error())),
-                    if a.n_failed > 0 {
-                        format!("{n}+{}✗", a.n_failed)
-                    } else {
-                        n.to_string()
-                    },
-                    p(a.p_adjusted),
-                    short_verdict(a),
-                    claim_flags(c).join("; "),
-                ]
-            })
-            .collect();
-        let mut w = header.map(|h| h.chars().count());
-        for row in &rows {
-            for (i, cell) in row.iter().enumerate() {
-                w[i] = w[i].max(cell.chars().count());
-            }
+        ]);
+        for c in &r.claims {
+            let a = &c.assessment;
+            let n = a.n_runs - a.n_failed;
+            g.push(vec![
+                Cell::plain(c.id.clone()),
+                Cell::plain(claimed(c)),
+                Cell::plain(format!("{} ± {}", f(a.mean), f(c.standard_error()))),
+                Cell::plain(if a.n_failed > 0 {
+                    format!("{n}+{}✗", a.n_failed)
+                } else {
+                    n.to_string()
+                }),
+                Cell::plain(p(a.p_adjusted)),
+                Cell::styled(short_verdict(a), claim_style(a.verdict)),
+                Cell::styled(claim_flags(c).join("; "), flag_style()),
+            ]);
         }
-        let head: Vec<String> = header
-            .iter()
-            .enumerate()
-            .map(|(i, h)| pad(h, w[i]))
-            .collect();
-        let _ = writeln!(out, "  {}", paint(head.join("  ").trim_end(), bold, colour));
-        for (row, c) in rows.iter().zip(&r.claims) {
-            let cells: Vec<String> = row
-                .iter()
-                .enumerate()
-                .map(|(i, cell)| {
-                    let fill = " ".repeat(w[i].saturating_sub(cell.chars().count()));
-                    if i == 5 {
-                        paint(cell, claim_style(c.assessment.verdict), colour) + &fill
-                    } else if i == 6 {
-                        paint(
-                            cell,
-                            Style::new().fg_color(Some(AnsiColor::Magenta.into())),
-                            colour,
-                        )
-                    } else {
-                        pad(cell, w[i])
-                    }
-                })
-                .collect();
-            let _ = writeln!(out, "  {}", cells.join("  ").trim_end());
-        }
-        let _ = writeln!(
-            out,
-            "  {}",
-            paint(
-                &format!("p adj. = one-sided p, {}", r.p_family),
-                dim,
-                colour
-            )
-        );
+        out.push_str(&g.render(console.width, colour));
+        out.push_str(&note(&format!("p adj. = one-sided p, {}", r.p_family)));
         for line in super::protocol::terminal_lines(&r.protocols) {
-            let _ = writeln!(out, "  {}", paint(&line, dim, colour));
+            out.push_str(&note(&line));
         }
     }
-    for cmp in &r.comparisons {
-        let a = &cmp.assessment;
-        let mut tail = format!("wins/ties/losses {}/{}/{}", a.wins, a.ties, a.losses);
-        if let Some(wx) = &a.wilcoxon {
-            let _ = write!(tail, ", Wilcoxon p = {}", p(Some(wx.p_value)));
+    if !r.comparisons.is_empty() {
+        let mut g = Grid::new(&[
+            "comparison",
+            "verdict",
+            "wins/ties/losses",
+            "Wilcoxon p",
+            "selection p",
+            "flags",
+        ]);
+        for cmp in &r.comparisons {
+            let a = &cmp.assessment;
+            g.push(vec![
+                Cell::plain(cmp.id.clone()),
+                Cell::styled(a.verdict_text(), comparison_style(a.verdict)),
+                Cell::plain(format!("{}/{}/{}", a.wins, a.ties, a.losses)),
+                Cell::plain(p(a.wilcoxon.as_ref().map(|w| w.p_value))),
+                Cell::plain(p(a.selection.as_ref().map(|s| s.p_value))),
+                Cell::styled(
+                    if a.reported_subset_favourable {
+                        "favourable reported subset"
+                    } else {
+                        ""
+                    },
+                    flag_style(),
+                ),
+            ]);
         }
-        if let Some(sel) = &a.selection {
-            let _ = write!(tail, ", dataset-selection p = {}", p(Some(sel.p_value)));
-        }
-        let _ = writeln!(
-            out,
-            "  comparison {}: {} ({tail}){}",
-            cmp.id,
-            paint(&a.verdict_text(), comparison_style(a.verdict), colour),
-            if a.reported_subset_favourable {
-                paint(
-                    "  flag: favourable reported subset",
-                    Style::new().fg_color(Some(AnsiColor::Magenta.into())),
-                    colour,
-                )
-            } else {
-                String::new()
-            }
-        );
+        out.push_str(&g.render(console.width, colour));
+        out.push_str(&note(COMPARISON_P_NOTE));
     }
     out
 }
+
+/// The family of the comparisons' p-values, as the terminal states it under their table.
+pub const COMPARISON_P_NOTE: &str = "Wilcoxon p = two-sided signed-rank test over the datasets' effects, unadjusted (each comparison is its own test at alpha, outside the claims' family); selection p = share of equally sized random subsets of the datasets run whose mean effect is at least the reported datasets' (small: the paper reported a favourable subset).";
 
 /// The verdict as the compact table prints it: the word, and for `consistent, underpowered`
 /// the seeds that would decide (`≈ 34 seeds`) or `seeds cannot decide`.

@@ -278,9 +278,10 @@ pub struct RunSummary {
 }
 
 impl RunSummary {
-    /// What `harness run` prints after executing `planned` runs with `opts`: the counts, wall
-    /// time and where the records are (`runs_dir`), the mean seconds per run of each (paper,
-    /// variant), and a note on reused records (with how to verify a sample of them).
+    /// What `harness run` prints after executing `planned` runs with `opts`, before the
+    /// verdict tables: the counts, wall time and where the records are (`runs_dir`), and the
+    /// mean seconds per run of each (paper, variant). The notes on reused records come last
+    /// ([`RunSummary::closing_notes`]).
     pub fn describe(
         &self,
         planned: usize,
@@ -310,6 +311,17 @@ impl RunSummary {
                 secs / *n as f64
             );
         }
+        out
+    }
+
+    /// The closing lines of `harness run`, printed after the tables so they do not scroll away
+    /// (issue 28): runs another process wrote meanwhile, and how many records were reused from
+    /// the store rather than recomputed, with the command that recomputes a sample of them.
+    /// Empty when every run was computed here.
+    pub fn closing_notes(&self) -> String {
+        use crate::out::plural;
+        use std::fmt::Write as _;
+        let mut out = String::new();
         if self.written_by_others > 0 {
             let _ = writeln!(
                 out,
@@ -322,8 +334,9 @@ impl RunSummary {
         if stored > 0 {
             let _ = writeln!(
                 out,
-                "{stored} of these runs were reused from committed records, not recomputed here; to recompute \
-                 a random sample and compare: cargo run --release -p harness -- verify --sample 5"
+                "{} reused from stored records (committed, or from an earlier run here), not recomputed; \
+                 to recompute a random sample and compare: cargo run --release -p harness -- verify --sample 5",
+                plural(stored, "run was", "runs were")
             );
         }
         out

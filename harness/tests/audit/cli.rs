@@ -1,7 +1,8 @@
 //! The `harness audit` / `harness stats` CLI logic: help examples run, JSON output, errors.
 
 use clap::Parser;
-use harness::audit::{run_audit, run_audit_for, run_stats, AuditArgs, StatsArgs};
+use harness::audit::{run_audit, run_stats, AuditArgs, StatsArgs};
+use harness::out::Console;
 
 #[derive(Parser)]
 struct AuditCli {
@@ -35,7 +36,7 @@ fn audit_help_examples_run() {
         let argv: Vec<&str> = line.split_whitespace().skip(1).collect();
         let cli = AuditCli::try_parse_from(argv.iter().copied())
             .unwrap_or_else(|e| panic!("{line}: {e}"));
-        let out = run_audit_for(&cli.a, false, false).unwrap_or_else(|e| panic!("{line}: {e}"));
+        let out = run_audit(&cli.a, &Console::lines()).unwrap_or_else(|e| panic!("{line}: {e}"));
         assert!(out.contains("Rule:"), "{out}");
     }
     let cli = AuditCli::try_parse_from([
@@ -49,7 +50,8 @@ fn audit_help_examples_run() {
         "--json",
     ])
     .unwrap();
-    let v: serde_json::Value = serde_json::from_str(&run_audit(&cli.a).unwrap()).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(&run_audit(&cli.a, &Console::lines()).unwrap()).unwrap();
     assert_eq!(v["assessments"][0]["n_failed"], 1);
     let bad = AuditCli::try_parse_from([
         "audit",
@@ -59,7 +61,9 @@ fn audit_help_examples_run() {
         "--higher-is-better",
     ])
     .unwrap();
-    let e = run_audit(&bad.a).unwrap_err().to_string();
+    let e = run_audit(&bad.a, &Console::lines())
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("seeds.csv:1") && e.contains("--column"), "{e}");
 }
 

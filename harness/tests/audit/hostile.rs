@@ -136,7 +136,8 @@ fn trim_mean_error_names_the_json_field() {
 // ------------------------------------------------------------------ item 8: `harness audit`
 
 use clap::{CommandFactory, Parser};
-use harness::audit::{run_audit_for, AuditArgs};
+use harness::audit::{run_audit, AuditArgs};
+use harness::out::Console;
 
 #[derive(Parser)]
 struct AuditCli {
@@ -148,7 +149,16 @@ fn audit(args: &[&str], terminal: bool) -> String {
     std::env::set_current_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..")).unwrap();
     let cli =
         AuditCli::try_parse_from(std::iter::once("audit").chain(args.iter().copied())).unwrap();
-    run_audit_for(&cli.a, terminal, false).unwrap()
+    let console = if terminal {
+        Console {
+            terminal: true,
+            colour: false,
+            width: None,
+        }
+    } else {
+        Console::lines()
+    };
+    run_audit(&cli.a, &console).unwrap()
 }
 
 const CLAIM: [&str; 9] = [

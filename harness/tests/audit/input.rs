@@ -3,7 +3,8 @@
 
 use clap::Parser;
 use harness::audit::{read_comparison, read_comparison_with, read_outcomes};
-use harness::audit::{run_audit_for, AuditArgs};
+use harness::audit::{run_audit, AuditArgs};
+use harness::out::Console;
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -23,7 +24,7 @@ fn file(name: &str, text: &str) -> PathBuf {
 fn audit(args: &[&str]) -> Result<String, String> {
     let cli = Cli::try_parse_from(std::iter::once("audit").chain(args.iter().copied()))
         .map_err(|e| e.to_string())?;
-    run_audit_for(&cli.audit, false, false).map_err(|e| e.to_string())
+    run_audit(&cli.audit, &Console::lines()).map_err(|e| e.to_string())
 }
 
 const SEEDS: &str = "0.912\n0.905\n0.915\n0.909\n0.911\n0.907\n0.913\n0.910\n";
