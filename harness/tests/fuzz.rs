@@ -3,7 +3,9 @@
 //! `configs/datasets.toml` entries with hostile paths, checksums, sizes and URLs, and run
 //! records (truncated, garbage, hostile field values). The property: loading answers (a value
 //! or an error naming the file) within a time bound, never a panic, hang or abort; what is
-//! accepted satisfies the documented bounds. Case counts are printed (`--nocapture`).
+//! accepted satisfies the documented bounds. Also (issue 28) terminal grids of hostile cells at any
+//! width, and claims read back at their printed precision. Case counts are printed
+//! (`--nocapture`).
 
 use harness::config::{load_dataset_registry, Project, MAX_SEEDS};
 use harness::record::Store;
@@ -335,4 +337,93 @@ fn hostile_run_records_are_read_or_refused() {
         )
         .unwrap();
     eprintln!("run record fuzz: {} cases", cases.load(Ordering::SeqCst));
+}
+
+/// Issue 28 items 1 and 5: terminal grids of hostile cells (empty, one long word, unicode,
+/// many short words) at any width between 1 and 300 columns render every cell's characters in
+/// order, and no line is wider than the terminal whenever the columns fit at their narrowest
+/// (4 characters each). Case count printed.
+#[test]
+fn terminal_grids_fit_any_width_and_lose_no_character() {
+    use harness::report::grid::{Cell, Grid};
+    let cell = prop_oneof![
+        Just(String::new()),
+        "[a-z]{1,40}",
+        "[a-z0-9±≈—]{1,8}( [a-z0-9±≈—]{1,12}){0,8}",
+        "beyond the best of [0-9]{1,4} experiments of [0-9]{1,3} runs",
+    ];
+    let rows = prop::collection::vec(prop::collection::vec(cell, 1..=7), 1..6);
+    let cases = Arc::new(AtomicU32::new(0));
+    let c = cases.clone();
+    let mut runner = TestRunner::new(Config {
+        cases: 500,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    runner
+        .run(&(rows, 1usize..300), move |(rows, width)| {
+            let n = rows.iter().map(Vec::len).max().unwrap_or(1);
+            let header: Vec<String> = (0..n).map(|i| format!("col{i}")).collect();
+            let header: Vec<&str> = header.iter().map(String::as_str).collect();
+            let mut g = Grid::new(&header);
+            for r in &rows {
+                g.push(r.iter().map(|t| Cell::plain(t.clone())).collect());
+            }
+            let text = bounded(format!("{rows:?} at {width}"), move || {
+                g.render(Some(width), false)
+            })?;
+            if width >= 2 + 2 * (n - 1) + 4 * n {
+                for line in text.lines() {
+                    prop_assert!(line.chars().count() <= width, "{width}: {line:?}\n{text}");
+                }
+            }
+            // every non-space character of the cells is printed, in reading order per column
+            let all: String = rows.concat().concat().replace(' ', "");
+            let printed: usize = text.chars().filter(|c| !c.is_whitespace()).count();
+            let header_chars: usize = header.iter().map(|h| h.len()).sum();
+            prop_assert_eq!(printed, all.chars().count() + header_chars, "{}", text);
+            c.fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        })
+        .unwrap();
+    eprintln!("terminal grid fuzz: {} cases", cases.load(Ordering::SeqCst));
+}
+
+/// Issue 28 item 5: a claim shown at its resolution reads back as the claim rounded to that
+/// resolution, and the finer numbers (tested value, band ends) read back within a tenth of a
+/// step; without a resolution the shortest form reads back as the same number. Case count
+/// printed.
+#[test]
+fn claims_read_back_at_their_precision() {
+    use harness::report::format::{claim_number, decimals_of, f, finer_number};
+    let cases = Arc::new(AtomicU32::new(0));
+    let c = cases.clone();
+    let mut runner = TestRunner::new(Config {
+        cases: 2000,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let step = prop::sample::select(vec![1e-4, 1e-3, 0.01, 0.05, 0.1, 0.5, 1.0, 25.0]);
+    runner
+        .run(&(-1e6f64..1e6, step), move |(x, r)| {
+            let shown: f64 = claim_number(x, Some(r)).parse().unwrap();
+            let d = decimals_of(r) as i32;
+            let rounded = (x * 10f64.powi(d)).round() / 10f64.powi(d);
+            prop_assert!((shown - rounded).abs() <= 1e-9 * rounded.abs().max(1.0));
+            let finer: f64 = finer_number(x, r).parse().unwrap();
+            prop_assert!((finer - x).abs() <= 0.051 * 10f64.powi(-d) + 1e-9 * x.abs().max(1.0));
+            // without a resolution: the exact shortest form, or the tables' format for a number
+            // with more than 10 significant digits
+            let plain = claim_number(x, None);
+            prop_assert!(
+                plain.parse::<f64>() == Ok(x) || plain == f(Some(x)),
+                "{} for {}",
+                plain,
+                x
+            );
+            c.fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        })
+        .unwrap();
+    eprintln!("claim display fuzz: {} cases", cases.load(Ordering::SeqCst));
 }

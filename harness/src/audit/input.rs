@@ -305,6 +305,14 @@ pub fn read_comparison_with(path: &std::path::Path, paired: bool) -> Result<Vec<
         .collect())
 }
 
+/// A claim converted between percent and fraction, as the user would type it: 92.5 / 100 →
+/// `0.925`, 0.015 × 100 → `1.5` (rounded to 12 significant digits first, so the conversion's
+/// binary residue does not show).
+fn converted(x: f64) -> String {
+    let rounded: f64 = format!("{x:.11e}").parse().unwrap_or(x);
+    crate::report::format::claim_number(rounded, None)
+}
+
 /// Refuses a claim outside the scale of the runs (e.g. 92.5 against runs in [0, 1]): usually
 /// a percent against fractions, or the other way round. `None` = plausible.
 pub fn units_question(claim: f64, runs: &[Outcome]) -> Option<String> {
@@ -325,14 +333,14 @@ pub fn units_question(claim: f64, runs: &[Outcome]) -> Option<String> {
         return Some(format!(
             "the claim {claim} is above 1 but every run lies in {range}: is the claim in percent \
              and the runs fractions? Pass {} (the claim / 100), or --units-ok if the units really agree",
-            fmt_sig(claim / 100.0, 6)
+            converted(claim / 100.0)
         ));
     }
     if lo >= 1.0 && hi <= 100.0 && claim > 0.0 && claim < 1.0 {
         return Some(format!(
             "the claim {claim} is below 1 but every run lies in {range}: are the runs in percent \
              and the claim a fraction? Pass {} (the claim × 100), or --units-ok if the units really agree",
-            fmt_sig(claim * 100.0, 6)
+            converted(claim * 100.0)
         ));
     }
     let scale = lo.abs().max(hi.abs());

@@ -35,9 +35,20 @@ fn a_claim_in_percent_against_fractions_is_questioned_unless_units_ok() {
     let p = f.to_str().unwrap();
     let e = audit(&["claim", "92.5", p, "--higher-is-better"]).unwrap_err();
     assert!(
-        e.contains("percent") && e.contains("0.925") && e.contains("--units-ok"),
+        e.contains("percent") && e.contains("Pass 0.925 (") && e.contains("--units-ok"),
         "{e}"
     );
+    // issue 28 item 5: the hint is the number to type, not 0.925000
+    assert!(!e.contains("0.925000"), "{e}");
+    let pct = file("pct.txt", "91.2\n90.5\n91.5\n");
+    let e = audit(&[
+        "claim",
+        "0.015",
+        pct.to_str().unwrap(),
+        "--higher-is-better",
+    ])
+    .unwrap_err();
+    assert!(e.contains("Pass 1.5 (") && !e.contains("1.50000"), "{e}");
     let ok = audit(&["claim", "92.5", p, "--higher-is-better", "--units-ok"]).unwrap();
     assert!(ok.contains("not reproduced"), "{ok}");
     // the plausible claim passes without the flag
