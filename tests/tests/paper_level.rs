@@ -146,6 +146,23 @@ fn published_runs_are_validated() {
     let dir = tiny_project(10, &["mlp"], &extra);
     let t = text(&harness(dir.path(), &["check"]));
     assert!(t.contains("published_runs.source"), "{t}");
+    // a faithfulness search names declared variants other than the claim's, each once
+    for (candidates, want) in [
+        ("[\"nope\"]", "unknown variant `nope`"),
+        ("[\"mlp\"]", "the claim's own variant"),
+    ] {
+        let extra = extra.replace(
+            "source = \" \" }",
+            &format!("source = \"log\", candidates = {candidates} }}"),
+        );
+        assert!(extra.contains("candidates"), "{extra}");
+        let dir = tiny_project(10, &["mlp"], &extra);
+        let t = text(&harness(dir.path(), &["check"]));
+        assert!(
+            t.contains("published_runs.candidates") && t.contains(want),
+            "{candidates}: {t}"
+        );
+    }
 }
 
 /// The committed reports carry the paper-level line under the claims table, and the

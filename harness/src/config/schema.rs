@@ -305,6 +305,12 @@ pub struct PublishedRuns {
     pub values: Vec<f64>,
     /// Where the values are printed (file, log, table) — quoted.
     pub source: String,
+    /// A faithfulness search (issue 23): other variants of this paper, each a plausible reading
+    /// of the authors' setup, whose runs on the claim's dataset are compared with these values as
+    /// the claim's own variant's are; the report tabulates every one, Holm-adjusted across the
+    /// claim's variant and these. Each must be a declared variant other than the claim's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub candidates: Vec<Spanned<String>>,
 }
 
 /// "method beats baseline" across datasets.

@@ -398,6 +398,20 @@ fn check_paper(p: &LoadedPaper, registry_ds: &DatasetRegistry) -> Result<()> {
                     format!("{f}: `published_runs.source` must say where the values are printed"),
                 ));
             }
+            let mut seen = BTreeSet::new();
+            for cand in &pr.candidates {
+                let field = format!("{f}, field `published_runs.candidates`");
+                variant(cand, &field)?;
+                if cand.get_ref() == cl.variant.get_ref() || !seen.insert(cand.get_ref().clone()) {
+                    return Err(p.error(
+                        cand.span(),
+                        format!(
+                            "{field}: `{}` is listed twice or is the claim's own variant; list each other variant once",
+                            cand.get_ref()
+                        ),
+                    ));
+                }
+            }
         }
         if let Some(r) = cl.resolution {
             if !(r.is_finite() && r > 0.0) {

@@ -5,7 +5,7 @@
 use super::format::{f, interval, p};
 use super::model::PaperReport;
 use super::multi::MultiComparisonRow;
-use super::paper_level::PaperLevel;
+use super::paper_level::{FaithfulnessRow, PaperLevel};
 use super::rows::{ClaimRow, ComparisonRow};
 use super::table::Table;
 use repro_stats::faithfulness::FaithfulnessVerdict;
@@ -197,6 +197,49 @@ pub fn timing_table(r: &PaperReport) -> Table {
         ]);
     }
     t
+}
+
+/// The faithfulness search of one claim as a table (Markdown, HTML, LaTeX): per variant tried,
+/// its runs (n, failed), mean ± sd, the difference of means from the published runs with its
+/// Welch interval, the Welch and Mann–Whitney p-values, the faithfulness p Holm-adjusted across
+/// the variants, and the verdict. `None` when the claim has no search.
+pub fn faithfulness_search_table(row: &FaithfulnessRow, conf: f64) -> Option<Table> {
+    if row.search.is_empty() {
+        return None;
+    }
+    let ci = format!("reproduction − published ({conf:.0}% Welch interval)");
+    let holm = format!("p (Holm over {} variants)", row.search.len());
+    let mut t = Table::new(&[
+        "variant",
+        "n (failed)",
+        "mean ± sd",
+        &ci,
+        "Welch p",
+        "Mann–Whitney p",
+        &holm,
+        "verdict",
+    ]);
+    t.bold = Some(7);
+    for c in &row.search {
+        let r = &c.result;
+        t.rows.push(vec![
+            c.variant.clone(),
+            format!("{} ({})", r.n_reproduced, r.n_failed),
+            match (r.mean_reproduced, r.sd_reproduced) {
+                (Some(m), Some(s)) => format!("{} ± {}", f(Some(m)), f(Some(s))),
+                (m, _) => f(m),
+            },
+            match &r.welch {
+                Some(w) => format!("{} {}", f(Some(w.estimate)), interval(Some(w.ci))),
+                None => "—".into(),
+            },
+            p(r.welch.as_ref().map(|w| w.p_value)),
+            p(r.mann_whitney.as_ref().map(|u| u.p_value)),
+            p(c.p_adjusted),
+            c.verdict.to_string(),
+        ]);
+    }
+    Some(t)
 }
 
 /// Which family the adjusted p-values belong to, as a sentence.

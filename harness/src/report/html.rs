@@ -197,7 +197,7 @@ pub fn html(r: &PaperReport) -> Result<String> {
                     p { (claims_note(conf)) }
                     (claims_table(r, conf).html())
                     p.note { (p_family_note(r)) }
-                    (PreEscaped(paper_level(&r.paper_level)))
+                    (PreEscaped(paper_level(&r.paper_level, r.confidence_percent())))
                     (PreEscaped(super::protocol::html(&r.protocols)))
                     div.legend {
                         span { (legend_marker("run")) "one run" }
@@ -279,7 +279,7 @@ pub fn html(r: &PaperReport) -> Result<String> {
 }
 
 /// The paper-level paragraphs under the claims table.
-fn paper_level(pl: &PaperLevel) -> String {
+fn paper_level(pl: &PaperLevel, conf: f64) -> String {
     let mut s = String::new();
     if let Some(t) = &pl.table {
         s += &format!(
@@ -294,6 +294,13 @@ fn paper_level(pl: &PaperLevel) -> String {
             escape(&f.claim),
             escape(&f.result.summary)
         );
+        if let Some(t) = super::content::faithfulness_search_table(f, conf) {
+            s += &format!(
+                "<p><b>Faithfulness search of {}</b>: every variant tried as a reading of the authors' setup, against the same published runs.</p>\n{}\n",
+                escape(&f.claim),
+                t.html().into_string()
+            );
+        }
     }
     if !pl.faithfulness.is_empty() {
         s += &format!(

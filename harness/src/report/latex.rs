@@ -66,7 +66,7 @@ pub fn latex(r: &PaperReport) -> String {
             );
         }
         let _ = writeln!(s, "\\bottomrule\n\\end{{tabular}}\n\\end{{table}}\n");
-        s.push_str(&paper_level(&r.paper_level));
+        s.push_str(&paper_level(&r.paper_level, r.confidence_percent()));
         s.push_str(&super::protocol::latex(&r.protocols, &r.paper));
     }
     for cmp in &r.comparisons {
@@ -115,8 +115,9 @@ pub fn latex(r: &PaperReport) -> String {
     s
 }
 
-/// The LaTeX paragraphs after the claims table (the rules are cited, not repeated).
-pub fn paper_level(pl: &PaperLevel) -> String {
+/// The LaTeX paragraphs after the claims table, with each faithfulness search as a table (the
+/// rules are cited, not repeated); `conf` = the confidence of the intervals, in percent.
+pub fn paper_level(pl: &PaperLevel, conf: f64) -> String {
     let mut s = String::new();
     if let Some(t) = &pl.table {
         s += &format!(
@@ -130,6 +131,10 @@ pub fn paper_level(pl: &PaperLevel) -> String {
             latex_escape(&f.claim),
             latex_escape(&f.result.summary)
         );
+        if let Some(t) = super::content::faithfulness_search_table(f, conf) {
+            s += &t.latex("lrllllll");
+            s.push('\n');
+        }
     }
     s
 }

@@ -3,8 +3,8 @@
 //! the model.
 
 use super::content::{
-    claims_note, claims_table, comparison_summary, comparison_table, multi_dataset_table,
-    multi_summary, p_family_note, timing_table, TIMING_NOTE,
+    claims_note, claims_table, comparison_summary, comparison_table, faithfulness_search_table,
+    multi_dataset_table, multi_summary, p_family_note, timing_table, TIMING_NOTE,
 };
 use super::model::PaperReport;
 use super::multi::MultiComparisonRow;
@@ -26,7 +26,7 @@ pub fn markdown(r: &PaperReport) -> String {
         let _ = writeln!(s, "{}\n", claims_note(conf));
         s.push_str(&claims_table(r, conf).markdown());
         let _ = writeln!(s, "\n{}\n", p_family_note(r));
-        s.push_str(&paper_level(&r.paper_level));
+        s.push_str(&paper_level(&r.paper_level, r.confidence_percent()));
         s.push_str(&super::protocol::markdown(&r.protocols));
         let _ = writeln!(s, "How each verdict was reached (implied best-of-k: normal model / empirical, Dodge et al. 2019; ∞ = beyond every run):\n");
         for c in &r.claims {
@@ -59,8 +59,9 @@ pub fn markdown(r: &PaperReport) -> String {
     s
 }
 
-/// The paper-level lines under the claims table (table test, faithfulness checks, rules).
-pub fn paper_level(pl: &PaperLevel) -> String {
+/// The paper-level lines under the claims table (table test, faithfulness checks with their
+/// searches, rules); `conf` = the confidence of the intervals, in percent.
+pub fn paper_level(pl: &PaperLevel, conf: f64) -> String {
     let mut s = String::new();
     if let Some(t) = &pl.table {
         s += &format!(
@@ -73,6 +74,13 @@ pub fn paper_level(pl: &PaperLevel) -> String {
             "\n**Faithfulness of `{}`** — {}\n",
             f.claim, f.result.summary
         );
+        if let Some(t) = faithfulness_search_table(f, conf) {
+            s += &format!(
+                "\n*Faithfulness search of `{}`*: every variant tried as a reading of the authors' setup, against the same published runs.\n\n{}",
+                f.claim,
+                t.markdown()
+            );
+        }
     }
     if !pl.faithfulness.is_empty() {
         s += &format!("\n*Faithfulness rule.* {}\n", pl.faithfulness_rule);

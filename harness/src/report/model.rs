@@ -260,7 +260,7 @@ pub fn build_with(
                 .filter_map(|(_, r)| r.as_ref())
                 .collect();
             let claims = claims_by_paper.remove(pid).unwrap_or_default();
-            let paper_level = paper_level::build(paper, &claims, rules);
+            let paper_level = paper_level::build(paper, &claims, &cells, rules);
             PaperReport {
                 paper: pid.clone(),
                 citation: paper.config.paper.citation.clone(),

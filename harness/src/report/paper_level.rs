@@ -4,9 +4,12 @@
 //! ([`repro_stats::faithfulness`])? The model part: the renderers print it under the claims
 //! table in Markdown, HTML and LaTeX, and it is serialised in the JSON report.
 
+use super::rows::Cells;
 use super::rows::{direction, ClaimRow};
 use crate::config::LoadedPaper;
-use repro_stats::faithfulness::{compare_with_published, Faithfulness, FAITHFULNESS_RULES};
+use repro_stats::faithfulness::{
+    compare_with_published, Faithfulness, FaithfulnessVerdict, FAITHFULNESS_RULES,
+};
 use repro_stats::paper_level::{assess_table, table_rules_text, TableAssessment, TableClaim};
 use repro_stats::verdict::{Claim, Outcome, Rules};
 use serde::Serialize;
@@ -18,6 +21,24 @@ pub struct FaithfulnessRow {
     pub claim: String,
     /// The comparison.
     pub result: Faithfulness,
+    /// The faithfulness search, when the config lists `published_runs.candidates`: the claim's
+    /// own variant first, then each candidate, every one compared with the same published runs
+    /// (empty without candidates).
+    pub search: Vec<CandidateRow>,
+}
+
+/// One variant of a faithfulness search ([`FaithfulnessRow::search`]).
+#[derive(Debug, Clone, Serialize)]
+pub struct CandidateRow {
+    /// The variant.
+    pub variant: String,
+    /// Its runs on the claim's dataset against the published runs.
+    pub result: Faithfulness,
+    /// Its faithfulness p (`min(1, 2·min(p_Welch, p_MWU))`) Holm-adjusted across the variants of
+    /// the search that have one; `None` when it has none (fewer than 2 finite values).
+    pub p_adjusted: Option<f64>,
+    /// `differs` when `p_adjusted` < alpha, `matches` otherwise, `inconclusive` without one.
+    pub verdict: FaithfulnessVerdict,
 }
 
 /// Paper-level results of one paper's report.
@@ -50,11 +71,69 @@ fn outcomes(c: &ClaimRow) -> Vec<Outcome> {
         .collect()
 }
 
+/// The faithfulness search of claim `row` over `candidates`: the claim's own variant (`own`,
+/// already compared) and each candidate's runs of the claim's metric on its dataset (from
+/// `cells`; a candidate without records has no finite run and is inconclusive), Holm across the
+/// variants with a p-value.
+fn search(
+    paper: &str,
+    row: &ClaimRow,
+    own: &Faithfulness,
+    candidates: &[String],
+    published: &crate::config::PublishedRuns,
+    cells: &Cells,
+    rules: &Rules,
+) -> Vec<CandidateRow> {
+    if candidates.is_empty() {
+        return Vec::new();
+    }
+    let mut results = vec![(row.variant.clone(), own.clone())];
+    for v in candidates {
+        let runs: Vec<Outcome> = cells
+            .get(&(paper.to_string(), v.clone(), row.dataset.clone()))
+            .map(|cell| {
+                cell.values()
+                    .map(|r| {
+                        r.metric(&row.metric)
+                            .map_or(Outcome::Failed, Outcome::Value)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        results.push((
+            v.clone(),
+            compare_with_published(&runs, &published.values, &published.source, rules),
+        ));
+    }
+    let ps: Vec<f64> = results.iter().filter_map(|(_, f)| f.p_holm).collect();
+    let mut adjusted = repro_stats::multitest::holm(&ps)
+        .unwrap_or_default()
+        .into_iter();
+    let alpha = rules.effective_alpha();
+    results
+        .into_iter()
+        .map(|(variant, result)| {
+            let p_adjusted = result.p_holm.and_then(|_| adjusted.next());
+            let verdict = match p_adjusted {
+                Some(p) if p < alpha => FaithfulnessVerdict::Differs,
+                Some(_) => FaithfulnessVerdict::Matches,
+                None => FaithfulnessVerdict::Inconclusive,
+            };
+            CandidateRow {
+                variant,
+                result,
+                p_adjusted,
+                verdict,
+            }
+        })
+        .collect()
+}
+
 /// Computes the paper-level test and the faithfulness checks for `claims` (the report's rows of
 /// `paper`) under `rules` (their `alpha` is the level of the table test and of the
-/// faithfulness checks). Claims on the same variant and dataset share their runs and form one
-/// run set.
-pub fn build(paper: &LoadedPaper, claims: &[ClaimRow], rules: &Rules) -> PaperLevel {
+/// faithfulness checks), with the faithfulness searches over the records in `cells`. Claims on
+/// the same variant and dataset share their runs and form one run set.
+pub fn build(paper: &LoadedPaper, claims: &[ClaimRow], cells: &Cells, rules: &Rules) -> PaperLevel {
     let mut table = Vec::new();
     let mut keys: Vec<[String; 2]> = Vec::new();
     let mut labels: Vec<String> = Vec::new();
@@ -68,9 +147,22 @@ pub fn build(paper: &LoadedPaper, claims: &[ClaimRow], rules: &Rules) -> PaperLe
         };
         let runs = outcomes(row);
         if let Some(pr) = &spec.published_runs {
+            let result = compare_with_published(&runs, &pr.values, &pr.source, rules);
+            let candidates: Vec<String> =
+                pr.candidates.iter().map(|c| c.get_ref().clone()).collect();
+            let search = search(
+                &paper.config.paper.id,
+                row,
+                &result,
+                &candidates,
+                pr,
+                cells,
+                rules,
+            );
             faithfulness.push(FaithfulnessRow {
                 claim: row.id.clone(),
-                result: compare_with_published(&runs, &pr.values, &pr.source, rules),
+                result,
+                search,
             });
         }
         if runs.is_empty() {
@@ -165,7 +257,93 @@ fn run_sets(keys: &[[String; 2]], labels: &[String]) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::run_sets;
+    use super::*;
+    use crate::record::RunRecord;
+    use std::collections::BTreeMap;
+
+    /// A record of paper `p`, `variant` on dataset `uci-boston`, seed `seed`, metric `rmse`.
+    fn record(variant: &str, seed: u64, rmse: f64) -> RunRecord {
+        let out = repro_kit::RunOutput::builder(&["rmse"])
+            .metric("rmse", rmse)
+            .build()
+            .unwrap();
+        let env = crate::record::Environment::detect(std::path::Path::new("."), 1);
+        let prov = env.provenance("c".into(), BTreeMap::new(), crate::registry::all()[0]);
+        let meta = crate::record::RecordMeta {
+            key: "k".into(),
+            wall_seconds: 0.0,
+            provenance: prov,
+        };
+        RunRecord::from_output(
+            &crate::RunId::new("p", variant, "uci-boston", seed),
+            out,
+            meta,
+        )
+    }
+
+    #[test]
+    fn a_faithfulness_search_tests_every_variant_against_the_published_runs_with_holm() {
+        let published: Vec<f64> = (0..30).map(|i| 3.0 + 0.01 * (i % 10) as f64).collect();
+        let pr = crate::config::PublishedRuns {
+            values: published.clone(),
+            source: "log".into(),
+            candidates: Vec::new(),
+        };
+        // the claim's own variant is far off; "close" matches; "missing" has no records
+        let far: Vec<RunRecord> = (0..10)
+            .map(|s| record("grid", s, 3.5 + 0.01 * s as f64))
+            .collect();
+        let close: Vec<RunRecord> = (0..10)
+            .map(|s| record("close", s, 3.0 + 0.01 * s as f64))
+            .collect();
+        let mut cells: Cells = BTreeMap::new();
+        for (v, recs) in [("grid", &far), ("close", &close)] {
+            cells.insert(
+                ("p".into(), v.into(), "uci-boston".into()),
+                recs.iter()
+                    .enumerate()
+                    .map(|(i, r)| (i as u64, r))
+                    .collect(),
+            );
+        }
+        let mut row = crate::report::model::fixtures::claim("c", None, &[]);
+        let own_runs: Vec<Outcome> = far
+            .iter()
+            .map(|r| Outcome::Value(r.metric("rmse").unwrap()))
+            .collect();
+        let rules = Rules::default();
+        let own = compare_with_published(&own_runs, &pr.values, &pr.source, &rules);
+        row.variant = "grid".into();
+        let rows = search(
+            "p",
+            &row,
+            &own,
+            &["close".to_string(), "missing".to_string()],
+            &pr,
+            &cells,
+            &rules,
+        );
+        let by: BTreeMap<&str, &CandidateRow> =
+            rows.iter().map(|r| (r.variant.as_str(), r)).collect();
+        assert_eq!(
+            rows[0].variant, "grid",
+            "the claim's own variant comes first"
+        );
+        assert_eq!(by["grid"].verdict, FaithfulnessVerdict::Differs);
+        assert_eq!(by["close"].verdict, FaithfulnessVerdict::Matches);
+        assert_eq!(by["missing"].verdict, FaithfulnessVerdict::Inconclusive);
+        assert_eq!(by["missing"].p_adjusted, None);
+        // Holm over the two variants with a p-value: the smaller is doubled
+        let (pg, pc) = (
+            by["grid"].result.p_holm.unwrap(),
+            by["close"].result.p_holm.unwrap(),
+        );
+        assert!(pg < pc);
+        assert!((by["grid"].p_adjusted.unwrap() - (2.0 * pg).min(1.0)).abs() < 1e-15);
+        assert!(by["close"].p_adjusted.unwrap() >= by["grid"].p_adjusted.unwrap());
+        // no candidates: no search
+        assert!(search("p", &row, &own, &[], &pr, &cells, &rules).is_empty());
+    }
 
     #[test]
     fn claims_sharing_runs_or_the_printed_number_form_one_run_set() {
