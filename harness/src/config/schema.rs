@@ -253,6 +253,12 @@ pub struct MetricSpec {
     /// metric per protocol in the group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub same_quantity_as: Option<Spanned<String>>,
+    /// What the x of this metric's learning curve counts (e.g. `"optimizer step (0-based)"`,
+    /// `"epoch"`), the x-axis title of its curves on the HTML page. Runs record curves as bare
+    /// (x, y) points, so only the config can say; omitted, the page says that x is as recorded.
+    /// Presentation only: not part of any run record's key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub curve_x: Option<String>,
 }
 
 /// How a metric's number is selected from training: the statistics crate's type, deserialised

@@ -13,12 +13,21 @@ use crate::Result;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-/// Length of the rank axis, pixels.
-pub const AXIS_LENGTH: f64 = 360.0;
-const AXIS_Y: f64 = 88.0;
-const ROW: f64 = 22.0;
-const GROUP_GAP: f64 = 7.0;
-const BAR_PAD: f64 = 4.0;
+/// Shortest length of the rank axis, pixels (SVG units); longer when the labels leave room
+/// within [`MIN_WIDTH`].
+pub const AXIS_LENGTH: f64 = 560.0;
+/// Narrowest diagram (SVG units): on the page the diagram is scaled to the column width
+/// (about 1250 px at most), so text keeps about its size.
+pub const MIN_WIDTH: f64 = 1000.0;
+/// Font size of labels and ticks (SVG units); the title is [`TITLE_FONT`].
+const FONT: u32 = 16;
+const TITLE_FONT: u32 = 18;
+/// Width of one character of a label at [`FONT`] (upper estimate, sans-serif).
+const CHAR_WIDTH: f64 = 9.0;
+const AXIS_Y: f64 = 116.0;
+const ROW: f64 = 30.0;
+const GROUP_GAP: f64 = 9.0;
+const BAR_PAD: f64 = 5.0;
 
 /// One method placed on the diagram.
 #[derive(Debug, Clone, PartialEq)]
@@ -107,14 +116,15 @@ pub fn layout(labels: &[String], ranks: &[f64], cd: f64, groups: &[Vec<usize>]) 
     if groups.iter().flatten().any(|&i| i >= k) {
         return Err(bad("group index out of range".into()));
     }
-    // room for "label (r.rr)" at about 7 px per character of 12 px sans-serif
+    // room for "label (r.rr)" at CHAR_WIDTH per character; the axis takes what MIN_WIDTH leaves
     let longest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0) as f64;
-    let margin = (longest + 7.0) * 7.0 + 24.0;
-    let (x_left, x_right) = (margin, margin + AXIS_LENGTH);
+    let margin = (longest + 7.0) * CHAR_WIDTH + 30.0;
+    let axis_length = AXIS_LENGTH.max(MIN_WIDTH - 2.0 * margin);
+    let (x_left, x_right) = (margin, margin + axis_length);
     let mut order: Vec<usize> = (0..k).collect();
     order.sort_by(|&a, &b| ranks[a].total_cmp(&ranks[b]));
     let half = k.div_ceil(2);
-    let first_row = AXIS_Y + 14.0 + GROUP_GAP * (groups.len() as f64 + 1.0);
+    let first_row = AXIS_Y + 20.0 + GROUP_GAP * (groups.len() as f64 + 1.0);
     let methods: Vec<Placed> = order
         .iter()
         .enumerate()
@@ -128,7 +138,7 @@ pub fn layout(labels: &[String], ranks: &[f64], cd: f64, groups: &[Vec<usize>]) 
                 x: rank_x(ranks[i], k, x_left, x_right),
                 y: first_row + row as f64 * ROW,
                 left,
-                label_x: if left { x_left - 10.0 } else { x_right + 10.0 },
+                label_x: if left { x_left - 14.0 } else { x_right + 14.0 },
             }
         })
         .collect();
@@ -147,13 +157,13 @@ pub fn layout(labels: &[String], ranks: &[f64], cd: f64, groups: &[Vec<usize>]) 
             Bar {
                 x0: rank_x(lo, k, x_left, x_right) - BAR_PAD,
                 x1: rank_x(hi, k, x_left, x_right) + BAR_PAD,
-                y: AXIS_Y + 10.0 + GROUP_GAP * g as f64,
+                y: AXIS_Y + 12.0 + GROUP_GAP * g as f64,
             }
         })
         .collect();
     let rows = half.max(k - half) as f64;
     Ok(Layout {
-        width: (2.0 * margin + AXIS_LENGTH).ceil() as u32,
+        width: (2.0 * margin + axis_length).ceil() as u32,
         k,
         x_left,
         x_right,
@@ -161,11 +171,11 @@ pub fn layout(labels: &[String], ranks: &[f64], cd: f64, groups: &[Vec<usize>]) 
         cd: Bar {
             x0: x_left,
             x1: rank_x(1.0 + cd, k, x_left, x_right),
-            y: AXIS_Y - 42.0,
+            y: AXIS_Y - 54.0,
         },
         groups,
         methods,
-        height: (first_row + rows * ROW + 10.0).ceil() as u32,
+        height: (first_row + rows * ROW + 12.0).ceil() as u32,
     })
 }
 
@@ -189,8 +199,8 @@ pub fn svg(title: &str, l: &Layout) -> Result<String> {
         };
         root.draw(&Text::new(
             title.to_string(),
-            pt(f64::from(l.width) / 2.0, 6.0),
-            font(13, HPos::Center, VPos::Top),
+            pt(f64::from(l.width) / 2.0, 8.0),
+            font(TITLE_FONT, HPos::Center, VPos::Top),
         ))
         .map_err(plot_error)?;
         // axis with ticks at every rank and half rank
@@ -200,7 +210,7 @@ pub fn svg(title: &str, l: &Layout) -> Result<String> {
         for t in 0..=(2 * (l.k - 1)) {
             let r = 1.0 + t as f64 / 2.0;
             let x = l.x_of(r);
-            let len = if t % 2 == 0 { 6.0 } else { 3.0 };
+            let len = if t % 2 == 0 { 8.0 } else { 4.0 };
             root.draw(&PathElement::new(
                 vec![pt(x, l.axis_y), pt(x, l.axis_y - len)],
                 black,
@@ -209,8 +219,8 @@ pub fn svg(title: &str, l: &Layout) -> Result<String> {
             if t % 2 == 0 {
                 root.draw(&Text::new(
                     format!("{}", 1 + t / 2),
-                    pt(x, l.axis_y - 8.0),
-                    font(12, HPos::Center, VPos::Bottom),
+                    pt(x, l.axis_y - 10.0),
+                    font(FONT, HPos::Center, VPos::Bottom),
                 ))
                 .map_err(plot_error)?;
             }
@@ -224,15 +234,15 @@ pub fn svg(title: &str, l: &Layout) -> Result<String> {
         .map_err(plot_error)?;
         for x in [cd.x0, cd.x1] {
             root.draw(&PathElement::new(
-                vec![pt(x, cd.y - 4.0), pt(x, cd.y + 4.0)],
+                vec![pt(x, cd.y - 5.0), pt(x, cd.y + 5.0)],
                 black,
             ))
             .map_err(plot_error)?;
         }
         root.draw(&Text::new(
             "CD".to_string(),
-            pt((cd.x0 + cd.x1) / 2.0, cd.y - 4.0),
-            font(12, HPos::Center, VPos::Bottom),
+            pt((cd.x0 + cd.x1) / 2.0, cd.y - 5.0),
+            font(FONT, HPos::Center, VPos::Bottom),
         ))
         .map_err(plot_error)?;
         // methods
@@ -246,11 +256,11 @@ pub fn svg(title: &str, l: &Layout) -> Result<String> {
                 (HPos::Left, format!("({:.2}) {}", m.rank, m.label))
             };
             let tx = if m.left {
-                m.label_x - 4.0
+                m.label_x - 5.0
             } else {
-                m.label_x + 4.0
+                m.label_x + 5.0
             };
-            root.draw(&Text::new(text, pt(tx, m.y), font(12, h, VPos::Center)))
+            root.draw(&Text::new(text, pt(tx, m.y), font(FONT, h, VPos::Center)))
                 .map_err(plot_error)?;
         }
         // groups not significantly different
@@ -423,6 +433,19 @@ mod tests {
         assert!(svg.contains("(3.14) C4.5"));
         // title, 4 tick labels, "CD", 4 method labels
         assert_eq!(svg.matches("<text").count(), 10);
+        // drawn at about the page's width, so that the page scales it little: text at FONT
+        assert!(f64::from(l.width) >= MIN_WIDTH && l.x_right - l.x_left >= AXIS_LENGTH);
+        let sizes: Vec<f64> = svg
+            .split("font-size=\"")
+            .skip(1)
+            .filter_map(|t| t.split('"').next()?.parse().ok())
+            .collect();
+        assert_eq!(sizes.len(), 10);
+        // plotters writes a font of n points as n / 1.24 SVG units
+        assert!(
+            sizes.iter().all(|s| *s >= f64::from(FONT) / 1.24 - 1e-9),
+            "{sizes:?}"
+        );
     }
 
     #[test]

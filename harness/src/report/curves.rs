@@ -5,10 +5,11 @@
 //! seeds cover ([`repro_stats::curves::mean_band`]: linear interpolation, [`RESAMPLES`]
 //! resamples of the seeds from a fixed ChaCha8 seed, so the page is deterministic).
 
+use crate::config::PaperConfig;
 use crate::record::RunRecord;
 use repro_stats::curves::mean_band;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Points of the common grid.
 pub const GRID_POINTS: usize = 100;
@@ -26,6 +27,10 @@ pub struct CurvePanel {
     pub dataset: String,
     /// Curve (and metric) name.
     pub curve: String,
+    /// The metric's unit (the y-axis title's parenthesis).
+    pub unit: String,
+    /// What x counts, from the metric's `curve_x` in the config (`None`: not declared).
+    pub x_label: Option<String>,
     /// Each seed's finite points, x ascending.
     pub runs: Vec<(u64, Vec<(f64, f64)>)>,
     /// The common grid (x).
@@ -37,14 +42,44 @@ pub struct CurvePanel {
     pub band: Vec<(f64, f64)>,
 }
 
-/// The panel of curve `curve` over `records` (one per seed); `None` when no seed has two finite
-/// points or the seeds' x ranges do not overlap.
+/// A claimed metric whose curves are drawn: its name (the curve's name in the records), unit
+/// and what its curve's x counts (the config's `curve_x`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CurveMetric {
+    /// Metric (and curve) name.
+    pub name: String,
+    /// The metric's unit.
+    pub unit: String,
+    /// What x counts, when the config declares it.
+    pub x_label: Option<String>,
+}
+
+/// The paper's claimed metrics (each once, by name), with the unit and `curve_x` of their
+/// `[metrics.<name>]` table (unit empty and x undeclared for a metric without one).
+pub fn claimed_metrics(config: &PaperConfig) -> Vec<CurveMetric> {
+    let names: BTreeSet<&String> = config.claims.iter().map(|c| c.metric.get_ref()).collect();
+    names
+        .into_iter()
+        .map(|name| {
+            let spec = config.metrics.get(name);
+            CurveMetric {
+                name: name.clone(),
+                unit: spec.map(|m| m.unit.clone()).unwrap_or_default(),
+                x_label: spec.and_then(|m| m.curve_x.clone()),
+            }
+        })
+        .collect()
+}
+
+/// The panel of `metric`'s curve over `records` (one per seed); `None` when no seed has two
+/// finite points or the seeds' x ranges do not overlap.
 pub fn panel(
     variant: &str,
     dataset: &str,
-    curve: &str,
+    metric: &CurveMetric,
     records: &BTreeMap<u64, &RunRecord>,
 ) -> Option<CurvePanel> {
+    let curve = metric.name.as_str();
     let runs: Vec<(u64, Vec<(f64, f64)>)> = records
         .iter()
         .filter_map(|(seed, r)| {
@@ -68,6 +103,8 @@ pub fn panel(
         variant: variant.into(),
         dataset: dataset.into(),
         curve: curve.into(),
+        unit: metric.unit.clone(),
+        x_label: metric.x_label.clone(),
         runs,
         grid: summary.grid,
         mean: summary.mean,
@@ -75,11 +112,10 @@ pub fn panel(
     })
 }
 
-/// The panels of one paper: for each (variant, dataset) cell, every curve whose name is one of
-/// `metrics` (the paper's claimed metrics).
+/// The panels of one paper: for each (variant, dataset) cell, every curve whose name is `metrics` (the paper's claimed metrics).
 pub fn panels<'a>(
     cells: impl Iterator<Item = (&'a str, &'a str, &'a BTreeMap<u64, &'a RunRecord>)>,
-    metrics: &[String],
+    metrics: &[CurveMetric],
 ) -> Vec<CurvePanel> {
     let mut out = Vec::new();
     for (variant, dataset, records) in cells {
@@ -112,12 +148,23 @@ pub(crate) mod tests {
         RunRecord::from_output(&crate::RunId::new("p", "v", "d", seed), out, meta)
     }
 
+    /// The metric `ret` in `unit`, x declared as `x`.
+    pub(crate) fn metric(x: Option<&str>) -> CurveMetric {
+        CurveMetric {
+            name: "ret".into(),
+            unit: "return".into(),
+            x_label: x.map(String::from),
+        }
+    }
+
     #[test]
     fn mean_and_band_on_the_common_grid() {
         let a = record(0, &[(0.0, 0.0), (100.0, 100.0)]);
         let b = record(1, &[(0.0, 10.0), (50.0, 60.0), (110.0, 120.0)]);
         let recs: BTreeMap<u64, &RunRecord> = [(0, &a), (1, &b)].into_iter().collect();
-        let p = panel("v", "d", "ret", &recs).unwrap();
+        let p = panel("v", "d", &metric(Some("environment step")), &recs).unwrap();
+        assert_eq!(p.x_label.as_deref(), Some("environment step"));
+        assert_eq!(p.unit, "return");
         assert_eq!(p.grid.len(), GRID_POINTS);
         assert_eq!((p.grid[0], p.grid[GRID_POINTS - 1]), (0.0, 100.0));
         // at x = 0: seeds give 0 and 10 → mean 5, band within [0, 10]
@@ -125,6 +172,10 @@ pub(crate) mod tests {
         assert!(p.band[0].0 >= 0.0 && p.band[0].1 <= 10.0 && p.band[0].0 < p.band[0].1);
         // at x = 100: 100 and 60 + 60·50/60 = 110 → 105
         assert!((p.mean[GRID_POINTS - 1] - 105.0).abs() < 1e-9);
-        assert!(panel("v", "d", "other", &recs).is_none());
+        let other = CurveMetric {
+            name: "other".into(),
+            ..metric(None)
+        };
+        assert!(panel("v", "d", &other, &recs).is_none());
     }
 }

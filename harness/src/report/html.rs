@@ -13,7 +13,7 @@ use super::format::{escape, f, p, verdict_class};
 use super::model::PaperReport;
 use super::multi::MultiComparisonRow;
 use super::paper_level::PaperLevel;
-use super::plots::{claim_svg, comparison_panels, curve_svg};
+use super::plots::{claim_svg, curve_svg, forest_svg, responsive};
 use super::rows::ClaimRow;
 use super::terminal::Summary;
 use crate::Result;
@@ -30,8 +30,7 @@ figcaption{font-size:0.95em;color:#333}.legend{display:flex;flex-wrap:wrap;gap:0
 .v-generalizes{color:#17803d}.v-only-on-reported-datasets{color:#c0261f}.v-no-effect{color:#c0261f}.v-not-shown{color:#9a6700}\
 .summary{border:1px solid #ccc;border-radius:6px;padding:0.6em 1.2em;background:#fafafa}\
 .counts span{display:inline-block;margin-right:1.4em;font-weight:bold}.flag{color:#8a1f8a;font-weight:bold}\
-dl.facts{display:grid;grid-template-columns:max-content auto;gap:0.1em 1em;font-size:0.9em;margin:0.4em 0}dl.facts dt{color:#555}dl.facts dd{margin:0}\
-.panel-name{font-size:0.9em;margin-top:0.6em}";
+dl.facts{display:grid;grid-template-columns:max-content auto;gap:0.1em 1em;font-size:0.9em;margin:0.4em 0}dl.facts dt{color:#555}dl.facts dd{margin:0}";
 
 fn claim_anchor(c: &ClaimRow) -> String {
     format!("claim-{}", c.id)
@@ -160,10 +159,10 @@ fn claim_facts(c: &ClaimRow) -> Markup {
 pub fn html(r: &PaperReport) -> Result<String> {
     let conf = r.confidence_percent();
     let claim_svgs: Vec<Option<String>> = r.claims.iter().map(claim_svg).collect::<Result<_>>()?;
-    let panels: Vec<Vec<(String, bool, String)>> = r
+    let forests: Vec<Option<String>> = r
         .comparisons
         .iter()
-        .map(comparison_panels)
+        .map(forest_svg)
         .collect::<Result<_>>()?;
     let multi: Vec<String> = r
         .multi_comparisons
@@ -228,7 +227,7 @@ pub fn html(r: &PaperReport) -> Result<String> {
                     }
                     p.note { b { "Rule. " } (r.claim_rules) }
                 }
-                @for (cmp, panels) in r.comparisons.iter().zip(&panels) {
+                @for (cmp, forest) in r.comparisons.iter().zip(&forests) {
                     h2 id=(format!("comparison-{}", cmp.id)) { "Comparison " (cmp.id) ": " (cmp.description) }
                     p.note { "Source: " (cmp.source) }
                     (comparison_table(cmp, conf).html())
@@ -250,14 +249,11 @@ pub fn html(r: &PaperReport) -> Result<String> {
                         figcaption.legend {
                             span { (legend_marker("reported")) "reported dataset" }
                             span { (legend_marker("held-out")) "held-out dataset" }
-                            span { "effect (positive = method better) with its " (format!("{conf:.0}")) "% CI; dark line: zero; each dataset on its own axis" }
+                            span { "effect (positive = method better) with its " (format!("{conf:.0}")) "% CI; dark line: zero; all datasets on one axis" }
                         }
-                        @if panels.is_empty() {
-                            p.note { "No dataset with runs of both arms yet." }
-                        }
-                        @for (name, reported, svg) in panels {
-                            div.panel-name { b { (name) } @if *reported { " (reported)" } @else { " (held out)" } }
-                            (PreEscaped(svg.as_str()))
+                        @match forest {
+                            Some(svg) => (PreEscaped(svg.as_str())),
+                            None => p.note { "No dataset with runs of both arms yet." },
                         }
                     }
                 }
@@ -332,8 +328,9 @@ fn multi_comparison(m: &MultiComparisonRow) -> Result<String> {
     if let Some(svg) = cd_diagram::comparison_svg(m)? {
         let _ = writeln!(
             s,
-            "<figure><figcaption>Critical-difference diagram (Demšar 2006, Fig. 1 style): average ranks across datasets (1 = best), methods joined by a bar are not significantly different (Nemenyi, α = {}).</figcaption>{svg}</figure>",
-            m.alpha
+            "<figure><figcaption>Critical-difference diagram (Demšar 2006, Fig. 1 style): average ranks across datasets (1 = best), methods joined by a bar are not significantly different (Nemenyi, α = {}).</figcaption>{}</figure>",
+            m.alpha,
+            responsive(svg)
         );
     }
     Ok(s)
@@ -353,14 +350,15 @@ fn curves_section(panels: &[CurvePanel]) -> Result<String> {
     for p in panels {
         let _ = writeln!(
             s,
-            "<figure id=\"curve-{}-{}-{}\"><figcaption><b>{}</b> on {} ({}, {} seeds)</figcaption>",
+            "<figure id=\"curve-{}-{}-{}\"><figcaption><b>{}</b> on {} ({}, {} seeds; x: {})</figcaption>",
             escape(&p.variant),
             escape(&p.dataset),
             escape(&p.curve),
             escape(&p.curve),
             escape(&p.dataset),
             escape(&p.variant),
-            p.runs.len()
+            p.runs.len(),
+            escape(p.x_label.as_deref().unwrap_or("as recorded, not declared"))
         );
         s.push_str(&curve_svg(p)?);
         s.push_str("</figure>\n");
@@ -482,14 +480,17 @@ mod tests {
 
     #[test]
     fn learning_curves_are_drawn_and_inserted_before_the_end_of_the_body() {
-        use crate::report::curves::{panel, tests::record};
+        use crate::report::curves::{panel, tests::metric, tests::record};
         let a = record(0, &[(0.0, 0.0), (100.0, 100.0)]);
         let b = record(1, &[(0.0, 10.0), (50.0, 60.0), (110.0, 120.0)]);
         let recs: std::collections::BTreeMap<u64, &crate::record::RunRecord> =
             [(0, &a), (1, &b)].into_iter().collect();
-        let p = panel("v", "d", "ret", &recs).unwrap();
+        let p = panel("v", "d", &metric(Some("environment step")), &recs).unwrap();
         let html = curves_section(std::slice::from_ref(&p)).unwrap();
         assert!(html.contains("<svg") && html.contains("Learning curves"));
+        // full width like the claim plots, x titled as the config declares it
+        assert!(html.contains("<svg class=\"plot\" viewBox="), "{html}");
+        assert!(html.contains("x: environment step)"), "{html}");
         assert!(insert_curves("<body>x</body>".into(), &[p])
             .unwrap()
             .ends_with("</figure>\n</body>"));

@@ -283,14 +283,7 @@ pub fn build_with(
                         .iter()
                         .filter(|((p, _, _), _)| p == pid)
                         .map(|((_, v, d), c)| (v.as_str(), d.as_str(), c)),
-                    &paper
-                        .config
-                        .claims
-                        .iter()
-                        .map(|c| c.metric.get_ref().clone())
-                        .collect::<std::collections::BTreeSet<_>>()
-                        .into_iter()
-                        .collect::<Vec<_>>(),
+                    &curves::claimed_metrics(&paper.config),
                 ),
                 p_family: families.remove(pid).unwrap_or_default(),
                 paper_level,
