@@ -517,11 +517,7 @@ pub fn bitwise_difference(a: &RunOutput, b: &RunOutput) -> Option<String> {
     None
 }
 
-/// Metrics that measure speed (`…_per_second`, `…_seconds`) depend on the machine's load, not
-/// on the seed, so the determinism check does not compare them.
-pub fn is_timing_metric(name: &str) -> bool {
-    name.ends_with("_per_second") || name.ends_with("_seconds")
-}
+pub use crate::record::is_timing_metric;
 
 /// Prints one check line: `  ok    subject · check`, `  SKIP  subject · check — reason`,
 /// `  FAIL  subject · check — what to do` (a config error keeps its `file:line:` prefix).

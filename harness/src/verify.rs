@@ -3,7 +3,8 @@
 //! relative tolerance, or different — and, when different, which of the provenance facts that
 //! decide bitwise equality differ (CPU model, SIMD level, thread count, code hash, commit) and
 //! whether the recomputed values still fall within the spread of the committed runs of the same
-//! (paper, variant, dataset) (statistical equivalence across machines).
+//! (paper, variant, dataset) (statistical equivalence across machines). Speed metrics
+//! ([`crate::record::is_timing_metric`]) are not compared.
 //!
 //! Exit status of the command (see [`Outcome::exit_code`]): 0 every sampled record reproduced
 //! (bitwise or within tolerance), 2 some differ but lie within the committed spread, 3 some lie
@@ -53,7 +54,8 @@ impl Default for VerifyOptions {
 /// The verdict on one recomputed record.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Verdict {
-    /// Every metric bitwise-equal.
+    /// Every metric bitwise-equal (speed metrics, `…_seconds` / `…_per_second`, are not
+    /// compared: they measure the machine's load, not the seed).
     BitwiseEqual,
     /// Every metric equal within the relative tolerance, some not bitwise.
     WithinTolerance,
@@ -435,44 +437,67 @@ pub fn verify(
                     spec.variant.clone(),
                     spec.dataset.clone(),
                 )];
-                let mut bitwise = true;
-                let mut within_tol = true;
-                let mut within_spread = true;
-                for (name, committed) in &c.record.metrics {
-                    let new = o.metrics.get(name).copied().unwrap_or(f64::NAN);
-                    let old = committed.unwrap_or(f64::NAN);
-                    let same_bits =
-                        old.to_bits() == new.to_bits() || (old.is_nan() && new.is_nan());
-                    if same_bits {
-                        continue;
-                    }
-                    bitwise = false;
-                    let rel = (old - new).abs() / old.abs().max(new.abs()).max(f64::MIN_POSITIVE);
-                    let rel = if rel.is_nan() { f64::INFINITY } else { rel };
-                    checked.max_relative_difference = checked.max_relative_difference.max(rel);
-                    if rel > opts.tolerance {
-                        within_tol = false;
-                        let values: Vec<f64> = cell.iter().filter_map(|r| r.metric(name)).collect();
-                        if !within_committed_spread(new, &values, opts.tolerance) {
-                            within_spread = false;
-                        }
-                    }
-                }
-                if bitwise {
-                    Verdict::BitwiseEqual
-                } else if within_tol {
-                    Verdict::WithinTolerance
-                } else if within_spread {
-                    Verdict::DifferentWithinSpread
-                } else {
-                    Verdict::DifferentOutsideSpread
-                }
+                let values = |name: &str| -> Vec<f64> {
+                    cell.iter().filter_map(|r| r.metric(name)).collect()
+                };
+                let (verdict, max_rel) =
+                    compare_metrics(&c.record.metrics, &o.metrics, values, opts.tolerance);
+                checked.max_relative_difference = max_rel;
+                verdict
             }
         };
         each(&checked);
         out.records.push(checked);
     }
     Ok(out)
+}
+
+/// The verdict on recomputed metrics `new` against a record's `committed` ones, and the largest
+/// relative difference: bitwise-equal, within the relative `tolerance`, different but within
+/// the committed spread of the cell (`cell_values(metric)`: the committed values of that metric
+/// in the record's (paper, variant, dataset)), or outside it. A metric missing from `new` counts
+/// as NaN. Speed metrics ([`crate::record::is_timing_metric`]) are not compared: they measure
+/// the machine's load, not the seed.
+fn compare_metrics(
+    committed: &BTreeMap<String, Option<f64>>,
+    new: &BTreeMap<String, f64>,
+    cell_values: impl Fn(&str) -> Vec<f64>,
+    tolerance: f64,
+) -> (Verdict, f64) {
+    let mut bitwise = true;
+    let mut within_tol = true;
+    let mut within_spread = true;
+    let mut max_rel = 0.0f64;
+    let compared = committed
+        .iter()
+        .filter(|(name, _)| !crate::record::is_timing_metric(name));
+    for (name, committed) in compared {
+        let new = new.get(name).copied().unwrap_or(f64::NAN);
+        let old = committed.unwrap_or(f64::NAN);
+        if old.to_bits() == new.to_bits() || (old.is_nan() && new.is_nan()) {
+            continue;
+        }
+        bitwise = false;
+        let rel = (old - new).abs() / old.abs().max(new.abs()).max(f64::MIN_POSITIVE);
+        let rel = if rel.is_nan() { f64::INFINITY } else { rel };
+        max_rel = max_rel.max(rel);
+        if rel > tolerance {
+            within_tol = false;
+            if !within_committed_spread(new, &cell_values(name), tolerance) {
+                within_spread = false;
+            }
+        }
+    }
+    let verdict = if bitwise {
+        Verdict::BitwiseEqual
+    } else if within_tol {
+        Verdict::WithinTolerance
+    } else if within_spread {
+        Verdict::DifferentWithinSpread
+    } else {
+        Verdict::DifferentOutsideSpread
+    };
+    (verdict, max_rel)
 }
 
 /// Whether a recomputed value `new` lies within the spread of the committed values of its cell
@@ -573,6 +598,36 @@ pub fn table(o: &Outcome, opts: &VerifyOptions) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn speed_metrics_are_not_compared_and_other_metrics_are_bitwise() {
+        let committed: BTreeMap<String, Option<f64>> = [
+            ("test_accuracy".to_string(), Some(0.875)),
+            ("train_examples_per_second".to_string(), Some(5000.0)),
+            ("latency_p50_seconds".to_string(), Some(1e-5)),
+        ]
+        .into();
+        let mut new: BTreeMap<String, f64> = [
+            ("test_accuracy".to_string(), 0.875),
+            ("train_examples_per_second".to_string(), 7123.0),
+            ("latency_p50_seconds".to_string(), 3e-5),
+        ]
+        .into();
+        let none = |_: &str| Vec::new();
+        assert_eq!(
+            compare_metrics(&committed, &new, none, 1e-6),
+            (Verdict::BitwiseEqual, 0.0)
+        );
+        new.insert("test_accuracy".into(), 0.8751);
+        let (v, rel) = compare_metrics(&committed, &new, |_| vec![0.87, 0.88], 1e-6);
+        assert_eq!(v, Verdict::DifferentWithinSpread);
+        assert!(rel > 1e-4 && rel < 2e-4, "{rel}");
+        let (v, _) = compare_metrics(&committed, &new, none, 1e-3);
+        assert_eq!(v, Verdict::WithinTolerance);
+        new.remove("test_accuracy");
+        let (v, rel) = compare_metrics(&committed, &new, none, 1e-3);
+        assert_eq!((v, rel), (Verdict::DifferentOutsideSpread, f64::INFINITY));
+    }
+
     #[test]
     fn the_committed_spread_is_widened_by_the_tolerance_only() {
         use super::within_committed_spread as w;

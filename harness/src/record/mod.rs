@@ -452,6 +452,13 @@ fn sync_dir(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Metrics that measure speed (`…_per_second`, `…_seconds`) depend on the machine's load, not
+/// on the seed: the determinism check (`harness check`) and the bitwise comparison of
+/// `harness verify` leave them out.
+pub fn is_timing_metric(name: &str) -> bool {
+    name.ends_with("_per_second") || name.ends_with("_seconds")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
