@@ -55,7 +55,8 @@ pub fn claims_terminal(a: &[ClaimAssessment], rules: &Rules, console: &Console) 
         "p adj.",
         "verdict",
         "flags",
-    ]);
+    ])
+    .prose(&[5, 6]);
     for c in a {
         let n = c.n_runs - c.n_failed;
         let se = c.sd.map(|s| s / (n as f64).sqrt());

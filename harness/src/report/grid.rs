@@ -40,12 +40,17 @@ impl Cell {
 pub struct Grid {
     header: Vec<String>,
     rows: Vec<Vec<Cell>>,
+    /// Columns of prose (verdicts, flags): on a narrow terminal they wrap first.
+    prose: Vec<usize>,
 }
 
 /// The indentation of every line of a grid (characters).
 const INDENT: usize = 2;
 /// The space between two columns (characters).
 const GAP: usize = 2;
+/// The width prose columns ([`Grid::prose`]) wrap to before other columns are narrowed
+/// (characters; never below the column's longest word).
+pub const PROSE_WIDTH: usize = 16;
 /// The narrowest a column is squeezed to when even its longest word does not fit (characters);
 /// words longer than that are broken.
 const MIN_COLUMN: usize = 4;
@@ -56,7 +61,15 @@ impl Grid {
         Self {
             header: header.iter().map(|h| h.to_string()).collect(),
             rows: Vec::new(),
+            prose: Vec::new(),
         }
+    }
+
+    /// Marks the columns `cols` (0-based) as prose: when the line is too long they wrap first,
+    /// down to [`PROSE_WIDTH`], before any other column is narrowed.
+    pub fn prose(mut self, cols: &[usize]) -> Self {
+        self.prose = cols.to_vec();
+        self
     }
 
     /// Appends a row. Errors: none; a row with fewer cells than the header is padded with empty
@@ -82,8 +95,8 @@ impl Grid {
             .collect()
     }
 
-    /// The longest word of each column (header included): the narrowest it goes without
-    /// breaking a word.
+    /// The longest word of each column (header included; a hyphenated word counts by its parts,
+    /// since it may wrap after a hyphen): the narrowest it goes without breaking a word.
     fn word_widths(&self) -> Vec<usize> {
         (0..self.header.len())
             .map(|i| {
@@ -92,6 +105,8 @@ impl Grid {
                     .map(|r| r[i].text.as_str())
                     .chain([self.header[i].as_str()])
                     .flat_map(|t| t.split_whitespace())
+                    // textwrap may break after a hyphen: `concrete-rmse-lr001` needs 9 columns
+                    .flat_map(|w| w.split_inclusive('-'))
                     .map(display_width)
                     .max()
                     .unwrap_or(0)
@@ -101,7 +116,7 @@ impl Grid {
 
     /// Column widths for a line of `width` terminal columns (`None`: no limit): the natural
     /// widths, then, while the line is too long, the widest column shrinks one column at a time
-    /// — first down to its longest word, then (only if that is not enough) down to
+    /// — the prose columns first, down to [`PROSE_WIDTH`], then any column down to its longest word, then (only if that is not enough) down to
     /// [`MIN_COLUMN`], breaking words: in the other columns first, in the first column (which
     /// names the row) last.
     pub fn widths(&self, width: Option<usize>) -> Vec<usize> {
@@ -115,7 +130,17 @@ impl Grid {
         if let Some(first) = keep_first.first_mut() {
             *first = words.first().copied().unwrap_or(MIN_COLUMN);
         }
-        for floor in [words, keep_first, vec![MIN_COLUMN; n]] {
+        // prose first: down to PROSE_WIDTH (or its longest word); every other column as it is
+        let prose_first: Vec<usize> = (0..n)
+            .map(|i| {
+                if self.prose.contains(&i) {
+                    words[i].max(PROSE_WIDTH).min(w[i])
+                } else {
+                    w[i]
+                }
+            })
+            .collect();
+        for floor in [prose_first, words, keep_first, vec![MIN_COLUMN; n]] {
             while w.iter().sum::<usize>() > room {
                 // the widest column that can still give a character
                 let Some(i) = (0..n)

@@ -172,6 +172,26 @@ fn claimed(c: &ClaimRow) -> String {
     s
 }
 
+/// The terminal's short form of the flag "beyond what seed selection explains (more than the
+/// best of …): protocol or report differs"; the full text is printed once under the table.
+const BEYOND_SHORT: &str = "beyond seed selection";
+
+/// A claim's flags as the terminal prints them: [`claim_flags`] with the long
+/// beyond-seed-selection flag in its short form ([`BEYOND_SHORT`]).
+fn short_flags(c: &ClaimRow) -> Vec<String> {
+    let full = c.assessment.beyond_seed_selection.as_deref();
+    claim_flags(c)
+        .into_iter()
+        .map(|f| {
+            if Some(f.as_str()) == full {
+                format!("{BEYOND_SHORT}: protocol or report differs")
+            } else {
+                f
+            }
+        })
+        .collect()
+}
+
 /// The style of the flags column (magenta).
 pub fn flag_style() -> Style {
     Style::new().fg_color(Some(AnsiColor::Magenta.into()))
@@ -217,7 +237,8 @@ pub fn table(r: &PaperReport, console: &Console) -> String {
             "p adj.",
             "verdict",
             "flags",
-        ]);
+        ])
+        .prose(&[5, 6]);
         for c in &r.claims {
             let a = &c.assessment;
             let n = a.n_runs - a.n_failed;
@@ -232,11 +253,18 @@ pub fn table(r: &PaperReport, console: &Console) -> String {
                 }),
                 Cell::plain(p(a.p_adjusted)),
                 Cell::styled(short_verdict(a), claim_style(a.verdict)),
-                Cell::styled(claim_flags(c).join("; "), flag_style()),
+                Cell::styled(short_flags(c).join("; "), flag_style()),
             ]);
         }
         out.push_str(&g.render(console.width, colour));
         out.push_str(&note(&format!("p adj. = one-sided p, {}", r.p_family)));
+        if let Some(full) = r
+            .claims
+            .iter()
+            .find_map(|c| c.assessment.beyond_seed_selection.as_ref())
+        {
+            out.push_str(&note(&format!("{BEYOND_SHORT} = {full}")));
+        }
         for line in super::protocol::terminal_lines(&r.protocols) {
             out.push_str(&note(&line));
         }
@@ -249,7 +277,8 @@ pub fn table(r: &PaperReport, console: &Console) -> String {
             "Wilcoxon p",
             "selection p",
             "flags",
-        ]);
+        ])
+        .prose(&[1, 5]);
         for cmp in &r.comparisons {
             let a = &cmp.assessment;
             g.push(vec![
