@@ -23,7 +23,8 @@ pub struct FaithfulnessRow {
     pub result: Faithfulness,
     /// The faithfulness search, when the config lists `published_runs.candidates`: the claim's
     /// own variant first, then each candidate, every one compared with the same published runs
-    /// (empty without candidates).
+    /// (empty without candidates, and then left out of the JSON report).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub search: Vec<CandidateRow>,
 }
 
