@@ -86,12 +86,18 @@ impl Console {
     }
 
     /// `text` wrapped to the width (terminal layout only; each `\n`-separated line on its own,
-    /// at spaces, never inside a word), so a long line never breaks mid-word on the screen.
+    /// at spaces, never inside a word or after a hyphen, so a path stays whole), so a long line
+    /// never breaks mid-word on the screen.
     pub fn wrap(&self, text: &str) -> String {
         match self.width {
             Some(w) if self.terminal => text
                 .split('\n')
-                .map(|l| textwrap::fill(l, textwrap::Options::new(w).break_words(false)))
+                .map(|l| {
+                    let opts = textwrap::Options::new(w)
+                        .break_words(false)
+                        .word_splitter(textwrap::WordSplitter::NoHyphenation);
+                    textwrap::fill(l, opts)
+                })
                 .collect::<Vec<_>>()
                 .join("\n"),
             _ => text.to_string(),
@@ -194,6 +200,27 @@ mod tests {
         assert_eq!(w(true, Some("0")), Some(100), "COLUMNS=0 is ignored");
         assert_eq!(w(true, Some("wide")), Some(100));
         assert_eq!(w(false, Some("80")), None, "line output is never wrapped");
+    }
+
+    #[test]
+    fn wrapping_keeps_paths_and_words_whole() {
+        let c = Console {
+            terminal: true,
+            colour: false,
+            width: Some(30),
+        };
+        let text = "tables: /tmp/x/results/gal2016-mc-dropout.md (also .csv .json)";
+        let wrapped = c.wrap(text);
+        assert!(
+            wrapped.contains("/tmp/x/results/gal2016-mc-dropout.md"),
+            "{wrapped}"
+        );
+        assert!(wrapped.lines().count() > 1, "{wrapped}");
+        assert_eq!(
+            Console::lines().wrap(text),
+            text,
+            "line output is never wrapped"
+        );
     }
 
     #[test]
