@@ -138,14 +138,7 @@ pub(crate) mod tests {
             .curve("ret", pts.to_vec())
             .build()
             .unwrap();
-        let env = crate::record::Environment::detect(std::path::Path::new("."), 1);
-        let prov = env.provenance("c".into(), BTreeMap::new(), crate::registry::all()[0]);
-        let meta = crate::record::RecordMeta {
-            key: "k".into(),
-            wall_seconds: 0.0,
-            provenance: prov,
-        };
-        RunRecord::from_output(&crate::RunId::new("p", "v", "d", seed), out, meta)
+        crate::report::model::fixtures::record(crate::RunId::new("p", "v", "d", seed), out)
     }
 
     /// The metric `ret` in `unit`, x declared as `x`.

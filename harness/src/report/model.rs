@@ -425,6 +425,22 @@ pub(crate) mod fixtures {
     use super::*;
     use repro_stats::verdict::Direction;
 
+    /// The record of `output` for run `id` (provenance of this machine, key `k`).
+    pub(crate) fn record(id: crate::RunId, output: repro_kit::RunOutput) -> RunRecord {
+        let env = crate::record::Environment::detect(std::path::Path::new("."), 1);
+        let prov = env.provenance(
+            "c".into(),
+            std::collections::BTreeMap::new(),
+            crate::registry::all()[0],
+        );
+        let meta = crate::record::RecordMeta {
+            key: "k".into(),
+            wall_seconds: 0.0,
+            provenance: prov,
+        };
+        RunRecord::from_output(&id, output, meta)
+    }
+
     /// The assessment of a claim of 1.0 ± 0.1 (lower is better, mean of 4) against `runs`.
     pub(crate) fn assess(runs: Vec<Outcome>) -> repro_stats::verdict::ClaimAssessment {
         let claim = Claim {

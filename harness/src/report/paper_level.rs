@@ -268,17 +268,9 @@ mod tests {
             .metric("rmse", rmse)
             .build()
             .unwrap();
-        let env = crate::record::Environment::detect(std::path::Path::new("."), 1);
-        let prov = env.provenance("c".into(), BTreeMap::new(), crate::registry::all()[0]);
-        let meta = crate::record::RecordMeta {
-            key: "k".into(),
-            wall_seconds: 0.0,
-            provenance: prov,
-        };
-        RunRecord::from_output(
-            &crate::RunId::new("p", variant, "uci-boston", seed),
+        crate::report::model::fixtures::record(
+            crate::RunId::new("p", variant, "uci-boston", seed),
             out,
-            meta,
         )
     }
 
