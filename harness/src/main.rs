@@ -148,7 +148,7 @@ fn cmd_run(g: &Global, a: &RunArgs) -> Result<()> {
     // staging directories of a publisher killed mid-way (the report at the end cleans them too)
     let _ = harness::report::publish::clean_stale_staging(&ctx.store.results_dir);
     let summary = run::execute(&ctx.project, &runs, &ctx.fetcher, &ctx.store, &opts, &ui)?;
-    let look = g.console();
+    let look = ctx.console;
     look.print(summary.describe(runs.len(), &opts, &runs_dir).trim_end());
     match shard {
         // Other shards may still be running: their records are not all there yet.

@@ -4,7 +4,6 @@
 
 use super::procedures::to_json;
 use crate::out::Console;
-use crate::report::grid::{Cell, Grid};
 use repro_stats::describe::fmt_sig;
 use repro_stats::error::{Result, StatsError};
 use repro_stats::verdict::{
@@ -45,34 +44,16 @@ pub fn claim_flags(c: &ClaimAssessment) -> String {
 /// verdict's note, wrapped to the width, and where the rest is. The full table (intervals,
 /// best-of-k, percentile) and the rules are in `--plain` (Markdown) and `--json`.
 pub fn claims_terminal(a: &[ClaimAssessment], rules: &Rules, console: &Console) -> String {
-    use crate::report::format::{claim_number, f, p};
-    use crate::report::terminal::{claim_style, flag_style};
-    let mut g = Grid::new(&[
-        "claim",
-        "claimed",
-        "reproduced (mean ± SE)",
-        "n",
-        "p adj.",
-        "verdict",
-        "flags",
-    ])
-    .prose(&[5, 6]);
+    use crate::report::format::claim_number;
+    use crate::report::terminal::{claim_cells, claims_grid};
+    let mut g = claims_grid();
     for c in a {
-        let n = c.n_runs - c.n_failed;
-        let se = c.sd.map(|s| s / (n as f64).sqrt());
-        g.push(vec![
-            Cell::plain(c.id.clone()),
-            Cell::plain(claim_number(c.claimed, None)),
-            Cell::plain(format!("{} ± {}", f(c.mean), f(se))),
-            Cell::plain(if c.n_failed > 0 {
-                format!("{n}+{}✗", c.n_failed)
-            } else {
-                n.to_string()
-            }),
-            Cell::plain(p(c.p_adjusted)),
-            Cell::styled(c.verdict.to_string(), claim_style(c.verdict)),
-            Cell::styled(claim_flags(c), flag_style()),
-        ]);
+        g.push(claim_cells(
+            &c.id,
+            c,
+            claim_number(c.claimed, None),
+            claim_flags(c),
+        ));
     }
     let mut s = g.render(console.width, console.colour);
     s += &console.wrap(&format!(

@@ -229,32 +229,14 @@ pub fn table(r: &PaperReport, console: &Console) -> String {
     ));
     out.push('\n');
     if !r.claims.is_empty() {
-        let mut g = Grid::new(&[
-            "claim",
-            "claimed",
-            "reproduced (mean ± SE)",
-            "n",
-            "p adj.",
-            "verdict",
-            "flags",
-        ])
-        .prose(&[5, 6]);
+        let mut g = claims_grid();
         for c in &r.claims {
-            let a = &c.assessment;
-            let n = a.n_runs - a.n_failed;
-            g.push(vec![
-                Cell::plain(c.id.clone()),
-                Cell::plain(claimed(c)),
-                Cell::plain(format!("{} ± {}", f(a.mean), f(c.standard_error()))),
-                Cell::plain(if a.n_failed > 0 {
-                    format!("{n}+{}✗", a.n_failed)
-                } else {
-                    n.to_string()
-                }),
-                Cell::plain(p(a.p_adjusted)),
-                Cell::styled(short_verdict(a), claim_style(a.verdict)),
-                Cell::styled(short_flags(c).join("; "), flag_style()),
-            ]);
+            g.push(claim_cells(
+                &c.id,
+                &c.assessment,
+                claimed(c),
+                short_flags(c).join("; "),
+            ));
         }
         out.push_str(&g.render(console.width, colour));
         out.push_str(&note(&format!("p adj. = one-sided p, {}", r.p_family)));
@@ -305,6 +287,47 @@ pub fn table(r: &PaperReport, console: &Console) -> String {
 
 /// The family of the comparisons' p-values, as the terminal states it under their table.
 pub const COMPARISON_P_NOTE: &str = "Wilcoxon p = two-sided signed-rank test over the datasets' effects, unadjusted (each comparison is its own test at alpha, outside the claims' family); selection p = share of equally sized random subsets of the datasets run whose mean effect is at least the reported datasets' (small: the paper reported a favourable subset).";
+
+/// The compact claims table of the terminal (`run`/`report`, `audit claim`), empty: claim,
+/// claimed, reproduced mean ± SE, n, p adj., verdict, flags; verdict and flags wrap first.
+pub fn claims_grid() -> Grid {
+    Grid::new(&[
+        "claim",
+        "claimed",
+        "reproduced (mean ± SE)",
+        "n",
+        "p adj.",
+        "verdict",
+        "flags",
+    ])
+    .prose(&[5, 6])
+}
+
+/// One row of [`claims_grid`]: claim `id`, its assessment `a` with its claimed value as printed (`claimed`) and
+/// its flags in words (`; `-separated). n counts the finite runs, with the failed ones as `+k✗`; the SE is the
+/// runs' standard error of the mean ([`repro_stats::summary::standard_error_of_mean`]).
+pub fn claim_cells(
+    id: &str,
+    a: &repro_stats::verdict::ClaimAssessment,
+    claimed: String,
+    flags: String,
+) -> Vec<Cell> {
+    let n = a.n_runs - a.n_failed;
+    let se = repro_stats::summary::standard_error_of_mean(a.sd, n);
+    vec![
+        Cell::plain(id),
+        Cell::plain(claimed),
+        Cell::plain(format!("{} ± {}", f(a.mean), f(se))),
+        Cell::plain(if a.n_failed > 0 {
+            format!("{n}+{}✗", a.n_failed)
+        } else {
+            n.to_string()
+        }),
+        Cell::plain(p(a.p_adjusted)),
+        Cell::styled(short_verdict(a), claim_style(a.verdict)),
+        Cell::styled(flags, flag_style()),
+    ]
+}
 
 /// The verdict as the compact table prints it: the word, and for `consistent, underpowered`
 /// the seeds that would decide (`≈ 34 seeds`) or `seeds cannot decide`.

@@ -5,30 +5,14 @@
 //! `1/2 − t / (2 √(t² + 2))`.
 
 use repro_stats::power::nct_sf;
-use serde_json::Value;
-
-fn cases() -> Vec<Vec<f64>> {
-    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/special/nct.json");
-    let doc: Value = serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
-    doc["nct_sf"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            c.as_array()
-                .unwrap()
-                .iter()
-                .map(|v| v.as_f64().unwrap())
-                .collect()
-        })
-        .collect()
-}
+mod common;
+use common::cases;
 
 #[test]
 fn nct_sf_small_df_matches_mpmath() {
     let mut worst = 0.0f64;
     let mut bad = Vec::new();
-    for c in cases() {
+    for c in cases("nct.json", "nct_sf") {
         let (t, df, nc, exp) = (c[0], c[1], c[2], c[3]);
         let got = nct_sf(t, df, nc);
         let err = (got - exp).abs();

@@ -2,7 +2,8 @@
 //! reference values (mpmath at 60 digits, `reference/make_special.py` → `tests/special/special.json`).
 
 use repro_stats::describe::{erfc, norm_cdf, norm_ppf, norm_sf, t_cdf, t_ppf};
-use serde_json::Value;
+mod common;
+use common::cases;
 
 fn ulps(got: f64, exp: f64) -> f64 {
     if got == exp {
@@ -12,27 +13,10 @@ fn ulps(got: f64, exp: f64) -> f64 {
     (got - exp).abs() / ulp
 }
 
-fn cases(name: &str) -> Vec<Vec<f64>> {
-    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/special/special.json");
-    let doc: Value = serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
-    doc[name]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            c.as_array()
-                .unwrap()
-                .iter()
-                .map(|v| v.as_f64().unwrap())
-                .collect()
-        })
-        .collect()
-}
-
 #[test]
 fn erfc_within_two_ulp_of_mpmath() {
     let mut worst = 0.0f64;
-    for c in cases("erfc") {
+    for c in cases("special.json", "erfc") {
         let u = ulps(erfc(c[0]), c[1]);
         assert!(
             u <= 2.0,
@@ -54,7 +38,7 @@ fn normal_cdf_and_sf_match_mpmath() {
         ("norm_cdf", norm_cdf as fn(f64) -> f64),
         ("norm_sf", norm_sf),
     ] {
-        for c in cases(name) {
+        for c in cases("special.json", name) {
             let got = f(c[0]);
             // erfc(x/√2) inherits the rounding of x/√2: ~2·(x/√2)²·ε relative, a few ULP for
             // |x| ≤ 5 and growing slowly in the far tail (SciPy's ndtr does the same).
@@ -73,7 +57,7 @@ fn normal_cdf_and_sf_match_mpmath() {
 #[test]
 fn normal_quantile_within_a_few_ulp() {
     let mut worst = 0.0f64;
-    for c in cases("norm_ppf") {
+    for c in cases("special.json", "norm_ppf") {
         let got = norm_ppf(c[0]);
         let u = ulps(got, c[1]);
         // p close to 1 carries the rounding of p itself: 1−p is only known to ε absolute.
@@ -96,7 +80,7 @@ fn normal_quantile_within_a_few_ulp() {
 #[test]
 fn t_quantile_at_huge_df_is_accurate_and_immediate() {
     let t0 = std::time::Instant::now();
-    for c in cases("t_ppf_large_df") {
+    for c in cases("special.json", "t_ppf_large_df") {
         let got = t_ppf(c[0], c[1]);
         let rel = (got - c[2]).abs() / c[2].abs();
         assert!(
