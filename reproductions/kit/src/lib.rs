@@ -23,6 +23,7 @@ pub mod metrics;
 pub mod nn;
 pub mod optim;
 pub mod output;
+pub mod prune;
 pub mod reproduction;
 pub mod rng;
 pub mod simd;

@@ -1,0 +1,208 @@
+//! Compressed sparse row (CSR) matrices for inference with pruned fully connected layers, and
+//! the size and FLOP accounting of dense and sparse layers.
+//!
+//! No maintained sparse-matrix crate (`sprs`, `nalgebra-sparse`) is in the workspace's
+//! registry, so the kernel is the kit's own: one thread, f32, `u32` column indices, a row-major
+//! `x`; `benches/sparse.rs` times it against the dense [`crate::nn::Linear`] kernel.
+
+use crate::{KitError, Result};
+use candle_core::{DType, Var};
+
+/// Bytes of one f32 value or one u32 index.
+const WORD: usize = 4;
+
+/// A sparse matrix [rows, cols] in CSR form: the nonzeros of row r are
+/// `values[indptr[r]..indptr[r + 1]]`, in columns `indices[…]` (ascending).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CsrMatrix {
+    rows: usize,
+    cols: usize,
+    indptr: Vec<u32>,
+    indices: Vec<u32>,
+    values: Vec<f32>,
+}
+
+impl CsrMatrix {
+    /// The nonzeros (entries `!= 0.0`) of the row-major matrix `dense` [rows, cols], e.g. a
+    /// pruned `nn::Linear` weight [out, in].
+    ///
+    /// Errors: `dense.len() != rows·cols`, or a dimension beyond `u32` indexing.
+    pub fn from_dense(dense: &[f32], rows: usize, cols: usize) -> Result<Self> {
+        if dense.len() != rows * cols {
+            return Err(KitError::shape(
+                "dense matrix",
+                &[rows, cols],
+                &[dense.len()],
+            ));
+        }
+        if dense.len() > u32::MAX as usize {
+            return Err(KitError::Invalid(format!(
+                "CSR: {rows}×{cols} entries exceed u32 indexing"
+            )));
+        }
+        let mut indptr = Vec::with_capacity(rows + 1);
+        let (mut indices, mut values) = (Vec::new(), Vec::new());
+        indptr.push(0u32);
+        for row in dense.chunks_exact(cols.max(1)).take(rows) {
+            for (c, v) in row.iter().enumerate() {
+                if *v != 0.0 {
+                    indices.push(c as u32);
+                    values.push(*v);
+                }
+            }
+            indptr.push(values.len() as u32);
+        }
+        indptr.resize(rows + 1, values.len() as u32);
+        Ok(Self {
+            rows,
+            cols,
+            indptr,
+            indices,
+            values,
+        })
+    }
+
+    /// The current value of a 2-D F32 parameter (e.g. `Linear::weight` [out, in]) in CSR form.
+    ///
+    /// Errors: a parameter that is not 2-D.
+    pub fn from_var(var: &Var) -> Result<Self> {
+        let (rows, cols) = var.dims2()?;
+        let dense = var
+            .as_tensor()
+            .to_dtype(DType::F32)?
+            .flatten_all()?
+            .to_vec1::<f32>()?;
+        Self::from_dense(&dense, rows, cols)
+    }
+
+    /// Rows (outputs of a layer).
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Columns (inputs of a layer).
+    pub fn cols(&self) -> usize {
+        self.cols
+    }
+
+    /// Stored nonzeros.
+    pub fn nnz(&self) -> usize {
+        self.values.len()
+    }
+
+    /// Bytes of the CSR arrays: 4·nnz (f32 values) + 4·nnz (u32 columns) + 4·(rows + 1) (u32
+    /// row pointers).
+    pub fn bytes(&self) -> usize {
+        WORD * (2 * self.nnz() + self.rows + 1)
+    }
+
+    /// The matrix back in dense row-major form.
+    pub fn to_dense(&self) -> Vec<f32> {
+        let mut d = vec![0.0; self.rows * self.cols];
+        for r in 0..self.rows {
+            for k in self.indptr[r] as usize..self.indptr[r + 1] as usize {
+                d[r * self.cols + self.indices[k] as usize] = self.values[k];
+            }
+        }
+        d
+    }
+
+    /// `y = x·Aᵀ + bias` for `x` [n, cols] row-major → `y` [n, rows] row-major (a fully
+    /// connected layer with weight A [out, in]); `bias` [rows] or none. Each output is its
+    /// row's nonzeros multiplied and summed in column order, then the bias added.
+    ///
+    /// Errors: `x`, `bias` or `y` of the wrong length.
+    pub fn affine_into(
+        &self,
+        x: &[f32],
+        n: usize,
+        bias: Option<&[f32]>,
+        y: &mut [f32],
+    ) -> Result<()> {
+        if x.len() != n * self.cols {
+            return Err(KitError::shape("CSR input", &[n, self.cols], &[x.len()]));
+        }
+        if y.len() != n * self.rows {
+            return Err(KitError::shape("CSR output", &[n, self.rows], &[y.len()]));
+        }
+        if let Some(b) = bias {
+            if b.len() != self.rows {
+                return Err(KitError::shape("CSR bias", &[self.rows], &[b.len()]));
+            }
+        }
+        for (xi, yi) in x
+            .chunks_exact(self.cols.max(1))
+            .zip(y.chunks_exact_mut(self.rows.max(1)))
+        {
+            for (r, out) in yi.iter_mut().enumerate() {
+                let (a, b) = (self.indptr[r] as usize, self.indptr[r + 1] as usize);
+                let mut acc = 0.0f32;
+                for (v, c) in self.values[a..b].iter().zip(&self.indices[a..b]) {
+                    acc += v * xi[*c as usize];
+                }
+                *out = acc + bias.map_or(0.0, |b| b[r]);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Bytes of `entries` dense f32 values.
+pub fn dense_bytes(entries: usize) -> usize {
+    WORD * entries
+}
+
+/// Multiply-add FLOPs (2 per multiply-add, bias additions not counted) of one example through
+/// a fully connected layer with `nonzero_weights` nonzero weights: `rows·cols` for a dense
+/// layer, `nnz` for a sparse kernel that skips the zeros.
+pub fn linear_flops(nonzero_weights: usize) -> u64 {
+    2 * nonzero_weights as u64
+}
+
+/// Entries of `vars` that are not exactly 0.0 (a pruned model's nonzero parameters).
+///
+/// Errors: a failed host copy.
+pub fn count_nonzero(vars: &[Var]) -> Result<usize> {
+    let mut n = 0;
+    for v in vars {
+        n += super::mask::host_values(v)?
+            .iter()
+            .filter(|x| **x != 0.0)
+            .count();
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csr_round_trips_and_counts_bytes() {
+        let d = [0.0, 2.0, 0.0, 1.0, 0.0, 0.0, 0.0, -3.0, 4.0];
+        let m = CsrMatrix::from_dense(&d, 3, 3).unwrap();
+        assert_eq!(m.nnz(), 4);
+        assert_eq!(m.to_dense(), d.to_vec());
+        assert_eq!(m.bytes(), 4 * (2 * 4 + 4));
+        assert_eq!(dense_bytes(9), 36);
+        assert_eq!(linear_flops(9), 18);
+        assert!(CsrMatrix::from_dense(&d, 2, 3).is_err());
+    }
+
+    #[test]
+    fn affine_matches_the_hand_computed_product() {
+        // A = [[0, 2, 0], [1, 0, 0]], x = [[1, 2, 3], [-1, 0, 5]], b = [0.5, -1]
+        let m = CsrMatrix::from_dense(&[0.0, 2.0, 0.0, 1.0, 0.0, 0.0], 2, 3).unwrap();
+        let mut y = vec![0.0; 4];
+        m.affine_into(
+            &[1.0, 2.0, 3.0, -1.0, 0.0, 5.0],
+            2,
+            Some(&[0.5, -1.0]),
+            &mut y,
+        )
+        .unwrap();
+        assert_eq!(y, vec![4.5, 0.0, 0.5, -2.0]);
+        assert!(m.affine_into(&[1.0; 5], 2, None, &mut y).is_err());
+        assert!(m.affine_into(&[1.0; 6], 2, Some(&[1.0]), &mut y).is_err());
+    }
+}
