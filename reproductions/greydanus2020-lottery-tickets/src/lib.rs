@@ -157,6 +157,8 @@ struct Found {
     masks: MaskSet,
     /// Per chain round: (sparsity, max test accuracy, final test accuracy).
     rounds: Vec<(f64, f64, f64)>,
+    /// Seconds of optimisation in the chain's trainings.
+    train_seconds: f64,
     divergence: Option<Divergence>,
 }
 
@@ -173,6 +175,7 @@ fn find_mask(
     let found = |masks| Found {
         masks,
         rounds: Vec::new(),
+        train_seconds: 0.0,
         divergence: None,
     };
     match h.ticket {
@@ -216,12 +219,14 @@ fn lottery_chain(
     let schedule = PruningSchedule::new(earlier.to_vec())?;
     let init = Snapshot::capture(&vars)?;
     let mut divergence = None;
+    let mut train_seconds = 0.0;
     let rounds =
         iterative_magnitude_pruning(&vars, &Model::scope(), &schedule, Rewind::Init, |round| {
             if divergence.is_some() {
                 return Ok((f64::NAN, f64::NAN));
             }
             let t = train(model, round.masks, chain, h.learning_rate, data, progress)?;
+            train_seconds += t.report.train_seconds;
             match (&t.report.divergence, &t.scored) {
                 (Some(d), _) => {
                     divergence = Some(d.clone());
@@ -240,6 +245,7 @@ fn lottery_chain(
             .iter()
             .map(|r| (r.sparsity, r.outcome.0, r.outcome.1))
             .collect(),
+        train_seconds,
         divergence,
     })
 }
@@ -284,6 +290,7 @@ pub fn run(
     let out = RunOutput::builder(METRICS)
         .parameter_count(model.parameter_count())
         .fit(&t.report)
+        .add_train_seconds(found.train_seconds)
         .extra("chain_rounds", serde_json::json!(chain));
     if let Some(d) = found.divergence {
         return out.diverged(d).build(); // every metric NaN: the run counts as a failure
