@@ -139,22 +139,42 @@ impl CsrMatrix {
     }
 }
 
+/// Independent partial sums per output: the k-th nonzero of a row goes to lane k mod LANES,
+/// which breaks the add-latency chain of one accumulator.
+const LANES: usize = 8;
+
+/// The lanes' total, in a fixed pairwise order.
+#[inline(always)]
+fn lane_sum(l: &[f32; LANES]) -> f32 {
+    ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]))
+}
+
 impl CsrMatrix {
-    /// One example: each output is a dot product of its row's nonzeros with `x` [cols].
+    /// One example: each output is its row's nonzeros times `x` [cols], summed in
+    /// [`LANES`] partial sums (nonzero k of the row into lane k mod 8), then the bias.
     fn row_dots(&self, x: &[f32], bias: Option<&[f32]>, y: &mut [f32]) {
         for (r, out) in y.iter_mut().enumerate() {
             let (a, b) = (self.indptr[r] as usize, self.indptr[r + 1] as usize);
-            let mut acc = 0.0f32;
-            for (v, c) in self.values[a..b].iter().zip(&self.indices[a..b]) {
-                acc += v * x[*c as usize];
+            let (vals, cols) = (&self.values[a..b], &self.indices[a..b]);
+            let mut lanes = [0.0f32; LANES];
+            let (vc, cc) = (vals.chunks_exact(LANES), cols.chunks_exact(LANES));
+            let (vr, cr) = (vc.remainder(), cc.remainder());
+            for (v8, c8) in vc.zip(cc) {
+                for j in 0..LANES {
+                    lanes[j] += v8[j] * x[c8[j] as usize];
+                }
             }
-            *out = acc + bias.map_or(0.0, |b| b[r]);
+            for (j, (v, c)) in vr.iter().zip(cr).enumerate() {
+                lanes[j] += v * x[*c as usize];
+            }
+            *out = lane_sum(&lanes) + bias.map_or(0.0, |b| b[r]);
         }
     }
 
-    /// A batch: `x` transposed to [cols, n], then for each row r and nonzero (c, v) the
-    /// contiguous sweep `acc[0..n] += v · xᵀ[c, 0..n]` (vectorised by the compiler): the same
-    /// sums in the same order as [`Self::row_dots`], so both give bitwise-equal outputs.
+    /// A batch: `x` transposed to [cols, n], then for each row r and its k-th nonzero (c, v)
+    /// the contiguous sweep `lane[k mod 8][0..n] += v · xᵀ[c, 0..n]` (vectorised by the
+    /// compiler): the same sums in the same order as [`Self::row_dots`], so both give
+    /// bitwise-equal outputs.
     fn column_sweeps(&self, x: &[f32], n: usize, bias: Option<&[f32]>, y: &mut [f32]) {
         let mut xt = vec![0.0f32; self.cols * n];
         for (i, row) in x.chunks_exact(self.cols.max(1)).enumerate() {
@@ -162,18 +182,21 @@ impl CsrMatrix {
                 xt[c * n + i] = *v;
             }
         }
-        let mut acc = vec![0.0f32; n];
+        let mut lanes = vec![0.0f32; LANES * n];
         for r in 0..self.rows {
-            acc.iter_mut().for_each(|a| *a = 0.0);
-            for k in self.indptr[r] as usize..self.indptr[r + 1] as usize {
+            lanes.iter_mut().for_each(|a| *a = 0.0);
+            let a = self.indptr[r] as usize;
+            for k in a..self.indptr[r + 1] as usize {
                 let (v, c) = (self.values[k], self.indices[k] as usize);
-                for (a, xv) in acc.iter_mut().zip(&xt[c * n..(c + 1) * n]) {
-                    *a += v * xv;
+                let lane = &mut lanes[((k - a) % LANES) * n..][..n];
+                for (acc, xv) in lane.iter_mut().zip(&xt[c * n..(c + 1) * n]) {
+                    *acc += v * xv;
                 }
             }
             let b = bias.map_or(0.0, |b| b[r]);
-            for (i, a) in acc.iter().enumerate() {
-                y[i * self.rows + r] = a + b;
+            for i in 0..n {
+                let l: [f32; LANES] = std::array::from_fn(|j| lanes[j * n + i]);
+                y[i * self.rows + r] = lane_sum(&l) + b;
             }
         }
     }
@@ -241,5 +264,41 @@ mod tests {
             .unwrap();
         assert_eq!(y0, y[2..].to_vec());
         assert!(m.affine_into(&[1.0; 6], 2, Some(&[1.0]), &mut y).is_err());
+    }
+
+    #[test]
+    fn one_example_and_a_batch_give_the_same_bits_and_the_product() {
+        // 30 × 50 with every other entry zero: 25 nonzeros per row, more than the 8 lanes
+        let dense: Vec<f32> = (0..1500)
+            .map(|i| {
+                if i % 2 == 0 {
+                    ((i as f32) * 0.37).sin()
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let m = CsrMatrix::from_dense(&dense, 30, 50).unwrap();
+        let x: Vec<f32> = (0..150).map(|i| ((i as f32) * 0.11).cos()).collect();
+        let bias: Vec<f32> = (0..30).map(|i| i as f32 * 0.01).collect();
+        let mut batch = vec![0.0; 90];
+        m.affine_into(&x, 3, Some(&bias), &mut batch).unwrap();
+        for i in 0..3 {
+            let mut one = vec![0.0; 30];
+            m.affine_into(&x[i * 50..(i + 1) * 50], 1, Some(&bias), &mut one)
+                .unwrap();
+            assert_eq!(one, batch[i * 30..(i + 1) * 30].to_vec());
+            for r in 0..30 {
+                let exact: f64 = (0..50)
+                    .map(|c| f64::from(dense[r * 50 + c]) * f64::from(x[i * 50 + c]))
+                    .sum::<f64>()
+                    + f64::from(bias[r]);
+                assert!(
+                    (f64::from(one[r]) - exact).abs() < 1e-5,
+                    "{} vs {exact}",
+                    one[r]
+                );
+            }
+        }
     }
 }
