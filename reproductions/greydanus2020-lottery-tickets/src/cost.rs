@@ -24,6 +24,8 @@ pub struct Cost {
     pub dense_bytes: usize,
     /// Bytes in CSR form (weights CSR, biases dense f32).
     pub csr_bytes: usize,
+    /// Weight-product FLOPs per example: (dense kernel, CSR kernel).
+    pub flops_per_example: (u64, u64),
     /// Median and 99th percentile of one batch-1 forward pass, dense kernel, seconds.
     pub dense_latency: (f64, f64),
     /// The same for the CSR kernel.
@@ -72,6 +74,7 @@ pub fn measure(model: &Model, x: &Tensor, calls: usize, batches: usize) -> Resul
         nonzero_parameters: count_nonzero(&vars)?,
         dense_bytes: dense_bytes(model.parameter_count()),
         csr_bytes: sparse.bytes(),
+        flops_per_example: sparse.flops_per_example(),
         dense_latency,
         sparse_latency,
         dense_throughput,

@@ -42,6 +42,8 @@ pub const METRICS: &[&str] = &[
     "nonzero_parameters",
     "dense_bytes",
     "csr_bytes",
+    "dense_flops_per_example",
+    "sparse_flops_per_example",
     "dense_latency_p50_seconds",
     "dense_latency_p99_seconds",
     "sparse_latency_p50_seconds",
@@ -307,6 +309,8 @@ pub fn run(
         .metric("nonzero_parameters", c.nonzero_parameters as f64)
         .metric("dense_bytes", c.dense_bytes as f64)
         .metric("csr_bytes", c.csr_bytes as f64)
+        .metric("dense_flops_per_example", c.flops_per_example.0 as f64)
+        .metric("sparse_flops_per_example", c.flops_per_example.1 as f64)
         .metric("dense_latency_p50_seconds", c.dense_latency.0)
         .metric("dense_latency_p99_seconds", c.dense_latency.1)
         .metric("sparse_latency_p50_seconds", c.sparse_latency.0)

@@ -5,7 +5,7 @@
 use candle_core::{Device, Tensor, Var};
 use repro_kit::data::mnist1d::{CLASSES, INPUT_LEN};
 use repro_kit::nn::{expect_shape, Layer, Linear, Parameters};
-use repro_kit::prune::{host_values, CsrMatrix, Scope};
+use repro_kit::prune::{host_values, linear_flops, CsrMatrix, Scope};
 use repro_kit::rng::Rng;
 use repro_kit::Result;
 
@@ -88,6 +88,18 @@ impl SparseModel {
     /// Nonzero weights of the three layers.
     pub fn nonzero_weights(&self) -> usize {
         self.layers.iter().map(|(w, _)| w.nnz()).sum()
+    }
+
+    /// Multiply-add FLOPs per example of the weight products (biases and ReLUs not counted):
+    /// (dense kernel, 2 per weight; CSR kernel, 2 per nonzero weight).
+    pub fn flops_per_example(&self) -> (u64, u64) {
+        let dense = self
+            .layers
+            .iter()
+            .map(|(w, _)| linear_flops(w.rows() * w.cols()))
+            .sum();
+        let sparse = self.layers.iter().map(|(w, _)| linear_flops(w.nnz())).sum();
+        (dense, sparse)
     }
 
     /// Logits [n·10] of `x` [n·40] (row-major), the same formula as [`Model::forward`].

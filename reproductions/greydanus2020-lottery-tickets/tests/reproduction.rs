@@ -196,6 +196,9 @@ fn a_short_lottery_run_has_the_schedules_sparsity() {
     assert!(out.metrics["nonzero_parameters"] <= (total - pruned) as f64);
     assert_eq!(out.metrics["dense_bytes"], 4.0 * total as f64);
     assert!(out.metrics["csr_bytes"] < out.metrics["dense_bytes"]);
+    let weights = (40 * 30 + 30 * 30 + 30 * 10) as f64;
+    assert_eq!(out.metrics["dense_flops_per_example"], 2.0 * weights);
+    assert!(out.metrics["sparse_flops_per_example"] <= 2.0 * out.metrics["nonzero_parameters"]);
     let rounds = out.extra["chain_rounds"].as_array().unwrap();
     assert_eq!(rounds.len(), h.prune_schedule.len());
 }
