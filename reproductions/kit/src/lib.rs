@@ -5,8 +5,9 @@
 //! candle, trains it for one run (one seed, one dataset) and returns a [`RunOutput`].
 //! The kit has no dependency on the harness: it gives the trait and its context types, seeded
 //! randomness ([`rng`]), PyTorch/Keras-style initialisers ([`init`]), small layers ([`nn`]),
-//! batching and training-loop helpers ([`train`]), dataset readers ([`data`]) and metrics
-//! ([`metrics`]).
+//! batching and training-loop helpers ([`train`]), dataset readers ([`data`]), metrics
+//! ([`metrics`]) and pruning ([`prune`]: masks, iterative magnitude pruning with rewinding, CSR
+//! inference kernels).
 //!
 //! candle's CPU RNG cannot be seeded, so nothing here calls `Tensor::rand*` or candle-nn's
 //! default initialisers: every random number comes from a `rand_chacha` generator derived from
@@ -23,6 +24,7 @@ pub mod metrics;
 pub mod nn;
 pub mod optim;
 pub mod output;
+pub mod prune;
 pub mod reproduction;
 pub mod rng;
 pub mod simd;
