@@ -95,7 +95,113 @@ fn windows(g: &Geom) -> Windows {
     )
 }
 
+/// Whether `op` is the common 2×2 max pooling with stride 2 and no padding, which
+/// [`max2x2_fwd`] and [`max2x2_bwd`] compute without the generic window loops.
+fn is_max2x2(op: &Pool2dOp) -> bool {
+    op.kind == PoolKind::Max && op.kernel == (2, 2) && op.stride == (2, 2) && op.padding == (0, 0)
+}
+
+/// Position (0..4, row-major) and value of the maximum of the 2×2 window `a b / c d`, with
+/// [`argmax`]'s rule (the first strictly greater value; a NaN replaces the running maximum).
+#[inline(always)]
+#[allow(clippy::eq_op)]
+fn max4<T: WithDType>(a: T, b: T, c: T, d: T) -> (usize, T) {
+    let (mut best, mut max) = (0usize, a);
+    for (i, v) in [(1usize, b), (2, c), (3, d)] {
+        if v > max || v != v {
+            (best, max) = (i, v);
+        }
+    }
+    (best, max)
+}
+
+/// The gradient `gv` routed to the maximum of the 2×2 window `w = [a, b, c, d]` (row-major),
+/// as [`max4`] picks it: without a NaN the maximum is the first element equal to the maximum
+/// value (an earlier element is strictly smaller: ±0 compare equal, and the first of them is
+/// kept), so the routing is four comparisons with no data-dependent branch; a window with a
+/// NaN takes [`max4`]'s position (its last NaN). Returns the four gradients; the chosen one is
+/// `0 + gv`, as the generic path's `+=` onto zeros.
+#[inline(always)]
+#[allow(clippy::eq_op)]
+fn route4<T: WithDType>(w: [T; 4], gv: T) -> [T; 4] {
+    let z = T::zero();
+    let v = z + gv;
+    let m = max4(w[0], w[1], w[2], w[3]).1;
+    if m != m {
+        let k = max4(w[0], w[1], w[2], w[3]).0;
+        let mut out = [z; 4];
+        out[k] = v;
+        return out;
+    }
+    let e = w.map(|x| x == m);
+    let first = [
+        e[0],
+        e[1] & !e[0],
+        e[2] & !(e[0] | e[1]),
+        e[3] & !(e[0] | e[1] | e[2]),
+    ];
+    first.map(|f| if f { v } else { z })
+}
+
+/// The input rows `2·oy`, `2·oy + 1` of a plane (row length `w`).
+#[inline(always)]
+fn row_pair<T>(plane: &[T], w: usize, oy: usize) -> (&[T], &[T]) {
+    let (r0, rest) = plane[2 * oy * w..].split_at(w);
+    (r0, &rest[..w])
+}
+
+/// 2×2/2 max pooling forward, bitwise equal to the generic path (same comparisons, same order).
+fn max2x2_fwd<T: WithDType>(g: &Geom, x: &[T]) -> Vec<T> {
+    let (p, hw) = (g.p(), g.hw());
+    let mut y = vec![T::zero(); g.n * g.c * p];
+    for_each_chunk(&mut y, p, |plane_i, out| {
+        let plane = &x[plane_i * hw..][..hw];
+        for (oy, row) in out.chunks_mut(g.ow).enumerate() {
+            let (r0, r1) = row_pair(plane, g.w, oy);
+            for (ox, o) in row.iter_mut().enumerate() {
+                let j = 2 * ox;
+                *o = max4(r0[j], r0[j + 1], r1[j], r1[j + 1]).1;
+            }
+        }
+    });
+    y
+}
+
+/// 2×2/2 max pooling backward: each output's gradient goes to its window's maximum (the windows
+/// do not overlap), bitwise equal to the generic path.
+fn max2x2_bwd<T: WithDType>(g: &Geom, x: &[T], dy: &[T]) -> Vec<T> {
+    let (p, hw) = (g.p(), g.hw());
+    let mut dx = vec![T::zero(); g.n * g.c * hw];
+    for_each_chunk(&mut dx, hw, |plane_i, d| {
+        let plane = &x[plane_i * hw..][..hw];
+        let gy = &dy[plane_i * p..][..p];
+        for (oy, grow) in gy.chunks(g.ow).enumerate() {
+            let (r0, r1) = row_pair(plane, g.w, oy);
+            let (d0, rest) = d[2 * oy * g.w..].split_at_mut(g.w);
+            let d1 = &mut rest[..g.w];
+            for (ox, &gv) in grow.iter().enumerate() {
+                let j = 2 * ox;
+                let g4 = route4([r0[j], r0[j + 1], r1[j], r1[j + 1]], gv);
+                d0[j] = g4[0];
+                d0[j + 1] = g4[1];
+                d1[j] = g4[2];
+                d1[j + 1] = g4[3];
+            }
+        }
+    });
+    dx
+}
+
 fn pool_fwd<T: WithDType>(op: &Pool2dOp, g: &Geom, x: &[T]) -> Vec<T> {
+    if is_max2x2(op) {
+        max2x2_fwd(g, x)
+    } else {
+        pool_fwd_generic(op, g, x)
+    }
+}
+
+/// Any window, stride and padding: the window of every output scanned in row-major order.
+fn pool_fwd_generic<T: WithDType>(op: &Pool2dOp, g: &Geom, x: &[T]) -> Vec<T> {
     let (p, hw) = (g.p(), g.hw());
     let mut y = vec![T::zero(); g.n * g.c * p];
     let div = T::from_f64((g.kh * g.kw) as f64);
@@ -124,6 +230,15 @@ fn pool_fwd<T: WithDType>(op: &Pool2dOp, g: &Geom, x: &[T]) -> Vec<T> {
 }
 
 fn pool_bwd<T: WithDType>(op: &Pool2dOp, g: &Geom, x: &[T], dy: &[T]) -> Vec<T> {
+    if is_max2x2(op) {
+        max2x2_bwd(g, x, dy)
+    } else {
+        pool_bwd_generic(op, g, x, dy)
+    }
+}
+
+/// Any window, stride and padding (the adjoint of [`pool_fwd_generic`]).
+fn pool_bwd_generic<T: WithDType>(op: &Pool2dOp, g: &Geom, x: &[T], dy: &[T]) -> Vec<T> {
     let (p, hw) = (g.p(), g.hw());
     let mut dx = vec![T::zero(); g.n * g.c * hw];
     let div = T::from_f64((g.kh * g.kw) as f64);
@@ -227,5 +342,48 @@ impl CustomOp2 for Pool2dBwd {
             );
             Ok((T::to_cpu_storage_owned(dx), l1.shape().clone()))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::RngExt as _;
+
+    /// The 2×2/2 fast path equals the generic window loop bit for bit, forward and backward,
+    /// on odd sizes (a dropped last row and column), ties, NaNs and ±0.
+    #[test]
+    fn max2x2_fast_path_equals_the_generic_path() {
+        let op = Pool2dOp {
+            kind: PoolKind::Max,
+            kernel: (2, 2),
+            stride: (2, 2),
+            padding: (0, 0),
+        };
+        let mut rng = crate::rng::stream(7, "pool");
+        for (n, c, h, w) in [(2, 3, 11, 11), (1, 2, 8, 6), (3, 1, 5, 4)] {
+            let g = op.geom(&[n, c, h, w]).unwrap();
+            let x: Vec<f32> = (0..n * c * h * w)
+                .map(|_| match rng.random_range(0..10) {
+                    0 => f32::NAN,
+                    1 => 0.0,
+                    2 => -0.0,
+                    3 => 1.0,
+                    _ => rng.random_range(-2.0f32..2.0),
+                })
+                .collect();
+            let dy: Vec<f32> = (0..n * c * g.p())
+                .map(|_| rng.random_range(-1.0f32..1.0))
+                .collect();
+            let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+            assert_eq!(
+                bits(&max2x2_fwd(&g, &x)),
+                bits(&pool_fwd_generic(&op, &g, &x))
+            );
+            assert_eq!(
+                bits(&max2x2_bwd(&g, &x, &dy)),
+                bits(&pool_bwd_generic(&op, &g, &x, &dy))
+            );
+        }
     }
 }
