@@ -3,7 +3,7 @@
 //! with the test set also evaluated after every epoch so that "final epoch" and "best epoch"
 //! protocols can be compared.
 
-use crate::model::Cnn;
+use crate::model::{Cnn, Masks};
 use crate::{Hyperparameters, SIDE};
 use candle_core::Tensor;
 use repro_kit::data::batching::ShuffledEpochs;
@@ -68,6 +68,15 @@ pub fn evaluate(model: &Cnn, x: &Tensor, y: &Tensor) -> Result<f64> {
 /// differentiable (candle's composed `softmax`; its fused `softmax_last_dim` has no backward).
 fn softmax(logits: &Tensor) -> Result<Tensor> {
     Ok(candle_nn::ops::softmax(logits, 1)?)
+}
+
+/// The training loss of a batch (nats, a differentiable scalar): Keras'
+/// `categorical_crossentropy` of the softmax of `model`'s logits on `xb` [batch, 1, 28, 28]
+/// (dropout `masks`) against one-hot `yb` [batch, 10], plus 0 × a probe that is NaN exactly
+/// when Keras would report a NaN loss ([`nan_probe`]).
+pub fn batch_loss(model: &Cnn, xb: &Tensor, yb: &Tensor, masks: Option<&Masks>) -> Result<Tensor> {
+    let probs = softmax(&model.forward(xb, masks)?)?;
+    Ok((keras_categorical_crossentropy(&probs, yb)? + nan_probe(&probs)?.affine(0.0, 0.0)?)?)
 }
 
 /// 1-based epoch of the first maximum of a per-epoch curve (Keras `ModelCheckpoint(
@@ -145,12 +154,8 @@ pub fn train(
             let xb = x_train.index_select(&idx, 0)?;
             let yb = split.y_train_onehot.index_select(&idx, 0)?;
             let masks = model.masks(&mut dropout_rng, rows.len(), device)?;
-            let probs = softmax(&model.forward(&xb, Some(&masks))?)?;
-            // + 0·probe: NaN exactly when Keras would report a NaN loss, otherwise unchanged.
-            let loss = (keras_categorical_crossentropy(&probs, &yb)?
-                + nan_probe(&probs)?.affine(0.0, 0.0)?)?;
             Ok(StepLoss {
-                loss,
+                loss: batch_loss(&model, &xb, &yb, Some(&masks))?,
                 examples: rows.len(),
             })
         },
