@@ -3,7 +3,8 @@
 //! `Convolution2D(32, (3, 3), activation='relu')` → `MaxPooling2D((2, 2))` → `Dropout(0.25)` →
 //! `Flatten()` → `Dense(128, activation='relu')` → `Dropout(0.5)` →
 //! `Dense(10, activation='softmax')`; 'valid' padding, stride 1, Keras' default
-//! initialisation (`glorot_uniform` kernels, zero biases). 113,386 parameters, as the notebook's
+//! initialisation (`glorot_uniform` kernels, zero biases); ReLU with TensorFlow's gradient
+//! (`repro_kit::nn::relu`: 0 at 0). 113,386 parameters, as the notebook's
 //! `model.summary()` prints.
 //!
 //! Layout: the kit's convolutions are NCHW (PyTorch's); Keras' are NHWC. Before `Flatten` the
@@ -13,7 +14,7 @@
 use crate::{Hyperparameters, CLASSES, SIDE};
 use candle_core::{Device, Tensor, Var};
 use repro_kit::init;
-use repro_kit::nn::{expect_shape, vars_of, Conv2d, Dense, Dropout, Layer, MaxPool2d};
+use repro_kit::nn::{expect_shape, relu, vars_of, Conv2d, Dense, Dropout, Layer, MaxPool2d};
 use repro_kit::rng::Rng;
 use repro_kit::Result;
 
@@ -101,8 +102,8 @@ impl Cnn {
     pub fn forward(&self, x: &Tensor, masks: Option<&Masks>) -> Result<Tensor> {
         let batch = x.dim(0)?;
         expect_shape(x, &[batch, 1, SIDE, SIDE], "input")?;
-        let h = self.pool.forward(&self.conv1.forward(x)?.relu()?)?;
-        let mut h = self.pool.forward(&self.conv2.forward(&h)?.relu()?)?;
+        let h = self.pool.forward(&relu(&self.conv1.forward(x)?)?)?;
+        let mut h = self.pool.forward(&relu(&self.conv2.forward(&h)?)?)?;
         expect_shape(
             &h,
             &[batch, self.filters, self.pooled, self.pooled],
@@ -113,7 +114,7 @@ impl Cnn {
         }
         // Keras' Flatten on NHWC maps.
         let h = h.permute((0, 2, 3, 1))?.flatten_from(1)?;
-        let mut h = self.dense1.forward(&h)?.relu()?;
+        let mut h = relu(&self.dense1.forward(&h)?)?;
         if let Some(m) = masks.and_then(|m| m.dense.as_ref()) {
             h = h.mul(m)?;
         }
