@@ -115,33 +115,6 @@ fn max4<T: WithDType>(a: T, b: T, c: T, d: T) -> (usize, T) {
     (best, max)
 }
 
-/// The gradient `gv` routed to the maximum of the 2×2 window `w = [a, b, c, d]` (row-major),
-/// as [`max4`] picks it, given the window's maximum `m` (the forward's output): without a NaN
-/// the pick is the first element equal to `m` (an earlier element is strictly smaller: ±0
-/// compare equal, and the first of them is kept), so the routing is four comparisons with no
-/// data-dependent branch; a window with a NaN takes [`max4`]'s position (its last NaN).
-/// Returns the four gradients; the chosen one is `0 + gv`, as the generic path's `+=` onto zeros.
-#[inline(always)]
-#[allow(clippy::eq_op)]
-fn route4<T: WithDType>(w: [T; 4], m: T, gv: T) -> [T; 4] {
-    let z = T::zero();
-    let v = z + gv;
-    if m != m {
-        let k = max4(w[0], w[1], w[2], w[3]).0;
-        let mut out = [z; 4];
-        out[k] = v;
-        return out;
-    }
-    let e = w.map(|x| x == m);
-    let first = [
-        e[0],
-        e[1] & !e[0],
-        e[2] & !(e[0] | e[1]),
-        e[3] & !(e[0] | e[1] | e[2]),
-    ];
-    first.map(|f| if f { v } else { z })
-}
-
 /// The input rows `2·oy`, `2·oy + 1` of a plane (row length `w`).
 #[inline(always)]
 fn row_pair<T>(plane: &[T], w: usize, oy: usize) -> (&[T], &[T]) {
@@ -168,29 +141,62 @@ fn max2x2_fwd<T: WithDType>(g: &Geom, x: &[T]) -> Vec<T> {
 
 /// 2×2/2 max pooling backward from the input `x`, the forward's output `y` and `dy`: each
 /// output's gradient goes to its window's maximum (the windows do not overlap), bitwise equal
-/// to the generic path. Taking the maximum from `y` instead of recomputing it keeps the loop
-/// free of data-dependent branches (recomputed, it ran 10× slower than the forward).
+/// to the generic path (the chosen element gets `0 + dy`, as the generic `+=` onto zeros, the
+/// others +0). Without a NaN the maximum [`max4`] picks is the first element of the window
+/// equal to the forward's output `m` (an earlier element is strictly smaller: ±0 compare equal
+/// and the first of them is kept), so a plane without NaN is routed by equality compares with
+/// no data-dependent branch; a plane whose output has a NaN or whose gradient is not finite
+/// (where `v·0` would not be 0) takes the generic window scan. (Recomputing the maximum from `x`
+/// with branches ran 10× slower than the forward.)
 fn max2x2_bwd<T: WithDType>(g: &Geom, x: &[T], y: &[T], dy: &[T]) -> Vec<T> {
     let (p, hw) = (g.p(), g.hw());
     let mut dx = vec![T::zero(); g.n * g.c * hw];
+    let op = Pool2dOp {
+        kind: PoolKind::Max,
+        kernel: (2, 2),
+        stride: (2, 2),
+        padding: (0, 0),
+    };
+    let one_plane = Geom { n: 1, c: 1, ..*g };
     for_each_chunk(&mut dx, hw, |plane_i, d| {
         let plane = &x[plane_i * hw..][..hw];
         let (ym, gy) = (&y[plane_i * p..][..p], &dy[plane_i * p..][..p]);
+        #[allow(clippy::eq_op)]
+        if ym.iter().any(|&m| m != m) || gy.iter().any(|&v| (v - v) != (v - v)) {
+            d.copy_from_slice(&pool_bwd_generic(&op, &one_plane, plane, gy));
+            return;
+        }
         for (oy, (mrow, grow)) in ym.chunks(g.ow).zip(gy.chunks(g.ow)).enumerate() {
             let (r0, r1) = row_pair(plane, g.w, oy);
             let (d0, rest) = d[2 * oy * g.w..].split_at_mut(g.w);
             let d1 = &mut rest[..g.w];
-            for (ox, (&m, &gv)) in mrow.iter().zip(grow).enumerate() {
-                let j = 2 * ox;
-                let g4 = route4([r0[j], r0[j + 1], r1[j], r1[j + 1]], m, gv);
-                d0[j] = g4[0];
-                d0[j + 1] = g4[1];
-                d1[j] = g4[2];
-                d1[j + 1] = g4[3];
-            }
+            route_row(r0, r1, mrow, grow, d0, d1);
         }
     });
     dx
+}
+
+/// One output row of [`max2x2_bwd`] (no NaN): input rows `r0`, `r1`, outputs `m`, gradients
+/// `gy`, gradient rows `d0`, `d1` (fully written over the windows).
+#[inline(always)]
+fn route_row<T: WithDType>(r0: &[T], r1: &[T], m: &[T], gy: &[T], d0: &mut [T], d1: &mut [T]) {
+    let z = T::zero();
+    let windows = r0.chunks_exact(2).zip(r1.chunks_exact(2));
+    let grads = d0.chunks_exact_mut(2).zip(d1.chunks_exact_mut(2));
+    for (((top, bottom), (&m, &gv)), (g0, g1)) in windows.zip(m.iter().zip(gy)).zip(grads) {
+        let v = z + gv;
+        let ea = top[0] == m;
+        let eb = !ea & (top[1] == m);
+        let ec = !(ea | eb) & (bottom[0] == m);
+        let ed = !(ea | eb | ec);
+        // `z + v·[pick]`: v where picked, +0 elsewhere (v·0 may be −0; +0 + −0 = +0), without a
+        // branch (a select compiles to one, and the pick is data-dependent).
+        let pick = |b: bool| z + v * T::from_f64(f64::from(u8::from(b)));
+        g0[0] = pick(ea);
+        g0[1] = pick(eb);
+        g1[0] = pick(ec);
+        g1[1] = pick(ed);
+    }
 }
 
 fn pool_fwd<T: WithDType>(op: &Pool2dOp, g: &Geom, x: &[T]) -> Vec<T> {
@@ -395,7 +401,7 @@ mod tests {
     use rand::RngExt as _;
 
     /// The 2×2/2 fast path equals the generic window loop bit for bit, forward and backward,
-    /// on odd sizes (a dropped last row and column), ties, NaNs and ±0.
+    /// on odd sizes (a dropped last row and column), ties, ±0, with and without NaNs.
     #[test]
     fn max2x2_fast_path_equals_the_generic_path() {
         let op = Pool2dOp {
@@ -405,10 +411,13 @@ mod tests {
             padding: (0, 0),
         };
         let mut rng = crate::rng::stream(7, "pool");
-        for (n, c, h, w) in [(2, 3, 11, 11), (1, 2, 8, 6), (3, 1, 5, 4)] {
+        // Without NaNs (the equality routing) and with them (planes with a NaN output take the
+        // generic scan).
+        let cases = [(2, 3, 11, 11), (1, 2, 8, 6), (3, 1, 5, 4)];
+        for ((n, c, h, w), first) in cases.iter().flat_map(|&s| [(s, 1), (s, 0)]) {
             let g = op.geom(&[n, c, h, w]).unwrap();
             let x: Vec<f32> = (0..n * c * h * w)
-                .map(|_| match rng.random_range(0..10) {
+                .map(|_| match rng.random_range(first..10) {
                     0 => f32::NAN,
                     1 => 0.0,
                     2 => -0.0,
