@@ -96,6 +96,27 @@ class Cnn2d(nn.Module):
         return self.fc2(h)
 
 
+# --- Fashion-MNIST CNN (reproductions/abelusha2017-fashion-cnn/benches/train_step.rs) ----------
+
+class FashionCnn(nn.Module):
+    """Two 3x3x32 'valid' convolutions with 2x2 max pooling, dropout 0.25, dense 128, dropout 0.5,
+    softmax (113,386 parameters); NCHW, flattened in NHWC order as Keras does."""
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 32, 3)
+        self.conv2 = nn.Conv2d(32, 32, 3)
+        self.fc1 = nn.Linear(5 * 5 * 32, 128)
+        self.fc2 = nn.Linear(128, 10)
+
+    def forward(self, x):
+        h = F.max_pool2d(F.relu(self.conv1(x)), 2)
+        h = F.max_pool2d(F.relu(self.conv2(h)), 2)
+        h = F.dropout(h, 0.25, training=self.training)
+        h = h.permute(0, 2, 3, 1).flatten(1)
+        h = F.dropout(F.relu(self.fc1(h)), 0.5, training=self.training)
+        return torch.softmax(self.fc2(h), -1)
+
+
 # --- Fashion-MNIST MLP (reproductions/xiao2017-fashion-mnist) ----------------------------------
 
 class FashionMlp(nn.Module):
@@ -217,6 +238,26 @@ def workloads(threads):
     w.append((f"{group}/kit/forward", forward_fn(cnn, x2)))
     w.append((f"{group}/kit/forward_backward", fwd_bwd_fn(cnn, x2, y100, F.cross_entropy)))
     w.append((f"{group}/kit/step", step_fn(cnn, copt, x2, y100, F.cross_entropy)))
+
+    # The Fashion-MNIST CNN of abelusha2017-fashion-cnn at its batch of 64: forward (dropout
+    # off) and a training step (dropout on, softmax, Keras cross-entropy, Adam eps 1e-8).
+    fc = FashionCnn()
+    fcopt = torch.optim.Adam(fc.parameters(), lr=1e-3, eps=1e-8)
+    xf = torch.rand(64, 1, 28, 28) * 0.5 + 0.5
+    yf = F.one_hot(torch.arange(64) % 10, 10).float()
+    fgroup = f"fashion_cnn_batch64_threads{threads}"
+
+    def fc_forward():
+        fc.eval()
+        with torch.no_grad():
+            fc(xf)
+    w.append((f"{fgroup}/forward", fc_forward))
+    fc_step = step_fn(fc, fcopt, xf, yf, keras_cce)
+
+    def fc_train_step():
+        fc.train()
+        fc_step()
+    w.append((f"{fgroup}/step", fc_train_step))
 
     lg = f"kit_layers_threads{threads}"
     layers = [

@@ -13,7 +13,7 @@ mod alloc;
 use candle_core::{Device, Tensor, Var};
 use candle_nn::loss::cross_entropy;
 use criterion::{criterion_group, criterion_main, Criterion};
-use repro_kit::nn::{vars_of, Conv2d, Layer, Linear, MaxPool2d};
+use repro_kit::nn::{relu, vars_of, Conv2d, Layer, Linear, MaxPool2d};
 use repro_kit::optim::Adam;
 use repro_kit::rng::stream;
 
@@ -42,18 +42,19 @@ impl Cnn {
         vars_of(&[&self.conv1, &self.conv2, &self.fc1, &self.fc2])
     }
 
-    /// `x` [100, 1, 28, 28] → logits [100, 10] on the kit's layers.
+    /// `x` [100, 1, 28, 28] → logits [100, 10] on the kit's layers (and the kit's fused ReLU,
+    /// `repro_kit::nn::relu`, whose gradient is PyTorch's and TensorFlow's: 0 at 0).
     fn forward(&self, x: &Tensor) -> Tensor {
         let h = self
             .pool
-            .forward(&self.conv1.forward(x).unwrap().relu().unwrap())
+            .forward(&relu(&self.conv1.forward(x).unwrap()).unwrap())
             .unwrap();
         let h = self
             .pool
-            .forward(&self.conv2.forward(&h).unwrap().relu().unwrap())
+            .forward(&relu(&self.conv2.forward(&h).unwrap()).unwrap())
             .unwrap();
         let h = h.flatten_from(1).unwrap(); // [100, 3136]
-        let h = self.fc1.forward(&h).unwrap().relu().unwrap();
+        let h = relu(&self.fc1.forward(&h).unwrap()).unwrap();
         self.fc2.forward(&h).unwrap()
     }
 

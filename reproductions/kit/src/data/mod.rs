@@ -1,7 +1,8 @@
 //! Reading dataset files that the harness has resolved and verified, the loaders shared by
-//! several papers (MNIST-1D, IDX, the UCI regression splits) and batching.
+//! several papers (MNIST-1D, IDX, Fashion-MNIST with its validation split, the UCI regression splits) and batching.
 
 pub mod batching;
+pub mod fashion_mnist;
 pub mod idx;
 pub mod mnist1d;
 pub mod tabular;

@@ -27,6 +27,7 @@ mod linear;
 mod mlp;
 mod norm;
 mod pool;
+mod relu;
 mod rnn;
 
 pub use conv::{Conv1d, Conv2d};
@@ -37,6 +38,7 @@ pub use linear::Linear;
 pub use mlp::{ReluMlp, UciMlpTraining};
 pub use norm::BatchNorm;
 pub use pool::{AvgPool2d, MaxPool2d};
+pub use relu::relu;
 pub use rnn::{bidirectional, Cell, Direction, Gru, GruDirection, Lstm, LstmDirection};
 
 use crate::Result;

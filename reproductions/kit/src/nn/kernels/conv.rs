@@ -53,8 +53,15 @@ fn col2im<T: WithDType>(g: &Geom, dcols: &[T], nb: usize, dx: &mut [T]) {
                 let d = &mut plane[(oy * g.sh + i - g.ph) * g.w..][..g.w];
                 let sr = &src[oy * g.ow..][..g.ow];
                 let x0 = xlo * g.sw + j - g.pw;
-                for (v, &gv) in d[x0..].iter_mut().step_by(g.sw).zip(&sr[xlo..xhi]) {
-                    *v += gv;
+                if g.sw == 1 {
+                    // Contiguous: the same additions, in a loop the compiler vectorises.
+                    for (v, &gv) in d[x0..x0 + (xhi - xlo)].iter_mut().zip(&sr[xlo..xhi]) {
+                        *v += gv;
+                    }
+                } else {
+                    for (v, &gv) in d[x0..].iter_mut().step_by(g.sw).zip(&sr[xlo..xhi]) {
+                        *v += gv;
+                    }
                 }
             }
         }
