@@ -2,7 +2,9 @@
 //! `cargo run --release -p lakshminarayanan2017-deep-ensembles --example ensemble_timing [-- SPLIT [LR]]`
 //! (data from the first `HARNESS_DATA_DIRS` entry holding `uci-regression/`).
 
-use lakshminarayanan2017_deep_ensembles::train::{run_split, RunSettings, TrainSettings};
+use lakshminarayanan2017_deep_ensembles::train::{
+    run_split, RunSettings, TrainSettings, DEFAULT_ADAM_EPSILON,
+};
 use repro_kit::data::uci::{Split, UciData};
 use repro_kit::{NoProgress, ResolvedDataset};
 use std::path::PathBuf;
@@ -52,8 +54,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 batch_size: 100,
                 learning_rate: lr,
                 min_variance: 1e-6,
+                adam_epsilon: DEFAULT_ADAM_EPSILON,
             },
             members: 5,
+            standardise_targets: true,
         };
         let t = Instant::now();
         let out = run_split(&s, &data, &sp, split, name, &NoProgress)?;

@@ -20,7 +20,7 @@ pub mod train;
 use repro_kit::{KitError, Paper, Result, RunContext, RunOutput, Validate};
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use train::{RunSettings, TrainSettings};
+use train::{RunSettings, TrainSettings, DEFAULT_ADAM_EPSILON};
 
 /// Per-dataset overrides (`[variants.<v>.per_dataset.<dataset>]`). Unknown keys are rejected.
 #[derive(Debug, Clone, Deserialize, PartialEq, Default)]
@@ -48,6 +48,15 @@ pub struct Hyperparameters {
     pub learning_rate: f64,
     /// Minimum variance added after the softplus, standardised units² (paper: 1e-6).
     pub min_variance: f64,
+    /// Adam's ε (added to √v̂, PyTorch's placement; default 1e-8, the value of TensorFlow's and
+    /// PyTorch's Adam, which the paper does not state). A probe of the port (issue 23 item 4),
+    /// not a setting the paper prints.
+    #[serde(default)]
+    pub adam_epsilon: Option<f64>,
+    /// Train on standardised targets (default true, the PBP protocol of §3.3); false is a probe
+    /// of the port (issue 23 item 4), not a setting the paper prints.
+    #[serde(default)]
+    pub standardise_targets: Option<bool>,
     /// Per-dataset overrides by dataset name.
     #[serde(default)]
     pub per_dataset: BTreeMap<String, DatasetHyperparameters>,
@@ -88,6 +97,13 @@ impl Validate for Hyperparameters {
                 self.min_variance
             )));
         }
+        if let Some(e) = self.adam_epsilon {
+            if !(e > 0.0 && e.is_finite()) {
+                return Err(invalid(format!(
+                    "adam_epsilon must be a finite number > 0, got {e}"
+                )));
+            }
+        }
         for (name, d) in &self.per_dataset {
             if d.hidden_units == Some(0) {
                 return Err(invalid(format!(
@@ -110,8 +126,10 @@ impl Hyperparameters {
                 batch_size: self.batch_size,
                 learning_rate: self.learning_rate,
                 min_variance: self.min_variance,
+                adam_epsilon: self.adam_epsilon.unwrap_or(DEFAULT_ADAM_EPSILON),
             },
             members: self.ensemble_size,
+            standardise_targets: self.standardise_targets.unwrap_or(true),
         }
     }
 }

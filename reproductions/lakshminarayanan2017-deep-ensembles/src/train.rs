@@ -14,6 +14,7 @@ use candle_core::{Device, Tensor};
 use repro_kit::data::uci::{Split, Standardizer, UciData};
 use repro_kit::fit::{fit, FitReport, StepLoss};
 use repro_kit::nn::{Parameters, UciMlpTraining};
+use repro_kit::optim::{Adam, AdamParams};
 use repro_kit::rng::stream;
 use repro_kit::{KitError, Progress, Result, RunOutput};
 use std::collections::BTreeMap;
@@ -51,7 +52,13 @@ pub struct TrainSettings {
     pub learning_rate: f64,
     /// Minimum variance added after the softplus (1e-6).
     pub min_variance: f64,
+    /// Adam's ε ([`DEFAULT_ADAM_EPSILON`] unless a variant probes another value).
+    pub adam_epsilon: f64,
 }
+
+/// Adam's ε when a variant does not set one: 1e-8, the default of TensorFlow's and PyTorch's
+/// Adam (the paper does not state ε).
+pub const DEFAULT_ADAM_EPSILON: f64 = 1e-8;
 
 impl TrainSettings {
     /// The part of the settings the kit's UCI MLP protocol takes (network size, epochs, batch
@@ -96,6 +103,7 @@ pub fn overfit(hidden_units: usize, min_variance: f64) -> Result<repro_kit::repr
         batch_size: 8,
         learning_rate: 0.01,
         min_variance,
+        adam_epsilon: DEFAULT_ADAM_EPSILON,
     };
     let m = train_member(&s, &x, &y, 0, 0, &repro_kit::NoProgress)?;
     let losses = m
@@ -150,7 +158,14 @@ pub fn train_member(
         &dev,
     )?;
     let mlp = s.mlp();
-    let mut opt = mlp.adam(model.vars())?;
+    let mut opt = Adam::with_params(
+        model.vars(),
+        AdamParams {
+            lr: mlp.learning_rate,
+            eps: s.adam_epsilon,
+            ..AdamParams::default()
+        },
+    )?;
     let mut batches = mlp.batches(stream(seed, &format!("member/{index}/batches")), n);
     let plan = mlp.plan(&batches);
     let report = fit(
@@ -210,6 +225,10 @@ pub struct RunSettings {
     pub train: TrainSettings,
     /// Ensemble size M (5).
     pub members: usize,
+    /// Train on standardised targets `(y − ȳ)/s_y` (true: the PBP protocol the paper follows);
+    /// false trains on the raw targets (inputs are standardised either way), a probe of the
+    /// port (issue 23 item 4).
+    pub standardise_targets: bool,
 }
 
 /// Test metrics of trained members on standardised test inputs `x_test` and targets `y_test`
@@ -266,7 +285,12 @@ pub fn run_split(
         return Err(KitError::Invalid("ensemble of zero members".into()));
     }
     let (tr, te) = (data.select(&split.train), data.select(&split.test));
-    let st = Standardizer::fit(&tr);
+    let mut st = Standardizer::fit(&tr);
+    if !settings.standardise_targets {
+        // identity target map: members see, and predict, targets in their own units
+        st.mean_y = 0.0;
+        st.std_y = 1.0;
+    }
     let (x_train, y_train) = (st.inputs(&tr), st.targets(&tr));
     let x_test = st.inputs(&te);
     let mut out = RunOutput::builder(METRICS)
