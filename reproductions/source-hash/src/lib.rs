@@ -21,6 +21,11 @@
 //! `name version` lines of the packages in [`NUMERICAL_DEPENDENCIES`] as resolved in the
 //! workspace `Cargo.lock`. Tests, benches, examples and documentation outside `src/` are not
 //! hashed: they cannot change what a run computes.
+//!
+//! Kit extension crates (`repro-kit-<module>`, [`KIT_EXTENSION_PREFIX`]) hold kit modules that
+//! only some papers use. A paper crate that depends on one hashes it with its own sources
+//! ([`code_hash_with_extensions`]), so a change to an extension invalidates exactly the records
+//! of the papers that use it, where a change to `repro-kit` invalidates every record.
 
 use sha2::{Digest, Sha256};
 use std::fs;
@@ -109,9 +114,70 @@ pub fn dependency_versions(lock: &str) -> Vec<String> {
     out
 }
 
-/// For `build.rs`: hashes the crate being built (`CARGO_MANIFEST_DIR`) with the workspace
-/// `Cargo.lock` (the nearest one above it), sets `REPRO_SOURCE_HASH` for the crate's compilation
-/// and tells Cargo when to re-run. Panics (failing the build with the message) only if `src/`
+/// Prefix of the names of the kit's extension crates (`repro-kit-<module>`, e.g.
+/// `repro-kit-explain`): kit modules that only some papers use, kept out of `repro-kit` so that
+/// adding or changing one does not change the code hash of the papers that do not depend on it.
+pub const KIT_EXTENSION_PREFIX: &str = "repro-kit-";
+
+/// The kit extension crates a crate depends on: every `[dependencies]` entry of
+/// `<crate_dir>/Cargo.toml` whose name starts with [`KIT_EXTENSION_PREFIX`], with its directory
+/// (from `path = "…"`, or from the workspace's `[workspace.dependencies]` for
+/// `workspace = true`), sorted by name.
+///
+/// Errors: an unreadable or unparsable manifest, or an extension dependency whose directory
+/// cannot be found (the error names the manifest and the dependency).
+pub fn kit_extensions(crate_dir: &Path) -> io::Result<Vec<(String, PathBuf)>> {
+    let manifest = crate_dir.join("Cargo.toml");
+    let table = read_manifest(&manifest)?;
+    let mut out = Vec::new();
+    let Some(deps) = table.get("dependencies").and_then(|d| d.as_table()) else {
+        return Ok(out);
+    };
+    for (name, spec) in deps {
+        if !name.starts_with(KIT_EXTENSION_PREFIX) {
+            continue;
+        }
+        let dir = if let Some(p) = spec.get("path").and_then(|p| p.as_str()) {
+            crate_dir.join(p)
+        } else if spec.get("workspace").and_then(|w| w.as_bool()) == Some(true) {
+            workspace_path(crate_dir, name)?
+        } else {
+            return Err(invalid(format!(
+                "{}: dependency `{name}` is a kit extension: give it as `path = \"…\"` or \
+                 `workspace = true` (a path dependency of the workspace)",
+                manifest.display()
+            )));
+        };
+        out.push((name.clone(), dir));
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// The code hash of a crate with its kit extensions: [`source_hash`] of the crate alone when it
+/// depends on none (so crates without extensions keep their hash), else [`combine`] of it with
+/// each extension's name and [`source_hash`] (its `src/` and `Cargo.toml`), in name order.
+///
+/// Errors: as [`source_hash`] and [`kit_extensions`].
+pub fn code_hash_with_extensions(crate_dir: &Path, lockfile: Option<&Path>) -> io::Result<String> {
+    let own = source_hash(crate_dir, lockfile)?;
+    let extensions = kit_extensions(crate_dir)?;
+    if extensions.is_empty() {
+        return Ok(own);
+    }
+    let mut parts = vec![own];
+    for (name, dir) in &extensions {
+        parts.push(name.clone());
+        parts.push(source_hash(dir, None)?);
+    }
+    let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
+    Ok(combine(&refs))
+}
+
+/// For `build.rs`: hashes the crate being built (`CARGO_MANIFEST_DIR`) and the kit extension
+/// crates it depends on ([`code_hash_with_extensions`]) with the workspace `Cargo.lock` (the
+/// nearest one above it), sets `REPRO_SOURCE_HASH` for the crate's compilation and tells Cargo
+/// when to re-run. Panics (failing the build with the message) only if a source or manifest
 /// cannot be read, which cannot happen for a crate that compiles.
 pub fn emit() {
     let dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("run from build.rs"));
@@ -119,14 +185,63 @@ pub fn emit() {
         .ancestors()
         .map(|a| a.join("Cargo.lock"))
         .find(|p| p.is_file());
-    let hash = source_hash(&dir, lock.as_deref())
+    let hash = code_hash_with_extensions(&dir, lock.as_deref())
         .unwrap_or_else(|e| panic!("repro-source-hash: cannot hash {}: {e}", dir.display()));
     println!("cargo:rustc-env=REPRO_SOURCE_HASH={hash}");
     println!("cargo:rerun-if-changed=src");
     println!("cargo:rerun-if-changed=Cargo.toml");
+    for (_, ext) in kit_extensions(&dir).unwrap_or_default() {
+        println!("cargo:rerun-if-changed={}", ext.join("src").display());
+        println!(
+            "cargo:rerun-if-changed={}",
+            ext.join("Cargo.toml").display()
+        );
+    }
     if let Some(l) = lock {
         println!("cargo:rerun-if-changed={}", l.display());
     }
+}
+
+fn read_manifest(path: &Path) -> io::Result<toml::Table> {
+    let text = fs::read_to_string(path).map_err(|e| with_path(e, path))?;
+    text.parse::<toml::Table>()
+        .map_err(|e| invalid(format!("{}: {e}", path.display())))
+}
+
+/// The directory of workspace dependency `name`: the nearest ancestor manifest with a
+/// `[workspace]` table, its `[workspace.dependencies.<name>] path`.
+fn workspace_path(crate_dir: &Path, name: &str) -> io::Result<PathBuf> {
+    for root in crate_dir.ancestors().skip(1) {
+        let manifest = root.join("Cargo.toml");
+        if !manifest.is_file() {
+            continue;
+        }
+        let table = read_manifest(&manifest)?;
+        let Some(ws) = table.get("workspace") else {
+            continue;
+        };
+        return ws
+            .get("dependencies")
+            .and_then(|d| d.get(name))
+            .and_then(|d| d.get("path"))
+            .and_then(|p| p.as_str())
+            .map(|p| root.join(p))
+            .ok_or_else(|| {
+                invalid(format!(
+                    "{}: `[workspace.dependencies] {name}` has no `path`: a kit extension is a \
+                     crate of this workspace",
+                    manifest.display()
+                ))
+            });
+    }
+    Err(invalid(format!(
+        "{}: `{name}.workspace = true` but no workspace manifest above it",
+        crate_dir.join("Cargo.toml").display()
+    )))
+}
+
+fn invalid(message: String) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, message)
 }
 
 fn feed(h: &mut Sha256, name: &[u8], bytes: &[u8]) {
@@ -228,6 +343,72 @@ mod tests {
             dependency_versions(&fs::read_to_string(&lock).unwrap()),
             vec!["candle-core 0.11.2"]
         );
+    }
+
+    /// A workspace `root` with a paper crate `paper` depending on `repro-kit-x` (workspace
+    /// dependency) and a crate `plain` depending on nothing of the kit's extensions.
+    fn workspace() -> tempfile::TempDir {
+        let t = tempfile::tempdir().unwrap();
+        let root = t.path();
+        fs::write(
+            root.join("Cargo.toml"),
+            "[workspace]\nmembers = []\n[workspace.dependencies]\nrepro-kit-x = { path = \"kit-x\" }\n",
+        )
+        .unwrap();
+        for (dir, manifest) in [
+            ("kit-x", "[package]\nname = \"repro-kit-x\"\n"),
+            (
+                "paper",
+                "[package]\nname = \"paper\"\n[dependencies]\nrepro-kit-x.workspace = true\nserde = \"1\"\n",
+            ),
+            (
+                "plain",
+                "[package]\nname = \"plain\"\n[dependencies]\nserde = \"1\"\n",
+            ),
+        ] {
+            fs::create_dir_all(root.join(dir).join("src")).unwrap();
+            fs::write(root.join(dir).join("Cargo.toml"), manifest).unwrap();
+            fs::write(root.join(dir).join("src/lib.rs"), "pub fn f() {}\n").unwrap();
+        }
+        t
+    }
+
+    #[test]
+    fn a_kit_extension_is_part_of_its_users_hash_only() {
+        let t = workspace();
+        let (paper, plain) = (t.path().join("paper"), t.path().join("plain"));
+        let ext = kit_extensions(&paper).unwrap();
+        assert_eq!(
+            ext,
+            vec![("repro-kit-x".to_string(), t.path().join("kit-x"))]
+        );
+        assert!(kit_extensions(&plain).unwrap().is_empty());
+        assert_eq!(
+            code_hash_with_extensions(&plain, None).unwrap(),
+            source_hash(&plain, None).unwrap(),
+            "no extension: the crate's own hash, unchanged"
+        );
+        let (a, p) = (
+            code_hash_with_extensions(&paper, None).unwrap(),
+            code_hash_with_extensions(&plain, None).unwrap(),
+        );
+        assert_ne!(a, source_hash(&paper, None).unwrap());
+        fs::write(t.path().join("kit-x/src/lib.rs"), "pub fn f() { }\n").unwrap();
+        assert_ne!(a, code_hash_with_extensions(&paper, None).unwrap());
+        assert_eq!(p, code_hash_with_extensions(&plain, None).unwrap());
+    }
+
+    #[test]
+    fn an_unresolvable_extension_is_an_error_naming_the_manifest() {
+        let t = workspace();
+        let paper = t.path().join("paper");
+        fs::write(
+            paper.join("Cargo.toml"),
+            "[package]\nname = \"paper\"\n[dependencies]\nrepro-kit-y = \"1\"\n",
+        )
+        .unwrap();
+        let e = kit_extensions(&paper).unwrap_err().to_string();
+        assert!(e.contains("Cargo.toml") && e.contains("repro-kit-y"), "{e}");
     }
 
     #[test]
