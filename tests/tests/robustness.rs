@@ -365,3 +365,34 @@ fn a_printed_standard_error_with_tiny_spread_does_not_hang_report_or_run() {
         assert!(out.status.success(), "{}", text(&out));
     }
 }
+
+/// Issue 25 item 5: a trade-off view naming a metric the config does not declare is refused
+/// naming the view, its field and the line; a valid one is published in every format.
+#[test]
+fn a_tradeoff_view_is_checked_and_published() {
+    let dir = tiny_project(20, &["logistic"], "");
+    let root = dir.path();
+    let path = root.join(format!("configs/papers/{PAPER}.toml"));
+    let text0 = std::fs::read_to_string(&path).unwrap();
+    let view = |y: &str| {
+        format!("{text0}\n[[tradeoffs]]\nid = \"acc-vs-loss\"\ntitle = \"accuracy against training accuracy\"\nx = \"train_accuracy\"\ny = \"{y}\"\nbeside = [\"max_test_accuracy\"]\n")
+    };
+    std::fs::write(&path, view("test_acuracy")).unwrap();
+    let t = fails(root, &["check"]);
+    assert!(
+        t.contains("tradeoff `acc-vs-loss`, field `y`") && t.contains("test_acuracy"),
+        "{t}"
+    );
+    assert!(t.contains(&format!("{PAPER}.toml:")), "no line:\n{t}");
+    std::fs::write(&path, view("test_accuracy")).unwrap();
+    ok(root, &["run", "--paper", PAPER, "--seeds", "2"]);
+    let md = std::fs::read_to_string(root.join(format!("results/{PAPER}.md"))).unwrap();
+    assert!(
+        md.contains("## Trade-off `acc-vs-loss`: accuracy against training accuracy"),
+        "{md}"
+    );
+    assert!(md.contains("| logistic | mnist1d | 2 |"), "{md}");
+    let html = std::fs::read_to_string(root.join(format!("results/{PAPER}.html"))).unwrap();
+    assert!(html.contains("id=\"tradeoff-acc-vs-loss\""));
+    assert!(html.contains("\nlogistic\n"), "the point is labelled");
+}

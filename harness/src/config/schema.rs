@@ -180,6 +180,33 @@ pub struct PaperConfig {
     /// Rankings of k ≥ 2 methods across datasets (Friedman, Nemenyi, critical-difference diagram).
     #[serde(default)]
     pub multi_comparisons: Vec<MultiComparisonSpec>,
+    /// Trade-off views: one metric against another across variants (e.g. accuracy against
+    /// sparsity, with latency and size beside). Not part of any run key.
+    #[serde(default)]
+    pub tradeoffs: Vec<TradeoffSpec>,
+}
+
+/// `[[tradeoffs]]`: what a variant buys and what it costs, e.g. accuracy against sparsity for a
+/// compression paper (Greydanus 2020 lottery tickets; issue 25). The report draws one point per
+/// (variant, dataset) at the runs' means of `x` and `y` with their t-intervals, and tabulates
+/// them with the means of the `beside` metrics (latency, size). Reads the records only.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TradeoffSpec {
+    /// Unique id within the paper (the section's anchor).
+    pub id: String,
+    /// What the view shows, in words (the section's title).
+    pub title: String,
+    /// Metric on the horizontal axis (a key of `[metrics]`), e.g. `sparsity`.
+    pub x: Spanned<String>,
+    /// Metric on the vertical axis, e.g. `test_accuracy`.
+    pub y: Spanned<String>,
+    /// Metrics tabulated beside each point (their runs' means), e.g. latencies and sizes.
+    #[serde(default)]
+    pub beside: Vec<Spanned<String>>,
+    /// The variants shown, in this order (default: every variant of the config).
+    #[serde(default)]
+    pub variants: Vec<Spanned<String>>,
 }
 
 /// Bibliographic metadata of a paper.

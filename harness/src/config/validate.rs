@@ -463,6 +463,21 @@ fn check_paper(p: &LoadedPaper, registry_ds: &DatasetRegistry) -> Result<()> {
             dataset(d, &format!("{f}, field `reported_datasets`"))?;
         }
     }
+    let mut tids = BTreeSet::new();
+    for t in &c.tradeoffs {
+        let f = format!("tradeoff `{}`", t.id);
+        if !tids.insert(t.id.clone()) {
+            return Err(p.error(t.x.span(), format!("{f}: duplicate tradeoff id")));
+        }
+        metric(&t.x, &format!("{f}, field `x`"))?;
+        metric(&t.y, &format!("{f}, field `y`"))?;
+        for b in &t.beside {
+            metric(b, &format!("{f}, field `beside`"))?;
+        }
+        for v in &t.variants {
+            variant(v, &format!("{f}, field `variants`"))?;
+        }
+    }
     Ok(())
 }
 

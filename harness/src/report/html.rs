@@ -164,6 +164,11 @@ pub fn html(r: &PaperReport) -> Result<String> {
         .iter()
         .map(forest_svg)
         .collect::<Result<_>>()?;
+    let tradeoffs: Vec<Option<String>> = r
+        .tradeoffs
+        .iter()
+        .map(super::plots::tradeoff_svg)
+        .collect::<Result<_>>()?;
     let multi: Vec<String> = r
         .multi_comparisons
         .iter()
@@ -262,6 +267,19 @@ pub fn html(r: &PaperReport) -> Result<String> {
                 }
                 @for m in &multi {
                     (PreEscaped(m.as_str()))
+                }
+                @for (t, svg) in r.tradeoffs.iter().zip(&tradeoffs) {
+                    h2 id=(format!("tradeoff-{}", t.id)) { "Trade-off " (t.id) ": " (t.title) }
+                    figure {
+                        figcaption.legend {
+                            span { (legend_marker("mean")) "runs' mean of each variant, with its " (format!("{:.0}", t.confidence_percent)) "% t-interval on each axis" }
+                        }
+                        @match svg {
+                            Some(svg) => (PreEscaped(svg.as_str())),
+                            None => p.note { "No variant with finite runs of both metrics yet." },
+                        }
+                    }
+                    (super::tradeoff::table(t).html())
                 }
                 @if !r.timings.is_empty() {
                     h2 { "Timing" }
@@ -456,6 +474,7 @@ mod tests {
             p_family: "Holm over the paper's 1 claim".into(),
             paper_level: Default::default(),
             protocols: Vec::new(),
+            tradeoffs: Vec::new(),
             rules: Rules::default(),
         };
         let page = html(&r).unwrap();

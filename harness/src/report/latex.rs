@@ -112,6 +112,20 @@ pub fn latex(r: &PaperReport) -> String {
         s.push_str(&comparison_table(cmp, conf).latex("llrllrl"));
         s.push_str("\\end{table}\n\n");
     }
+    for t in &r.tradeoffs {
+        let table = super::tradeoff::table(t);
+        let _ = writeln!(
+            s,
+            "\\begin{{table}}[t]\n\\centering\n\\small\n\\caption{{Trade-off \\texttt{{{}}}: {}. Means with their {:.0}\\% t-intervals.}}\n\\label{{tab:{}-{}}}",
+            latex_escape(&t.id),
+            latex_escape(&t.title),
+            t.confidence_percent,
+            latex_escape(&r.paper),
+            latex_escape(&t.id)
+        );
+        s.push_str(&table.latex(&format!("llr{}", "l".repeat(table.header.len() - 3))));
+        s.push_str("\\end{table}\n\n");
+    }
     s
 }
 

@@ -52,6 +52,19 @@ pub fn markdown(r: &PaperReport) -> String {
     r.multi_comparisons
         .iter()
         .for_each(|m| s.push_str(&multi_comparison(m)));
+    for t in &r.tradeoffs {
+        let _ = writeln!(
+            s,
+            "## Trade-off `{}`: {}\n\n{} against {}, per variant: the runs' means with their {:.0}% t-intervals (beside: means).\n",
+            t.id,
+            t.title,
+            t.y.name,
+            t.x.name,
+            t.confidence_percent
+        );
+        s.push_str(&super::tradeoff::table(t).markdown());
+        s.push('\n');
+    }
     if !r.timings.is_empty() {
         let _ = writeln!(s, "## Timing\n\n{TIMING_NOTE}\n");
         s.push_str(&timing_table(r).markdown());

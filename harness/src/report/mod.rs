@@ -36,6 +36,7 @@ pub mod referenced;
 pub mod rows;
 pub mod table;
 pub mod terminal;
+pub mod tradeoff;
 
 pub use self::markdown::markdown;
 pub use model::{adopt_paper_family, build, build_with, family_text, PaperReport};

@@ -55,6 +55,10 @@ pub struct PaperReport {
     /// quantity ([`super::protocol`]); empty (and absent from the JSON) otherwise.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub protocols: Vec<super::protocol::ProtocolRow>,
+    /// Trade-off views (`[[tradeoffs]]`, [`super::tradeoff`]); empty (and absent from the JSON)
+    /// when the config declares none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tradeoffs: Vec<super::tradeoff::TradeoffRow>,
     /// The rules every verdict of this report was reached under (their `alpha` sets the
     /// confidence of the printed intervals); not in the JSON, whose rule texts say the same.
     #[serde(skip)]
@@ -288,6 +292,12 @@ pub fn build_with(
                 p_family: families.remove(pid).unwrap_or_default(),
                 paper_level,
                 protocols: super::protocol::build(paper, &cells, rules),
+                tradeoffs: paper
+                    .config
+                    .tradeoffs
+                    .iter()
+                    .map(|t| super::tradeoff::build(paper, t, &cells, 1.0 - rules.alpha))
+                    .collect(),
                 rules: rules.clone(),
             }
         })
@@ -490,6 +500,7 @@ pub(crate) mod fixtures {
             p_family: "Holm over the paper's 1 claim".into(),
             paper_level: Default::default(),
             protocols: Vec::new(),
+            tradeoffs: Vec::new(),
             rules: Rules::default(),
         }
     }

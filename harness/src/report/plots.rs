@@ -10,9 +10,12 @@
 //!   colours, and the zero line. Wins only on the reported datasets are what dataset selection
 //!   looks like.
 //! - Learning curves: thin lines per seed, the mean in black, its bootstrap band shaded.
+//! - Trade-off view: one point per variant at the means of two metrics (e.g. accuracy against
+//!   sparsity), each with its t-interval as error bars.
 
 use super::curves::CurvePanel;
 use super::rows::{ClaimRow, ComparisonRow};
+use super::tradeoff::{Estimate, TradeoffRow};
 use crate::error::HarnessError;
 use crate::Result;
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
@@ -543,6 +546,110 @@ pub fn curve_svg(p: &CurvePanel) -> Result<String> {
         root.present().map_err(curve_error)?;
     }
     Ok(responsive(s))
+}
+
+/// The trade-off view of one paper as one SVG document: one point per (variant, dataset) at the
+/// runs' means of x and y, with each axis's t-interval as error bars and the variant's name
+/// beside it (the dataset's too when the view has several). `None` when no point has both
+/// means.
+pub fn tradeoff_svg(row: &TradeoffRow) -> Result<Option<String>> {
+    let several_datasets = row
+        .points
+        .iter()
+        .any(|p| row.points.first().is_some_and(|f| f.dataset != p.dataset));
+    let points: Vec<(String, Estimate, Estimate)> = row
+        .points
+        .iter()
+        .filter_map(|p| {
+            let label = if several_datasets {
+                format!("{} · {}", p.variant, p.dataset)
+            } else {
+                p.variant.clone()
+            };
+            Some((label, p.x?, p.y?))
+        })
+        .collect();
+    let ends = |e: &Estimate| {
+        let (lo, hi) = e.ci.unwrap_or((e.mean, e.mean));
+        [e.mean, lo, hi]
+    };
+    let (Some((x0, x1)), Some((y0, y1))) = (
+        padded(points.iter().flat_map(|p| ends(&p.1))),
+        padded(points.iter().flat_map(|p| ends(&p.2))),
+    ) else {
+        return Ok(None);
+    };
+    let (x_axis, y_axis) = (Axis::new(x0, x1, 8), Axis::new(y0, y1, 6));
+    let mut s = String::new();
+    {
+        let root = SVGBackend::with_string(&mut s, (PLOT_WIDTH, 460)).into_drawing_area();
+        root.fill(&WHITE).map_err(plot_error)?;
+        let mut chart = ChartBuilder::on(&root)
+            .margin(12)
+            .margin_right(right_margin(&x_axis))
+            .x_label_area_size(2 * FONT + 30)
+            .y_label_area_size((y_axis.widest_label() + f64::from(FONT) + 30.0).ceil() as u32)
+            .build_cartesian_2d(Ticked::new(x0, x1, &x_axis), Ticked::new(y0, y1, &y_axis))
+            .map_err(plot_error)?;
+        chart
+            .configure_mesh()
+            .x_desc(row.x.title())
+            .y_desc(row.y.title())
+            .x_labels(x_axis.ticks.len())
+            .y_labels(y_axis.ticks.len())
+            .x_label_formatter(&|t| x_axis.label(t))
+            .y_label_formatter(&|t| y_axis.label(t))
+            .label_style(("sans-serif", FONT))
+            .axis_desc_style(("sans-serif", FONT))
+            .bold_line_style(RGBColor(230, 230, 230))
+            .draw()
+            .map_err(plot_error)?;
+        for (label, x, y) in &points {
+            let bar = RUN_BLUE.stroke_width(2);
+            if let Some((lo, hi)) = y.ci {
+                chart
+                    .draw_series(std::iter::once(PathElement::new(
+                        vec![(x.mean, lo), (x.mean, hi)],
+                        bar,
+                    )))
+                    .map_err(plot_error)?;
+            }
+            if let Some((lo, hi)) = x.ci {
+                chart
+                    .draw_series(std::iter::once(PathElement::new(
+                        vec![(lo, y.mean), (hi, y.mean)],
+                        bar,
+                    )))
+                    .map_err(plot_error)?;
+            }
+            chart
+                .draw_series(std::iter::once(Circle::new(
+                    (x.mean, y.mean),
+                    6,
+                    RUN_BLUE.filled(),
+                )))
+                .map_err(plot_error)?;
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    label.clone(),
+                    (x.mean, y.mean),
+                    TextStyle::from(("sans-serif", FONT).into_font())
+                        .color(&BLACK)
+                        // labels of points in the right half extend leftwards, inside the plot
+                        .pos(Pos::new(
+                            if x.mean > (x0 + x1) / 2.0 {
+                                HPos::Right
+                            } else {
+                                HPos::Left
+                            },
+                            VPos::Bottom,
+                        )),
+                )))
+                .map_err(plot_error)?;
+        }
+        root.present().map_err(plot_error)?;
+    }
+    Ok(Some(responsive(s)))
 }
 
 #[cfg(test)]
