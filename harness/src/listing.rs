@@ -74,11 +74,15 @@ pub fn overview(project: &Project, store: &Store) -> Result<String> {
         for cmp in &c.comparisons {
             let _ = writeln!(
                 out,
-                "  comparison {}: {} vs {} on {}",
+                "  comparison {}: {} vs {} on {}{}",
                 cmp.id,
                 cmp.method.get_ref(),
                 cmp.baseline.get_ref(),
-                cmp.metric.get_ref()
+                cmp.metric.get_ref(),
+                cmp.tuned_baseline
+                    .as_ref()
+                    .map(|t| format!(" (and vs the tuned baseline {})", t.method.get_ref()))
+                    .unwrap_or_default()
             );
         }
     }

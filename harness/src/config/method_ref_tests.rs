@@ -178,3 +178,30 @@ fn a_reference_to_a_broken_paper_is_left_out_and_a_bad_reference_breaks_only_its
         "{notes:?}"
     );
 }
+
+#[test]
+fn a_tuned_baseline_of_another_paper_is_checked_like_the_baseline() {
+    let tail = |tuned: &str| {
+        format!(
+            "[[comparisons]]\nid = \"c\"\nmethod = \"v\"\nbaseline = {{ paper = \"other\", variant = \"v\" }}\nmetric = \"ll\"\nreported_datasets = [\"d1\"]\nsource = \"s\"\ntuned_baseline = {{ method = {tuned}, budget = \"b\" }}\n"
+        )
+    };
+    assert!(check(&tail(
+        "{ paper = \"other\", variant = \"v\", metric = \"ll\" }"
+    ))
+    .is_ok());
+    let e = check(&tail("{ paper = \"other\", variant = \"tuned\" }"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("comparison `c`, field `tuned_baseline.method`")
+            && e.contains("no variant `tuned`"),
+        "{e}"
+    );
+    // the tuned baseline is one of the runs the comparison reads
+    let p = paper(
+        "me",
+        &tail("{ paper = \"other\", variant = \"v\", metric = \"err\" }"),
+    );
+    assert_eq!(p.config.comparisons[0].run_refs().count(), 3);
+}

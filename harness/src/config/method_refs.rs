@@ -59,15 +59,15 @@ pub(super) fn settle(
                 "paper `{own}`: {what} is unavailable, left out of this report: it references paper `{other}`, whose config is invalid (see its error above)"
             ))
         };
-        p.config.comparisons.retain(|cmp| {
-            match [&cmp.method, &cmp.baseline].into_iter().find_map(&dead) {
+        p.config
+            .comparisons
+            .retain(|cmp| match cmp.run_refs().find_map(&dead) {
                 Some(other) => {
                     note(format!("comparison `{}`", cmp.id), other);
                     false
                 }
                 None => true,
-            }
-        });
+            });
         p.config
             .multi_comparisons
             .retain(|mc| match mc.methods.iter().find_map(&dead) {
@@ -156,6 +156,13 @@ fn check_paper_refs(
             bm.get_ref(),
             &format!("{f}, field `baseline`"),
         )?;
+        if let Some(t) = &cmp.tuned_baseline {
+            check(
+                &t.method,
+                bm.get_ref(),
+                &format!("{f}, field `tuned_baseline.method`"),
+            )?;
+        }
     }
     let mut ids = BTreeSet::new();
     for mc in &c.multi_comparisons {

@@ -371,6 +371,37 @@ pub struct ComparisonSpec {
     pub reported_datasets: Vec<Spanned<String>>,
     /// Where the comparison is made in the paper.
     pub source: String,
+    /// The same baseline tuned with a declared budget: the comparison is assessed against it
+    /// too, and the report reads the two verdicts together (issue 26 item 5).
+    #[serde(default)]
+    pub tuned_baseline: Option<TunedBaselineSpec>,
+}
+
+impl ComparisonSpec {
+    /// Every set of runs the comparison reads: method, baseline and, if declared, the tuned
+    /// baseline.
+    pub fn run_refs(&self) -> impl Iterator<Item = &Spanned<MethodRef>> {
+        [&self.method, &self.baseline]
+            .into_iter()
+            .chain(self.tuned_baseline.as_ref().map(|t| &t.method))
+    }
+}
+
+/// `tuned_baseline = { method = "svd-tuned", budget = "…", cost_metric = "search_seconds" }`:
+/// the comparison's baseline with its hyperparameters searched inside each run on a validation
+/// split of the training data only (Rendle, Zhang & Koren 2019).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TunedBaselineSpec {
+    /// Its runs: a variant of this paper, or runs of another paper (as `baseline`), read through
+    /// the comparison's `baseline_metric` (or `metric`).
+    pub method: Spanned<MethodRef>,
+    /// The tuning budget in words: search space, trials, validation split, selection metric.
+    pub budget: String,
+    /// A metric of the tuned runs that records the search's cost (e.g. `search_seconds`); its
+    /// mean is printed beside the verdict.
+    #[serde(default)]
+    pub cost_metric: Option<Spanned<String>>,
 }
 
 /// Whose runs a comparison reads: a variant of this paper, or the records of a variant of

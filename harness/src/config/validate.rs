@@ -462,6 +462,29 @@ fn check_paper(p: &LoadedPaper, registry_ds: &DatasetRegistry) -> Result<()> {
         for d in &cmp.reported_datasets {
             dataset(d, &format!("{f}, field `reported_datasets`"))?;
         }
+        if let Some(t) = &cmp.tuned_baseline {
+            let field = format!("{f}, field `tuned_baseline.method`");
+            if t.method.get_ref().paper(&c.paper.id) == c.paper.id {
+                let v =
+                    toml::Spanned::new(t.method.span(), t.method.get_ref().variant().to_string());
+                variant(&v, &field)?;
+            }
+            if t.method.get_ref() == cmp.baseline.get_ref() {
+                return Err(p.error(
+                    t.method.span(),
+                    format!("{field}: the tuned baseline must be other runs than `baseline` (a variant whose run searches the baseline's hyperparameters)"),
+                ));
+            }
+            if t.budget.trim().is_empty() {
+                return Err(p.error(
+                    t.method.span(),
+                    format!("{f}, field `tuned_baseline.budget`: say what was searched, how many trials, on which validation split"),
+                ));
+            }
+            if let Some(m) = &t.cost_metric {
+                metric(m, &format!("{f}, field `tuned_baseline.cost_metric`"))?;
+            }
+        }
     }
     let mut tids = BTreeSet::new();
     for t in &c.tradeoffs {

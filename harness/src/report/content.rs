@@ -6,7 +6,7 @@ use super::format::{f, interval, p};
 use super::model::PaperReport;
 use super::multi::MultiComparisonRow;
 use super::paper_level::{FaithfulnessRow, PaperLevel};
-use super::rows::{ClaimRow, ComparisonRow};
+use super::rows::{ClaimRow, ComparisonRow, TunedComparison};
 use super::table::Table;
 use repro_stats::faithfulness::FaithfulnessVerdict;
 use repro_stats::verdict::{ClaimAssessment, ComparisonAssessment};
@@ -123,6 +123,12 @@ pub fn claims_table(r: &PaperReport, conf: f64) -> Table {
 
 /// The per-dataset table of one comparison (every format).
 pub fn comparison_table(cmp: &ComparisonRow, conf: f64) -> Table {
+    comparison_table_of(&cmp.assessment, conf)
+}
+
+/// The per-dataset table of one assessment (the comparison's, or its assessment against the
+/// tuned baseline).
+pub fn comparison_table_of(a: &ComparisonAssessment, conf: f64) -> Table {
     let ci = format!("{conf:.0}% CI");
     let mut t = Table::new(&[
         "dataset",
@@ -133,7 +139,7 @@ pub fn comparison_table(cmp: &ComparisonRow, conf: f64) -> Table {
         "p",
         "outcome",
     ]);
-    for d in &cmp.assessment.per_dataset {
+    for d in &a.per_dataset {
         t.rows.push(vec![
             d.name.clone(),
             if d.reported { "yes" } else { "held out" }.into(),
@@ -145,6 +151,65 @@ pub fn comparison_table(cmp: &ComparisonRow, conf: f64) -> Table {
         ]);
     }
     t
+}
+
+/// The comparison's verdict against the baseline as the paper configured it and against the
+/// tuned baseline, side by side (every format): baseline, wins/ties/losses, mean effect over
+/// the usable datasets, Wilcoxon p, verdict. `None` without a tuned baseline.
+pub fn tuned_baseline_table(cmp: &ComparisonRow) -> Option<Table> {
+    let tuned = cmp.tuned.as_ref()?;
+    let mut t = Table::new(&[
+        "baseline",
+        "wins/ties/losses",
+        "mean effect (positive = method better)",
+        "Wilcoxon p",
+        "verdict",
+    ]);
+    t.bold = Some(4);
+    for (label, a) in [
+        ("as the paper configured it".to_string(), &cmp.assessment),
+        (format!("tuned: {}", tuned.baseline), &tuned.assessment),
+    ] {
+        let effects: Vec<f64> = a
+            .per_dataset
+            .iter()
+            .filter_map(|d| d.effect)
+            .filter(|e| e.is_finite())
+            .collect();
+        let mean_effect =
+            (!effects.is_empty()).then(|| effects.iter().sum::<f64>() / effects.len() as f64);
+        t.rows.push(vec![
+            label,
+            format!("{}/{}/{}", a.wins, a.ties, a.losses),
+            f(mean_effect),
+            p(a.wilcoxon.as_ref().map(|w| w.p_value)),
+            a.verdict_text(),
+        ]);
+    }
+    Some(t)
+}
+
+/// The tuned baseline's budget, search cost and the reading of the two verdicts, as one
+/// paragraph (every format).
+pub fn tuned_baseline_note(t: &TunedComparison) -> String {
+    let mut s = format!("Tuning budget of the tuned baseline: {}.", t.budget);
+    if let Some(c) = &t.search_cost {
+        let _ = write!(
+            s,
+            " Search cost: {} {} per run ({}, mean over {} runs).",
+            repro_stats::describe::fmt_sig(c.mean, 3),
+            c.unit,
+            c.metric,
+            c.runs
+        );
+    }
+    let _ = write!(
+        s,
+        " Reading: {}{}.",
+        if t.reading.flags() { "FLAG: " } else { "" },
+        t.reading
+    );
+    s
 }
 
 /// Wins/ties/losses, the Wilcoxon test and the selection test of a comparison, as sentences.

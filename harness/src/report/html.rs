@@ -250,6 +250,24 @@ pub fn html(r: &PaperReport) -> Result<String> {
                         }
                         (cmp.assessment.note)
                     }
+                    @if let (Some(t), Some(side)) = (&cmp.tuned, super::content::tuned_baseline_table(cmp)) {
+                        h3 { "Against the tuned baseline: " (t.baseline) }
+                        (side.html())
+                        p {
+                            @if t.reading.flags() { span.flag { "Flag: win depends on an untuned baseline. " } }
+                            (super::content::tuned_baseline_note(t))
+                        }
+                        details {
+                            summary { "Per dataset, against the tuned baseline" }
+                            (super::content::comparison_table_of(&t.assessment, conf).html())
+                            p {
+                                @for (i, line) in comparison_summary(&t.assessment).lines().enumerate() {
+                                    @if i > 0 { br; }
+                                    (line)
+                                }
+                            }
+                        }
+                    }
                     figure {
                         figcaption.legend {
                             span { (legend_marker("reported")) "reported dataset" }

@@ -111,6 +111,18 @@ pub fn latex(r: &PaperReport) -> String {
         );
         s.push_str(&comparison_table(cmp, conf).latex("llrllrl"));
         s.push_str("\\end{table}\n\n");
+        if let (Some(t), Some(side)) = (&cmp.tuned, super::content::tuned_baseline_table(cmp)) {
+            let _ = writeln!(
+                s,
+                "\\begin{{table}}[t]\n\\centering\n\\small\n\\caption{{Comparison \\texttt{{{}}} against the tuned baseline, beside the baseline as configured. {}}}\n\\label{{tab:{}-{}-tuned}}",
+                latex_escape(&cmp.id),
+                latex_escape(&super::content::tuned_baseline_note(t)),
+                latex_escape(&r.paper),
+                latex_escape(&cmp.id)
+            );
+            s.push_str(&side.latex("lrrrl"));
+            s.push_str("\\end{table}\n\n");
+        }
     }
     for t in &r.tradeoffs {
         let table = super::tradeoff::table(t);

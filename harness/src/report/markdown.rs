@@ -3,8 +3,9 @@
 //! the model.
 
 use super::content::{
-    claims_note, claims_table, comparison_summary, comparison_table, faithfulness_search_table,
-    multi_dataset_table, multi_summary, p_family_note, timing_table, TIMING_NOTE,
+    claims_note, claims_table, comparison_summary, comparison_table, comparison_table_of,
+    faithfulness_search_table, multi_dataset_table, multi_summary, p_family_note, timing_table,
+    tuned_baseline_note, tuned_baseline_table, TIMING_NOTE,
 };
 use super::model::PaperReport;
 use super::multi::MultiComparisonRow;
@@ -45,6 +46,18 @@ pub fn markdown(r: &PaperReport) -> String {
         s.push_str(&comparison_table(cmp, conf).markdown());
         let _ = writeln!(s, "\n{}", comparison_summary(a));
         let _ = writeln!(s, "\n**Verdict: {}.** {}\n", a.verdict_text(), a.note);
+        if let (Some(t), Some(side)) = (&cmp.tuned, tuned_baseline_table(cmp)) {
+            let _ = writeln!(
+                s,
+                "Against the tuned baseline ({}), side by side with the baseline as the paper configured it:\n",
+                t.baseline
+            );
+            s.push_str(&side.markdown());
+            let _ = writeln!(s, "\n{}\n", tuned_baseline_note(t));
+            let _ = writeln!(s, "Per dataset, against the tuned baseline:\n");
+            s.push_str(&comparison_table_of(&t.assessment, conf).markdown());
+            let _ = writeln!(s, "\n{}\n", comparison_summary(&t.assessment));
+        }
     }
     if !r.comparisons.is_empty() {
         let _ = writeln!(s, "**Rule.** {}\n", r.comparison_rules);

@@ -37,11 +37,13 @@ pub mod rows;
 pub mod table;
 pub mod terminal;
 pub mod tradeoff;
+#[cfg(test)]
+mod tuned_tests;
 
 pub use self::markdown::markdown;
 pub use model::{adopt_paper_family, build, build_with, family_text, PaperReport};
 pub use referenced::{referenced, referenced_note};
-pub use rows::{ClaimRow, ComparisonRow, RunValue, TimingRow};
+pub use rows::{ClaimRow, ComparisonRow, RunValue, SearchCost, TimingRow, TunedComparison};
 
 use crate::Result;
 use std::path::{Path, PathBuf};

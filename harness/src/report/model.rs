@@ -6,7 +6,9 @@ use super::curves::{self, CurvePanel};
 use super::multi::{self, MultiComparisonRow};
 use super::paper_level::{self, PaperLevel};
 use super::referenced::referenced_note;
-use super::rows::{direction, Cells, ClaimRow, ComparisonRow, RunValue, TimingRow};
+use super::rows::{
+    direction, Cells, ClaimRow, ComparisonRow, RunValue, SearchCost, TimingRow, TunedComparison,
+};
 use crate::config::{Better, LoadedPaper, Project};
 use crate::record::RunRecord;
 use crate::run::RunSpec;
@@ -355,6 +357,59 @@ fn timings(pid: &str, cells: &Cells) -> Vec<TimingRow> {
         .collect()
 }
 
+/// One arm-pair of a comparison: method and baseline runs with their metrics.
+struct Arms<'a> {
+    method: &'a crate::config::MethodRef,
+    metric: &'a str,
+    baseline: &'a crate::config::MethodRef,
+    base_metric: &'a str,
+}
+
+/// The per-dataset outcomes of `arms` over the paper's datasets (paired by seed when the
+/// comparison is paired); datasets where neither arm has records are left out.
+fn dataset_results(
+    paper: &LoadedPaper,
+    cmp: &crate::config::ComparisonSpec,
+    cells: &Cells,
+    arms: &Arms,
+) -> Vec<DatasetResult> {
+    let own = paper.id();
+    let mut datasets = Vec::new();
+    for d in &paper.config.datasets {
+        let d = d.get_ref();
+        let key = |m: &crate::config::MethodRef| {
+            (m.paper(own).to_string(), m.variant().to_string(), d.clone())
+        };
+        let (Some(m), Some(b)) = (cells.get(&key(arms.method)), cells.get(&key(arms.baseline)))
+        else {
+            continue;
+        };
+        let (method, baseline): (Vec<Outcome>, Vec<Outcome>) = if cmp.paired {
+            m.iter()
+                .filter_map(|(seed, r)| {
+                    b.get(seed)
+                        .map(|rb| (outcome(r, arms.metric), outcome(rb, arms.base_metric)))
+                })
+                .unzip()
+        } else {
+            (
+                m.values().map(|r| outcome(r, arms.metric)).collect(),
+                b.values().map(|r| outcome(r, arms.base_metric)).collect(),
+            )
+        };
+        if method.is_empty() && baseline.is_empty() {
+            continue;
+        }
+        datasets.push(DatasetResult {
+            name: d.clone(),
+            method,
+            baseline,
+            reported: cmp.reported_datasets.iter().any(|r| r.get_ref() == d),
+        });
+    }
+    datasets
+}
+
 fn comparison(
     paper: &LoadedPaper,
     cmp: &crate::config::ComparisonSpec,
@@ -369,64 +424,106 @@ fn comparison(
         .unwrap_or(metric);
     let (own, method, baseline) = (paper.id(), cmp.method.get_ref(), cmp.baseline.get_ref());
     let metric = method.metric().unwrap_or(metric);
-    let base_metric = baseline.metric().unwrap_or(base_metric);
     let spec = &paper.config.metrics[cmp.metric.get_ref()];
-    let mut datasets = Vec::new();
-    for d in &paper.config.datasets {
-        let d = d.get_ref();
-        let key = |m: &crate::config::MethodRef| {
-            (m.paper(own).to_string(), m.variant().to_string(), d.clone())
-        };
-        let (Some(m), Some(b)) = (cells.get(&key(method)), cells.get(&key(baseline))) else {
-            continue;
-        };
-        let (method, baseline): (Vec<Outcome>, Vec<Outcome>) = if cmp.paired {
-            m.iter()
-                .filter_map(|(seed, r)| {
-                    b.get(seed)
-                        .map(|rb| (outcome(r, metric), outcome(rb, base_metric)))
-                })
-                .unzip()
-        } else {
-            (
-                m.values().map(|r| outcome(r, metric)).collect(),
-                b.values().map(|r| outcome(r, base_metric)).collect(),
-            )
-        };
-        if method.is_empty() && baseline.is_empty() {
-            continue;
-        }
-        datasets.push(DatasetResult {
-            name: d.clone(),
-            method,
-            baseline,
-            reported: cmp.reported_datasets.iter().any(|r| r.get_ref() == d),
-        });
-    }
+    let arms = Arms {
+        method,
+        metric,
+        baseline,
+        base_metric: baseline.metric().unwrap_or(base_metric),
+    };
+    let datasets = dataset_results(paper, cmp, cells, &arms);
     if datasets.is_empty() {
         return None;
     }
-    let input = ComparisonInput {
+    let input = |datasets| ComparisonInput {
         id: format!("{}/{}", paper.id(), cmp.id),
         direction: direction(spec.better),
         paired: cmp.paired,
         margin: spec.margin,
         datasets,
     };
+    let assessment = assess_comparison(&input(datasets), rules);
+    let tuned = cmp.tuned_baseline.as_ref().map(|t| {
+        let tuned_ref = t.method.get_ref();
+        let tuned_metric = tuned_ref.metric().unwrap_or(base_metric);
+        let arms = Arms {
+            baseline: tuned_ref,
+            base_metric: tuned_metric,
+            ..arms
+        };
+        let tuned_assessment =
+            assess_comparison(&input(dataset_results(paper, cmp, cells, &arms)), rules);
+        TunedComparison {
+            baseline: tuned_ref.label(own, tuned_metric),
+            budget: t.budget.clone(),
+            search_cost: t
+                .cost_metric
+                .as_ref()
+                .and_then(|m| search_cost(paper, tuned_ref, m.get_ref(), cells, 1.0 - rules.alpha)),
+            reading: repro_stats::verdict::tuned_baseline_reading(
+                assessment.verdict,
+                tuned_assessment.verdict,
+            ),
+            assessment: tuned_assessment,
+        }
+    });
     Some(ComparisonRow {
         id: cmp.id.clone(),
         description: format!(
-            "{} ({metric}) vs {} ({base_metric}), {} is better",
+            "{} ({metric}) vs {} ({}), {} is better",
             method.label(own, metric),
-            baseline.label(own, base_metric),
+            baseline.label(own, arms.base_metric),
+            arms.base_metric,
             match spec.better {
                 Better::Higher => "higher",
                 Better::Lower => "lower",
             }
         ),
         source: cmp.source.clone(),
-        assessment: assess_comparison(&input, rules),
+        assessment,
+        tuned,
     })
+}
+
+/// The mean cost of the tuned baseline's search (metric `cost` of its runs, every dataset),
+/// with its unit; `None` without a finite value.
+fn search_cost(
+    paper: &LoadedPaper,
+    tuned: &crate::config::MethodRef,
+    cost: &str,
+    cells: &Cells,
+    confidence: f64,
+) -> Option<SearchCost> {
+    let own = paper.id();
+    let values: Vec<f64> = cells
+        .iter()
+        .filter(|((p, v, _), _)| p == tuned.paper(own) && v == tuned.variant())
+        .flat_map(|(_, c)| c.values().filter_map(|r| r.metric(cost)))
+        .filter(|v| v.is_finite())
+        .collect();
+    let estimate = super::tradeoff::Estimate::of(&values, confidence)?;
+    Some(SearchCost {
+        metric: cost.to_string(),
+        unit: paper
+            .config
+            .metrics
+            .get(cost)
+            .map(|m| m.unit.clone())
+            .unwrap_or_default(),
+        runs: values.len(),
+        mean: estimate.mean,
+    })
+}
+
+/// [`comparison`] for the tests of other modules.
+#[cfg(test)]
+pub(crate) fn comparison_for_test(
+    paper: &LoadedPaper,
+    cmp: &crate::config::ComparisonSpec,
+    cells: &Cells,
+    rules: &Rules,
+) -> Option<ComparisonRow> {
+    comparison(paper, cmp, cells, rules)
 }
 
 #[cfg(test)]

@@ -749,6 +749,7 @@ mod tests {
             description: "method vs baseline".into(),
             source: "Table 1".into(),
             assessment: assess_comparison(&input, &Rules::default()),
+            tuned: None,
         }
     }
 

@@ -30,7 +30,7 @@ pub fn referenced(
         let refs = c
             .comparisons
             .iter()
-            .flat_map(|x| [&x.method, &x.baseline])
+            .flat_map(|x| x.run_refs())
             .chain(c.multi_comparisons.iter().flat_map(|m| &m.methods));
         for r in refs {
             let key = (

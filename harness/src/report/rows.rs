@@ -5,7 +5,9 @@
 use super::format::{claim_number, finer_number};
 use crate::config::Better;
 use crate::record::RunRecord;
-use repro_stats::verdict::{ClaimAssessment, ComparisonAssessment, Direction};
+use repro_stats::verdict::{
+    ClaimAssessment, ComparisonAssessment, Direction, TunedBaselineReading,
+};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -113,6 +115,40 @@ pub struct ComparisonRow {
     pub source: String,
     /// The statistics.
     pub assessment: ComparisonAssessment,
+    /// The same comparison against the baseline tuned with a declared budget, when the config
+    /// declares one (`tuned_baseline`); absent from the JSON otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tuned: Option<TunedComparison>,
+}
+
+/// A comparison assessed against its tuned baseline (issue 26 item 5), read with the verdict
+/// against the baseline as the paper configured it.
+#[derive(Debug, Clone, Serialize)]
+pub struct TunedComparison {
+    /// The tuned baseline's runs, as a label (`paper/variant (metric)` or the config's label).
+    pub baseline: String,
+    /// The tuning budget in words, from the config.
+    pub budget: String,
+    /// The method against the tuned baseline, every statistic as for the configured one.
+    pub assessment: ComparisonAssessment,
+    /// What the two verdicts say together; [`TunedBaselineReading::flags`] is the report's
+    /// "win depends on an untuned baseline" flag.
+    pub reading: TunedBaselineReading,
+    /// Mean cost of the search per tuned run, when the config names its metric.
+    pub search_cost: Option<SearchCost>,
+}
+
+/// The mean of the metric that records a tuned baseline's search cost.
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchCost {
+    /// Metric name.
+    pub metric: String,
+    /// Its unit (e.g. seconds).
+    pub unit: String,
+    /// Runs with a finite value.
+    pub runs: usize,
+    /// Mean over those runs.
+    pub mean: f64,
 }
 
 /// Mean timings of a variant's runs.

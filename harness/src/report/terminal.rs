@@ -263,21 +263,32 @@ pub fn table(r: &PaperReport, console: &Console) -> String {
         .prose(&[1, 5]);
         for cmp in &r.comparisons {
             let a = &cmp.assessment;
+            let mut flags: Vec<&str> = Vec::new();
+            if a.reported_subset_favourable {
+                flags.push("favourable reported subset");
+            }
+            if cmp.tuned.as_ref().is_some_and(|t| t.reading.flags()) {
+                flags.push("win depends on an untuned baseline");
+            }
             g.push(vec![
                 Cell::plain(cmp.id.clone()),
                 Cell::styled(a.verdict_text(), comparison_style(a.verdict)),
                 Cell::plain(format!("{}/{}/{}", a.wins, a.ties, a.losses)),
                 Cell::plain(p(a.wilcoxon.as_ref().map(|w| w.p_value))),
                 Cell::plain(p(a.selection.as_ref().map(|s| s.p_value))),
-                Cell::styled(
-                    if a.reported_subset_favourable {
-                        "favourable reported subset"
-                    } else {
-                        ""
-                    },
-                    flag_style(),
-                ),
+                Cell::styled(flags.join("; "), flag_style()),
             ]);
+            if let Some(t) = &cmp.tuned {
+                let a = &t.assessment;
+                g.push(vec![
+                    Cell::plain(format!("{} vs tuned baseline", cmp.id)),
+                    Cell::styled(a.verdict_text(), comparison_style(a.verdict)),
+                    Cell::plain(format!("{}/{}/{}", a.wins, a.ties, a.losses)),
+                    Cell::plain(p(a.wilcoxon.as_ref().map(|w| w.p_value))),
+                    Cell::plain(p(a.selection.as_ref().map(|s| s.p_value))),
+                    Cell::styled(t.reading.to_string(), flag_style()),
+                ]);
+            }
         }
         out.push_str(&g.render(console.width, colour));
         out.push_str(&note(COMPARISON_P_NOTE));

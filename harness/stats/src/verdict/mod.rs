@@ -4,7 +4,8 @@
 //! [`assess_claims`] and [`assess_comparison`]. Neither function panics on any input.
 //!
 //! Layout: [`claims`] (claim assessment), [`comparison`] (comparison assessment), [`evidence`]
-//! (power and seeds needed behind 'reproduced' and 'no effect'), [`wording`]
+//! (power and seeds needed behind 'reproduced' and 'no effect'), [`tuned`] (a comparison's verdict
+//! read with its verdict against a tuned baseline), [`wording`]
 //! (the rules in words); the inputs ([`Claim`], [`Outcome`], ...) live in [`crate::claim`] and the
 //! thresholds ([`Rules`]) in [`crate::rules`], re-exported here so that
 //! `repro_stats::verdict::{Claim, Rules, ...}` keep working.
@@ -12,6 +13,7 @@
 pub mod claims;
 pub mod comparison;
 pub mod evidence;
+pub mod tuned;
 pub mod wording;
 
 pub use crate::claim::{Claim, Direction, Outcome, ReportedAs};
@@ -22,4 +24,5 @@ pub use comparison::{
     DatasetResult, WinTieLoss,
 };
 pub use evidence::SeedsToDecide;
+pub use tuned::{is_win, tuned_baseline_reading, TunedBaselineReading};
 pub use wording::{claim_rules_text, comparison_rules_text, CLAIM_RULES, COMPARISON_RULES};
