@@ -53,8 +53,23 @@ tuned_baseline = { method = "mf-tuned", budget = "24 trials of (factors, lr, reg
     }
 }
 
+/// One run's record with where it belongs: (variant, dataset, seed, record).
+type Placed = (String, String, u64, RunRecord);
+
+/// The report's cells over `all` records.
+fn cells_of(all: &[Vec<Placed>]) -> Cells<'_> {
+    let mut cells: Cells = BTreeMap::new();
+    for (v, d, seed, r) in all.iter().flatten() {
+        cells
+            .entry(("p".into(), v.clone(), d.clone()))
+            .or_default()
+            .insert(*seed, r);
+    }
+    cells
+}
+
 /// Records of `variant` on every dataset, 10 seeds, RMSE `centre` + a seed-dependent wobble.
-fn records(variant: &str, centre: f64) -> Vec<(String, u64, RunRecord)> {
+fn records(variant: &str, centre: f64) -> Vec<Placed> {
     let mut out = Vec::new();
     for d in DATASETS {
         for seed in 0..10u64 {
@@ -71,7 +86,7 @@ fn records(variant: &str, centre: f64) -> Vec<(String, u64, RunRecord)> {
                 crate::RunId::new("p", variant, d, seed),
                 run.build().unwrap(),
             );
-            out.push((d.to_string(), seed, rec));
+            out.push((variant.to_string(), d.to_string(), seed, rec));
         }
     }
     out
@@ -81,20 +96,12 @@ fn records(variant: &str, centre: f64) -> Vec<(String, u64, RunRecord)> {
 fn a_win_over_the_configured_baseline_that_a_tuned_one_erases_is_flagged() {
     let p = paper();
     // GC-MC 0.90 beats MF as configured (0.95) everywhere, but not MF tuned (0.90, the same)
-    let all: Vec<(&str, Vec<(String, u64, RunRecord)>)> = vec![
-        ("gcmc", records("gcmc", 0.90)),
-        ("mf", records("mf", 0.95)),
-        ("mf-tuned", records("mf-tuned", 0.90)),
+    let all = [
+        records("gcmc", 0.90),
+        records("mf", 0.95),
+        records("mf-tuned", 0.90),
     ];
-    let mut cells: Cells = BTreeMap::new();
-    for (v, recs) in &all {
-        for (d, seed, r) in recs {
-            cells
-                .entry(("p".into(), v.to_string(), d.clone()))
-                .or_default()
-                .insert(*seed, r);
-        }
-    }
+    let cells = cells_of(&all);
     let row = comparison(&p, &p.config.comparisons[0], &cells, &Rules::default()).unwrap();
     assert_eq!(row.assessment.verdict, ComparisonVerdict::Generalizes);
     let t = row.tuned.as_ref().expect("the tuned baseline is assessed");
@@ -137,20 +144,12 @@ fn a_win_over_the_configured_baseline_that_a_tuned_one_erases_is_flagged() {
 #[test]
 fn a_win_that_survives_tuning_is_not_flagged() {
     let p = paper();
-    let all: Vec<(&str, Vec<(String, u64, RunRecord)>)> = vec![
-        ("gcmc", records("gcmc", 0.85)),
-        ("mf", records("mf", 0.95)),
-        ("mf-tuned", records("mf-tuned", 0.92)),
+    let all = [
+        records("gcmc", 0.85),
+        records("mf", 0.95),
+        records("mf-tuned", 0.92),
     ];
-    let mut cells: Cells = BTreeMap::new();
-    for (v, recs) in &all {
-        for (d, seed, r) in recs {
-            cells
-                .entry(("p".into(), v.to_string(), d.clone()))
-                .or_default()
-                .insert(*seed, r);
-        }
-    }
+    let cells = cells_of(&all);
     let row = comparison(&p, &p.config.comparisons[0], &cells, &Rules::default()).unwrap();
     let t = row.tuned.unwrap();
     assert_eq!(t.reading, TunedBaselineReading::WinSurvivesTuning);
