@@ -1,4 +1,4 @@
-//! The "right for the right reasons" loss (paper §3, Eq. 1; `objective` inside
+//! The "right for the right reasons" loss (the paper's loss function L(θ, X, y, A); `objective` inside
 //! `MultilayerPerceptron.fit`, `rrr/multilayer_perceptron.py`).
 
 use super::{Explained, MultilayerPerceptron};

@@ -1,7 +1,9 @@
 //! Input-gradient explanations and explanation-constrained ("right for the right reasons")
 //! training: Ross, Hughes & Doshi-Velez (2017), "Right for the Right Reasons: Training
 //! Differentiable Models by Constraining their Explanations" (IJCAI; code dtak/rrr at
-//! d83a16ee4a989ba47ef1b1a43acc5f528a899b1f, MIT).
+//! d83a16ee4a989ba47ef1b1a43acc5f528a899b1f, MIT; IJCAI-17 proceedings pp. 2662–2670). Section
+//! and equation numbers of the paper are not cited: its text was not available when this was
+//! written; every formula follows the repository's code, quoted by file and function.
 //!
 //! - [`input_gradients`]: the gradient of a function of a classifier's (log-)probabilities
 //!   ([`Explained`]) with respect to its input, `[batch, features]` in and out, for **any**
@@ -13,7 +15,7 @@
 //!   down to the input as explicit tensor operations, so that candle's autograd can differentiate
 //!   an input gradient with respect to the weights (candle's own backward detaches the gradients
 //!   it returns: no double backward).
-//! - [`RightReasons`]: the paper's loss (§3, Eq. 1; `MultilayerPerceptron.fit`'s `objective`):
+//! - [`RightReasons`]: the paper's loss function (`MultilayerPerceptron.fit`'s `objective`):
 //!   cross-entropy + λ₁·Σ (A ⊙ ∂(Σ_k log p_k)/∂x)² + λ₂·Σ θ², each term returned separately.
 //! - [`largest_gradient_mask`]: the paper's `M_c[f_X]` (`largest_gradient_mask`), the
 //!   annotation of find-another-explanation.
@@ -74,7 +76,8 @@ impl Explained {
 /// for a gradient that is itself differentiable with respect to the weights use
 /// [`MultilayerPerceptron::input_gradients`].
 ///
-/// Source: `input_gradients` in `rrr/multilayer_perceptron.py`; paper §2 ("input gradients").
+/// Source: `input_gradients` in `rrr/multilayer_perceptron.py` (the paper's input-gradient
+/// explanations).
 ///
 /// Errors: `x` not rank 2 or not F32/F64, logits not [batch, classes] with classes ≥ 1, a class
 /// of `explained` out of range, or an error of `logits_of`. A classifier whose logits do not
@@ -99,7 +102,8 @@ where
 /// The paper's `M_c[f_X]` (find-another-explanation's annotation): for each row of `grads`
 /// [batch, features], 1 where `|g| > cutoff · max_j |g_j|` of that row, else 0; [batch,
 /// features] in the dtype of `grads` (a row of zeros gives zeros). The repository uses
-/// `cutoff = 0.67` (`largest_gradient_mask`, `rrr/multilayer_perceptron.py`; paper §3.1).
+/// `cutoff = 0.67` (`largest_gradient_mask`, `rrr/multilayer_perceptron.py`; the paper's
+/// find-another-explanation).
 ///
 /// Errors: `grads` not rank 2 or not F32/F64, `cutoff` outside [0, 1].
 pub fn largest_gradient_mask(grads: &Tensor, cutoff: f64) -> Result<Tensor> {
