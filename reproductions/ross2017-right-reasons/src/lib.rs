@@ -12,22 +12,25 @@
 //! find-another-explanation annotations) are the repository's default `input_gradients`, the
 //! gradient of the largest class probability.
 //!
-//! Two tasks share one dataset entry (`toy-colors-iris-cancer`): the toy colours images are
-//! generated from the run's seed ([`toy_colors`]), Iris-Cancer is built from scikit-learn's two
-//! files ([`iris_cancer`]). Metrics name two input regions: region 1 is the toy images' four
+//! Every variant runs on both datasets: `toy-colors` (declared as simulated: the images are
+//! generated from the run's seed, [`toy_colors`]) and `iris-cancer` (built from scikit-learn's
+//! two files, [`iris_cancer`]), with each notebook's budget ([`config`]). Metrics name two input regions: region 1 is the toy images' four
 //! corner pixels (rule 1) or Iris-Cancer's Iris block (features 0–3, the confound); region 2 the
 //! top-middle pixels (rule 2) or the breast-cancer block.
 
+pub mod config;
 pub mod iris_cancer;
 pub mod toy_colors;
 pub mod train;
 
+pub use config::{Annotation, Hyperparameters, Settings, Task};
+
 use candle_core::{Device, Tensor};
+use repro_kit::explain::largest_gradient_mask;
 use repro_kit::fit::FitReport;
 use repro_kit::reproduction::Overfit;
 use repro_kit::rng;
-use repro_kit::{KitError, Paper, Progress, Result, RunContext, RunOutput, Validate};
-use serde::Deserialize;
+use repro_kit::{Paper, Progress, Result, RunContext, RunOutput};
 use train::TrainingSet;
 
 /// Metrics every run returns (declared in `configs/papers/ross2017-right-reasons.toml`).
@@ -39,156 +42,11 @@ pub const METRICS: &[&str] = &[
     "region2_gradient_share",
     "region1_mask_fraction",
     "region2_mask_fraction",
+    "region1_train_mask_fraction",
     "region1_top10_count",
     "final_train_loss",
     "explanation_seconds",
 ];
-
-/// Which of the notebooks' datasets a variant trains on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Task {
-    /// `experiments/Toy Colors.ipynb`: generated 5×5×3 images, two classes.
-    ToyColors,
-    /// `experiments/Iris-Cancer.ipynb`: Iris beside breast cancer, two classes.
-    IrisCancer,
-}
-
-/// The annotation A of the final model (where its input gradient is penalised).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Annotation {
-    /// A = 0 (`mlp.fit(X, y)`).
-    None,
-    /// Region 1: the corners (toy: `E2 = ignore_rule1`, so the model learns rule 2) or the Iris
-    /// block (Iris-Cancer: `A[:, :4] = True`).
-    Region1,
-    /// Region 2: the top-middle pixels (toy: `E1 = ignore_rule2`, the model learns rule 1).
-    Region2,
-    /// Both regions (toy: `E1 + E2`).
-    Both,
-    /// Find-another-explanation: A is the union of `largest_gradient_mask(X)` of a plain model
-    /// and of each model trained with `find_another_l2_grads` in turn.
-    FindAnother,
-}
-
-/// Typed hyperparameters of one variant (`[variants.<name>]`). Unknown keys are rejected.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct Hyperparameters {
-    /// The dataset.
-    pub task: Task,
-    /// Where the final model's input gradient is penalised.
-    pub annotation: Annotation,
-    /// λ₁ of the final model (`l2_grads`).
-    pub l2_grads: f64,
-    /// λ₁ of the intermediate find-another-explanation models (the notebook: [] for the first
-    /// iteration, [1000] for the second); empty unless `annotation = "find-another"`.
-    #[serde(default)]
-    pub find_another_l2_grads: Vec<f64>,
-    /// λ₂ (`l2_params`, default 1e-4).
-    pub l2_params: f64,
-    /// Hidden layer sizes (`layers=(50, 30)`).
-    pub hidden: Vec<usize>,
-    /// Epochs (`num_epochs`: 64 default, 200 for Iris-Cancer).
-    pub epochs: usize,
-    /// Batch size (`batch_size=256`, capped at the number of rows).
-    pub batch_size: usize,
-    /// Adam step size (`step_size=0.001`).
-    pub learning_rate: f64,
-    /// Initialisation scale (`init_random_params(0.1, …)`).
-    pub init_scale: f64,
-    /// `largest_gradient_mask` cutoff (0.67).
-    pub mask_cutoff: f64,
-    /// Toy colours: images per split (`generate_dataset(N=20000)`); absent for Iris-Cancer.
-    #[serde(default)]
-    pub images: Option<usize>,
-    /// Cap on each training's optimizer steps (smoke runs only; absent in configs).
-    #[serde(default)]
-    pub step_limit: Option<u64>,
-}
-
-impl Validate for Hyperparameters {
-    /// Range checks; the error names the field and what is allowed.
-    fn validate(&self) -> Result<()> {
-        let bad = |field: &str, value: String, allowed: &str| {
-            Err(KitError::hyperparameter(field, value, allowed))
-        };
-        let finite_nonneg = |v: f64| v.is_finite() && v >= 0.0;
-        if !finite_nonneg(self.l2_grads)
-            || !self.find_another_l2_grads.iter().all(|&v| finite_nonneg(v))
-        {
-            return bad(
-                "l2_grads",
-                format!("{} / {:?}", self.l2_grads, self.find_another_l2_grads),
-                "finite and ≥ 0",
-            );
-        }
-        if !finite_nonneg(self.l2_params) {
-            return bad("l2_params", self.l2_params.to_string(), "finite and ≥ 0");
-        }
-        if self.annotation != Annotation::FindAnother && !self.find_another_l2_grads.is_empty() {
-            return bad(
-                "find_another_l2_grads",
-                format!("{:?}", self.find_another_l2_grads),
-                "only with annotation = \"find-another\"",
-            );
-        }
-        if self.hidden.is_empty() || self.hidden.contains(&0) {
-            return bad(
-                "hidden",
-                format!("{:?}", self.hidden),
-                "at least one layer, every size ≥ 1",
-            );
-        }
-        if self.epochs == 0 || self.batch_size == 0 {
-            return bad(
-                "epochs/batch_size",
-                format!("{}/{}", self.epochs, self.batch_size),
-                "≥ 1",
-            );
-        }
-        if !(self.learning_rate > 0.0 && self.learning_rate.is_finite()) {
-            return bad(
-                "learning_rate",
-                self.learning_rate.to_string(),
-                "finite and > 0",
-            );
-        }
-        if !(self.init_scale > 0.0 && self.init_scale.is_finite()) {
-            return bad("init_scale", self.init_scale.to_string(), "finite and > 0");
-        }
-        if !(0.0..=1.0).contains(&self.mask_cutoff) {
-            return bad("mask_cutoff", self.mask_cutoff.to_string(), "in [0, 1]");
-        }
-        match (self.task, self.images) {
-            (Task::ToyColors, Some(n)) if n >= 2 => Ok(()),
-            (Task::ToyColors, _) => bad(
-                "images",
-                format!("{:?}", self.images),
-                "≥ 2 images per split for toy-colors",
-            ),
-            (Task::IrisCancer, None)
-                if matches!(
-                    self.annotation,
-                    Annotation::None | Annotation::Region1 | Annotation::FindAnother
-                ) =>
-            {
-                Ok(())
-            }
-            (Task::IrisCancer, None) => bad(
-                "annotation",
-                format!("{:?}", self.annotation),
-                "none, region1 (the Iris block) or find-another for iris-cancer",
-            ),
-            (Task::IrisCancer, Some(_)) => bad(
-                "images",
-                format!("{:?}", self.images),
-                "absent for iris-cancer (its rows come from the files)",
-            ),
-        }
-    }
-}
 
 /// One run's data: training and test tensors and the two regions' feature masks.
 pub struct Data {
@@ -206,39 +64,34 @@ pub struct Data {
     pub region1: Vec<f32>,
     /// Region 2 as a 0/1 feature mask [features].
     pub region2: Vec<f32>,
-    /// Rows of the explanation-timing batch: the first 25 test images (toy colours, as the
-    /// notebook's `input_gradients(Xt[:25])`) or the training rows (Iris-Cancer, `X`).
-    pub timing_rows: usize,
 }
 
-/// Builds a run's data for `h.task` from the run's seed (toy colours: streams
+/// Builds a run's data for `s.task` from the run's seed (toy colours: streams
 /// `"toy-colors/train"` and `"toy-colors/test"`; Iris-Cancer: the split from `"split"`).
-pub fn load(h: &Hyperparameters, ctx: &RunContext) -> Result<Data> {
+pub fn load(s: &Settings, ctx: &RunContext) -> Result<Data> {
     let dev = ctx.device;
-    match h.task {
+    match s.task {
         Task::ToyColors => {
-            let n = h.images.unwrap_or(0);
+            let n = s.images;
             let (xtr, ytr) =
                 toy_colors::generate(n, &mut rng::stream(ctx.seed, "toy-colors/train"));
             let (xte, yte) = toy_colors::generate(n, &mut rng::stream(ctx.seed, "toy-colors/test"));
             let region1 = toy_colors::feature_mask(&toy_colors::CORNERS).to_vec();
             let region2 = toy_colors::feature_mask(&toy_colors::TOP_MIDDLE).to_vec();
-            assemble(&xtr, ytr, &xte, yte, region1, region2, 25.min(n), dev)
+            assemble(&xtr, ytr, &xte, yte, region1, region2, dev)
         }
         Task::IrisCancer => {
             let d = iris_cancer::load(ctx.dataset, ctx.seed)?;
             let region1 = iris_cancer::iris_mask(d.features);
             let region2 = region1.iter().map(|r| 1.0 - r).collect();
-            let rows = d.y_train.len();
             assemble(
-                &d.x_train, d.y_train, &d.x_test, d.y_test, region1, region2, rows, dev,
+                &d.x_train, d.y_train, &d.x_test, d.y_test, region1, region2, dev,
             )
         }
     }
 }
 
 /// Tensors of a task's host arrays (features row-major, `region1.len()` per row).
-#[allow(clippy::too_many_arguments)]
 fn assemble(
     x_train: &[f32],
     y_train: Vec<u32>,
@@ -246,7 +99,6 @@ fn assemble(
     y_test: Vec<u32>,
     region1: Vec<f32>,
     region2: Vec<f32>,
-    timing_rows: usize,
     dev: &Device,
 ) -> Result<Data> {
     let f = region1.len();
@@ -264,12 +116,11 @@ fn assemble(
         y_test: Tensor::new(y_test, dev)?,
         region1,
         region2,
-        timing_rows,
     })
 }
 
 /// The annotation [n, features] of a fixed region choice (None for A = 0).
-fn region_annotation(h: &Hyperparameters, data: &Data) -> Result<Option<Tensor>> {
+fn region_annotation(h: &Settings, data: &Data) -> Result<Option<Tensor>> {
     let (n, f) = data.x_train.dims2()?;
     let mask: Vec<f32> = match h.annotation {
         Annotation::None | Annotation::FindAnother => return Ok(None),
@@ -293,7 +144,7 @@ fn region_annotation(h: &Hyperparameters, data: &Data) -> Result<Option<Tensor>>
 /// find-another-explanation a plain model, then one model per λ of `find_another_l2_grads` and
 /// `l2_grads`, each penalised on the union of the earlier models' largest-gradient masks.
 pub fn fit_model(
-    h: &Hyperparameters,
+    h: &Settings,
     data: &Data,
     seed: u64,
     progress: &dyn Progress,
@@ -338,12 +189,7 @@ pub fn fit_model(
 }
 
 /// One run: train, then score and explain the final model.
-pub fn run(
-    h: &Hyperparameters,
-    data: &Data,
-    seed: u64,
-    progress: &dyn Progress,
-) -> Result<RunOutput> {
+pub fn run(h: &Settings, data: &Data, seed: u64, progress: &dyn Progress) -> Result<RunOutput> {
     let (mlp, report) = fit_model(h, data, seed, progress)?;
     let out = RunOutput::builder(METRICS)
         .parameter_count(repro_kit::nn::Parameters::parameter_count(&mlp))
@@ -351,27 +197,14 @@ pub fn run(
     if report.divergence.is_some() {
         return out.build();
     }
-    let test_grads = train::host(&train::explanations(&mlp, &data.x_test)?)?;
-    let test_mask = train::host(&train::gradient_mask(&mlp, &data.x_test, h.mask_cutoff)?)?;
-    let train_grads = train::host(&train::explanations(&mlp, &data.x_train)?)?;
-    let (m1, m2) = match h.task {
-        Task::ToyColors => (
-            toy_colors::mask_fraction_inside(&test_mask, &toy_colors::CORNERS),
-            toy_colors::mask_fraction_inside(&test_mask, &toy_colors::TOP_MIDDLE),
-        ),
-        Task::IrisCancer => {
-            let f = data.region1.len();
-            let iris = iris_cancer::iris_mask_fraction(&test_mask, f);
-            (iris, 1.0 - iris)
-        }
-    };
-    let timing = data
-        .x_test
-        .narrow(0, 0, data.timing_rows.min(data.x_test.dims()[0]))?;
-    let timing = if h.task == Task::IrisCancer {
-        data.x_train.clone()
-    } else {
-        timing
+    let test_grads = train::explanations(&mlp, &data.x_test)?;
+    let train_grads = train::explanations(&mlp, &data.x_train)?;
+    let test_mask = train::host(&largest_gradient_mask(&test_grads, h.mask_cutoff)?)?;
+    let train_mask = train::host(&largest_gradient_mask(&train_grads, h.mask_cutoff)?)?;
+    let (test_grads, train_grads) = (train::host(&test_grads)?, train::host(&train_grads)?);
+    let timing = match h.task {
+        Task::ToyColors => data.x_test.narrow(0, 0, data.x_test.dims()[0].min(25))?,
+        Task::IrisCancer => data.x_train.clone(),
     };
     out.metric(
         "test_accuracy",
@@ -393,8 +226,18 @@ pub fn run(
         "region2_gradient_share",
         train::gradient_share(&test_grads, &data.region2),
     )
-    .metric("region1_mask_fraction", m1)
-    .metric("region2_mask_fraction", m2)
+    .metric(
+        "region1_mask_fraction",
+        mask_fraction(h.task, &test_mask, data, 1),
+    )
+    .metric(
+        "region2_mask_fraction",
+        mask_fraction(h.task, &test_mask, data, 2),
+    )
+    .metric(
+        "region1_train_mask_fraction",
+        mask_fraction(h.task, &train_mask, data, 1),
+    )
     .metric(
         "region1_top10_count",
         train::region_in_top10(&train_grads, &data.region1),
@@ -405,6 +248,19 @@ pub fn run(
         train::explanation_seconds(&mlp, &timing, 21)?,
     )
     .build()
+}
+
+/// The notebooks' M_0.67 score of region `which` (1 or 2) for the 0/1 `mask` [n, features]:
+/// toy colours `rule1_score`/`rule2_score` (per image, the share of lit pixels in the region,
+/// averaged), Iris-Cancer `iris_usage` (pooled share of mask entries in the Iris block; region 2
+/// is its complement).
+fn mask_fraction(task: Task, mask: &[f32], data: &Data, which: u8) -> f64 {
+    match (task, which) {
+        (Task::ToyColors, 1) => toy_colors::mask_fraction_inside(mask, &toy_colors::CORNERS),
+        (Task::ToyColors, _) => toy_colors::mask_fraction_inside(mask, &toy_colors::TOP_MIDDLE),
+        (Task::IrisCancer, 1) => iris_cancer::iris_mask_fraction(mask, data.region1.len()),
+        (Task::IrisCancer, _) => 1.0 - iris_cancer::iris_mask_fraction(mask, data.region1.len()),
+    }
 }
 
 /// Full-batch steps of the overfit check.
@@ -419,42 +275,43 @@ impl Paper for Ross2017RightReasons {
     type Hyperparameters = Hyperparameters;
 
     fn run(&self, h: &Hyperparameters, ctx: &RunContext) -> Result<RunOutput> {
-        let data = load(h, ctx)?;
-        run(h, &data, ctx.seed, ctx.progress)
+        let settings = h.settings(Task::of_dataset(&ctx.dataset.name)?);
+        let data = load(&settings, ctx)?;
+        run(&settings, &data, ctx.seed, ctx.progress)
     }
 
     /// `harness check`: the same run with every training cut to `steps` optimizer steps (and
     /// toy colours cut to 512 images per split).
     fn smoke_hyperparameters(&self, h: &Hyperparameters, steps: u64) -> Option<Hyperparameters> {
-        Some(Hyperparameters {
-            step_limit: Some(steps.max(1)),
-            images: h.images.map(|n| n.min(512)),
-            ..h.clone()
-        })
+        let mut smoke = h.clone();
+        smoke.step_limit = Some(steps.max(1));
+        smoke.toy_colors.images = smoke.toy_colors.images.min(512);
+        Some(smoke)
     }
 
     /// `harness check` and the crate's tests: the variant's model and loss (its annotation and
     /// λ's) fit 16 training rows: training accuracy 1 after [`OVERFIT_STEPS`] full-batch Adam
-    /// steps at step size 0.01.
+    /// steps at step size 0.01. Find-another-explanation variants are checked at their first
+    /// iteration (one earlier model's mask, that iteration's λ₁): later iterations are meant to
+    /// forbid every feature the earlier models used, and on 16 rows none useful may be left.
     fn overfit(&self, h: &Hyperparameters, ctx: &RunContext) -> Result<Option<Overfit>> {
-        let small = Hyperparameters {
-            images: h.images.map(|_| 64),
-            ..h.clone()
-        };
-        let data = load(&small, ctx)?;
+        let mut tiny = h.settings(Task::of_dataset(&ctx.dataset.name)?);
+        tiny.images = 64;
+        let data = load(&tiny, ctx)?;
         let n = data.x_train.dims()[0].min(16);
         let tiny_data = Data {
             x_train: data.x_train.narrow(0, 0, n)?,
             y_train: data.y_train.narrow(0, 0, n)?,
             ..data
         };
-        let tiny = Hyperparameters {
-            epochs: OVERFIT_STEPS,
-            learning_rate: 0.01,
-            batch_size: n,
-            step_limit: None,
-            ..small
-        };
+        if let Some(&first) = tiny.find_another_l2_grads.first() {
+            tiny.l2_grads = first;
+        }
+        tiny.find_another_l2_grads.clear();
+        tiny.epochs = OVERFIT_STEPS;
+        tiny.learning_rate = 0.01;
+        tiny.batch_size = n;
+        tiny.step_limit = None;
         let (mlp, _) = fit_model(&tiny, &tiny_data, 0, &repro_kit::NoProgress)?;
         let acc = train::score(&mlp, &tiny_data.x_train, &tiny_data.y_train)?;
         Ok(Some(Overfit {

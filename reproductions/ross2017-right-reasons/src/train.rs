@@ -4,7 +4,7 @@
 //! num_batches`), Adam (`autograd.optimizers.adam`: β = (0.9, 0.999), ε = 1e-8) for
 //! `num_epochs · num_batches` iterations on the right-reasons objective.
 
-use crate::Hyperparameters;
+use crate::Settings;
 use candle_core::{DType, Tensor};
 use repro_kit::explain::{
     input_gradients, largest_gradient_mask, Activation, Explained, MultilayerPerceptron,
@@ -34,7 +34,7 @@ pub struct TrainingSet<'a> {
 /// `annotation` [n, features] (None: A = 0) and penalty weight `l2_grads`. Returns the model and
 /// the kit's [`FitReport`] (a non-finite loss stops training and is recorded there).
 pub fn train(
-    h: &Hyperparameters,
+    h: &Settings,
     data: &TrainingSet,
     annotation: Option<&Tensor>,
     l2_grads: f64,

@@ -12,11 +12,12 @@ use ross2017_right_reasons::{iris_cancer, Ross2017RightReasons};
 #[path = "../../support/src/generated.rs"]
 mod generated;
 
-/// Generated stand-ins for the two declared files (the real ones are in a mirror, not in a
-/// fresh clone), in scikit-learn's CSV layout, written once under this crate's
-/// `CARGO_TARGET_TMPDIR`: "Iris" with 3 separable classes of 50 rows and 4 features, "breast
-/// cancer" with 2 classes of 50 rows and 30 features. The toy colours variants read no file.
-fn dataset() -> ResolvedDataset {
+/// The two datasets as the harness resolves them, without the mirror: `toy-colors` is
+/// simulated (no files); `iris-cancer` gets generated stand-ins for its two declared files (the
+/// real ones are in a mirror, not in a fresh clone), in scikit-learn's CSV layout, written once
+/// under this crate's `CARGO_TARGET_TMPDIR`: "Iris" with 3 separable classes of 50 rows and 4
+/// features, "breast cancer" with 2 classes of 50 rows and 30 features.
+fn datasets() -> Vec<ResolvedDataset> {
     static PATHS: std::sync::OnceLock<(PathBuf, PathBuf)> = std::sync::OnceLock::new();
     let (iris, cancer) = PATHS.get_or_init(|| {
         let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("ross2017-right-reasons");
@@ -25,16 +26,23 @@ fn dataset() -> ResolvedDataset {
         generated::sklearn_csv(&cancer, 50, 30, 2, 2).expect("writing the generated fixture");
         (iris, cancer)
     });
-    ResolvedDataset {
-        environment: None,
-        name: "toy-colors-iris-cancer".into(),
-        files: [
-            (iris_cancer::IRIS_FILE.to_string(), iris.clone()),
-            (iris_cancer::CANCER_FILE.to_string(), cancer.clone()),
-        ]
-        .into_iter()
-        .collect(),
-    }
+    vec![
+        ResolvedDataset {
+            environment: Some("toy-colors".into()),
+            name: "toy-colors".into(),
+            files: Default::default(),
+        },
+        ResolvedDataset {
+            environment: None,
+            name: "iris-cancer".into(),
+            files: [
+                (iris_cancer::IRIS_FILE.to_string(), iris.clone()),
+                (iris_cancer::CANCER_FILE.to_string(), cancer.clone()),
+            ]
+            .into_iter()
+            .collect(),
+        },
+    ]
 }
 
 /// The paper's config (`configs/papers/ross2017-right-reasons.toml`).
@@ -58,13 +66,18 @@ fn variants() -> Vec<(String, toml::Table)> {
         .collect()
 }
 
-/// A run of `variant` cut to `steps` optimizer steps (the smoke budget).
-fn short_run(variant: &str, table: &toml::Table, seed: u64, steps: u64) -> RunOutput {
-    let ds = dataset();
+/// A run of `variant` on `ds` cut to `steps` optimizer steps (the smoke budget).
+fn short_run(
+    variant: &str,
+    table: &toml::Table,
+    ds: &ResolvedDataset,
+    seed: u64,
+    steps: u64,
+) -> RunOutput {
     let ctx = RunContext {
         variant,
         hyperparameters: table,
-        dataset: &ds,
+        dataset: ds,
         seed,
         device: &Device::Cpu,
         progress: &NoProgress,
@@ -86,36 +99,44 @@ fn bits(o: &RunOutput) -> Vec<(String, u64)> {
 
 #[test]
 fn overfits_a_tiny_batch() {
-    let ds = dataset();
-    for (variant, table) in variants() {
-        let ctx = RunContext {
-            variant: &variant,
-            hyperparameters: &table,
-            dataset: &ds,
-            seed: 0,
-            device: &Device::Cpu,
-            progress: &NoProgress,
-        };
-        let o = Ross2017RightReasons
-            .overfit(&ctx)
-            .unwrap()
-            .expect("an overfit check");
-        assert!(o.passed, "{variant}: {}", o.description);
+    for ds in datasets() {
+        for (variant, table) in variants() {
+            let ctx = RunContext {
+                variant: &variant,
+                hyperparameters: &table,
+                dataset: &ds,
+                seed: 0,
+                device: &Device::Cpu,
+                progress: &NoProgress,
+            };
+            let o = Ross2017RightReasons
+                .overfit(&ctx)
+                .unwrap()
+                .expect("an overfit check");
+            assert!(o.passed, "{variant}/{}: {}", ds.name, o.description);
+        }
     }
 }
 
 #[test]
 fn same_seed_gives_bitwise_identical_metrics() {
+    for ds in datasets() {
+        same_seed_same_metrics(&ds);
+    }
+}
+
+fn same_seed_same_metrics(ds: &ResolvedDataset) {
     for (variant, table) in variants() {
-        let a = short_run(&variant, &table, 3, 50);
-        let b = short_run(&variant, &table, 3, 50);
+        let variant = format!("{variant}/{}", ds.name);
+        let a = short_run(&variant, &table, ds, 3, 50);
+        let b = short_run(&variant, &table, ds, 3, 50);
         assert_eq!(a.status, RunStatus::Ok, "{variant}");
         assert_eq!(
             bits(&a),
             bits(&b),
             "{variant}: same seed, different metrics"
         );
-        let c = short_run(&variant, &table, 4, 50);
+        let c = short_run(&variant, &table, ds, 4, 50);
         assert_ne!(bits(&a), bits(&c), "{variant}: the seed changes nothing");
         for m in Ross2017RightReasons.metrics() {
             assert!(
@@ -134,13 +155,16 @@ fn parameter_count_matches_the_config() {
         .get("parameter_counts")
         .and_then(|t| t.as_table())
         .expect("configs/papers/ross2017-right-reasons.toml declares [parameter_counts]");
-    for (variant, table) in variants() {
-        let want = declared
-            .get(&variant)
-            .and_then(|v| v.as_integer())
-            .unwrap_or_else(|| panic!("[parameter_counts] has no `{variant}`"));
-        let got = short_run(&variant, &table, 0, 1).parameter_count;
-        assert_eq!(got as i64, want, "{variant}");
+    for ds in datasets() {
+        for (variant, table) in variants() {
+            let key = format!("{variant}/{}", ds.name);
+            let want = declared
+                .get(&key)
+                .and_then(|v| v.as_integer())
+                .unwrap_or_else(|| panic!("[parameter_counts] has no `{key}`"));
+            let got = short_run(&variant, &table, &ds, 0, 1).parameter_count;
+            assert_eq!(got as i64, want, "{key}");
+        }
     }
 }
 
