@@ -14,9 +14,10 @@
 //!
 //! Every variant runs on both datasets: `toy-colors` (declared as simulated: the images are
 //! generated from the run's seed, [`toy_colors`]) and `iris-cancer` (built from scikit-learn's
-//! two files, [`iris_cancer`]), with each notebook's budget ([`config`]). Metrics name two input regions: region 1 is the toy images' four
-//! corner pixels (rule 1) or Iris-Cancer's Iris block (features 0–3, the confound); region 2 the
-//! top-middle pixels (rule 2) or the breast-cancer block.
+//! two files, [`iris_cancer`]), with each notebook's budget ([`config`]). Annotations and
+//! metrics name two input regions: region 1 is the toy images' four corner pixels (rule 1) or
+//! Iris-Cancer's Iris block (features 0–3, the confound); region 2 the top-middle pixels (rule
+//! 2) or the breast-cancer block.
 
 pub mod config;
 pub mod iris_cancer;

@@ -98,7 +98,7 @@ pub fn score(mlp: &MultilayerPerceptron, x: &Tensor, y: &Tensor) -> Result<f64> 
 }
 
 /// The repository's explanation: `MultilayerPerceptron.input_gradients(X)`, the gradient of the
-/// largest class probability with respect to the input, [n, features] as host values.
+/// largest class probability with respect to the input, [n, features] for `x` [n, features].
 pub fn explanations(mlp: &MultilayerPerceptron, x: &Tensor) -> Result<Tensor> {
     input_gradients(|x| mlp.forward(x), x, Explained::MaxProbability)
 }
