@@ -1,0 +1,302 @@
+//! A variant's hyperparameters (`[variants.<name>]`) and the settings of one run, resolved for
+//! the run's dataset: every variant runs on both datasets of the paper (`toy-colors`,
+//! `iris-cancer`), with the notebooks' per-dataset budget (`toy_colors`, `iris_cancer` tables).
+
+use repro_kit::{KitError, Result, Validate};
+use serde::Deserialize;
+
+/// Which of the notebooks' datasets a run trains on, from the dataset's name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Task {
+    /// `toy-colors` (`experiments/Toy Colors.ipynb`): generated 5×5×3 images, two classes.
+    ToyColors,
+    /// `iris-cancer` (`experiments/Iris-Cancer.ipynb`): Iris beside breast cancer, two classes.
+    IrisCancer,
+}
+
+impl Task {
+    /// The task of the dataset named `name` (`configs/datasets.toml`). Errors: any other name.
+    pub fn of_dataset(name: &str) -> Result<Self> {
+        match name {
+            "toy-colors" => Ok(Task::ToyColors),
+            "iris-cancer" => Ok(Task::IrisCancer),
+            other => Err(KitError::Invalid(format!(
+                "ross2017-right-reasons runs on the datasets `toy-colors` and `iris-cancer`, not `{other}`"
+            ))),
+        }
+    }
+}
+
+/// The annotation A of the final model (where its input gradient is penalised).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Annotation {
+    /// A = 0 (`mlp.fit(X, y)`).
+    None,
+    /// Region 1: the corners (toy: `E2 = ignore_rule1`, so the model learns rule 2) or the Iris
+    /// block (Iris-Cancer: `A[:, :4] = True`).
+    Region1,
+    /// Region 2: the top-middle pixels (toy: `E1 = ignore_rule2`, the model learns rule 1) or
+    /// the breast-cancer block (Iris-Cancer; not in the notebook).
+    Region2,
+    /// Both regions (toy: `E1 + E2`; Iris-Cancer: every feature, not in the notebook).
+    Both,
+    /// Find-another-explanation: A is the union of `largest_gradient_mask(X)` of a plain model
+    /// and of each model trained with `find_another_l2_grads` in turn.
+    FindAnother,
+}
+
+/// Toy colours' budget (`generate_dataset(N=20000)`, `fit`'s default `num_epochs=64`).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ToyColorsSettings {
+    /// Epochs.
+    pub epochs: usize,
+    /// Images per split (training and test).
+    pub images: usize,
+}
+
+/// Iris-Cancer's budget (`fit(..., num_epochs=200)`) and its own λ₁ where it differs.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct IrisCancerSettings {
+    /// Epochs.
+    pub epochs: usize,
+    /// λ₁ of the final model on Iris-Cancer, when not the variant's `l2_grads`.
+    #[serde(default)]
+    pub l2_grads: Option<f64>,
+}
+
+/// Typed hyperparameters of one variant (`[variants.<name>]`). Unknown keys are rejected.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Hyperparameters {
+    /// Where the final model's input gradient is penalised.
+    pub annotation: Annotation,
+    /// λ₁ of the final model (`l2_grads`).
+    pub l2_grads: f64,
+    /// λ₁ of the intermediate find-another-explanation models (the toy notebook: [] for the
+    /// first iteration, [1000] for the second); empty unless `annotation = "find-another"`.
+    #[serde(default)]
+    pub find_another_l2_grads: Vec<f64>,
+    /// λ₂ (`l2_params`, default 1e-4).
+    pub l2_params: f64,
+    /// Hidden layer sizes (`layers=(50, 30)`).
+    pub hidden: Vec<usize>,
+    /// Batch size (`batch_size=256`, capped at the number of rows).
+    pub batch_size: usize,
+    /// Adam step size (`step_size=0.001`).
+    pub learning_rate: f64,
+    /// Initialisation scale (`init_random_params(0.1, …)`).
+    pub init_scale: f64,
+    /// `largest_gradient_mask` cutoff (0.67).
+    pub mask_cutoff: f64,
+    /// Budget on `toy-colors`.
+    pub toy_colors: ToyColorsSettings,
+    /// Budget on `iris-cancer`.
+    pub iris_cancer: IrisCancerSettings,
+    /// Cap on each training's optimizer steps (smoke runs only; absent in configs).
+    #[serde(default)]
+    pub step_limit: Option<u64>,
+}
+
+/// Everything one run uses, resolved for its task.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// The dataset.
+    pub task: Task,
+    /// Where the final model's input gradient is penalised.
+    pub annotation: Annotation,
+    /// λ₁ of the final model.
+    pub l2_grads: f64,
+    /// λ₁ of the intermediate find-another-explanation models.
+    pub find_another_l2_grads: Vec<f64>,
+    /// λ₂.
+    pub l2_params: f64,
+    /// Hidden layer sizes.
+    pub hidden: Vec<usize>,
+    /// Epochs.
+    pub epochs: usize,
+    /// Batch size.
+    pub batch_size: usize,
+    /// Adam step size.
+    pub learning_rate: f64,
+    /// Initialisation scale.
+    pub init_scale: f64,
+    /// `largest_gradient_mask` cutoff.
+    pub mask_cutoff: f64,
+    /// Toy colours: images per split (unused on Iris-Cancer).
+    pub images: usize,
+    /// Cap on each training's optimizer steps.
+    pub step_limit: Option<u64>,
+}
+
+impl Hyperparameters {
+    /// The settings of a run on `task`'s dataset.
+    pub fn settings(&self, task: Task) -> Settings {
+        let (epochs, l2_grads) = match task {
+            Task::ToyColors => (self.toy_colors.epochs, self.l2_grads),
+            Task::IrisCancer => (
+                self.iris_cancer.epochs,
+                self.iris_cancer.l2_grads.unwrap_or(self.l2_grads),
+            ),
+        };
+        Settings {
+            task,
+            annotation: self.annotation,
+            l2_grads,
+            find_another_l2_grads: self.find_another_l2_grads.clone(),
+            l2_params: self.l2_params,
+            hidden: self.hidden.clone(),
+            epochs,
+            batch_size: self.batch_size,
+            learning_rate: self.learning_rate,
+            init_scale: self.init_scale,
+            mask_cutoff: self.mask_cutoff,
+            images: self.toy_colors.images,
+            step_limit: self.step_limit,
+        }
+    }
+}
+
+/// An error naming `field`, its value and what is allowed.
+fn bad(field: &str, value: impl std::fmt::Debug, allowed: &str) -> Result<()> {
+    Err(KitError::hyperparameter(
+        field,
+        format!("{value:?}"),
+        allowed,
+    ))
+}
+
+/// Finite and ≥ 0.
+fn non_negative(v: f64) -> bool {
+    v.is_finite() && v >= 0.0
+}
+
+impl Validate for Hyperparameters {
+    /// Range checks; the error names the field and what is allowed.
+    fn validate(&self) -> Result<()> {
+        let lambdas = [self.l2_grads, self.iris_cancer.l2_grads.unwrap_or(0.0)];
+        if !lambdas
+            .into_iter()
+            .chain(self.find_another_l2_grads.iter().copied())
+            .all(non_negative)
+        {
+            return bad(
+                "l2_grads",
+                (
+                    self.l2_grads,
+                    &self.find_another_l2_grads,
+                    self.iris_cancer.l2_grads,
+                ),
+                "finite and ≥ 0",
+            );
+        }
+        if !non_negative(self.l2_params) {
+            return bad("l2_params", self.l2_params, "finite and ≥ 0");
+        }
+        if self.annotation != Annotation::FindAnother && !self.find_another_l2_grads.is_empty() {
+            return bad(
+                "find_another_l2_grads",
+                &self.find_another_l2_grads,
+                "only with annotation = \"find-another\"",
+            );
+        }
+        if self.hidden.is_empty() || self.hidden.contains(&0) {
+            return bad("hidden", &self.hidden, "at least one layer, every size ≥ 1");
+        }
+        let counts = [
+            self.batch_size,
+            self.toy_colors.epochs,
+            self.iris_cancer.epochs,
+        ];
+        if counts.contains(&0) {
+            return bad(
+                "batch_size / toy_colors.epochs / iris_cancer.epochs",
+                counts,
+                "≥ 1",
+            );
+        }
+        if self.toy_colors.images < 2 {
+            return bad(
+                "toy_colors.images",
+                self.toy_colors.images,
+                "≥ 2 images per split",
+            );
+        }
+        if !(self.learning_rate > 0.0 && self.learning_rate.is_finite()) {
+            return bad("learning_rate", self.learning_rate, "finite and > 0");
+        }
+        if !(self.init_scale > 0.0 && self.init_scale.is_finite()) {
+            return bad("init_scale", self.init_scale, "finite and > 0");
+        }
+        if !(0.0..=1.0).contains(&self.mask_cutoff) {
+            return bad("mask_cutoff", self.mask_cutoff, "in [0, 1]");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn find_another_2() -> Hyperparameters {
+        toml::from_str(
+            r#"
+            annotation = "find-another"
+            l2_grads = 1e6
+            find_another_l2_grads = [1000.0]
+            l2_params = 0.0001
+            hidden = [50, 30]
+            batch_size = 256
+            learning_rate = 0.001
+            init_scale = 0.1
+            mask_cutoff = 0.67
+            toy_colors = { epochs = 64, images = 20000 }
+            iris_cancer = { epochs = 200, l2_grads = 1000.0 }
+            "#,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn settings_take_each_datasets_budget_and_lambda() {
+        let h = find_another_2();
+        h.validate().unwrap();
+        let toy = h.settings(Task::of_dataset("toy-colors").unwrap());
+        assert_eq!((toy.epochs, toy.l2_grads, toy.images), (64, 1e6, 20000));
+        let iris = h.settings(Task::of_dataset("iris-cancer").unwrap());
+        assert_eq!((iris.epochs, iris.l2_grads), (200, 1000.0));
+        assert_eq!(iris.find_another_l2_grads, vec![1000.0]);
+        assert!(Task::of_dataset("iris").is_err());
+    }
+
+    #[test]
+    fn out_of_range_values_are_rejected_by_name() {
+        let mut h = find_another_2();
+        h.annotation = Annotation::Region1;
+        assert!(h
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("find_another_l2_grads"));
+        let mut h = find_another_2();
+        h.iris_cancer.l2_grads = Some(-1.0);
+        assert!(h.validate().unwrap_err().to_string().contains("l2_grads"));
+        let mut h = find_another_2();
+        h.toy_colors.images = 1;
+        assert!(h
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("toy_colors.images"));
+        let mut h = find_another_2();
+        h.mask_cutoff = 1.5;
+        assert!(h
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("mask_cutoff"));
+    }
+}
