@@ -6,11 +6,8 @@
 //! The kit has no dependency on the harness: it gives the trait and its context types, seeded
 //! randomness ([`rng`]), PyTorch/Keras-style initialisers ([`init`]), small layers ([`nn`]),
 //! batching and training-loop helpers ([`train`]), dataset readers ([`data`]), metrics
-//! ([`metrics`]), pruning ([`prune`]: masks, iterative magnitude pruning with rewinding, CSR
-//! inference kernels) and input-gradient explanations ([`explain`]: the gradient of a
-//! classifier's log-probabilities with respect to its input, and Ross et al.'s 2017 "right for
-//! the right reasons" loss, whose input-gradient penalty is differentiated through explicit
-//! tensor operations).
+//! ([`metrics`]) and pruning ([`prune`]: masks, iterative magnitude pruning with rewinding, CSR
+//! inference kernels).
 //!
 //! candle's CPU RNG cannot be seeded, so nothing here calls `Tensor::rand*` or candle-nn's
 //! default initialisers: every random number comes from a `rand_chacha` generator derived from
@@ -20,7 +17,6 @@ pub mod data;
 pub mod denormal;
 pub mod env;
 pub mod error;
-pub mod explain;
 pub mod fit;
 pub mod init;
 pub mod loss;

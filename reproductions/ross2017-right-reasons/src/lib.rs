@@ -5,7 +5,7 @@
 //! repeated-run means for Iris-Cancer (`experiments/Iris-Cancer.ipynb`).
 //!
 //! The model and loss are the repository's (`rrr/multilayer_perceptron.py`), in the kit
-//! ([`repro_kit::explain`]): an MLP `[features] + hidden + [classes]` with ReLU, weights and
+//! ([`repro_kit_explain`]): an MLP `[features] + hidden + [classes]` with ReLU, weights and
 //! biases `0.1·N(0, 1)`, trained with Adam (step 0.001) on in-order batches of 256 for
 //! `num_epochs` epochs, minimising `crossentropy + l2_grads·Σ(A ⊙ ∂Σ_k log p_k/∂x)² +
 //! l2_params·Σθ²` (sums over the batch, `normalize=False`). Explanations (metrics, and the
@@ -27,11 +27,11 @@ pub mod train;
 pub use config::{Annotation, Hyperparameters, Settings, Task};
 
 use candle_core::{Device, Tensor};
-use repro_kit::explain::largest_gradient_mask;
 use repro_kit::fit::FitReport;
 use repro_kit::reproduction::Overfit;
 use repro_kit::rng;
 use repro_kit::{Paper, Progress, Result, RunContext, RunOutput};
+use repro_kit_explain::largest_gradient_mask;
 use train::TrainingSet;
 
 /// Metrics every run returns (declared in `configs/papers/ross2017-right-reasons.toml`).
@@ -149,7 +149,7 @@ pub fn fit_model(
     data: &Data,
     seed: u64,
     progress: &dyn Progress,
-) -> Result<(repro_kit::explain::MultilayerPerceptron, FitReport)> {
+) -> Result<(repro_kit_explain::MultilayerPerceptron, FitReport)> {
     let set = TrainingSet {
         x: &data.x_train,
         y: &data.y_train,

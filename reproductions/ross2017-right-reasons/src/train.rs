@@ -6,16 +6,16 @@
 
 use crate::Settings;
 use candle_core::{DType, Tensor};
-use repro_kit::explain::{
-    input_gradients, largest_gradient_mask, Activation, Explained, MultilayerPerceptron,
-    RightReasons,
-};
 use repro_kit::fit::{fit, FitPlan, FitReport, StepLoss};
 use repro_kit::metrics::accuracy;
 use repro_kit::nn::{Layer, Parameters};
 use repro_kit::optim::Adam;
 use repro_kit::rng;
 use repro_kit::{Progress, Result};
+use repro_kit_explain::{
+    input_gradients, largest_gradient_mask, Activation, Explained, MultilayerPerceptron,
+    RightReasons,
+};
 use std::collections::BTreeMap;
 use std::time::Instant;
 

@@ -1,10 +1,11 @@
 //! Tests of input gradients and of the right-reasons loss's double backward.
 
 use super::*;
-use crate::nn::{gradcheck, Layer, Parameters};
-use crate::optim::Adam;
-use crate::rng::stream;
+use crate::gradcheck;
 use candle_core::{Device, Tensor};
+use repro_kit::nn::{Layer, Parameters};
+use repro_kit::optim::Adam;
+use repro_kit::rng::stream;
 
 const TARGETS: [Explained; 5] = [
     Explained::SumLogProbabilities,

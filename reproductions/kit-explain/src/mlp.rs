@@ -3,11 +3,11 @@
 //! differentiate with respect to the weights.
 
 use super::{check_input, logit_gradient, Explained};
-use crate::loss::log_softmax;
-use crate::nn::{relu, vars_of, Layer, Linear, Parameters};
-use crate::rng::Rng;
-use crate::{init, KitError, Result};
 use candle_core::{DType, Device, Tensor, Var};
+use repro_kit::loss::log_softmax;
+use repro_kit::nn::{relu, vars_of, Layer, Linear, Parameters};
+use repro_kit::rng::Rng;
+use repro_kit::{init, KitError, Result};
 
 /// The hidden layers' nonlinearity. The repository's default is ReLU (`relu`, `fit(...,
 /// nonlinearity=relu)`); tanh is offered because its derivative is smooth (1 − tanh²).

@@ -2,10 +2,10 @@
 //! `MultilayerPerceptron.fit`, `rrr/multilayer_perceptron.py`).
 
 use super::{Explained, MultilayerPerceptron};
-use crate::loss::log_softmax;
-use crate::nn::Parameters;
-use crate::{KitError, Result};
 use candle_core::{DType, Tensor};
+use repro_kit::loss::log_softmax;
+use repro_kit::nn::Parameters;
+use repro_kit::{KitError, Result};
 
 /// The loss's weights, as `MultilayerPerceptron(l2_params, l2_grads)` and `fit(normalize=…)`
 /// take them.

@@ -19,18 +19,32 @@
 //!   cross-entropy + λ₁·Σ (A ⊙ ∂(Σ_k log p_k)/∂x)² + λ₂·Σ θ², each term returned separately.
 //! - [`largest_gradient_mask`]: the paper's `M_c[f_X]` (`largest_gradient_mask`), the
 //!   annotation of find-another-explanation.
+//!
+//! A kit extension crate (`repro-kit-explain`, ARCHITECTURE.md "Kit extension crates"): the
+//! papers that depend on it hash its sources into their code hash; the others' records do not
+//! depend on it.
 
 mod loss;
 mod mlp;
 #[cfg(test)]
 mod tests;
 
+/// The kit's finite-difference checks (`reproductions/kit/src/nn/gradcheck.rs`, test-only
+/// there), shared by path so that one implementation serves both crates; it names
+/// `crate::init` and `crate::rng`, hence the test-only re-exports beside it.
+#[cfg(test)]
+#[path = "../../kit/src/nn/gradcheck.rs"]
+#[allow(dead_code)] // the checks this crate's tests do not call
+mod gradcheck;
+#[cfg(test)]
+use repro_kit::{init, rng};
+
 pub use loss::{RightReasons, RightReasonsLoss};
 pub use mlp::{Activation, MultilayerPerceptron};
 
-use crate::loss::log_softmax;
-use crate::{KitError, Result};
 use candle_core::{DType, Tensor, Var, D};
+use repro_kit::loss::log_softmax;
+use repro_kit::{KitError, Result};
 
 /// The scalar per example whose input gradient is the explanation. The repository's
 /// `input_gradients(params, y=…, scale=…)`: `scale='log'` differentiates log-probabilities,
