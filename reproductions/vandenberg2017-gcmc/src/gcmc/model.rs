@@ -1,0 +1,211 @@
+//! The GC-MC graph auto-encoder as riannevdberg/gc-mc (722f37d) builds it for the commands of
+//! `README.md` with `--accum stack` and no side features (`model.py` `RecommenderGAE`,
+//! `layers.py` `StackGCN`, `Dense`, `BilinearMixture`; van den Berg, Kipf & Welling 2017,
+//! eqs. 2–6):
+//!
+//! 1. **Encoder, graph convolution** (`StackGCN`, eq. 2 with stacking, eq. 3): the input
+//!    features are one-hot node ids (`sp.identity`, users' and items' stacked,
+//!    `preprocess_user_item_features`), so `x·W` is W's rows; W [n_users + n_items, hidden₀] is
+//!    shared by users and items and split into one column block per rating class r. Node
+//!    dropout (`dropout_sparse` on the one-hot inputs): each node's row is kept with
+//!    probability 1 − p and scaled by 1/(1 − p), one mask for all classes. Then
+//!    `z_u = relu(concat_r(A_r · (x_v W_r)))`, `z_v = relu(concat_r(A_rᵀ · (x_u W_r)))`
+//!    ([`repro_kit::sparse::SparseMatmul`]).
+//! 2. **Dense layer** (`Dense`, eq. 3's second part): dropout p on z, one weight W₂
+//!    [hidden₀, hidden₁] shared by users and items, no bias, identity activation.
+//! 3. **Bilinear decoder with basis decomposition** (`BilinearMixture`, eqs. 4–5, 8): for an
+//!    edge (u, v), `logit_r = Σ_s a_{s,r} · h_uᵀ Q_s h_v` with `num_basis` matrices Q_s
+//!    [hidden₁, hidden₁] (orthogonal × 1.1 at init) and the coefficients a [num_basis, classes];
+//!    no dropout there.
+//! 4. **Loss and prediction**: mean softmax cross-entropy over the training edges (eq. 7);
+//!    the predicted rating is the expectation `Σ_r softmax(logit)_r · value_r` (eq. 6), scored
+//!    by RMSE (`metrics.py` `expected_rmse`).
+//!
+//! Initialisation (`initializations.py`): W, W₂ and a are `weight_variable_random_uniform`
+//! (U(−√(6/(in+out)), +√(6/(in+out)))); the Q_s `orthogonal(scale=1.1)`. All from the run's
+//! `"init"` stream, in the order the reference creates them.
+
+use super::graph::{Edge, Graph};
+use candle_core::{DType, Device, Tensor, Var, D};
+use candle_nn::ops::softmax_last_dim;
+use repro_kit::init;
+use repro_kit::nn::dropout::fill_multipliers;
+use repro_kit::rng::Rng;
+use repro_kit::Result;
+
+/// Sizes of the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sizes {
+    /// Users.
+    pub n_users: usize,
+    /// Items.
+    pub n_items: usize,
+    /// Rating classes (supports).
+    pub classes: usize,
+    /// Width of the graph-convolution output (a multiple of `classes`).
+    pub hidden0: usize,
+    /// Width of the dense layer's output.
+    pub hidden1: usize,
+    /// Basis matrices of the decoder.
+    pub num_basis: usize,
+}
+
+impl Sizes {
+    /// Trainable scalars: (n_users + n_items)·hidden₀ + hidden₀·hidden₁ + num_basis·hidden₁² +
+    /// num_basis·classes.
+    pub fn parameter_count(&self) -> usize {
+        (self.n_users + self.n_items) * self.hidden0
+            + self.hidden0 * self.hidden1
+            + self.num_basis * self.hidden1 * self.hidden1
+            + self.num_basis * self.classes
+    }
+}
+
+/// The parameters, in the reference's creation order: W, W₂, Q_0 … Q_{B−1}, a.
+pub struct Gcmc {
+    /// Sizes.
+    pub sizes: Sizes,
+    /// All trainable variables (W, W₂, Q_s…, a).
+    pub vars: Vec<Var>,
+}
+
+/// Where the dropout masks come from: `None` at evaluation (no dropout).
+pub struct Dropout<'a> {
+    /// The rate p.
+    pub p: f64,
+    /// The `"dropout"` stream.
+    pub rng: &'a mut Rng,
+}
+
+/// Inverted-dropout multipliers of `shape` from `d` (f32 tensor).
+fn mask(d: &mut Dropout, shape: &[usize], device: &Device) -> Result<Tensor> {
+    let n: usize = shape.iter().product();
+    let mut m = vec![0f32; n];
+    fill_multipliers(d.rng, d.p, &mut m);
+    Ok(Tensor::from_vec(m, shape, device)?)
+}
+
+impl Gcmc {
+    /// Draws the parameters from `rng` (the `"init"` stream).
+    pub fn new(sizes: Sizes, rng: &mut Rng, device: &Device) -> Result<Self> {
+        let glorot = |rng: &mut Rng, i: usize, o: usize| {
+            init::uniform(rng, &[i, o], (6.0 / (i + o) as f64).sqrt(), device)
+        };
+        let mut vars = vec![
+            glorot(rng, sizes.n_users + sizes.n_items, sizes.hidden0)?,
+            glorot(rng, sizes.hidden0, sizes.hidden1)?,
+        ];
+        for _ in 0..sizes.num_basis {
+            vars.push(init::orthogonal(
+                rng,
+                &[sizes.hidden1, sizes.hidden1],
+                1.1,
+                device,
+            )?);
+        }
+        vars.push(glorot(rng, sizes.num_basis, sizes.classes)?);
+        Ok(Self { sizes, vars })
+    }
+
+    /// Logits [edges, classes] of `edges` under the parameters `p` (the live variables or their
+    /// moving averages, in [`Self::vars`] order); `dropout` is `None` at evaluation.
+    pub fn logits(
+        &self,
+        p: &[Tensor],
+        graph: &Graph,
+        edges: &Tensor,
+        mut dropout: Option<Dropout>,
+    ) -> Result<Tensor> {
+        let s = self.sizes;
+        let dev = p[0].device();
+        let (w_u, w_v) = (
+            p[0].narrow(0, 0, s.n_users)?,
+            p[0].narrow(0, s.n_users, s.n_items)?,
+        );
+        let (w_u, w_v) = match dropout.as_mut() {
+            Some(d) => (
+                w_u.broadcast_mul(&mask(d, &[s.n_users, 1], dev)?)?,
+                w_v.broadcast_mul(&mask(d, &[s.n_items, 1], dev)?)?,
+            ),
+            None => (w_u, w_v),
+        };
+        let block = s.hidden0 / s.classes;
+        let (mut zu, mut zv) = (Vec::new(), Vec::new());
+        for r in 0..s.classes {
+            zu.push(graph.support[r].forward(&w_v.narrow(1, r * block, block)?.contiguous()?)?);
+            zv.push(graph.support_t[r].forward(&w_u.narrow(1, r * block, block)?.contiguous()?)?);
+        }
+        let (mut zu, mut zv) = (Tensor::cat(&zu, 1)?.relu()?, Tensor::cat(&zv, 1)?.relu()?);
+        if let Some(d) = dropout.as_mut() {
+            zu = zu.mul(&mask(d, zu.dims(), dev)?)?;
+            zv = zv.mul(&mask(d, zv.dims(), dev)?)?;
+        }
+        let (hu, hv) = (zu.matmul(&p[1])?, zv.matmul(&p[1])?);
+        let (us, vs) = (
+            edges.narrow(1, 0, 1)?.squeeze(1)?,
+            edges.narrow(1, 1, 1)?.squeeze(1)?,
+        );
+        let hv_e = hv.index_select(&vs, 0)?;
+        let mut basis = Vec::with_capacity(s.num_basis);
+        for q in &p[2..2 + s.num_basis] {
+            let hu_q = hu.matmul(q)?.index_select(&us, 0)?;
+            basis.push((hu_q * &hv_e)?.sum_keepdim(1)?);
+        }
+        Ok(Tensor::cat(&basis, 1)?.matmul(&p[2 + s.num_basis])?)
+    }
+}
+
+/// Edges as a U32 tensor [n, 2] of (user, item) and their class labels [n].
+pub fn edge_tensors(edges: &[Edge], device: &Device) -> Result<(Tensor, Tensor)> {
+    let pairs: Vec<u32> = edges
+        .iter()
+        .flat_map(|e| [e.0 as u32, e.1 as u32])
+        .collect();
+    let labels: Vec<u32> = edges.iter().map(|e| e.2 as u32).collect();
+    Ok((
+        Tensor::from_vec(pairs, (edges.len(), 2), device)?,
+        Tensor::from_vec(labels, edges.len(), device)?,
+    ))
+}
+
+/// Expected ratings `Σ_r softmax(logits)_r · value_r` [n] (eq. 6).
+pub fn expected_ratings(logits: &Tensor, class_values: &[f64]) -> Result<Vec<f64>> {
+    let probs = softmax_last_dim(&logits.to_dtype(DType::F64)?)?;
+    let values = Tensor::from_vec(
+        class_values.to_vec(),
+        (class_values.len(), 1),
+        logits.device(),
+    )?;
+    Ok(probs.matmul(&values)?.squeeze(D::Minus1)?.to_vec1()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expected_rating_is_the_probability_weighted_value() {
+        let logits = Tensor::new(&[[0.0f32, 0.0], [0.0, 2.0f32.ln()]], &Device::Cpu).unwrap();
+        let e = expected_ratings(&logits, &[1.0, 4.0]).unwrap();
+        assert!(
+            (e[0] - 2.5).abs() < 1e-6 && (e[1] - 3.0).abs() < 1e-6,
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn parameter_count_of_the_ml100k_command() {
+        let s = Sizes {
+            n_users: 943,
+            n_items: 1682,
+            classes: 5,
+            hidden0: 500,
+            hidden1: 75,
+            num_basis: 2,
+        };
+        assert_eq!(
+            s.parameter_count(),
+            2625 * 500 + 500 * 75 + 2 * 75 * 75 + 2 * 5
+        );
+    }
+}
