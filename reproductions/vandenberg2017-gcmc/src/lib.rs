@@ -430,7 +430,29 @@ impl Paper for Vandenberg2017 {
                     .sqrt();
                 (o.train_rmse / sd, 0.8, "baseline biases by ALS (no regularisation), relative to the global mean's RMSE")
             }
-            _ => {
+            Hyperparameters::Svdpp { .. } => {
+                let pp = Algorithm::SvdPp(SvdPp {
+                    n_factors: 10,
+                    n_epochs: 300,
+                    lr: [0.02; 5],
+                    reg: [0.0; 5],
+                    ..SvdPp::default()
+                });
+                let o = surprise::train_test(&pp, &tiny, &tiny[..1], scale()?, 0)?;
+                let what = "SVD++ (10 factors, 300 epochs, lr 0.02, no regularisation), stars";
+                (o.train_rmse, 0.15, what)
+            }
+            Hyperparameters::Nmf { .. } => {
+                let nmf = Algorithm::Nmf(Nmf {
+                    n_factors: 10,
+                    n_epochs: 300,
+                    ..Nmf::default()
+                });
+                let o = surprise::train_test(&nmf, &tiny, &tiny[..1], scale()?, 0)?;
+                let what = "NMF (10 factors, 300 epochs, Surprise's regularisation), stars";
+                (o.train_rmse, 0.3, what)
+            }
+            Hyperparameters::Svd { .. } | Hyperparameters::SvdTuned(_) => {
                 let svd = Algorithm::Svd(
                     Svd {
                         n_factors: 10,
@@ -441,11 +463,8 @@ impl Paper for Vandenberg2017 {
                     .reg_all(0.0),
                 );
                 let o = surprise::train_test(&svd, &tiny, &tiny[..1], scale()?, 0)?;
-                (
-                    o.train_rmse,
-                    0.1,
-                    "SVD (10 factors, 300 epochs, lr 0.05, no regularisation)",
-                )
+                let what = "SVD (10 factors, 300 epochs, lr 0.05, no regularisation), stars";
+                (o.train_rmse, 0.1, what)
             }
         };
         Ok(Some(Overfit {
