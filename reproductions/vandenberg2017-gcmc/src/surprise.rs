@@ -268,3 +268,66 @@ pub fn baseline_als(n_epochs: usize, reg_i: f64, reg_u: f64) -> Algorithm {
         },
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 30 users × 20 items, rank one plus effects, 1–5 stars (deterministic).
+    fn ratings() -> Vec<Rating> {
+        let mut v = Vec::new();
+        for u in 0..30u64 {
+            for i in 0..20u64 {
+                if (u + 2 * i) % 3 == 0 {
+                    continue;
+                }
+                let x = (u as f64 * 0.7).sin() * (i as f64 * 1.1).cos();
+                let value = (3.0 + 1.5 * x + 0.5 * (u as f64).cos())
+                    .round()
+                    .clamp(1.0, 5.0);
+                v.push(Rating {
+                    user: u,
+                    item: i,
+                    value,
+                });
+            }
+        }
+        v
+    }
+
+    #[test]
+    fn the_search_picks_the_best_validation_point_and_counts_its_fits() {
+        let t = TunedSvd {
+            n_factors: vec![5],
+            n_epochs: vec![30],
+            lr_all: vec![0.0, 0.02], // lr 0 learns nothing: the search must prefer 0.02
+            reg_all: vec![0.02],
+            validation_fraction: 0.2,
+        };
+        let all = ratings();
+        let scale = RatingScale::new(1.0, 5.0).unwrap();
+        let mut out = Outcome::default();
+        let s = search(&t, &all, scale, 0, &mut out).unwrap();
+        assert_eq!(s.lr_pu, 0.02);
+        assert_eq!(out.search_fits, 2);
+        assert!(out.search_seconds > 0.0 && out.chosen.len() == 1);
+        let o = train_test(&Algorithm::SvdTuned(t.clone()), &all, &all[..10], scale, 0).unwrap();
+        assert_eq!(o.search_fits, 2);
+        assert_eq!(o.parameter_count, (30 + 20) * 6);
+        let empty = TunedSvd {
+            lr_all: vec![],
+            ..t
+        };
+        assert!(empty.grid().is_err());
+    }
+
+    #[test]
+    fn cross_validation_averages_five_folds() {
+        let all = ratings();
+        let scale = RatingScale::new(1.0, 5.0).unwrap();
+        let o = cross_validate(&baseline_als(10, 10.0, 15.0), &all, scale, 5, 0).unwrap();
+        assert!(o.test_rmse > 0.0 && o.test_rmse < 2.0 && o.test_mae <= o.test_rmse);
+        assert_eq!(o.parameter_count, 50);
+        assert!(cross_validate(&baseline_als(10, 10.0, 15.0), &all, scale, 1, 0).is_err());
+    }
+}

@@ -155,3 +155,40 @@ fn update_ema(ema: &mut [Tensor], model: &Gcmc, decay: f64, step: usize) -> Resu
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn moving_average_follows_tensorflow_with_num_updates() {
+        let d = Device::Cpu;
+        let sizes = Sizes {
+            n_users: 1,
+            n_items: 1,
+            classes: 1,
+            hidden0: 1,
+            hidden1: 1,
+            num_basis: 1,
+        };
+        let model = Gcmc::new(sizes, &mut stream(0, "init"), &d).unwrap();
+        let mut ema: Vec<Tensor> = model
+            .vars
+            .iter()
+            .map(|_| Tensor::new(&[[0.0f32]], &d).unwrap())
+            .collect();
+        ema[0] = Tensor::new(&[[0.0f32], [0.0]], &d).unwrap();
+        model.vars[1]
+            .set(&Tensor::new(&[[1.0f32]], &d).unwrap())
+            .unwrap();
+        // step 1: d = min(0.995, 2/11) = 2/11, shadow = 0·2/11 + 1·9/11
+        update_ema(&mut ema, &model, 0.995, 1).unwrap();
+        let s1 = ema[1].flatten_all().unwrap().to_vec1::<f32>().unwrap()[0];
+        assert!((s1 - 9.0 / 11.0).abs() < 1e-6, "{s1}");
+        // a late step: d = 0.995
+        update_ema(&mut ema, &model, 0.995, 10_000).unwrap();
+        let s2 = ema[1].flatten_all().unwrap().to_vec1::<f32>().unwrap()[0];
+        let want = 0.995 * 9.0 / 11.0 + 0.005;
+        assert!((s2 - want).abs() < 1e-6, "{s2} vs {want}");
+    }
+}

@@ -194,6 +194,48 @@ mod tests {
     }
 
     #[test]
+    fn logits_match_the_hand_computation() {
+        use crate::gcmc::graph::{Graph, Normalization};
+        use repro_kit::recsys::Rating;
+        // user 1 rated item 1 (class 0, 1 star) and item 2 (class 1, 2 stars).
+        let r = |item, value| Rating {
+            user: 1,
+            item,
+            value,
+        };
+        let g = Graph::new(&[r(1, 1.0), r(2, 2.0)], &[], Normalization::Left).unwrap();
+        let sizes = Sizes {
+            n_users: 1,
+            n_items: 2,
+            classes: 2,
+            hidden0: 2,
+            hidden1: 1,
+            num_basis: 1,
+        };
+        let model = Gcmc {
+            sizes,
+            vars: Vec::new(),
+        };
+        let d = Device::Cpu;
+        let p = [
+            Tensor::new(&[[1.0f32, 2.0], [3.0, 4.0], [5.0, 6.0]], &d).unwrap(), // W: user, item 1, item 2
+            Tensor::new(&[[1.0f32], [2.0]], &d).unwrap(),                       // W₂
+            Tensor::new(&[[0.5f32]], &d).unwrap(),                              // Q₀
+            Tensor::new(&[[1.0f32, -1.0]], &d).unwrap(),                        // a
+        ];
+        let (edges, _) = edge_tensors(&g.train, &d).unwrap();
+        let l: Vec<Vec<f32>> = model
+            .logits(&p, &g, &edges, None)
+            .unwrap()
+            .to_vec2()
+            .unwrap();
+        // z_u = relu([½·W[item 1, block 0], ½·W[item 2, block 1]]) = [1.5, 3], h_u = 1.5 + 6 = 7.5
+        // z_item1 = [W[user, 0], 0] → h = 1; z_item2 = [0, W[user, 1]] → h = 4
+        // logit = h_u · Q · h_v · a = 3.75·[1, −1] and 15·[1, −1]
+        assert_eq!(l, vec![vec![3.75, -3.75], vec![15.0, -15.0]]);
+    }
+
+    #[test]
     fn parameter_count_of_the_ml100k_command() {
         let s = Sizes {
             n_users: 943,
