@@ -109,6 +109,10 @@ pub enum Hyperparameters {
         normalization: String,
         /// Polyak (moving-average) decay, `model.py`'s 0.995.
         ema_decay: f64,
+        /// `--features --feat_hidden N`: side features (ML-100K: user age, gender, occupation;
+        /// movie genres) through a dense layer of N units; absent: no side features.
+        #[serde(default)]
+        feat_hidden: Option<usize>,
     },
 }
 
@@ -198,6 +202,7 @@ impl Hyperparameters {
             learning_rate,
             normalization,
             ema_decay,
+            feat_hidden,
         } = self
         else {
             return Ok(None);
@@ -227,6 +232,9 @@ impl Hyperparameters {
                 return Err(KitError::hyperparameter(f, format!("{self:?}"), allowed));
             }
         }
+        if *feat_hidden == Some(0) {
+            return Err(KitError::hyperparameter("feat_hidden", 0, "≥ 1, or absent"));
+        }
         if hidden[0] == 0 || hidden[1] == 0 || *num_basis == 0 || *epochs == 0 {
             return Err(KitError::hyperparameter(
                 "hidden / num_basis / epochs",
@@ -242,6 +250,7 @@ impl Hyperparameters {
             learning_rate: *learning_rate,
             normalization,
             ema_decay: *ema_decay,
+            feat_hidden: *feat_hidden,
         }))
     }
 }
@@ -335,11 +344,15 @@ fn run_gcmc(
     progress: &dyn Progress,
 ) -> Result<RunOutput> {
     let evals = evaluations(dataset, seed)?;
+    let side = match s.feat_hidden {
+        Some(_) => Some(movielens::load_side_features(dataset)?),
+        None => None,
+    };
     let n = evals.len() as f64;
     let (mut rmse, mut mae, mut train, mut raw) = (0.0, 0.0, 0.0, 0.0);
     let mut b = RunOutput::builder(METRICS);
     for (k, (tr, te)) in evals.iter().enumerate() {
-        let o = gcmc::run(s, tr, te, seed, progress)?;
+        let o = gcmc::run(s, tr, te, side.as_ref(), seed, progress)?;
         if let Some(d) = o.divergence {
             return b.diverged(d).build();
         }
@@ -403,7 +416,10 @@ impl Paper for Vandenberg2017 {
         let tiny: Vec<Rating> = train.into_iter().take(100).collect();
         let (rmse, target, what) = match h {
             Hyperparameters::Gcmc {
-                hidden, num_basis, ..
+                hidden,
+                num_basis,
+                feat_hidden,
+                ..
             } => {
                 let s = gcmc::Settings {
                     hidden: [hidden[0].min(50), hidden[1].min(10)],
@@ -413,8 +429,13 @@ impl Paper for Vandenberg2017 {
                     learning_rate: 0.01,
                     normalization: gcmc::graph::Normalization::Left,
                     ema_decay: 0.0,
+                    feat_hidden: *feat_hidden,
                 };
-                let o = gcmc::run(&s, &tiny, &tiny[..1], 0, &NoProgress)?;
+                let side = match feat_hidden {
+                    Some(_) => Some(movielens::load_side_features(ctx.dataset)?),
+                    None => None,
+                };
+                let o = gcmc::run(&s, &tiny, &tiny[..1], side.as_ref(), 0, &NoProgress)?;
                 (
                     o.train.rmse,
                     0.3,

@@ -17,10 +17,20 @@
 
 use repro_kit::recsys::Rating;
 use repro_kit::{KitError, ResolvedDataset, Result};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The declared file (`configs/datasets.toml`, every `movielens-100k*` dataset).
 pub const FILE: &str = "movielens-100k/u.data";
+
+/// The movie file (`movie id | title | release date | video release date | IMDb URL | 19 genre
+/// flags`, Latin-1).
+pub const ITEM_FILE: &str = "movielens-100k/u.item";
+
+/// The user file (`user id | age | gender | occupation | zip code`).
+pub const USER_FILE: &str = "movielens-100k/u.user";
+
+/// Genre flags per movie (`unknown`, `Action`, … `Western`).
+pub const GENRES: usize = 19;
 
 /// Ratings are whole stars 1–5 (`README`: "100,000 ratings (1-5)").
 pub const SCALE: (f64, f64) = (1.0, 5.0);
@@ -148,6 +158,106 @@ pub fn file_bytes(lines: &[Line]) -> Vec<u8> {
     out
 }
 
+/// Side features of users and items (GC-MC's `--features` for ML-100K, `preprocessing.py`
+/// `load_official_trainvaltest_split`), before normalisation: per user `[age / max age, gender
+/// (M 0, F 1), occupation one-hot]` (2 + occupations columns; occupations in ascending order,
+/// where the reference numbers them in Python `set` order, a permutation of the columns), per
+/// movie its 19 genre flags.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SideFeatures {
+    /// Raw user id → features.
+    pub users: std::collections::BTreeMap<u64, Vec<f32>>,
+    /// Raw movie id → features.
+    pub items: std::collections::BTreeMap<u64, Vec<f32>>,
+}
+
+/// Reads `u.user` and `u.item` of the dataset. Errors: a file not declared, unreadable, or a
+/// line with too few fields or a non-numeric id, age or flag (file and line named).
+pub fn load_side_features(dataset: &ResolvedDataset) -> Result<SideFeatures> {
+    let read = |name: &str| -> Result<(PathBuf, String)> {
+        let path = dataset.file(name)?.clone();
+        let bytes = std::fs::read(&path).map_err(|e| KitError::Io {
+            path: path.clone(),
+            source: e,
+        })?;
+        // Latin-1: every byte is the code point of the same value.
+        Ok((path, bytes.iter().map(|&b| b as char).collect()))
+    };
+    let (upath, utext) = read(USER_FILE)?;
+    let (ipath, itext) = read(ITEM_FILE)?;
+    Ok(SideFeatures {
+        users: user_features(&utext, &upath)?,
+        items: item_features(&itext, &ipath)?,
+    })
+}
+
+/// `u.user` → features (see [`SideFeatures`]).
+pub fn user_features(text: &str, path: &Path) -> Result<std::collections::BTreeMap<u64, Vec<f32>>> {
+    let bad = |n: usize, m: &str| KitError::Data {
+        path: path.to_path_buf(),
+        message: format!("line {n}: {m}"),
+    };
+    let mut rows = Vec::new();
+    for (k, l) in text.lines().enumerate() {
+        let f: Vec<&str> = l.split('|').collect();
+        if f.len() < 4 {
+            return Err(bad(k + 1, "expected user id|age|gender|occupation|zip"));
+        }
+        let id = f[0].parse::<u64>().map_err(|_| bad(k + 1, "user id"))?;
+        let age = f[1].parse::<f32>().map_err(|_| bad(k + 1, "age"))?;
+        let gender = match f[2] {
+            "M" => 0.0,
+            "F" => 1.0,
+            _ => return Err(bad(k + 1, "gender must be M or F")),
+        };
+        rows.push((id, age, gender, f[3].to_string()));
+    }
+    let occupations: std::collections::BTreeSet<&str> = rows.iter().map(|r| r.3.as_str()).collect();
+    let occupations: Vec<&str> = occupations.into_iter().collect();
+    let age_max = rows.iter().map(|r| r.1).fold(0.0f32, f32::max);
+    Ok(rows
+        .iter()
+        .map(|(id, age, gender, occ)| {
+            let mut v = vec![0.0f32; 2 + occupations.len()];
+            v[0] = if age_max > 0.0 { age / age_max } else { 0.0 };
+            v[1] = *gender;
+            if let Ok(j) = occupations.binary_search(&occ.as_str()) {
+                v[2 + j] = 1.0;
+            }
+            (*id, v)
+        })
+        .collect())
+}
+
+/// `u.item` → the 19 genre flags per movie id.
+pub fn item_features(text: &str, path: &Path) -> Result<std::collections::BTreeMap<u64, Vec<f32>>> {
+    let bad = |n: usize, m: &str| KitError::Data {
+        path: path.to_path_buf(),
+        message: format!("line {n}: {m}"),
+    };
+    let mut out = std::collections::BTreeMap::new();
+    for (k, l) in text.lines().enumerate() {
+        let f: Vec<&str> = l.split('|').collect();
+        if f.len() < 5 + GENRES {
+            return Err(bad(
+                k + 1,
+                "expected movie id|title|dates|URL|19 genre flags",
+            ));
+        }
+        let id = f[0].parse::<u64>().map_err(|_| bad(k + 1, "movie id"))?;
+        let flags = f[f.len() - GENRES..]
+            .iter()
+            .map(|x| {
+                x.trim()
+                    .parse::<f32>()
+                    .map_err(|_| bad(k + 1, "genre flag"))
+            })
+            .collect::<Result<Vec<f32>>>()?;
+        out.insert(id, flags);
+    }
+    Ok(out)
+}
+
 /// Which protocol a dataset name selects: `movielens-100k-u<i>` → `Some(i)` (official split),
 /// `movielens-100k` → `None` (all ratings, for cross-validation). Errors: any other name.
 pub fn split_of(dataset: &str) -> Result<Option<usize>> {
@@ -235,6 +345,24 @@ mod tests {
             .to_string();
         assert!(e.contains("line 2") && e.contains("outside"), "{e}");
         assert!(parse("", Path::new("u.data")).is_err());
+    }
+
+    #[test]
+    fn side_features_follow_the_reference() {
+        let users = "1|24|M|technician|85711\n2|48|F|artist|94043\n";
+        let u = user_features(users, Path::new("u.user")).unwrap();
+        // occupations ascending: artist, technician
+        assert_eq!(u[&1], vec![0.5, 0.0, 0.0, 1.0]);
+        assert_eq!(u[&2], vec![1.0, 1.0, 1.0, 0.0]);
+        let item = format!(
+            "7|Title (1995)|01-Jan-1995||http://x|{}\n",
+            ["0"; 18].join("|") + "|1"
+        );
+        let i = item_features(&item, Path::new("u.item")).unwrap();
+        assert_eq!(i[&7].len(), GENRES);
+        assert_eq!(i[&7][18], 1.0);
+        assert!(user_features("1|x|M|a|1\n", Path::new("u.user")).is_err());
+        assert!(item_features("1|short\n", Path::new("u.item")).is_err());
     }
 
     #[test]

@@ -39,14 +39,53 @@ fn u_data() -> PathBuf {
     .clone()
 }
 
-/// The generated `u.data` resolved as dataset `name` (`movielens-100k-u1` by default).
+/// Generated stand-ins for `u.user` (40 users: age, gender, one of 3 occupations) and `u.item`
+/// (25 movies, 19 genre flags, a Latin-1 title byte), in the files' layouts.
+fn side_files() -> (PathBuf, PathBuf) {
+    static PATHS: std::sync::OnceLock<(PathBuf, PathBuf)> = std::sync::OnceLock::new();
+    PATHS
+        .get_or_init(|| {
+            let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("vandenberg2017-gcmc");
+            std::fs::create_dir_all(&dir).unwrap();
+            let occupations = ["artist", "engineer", "student"];
+            let users: String = (1..=40u64)
+                .map(|u| {
+                    let g = if u % 2 == 0 { "F" } else { "M" };
+                    let o = occupations[(u % 3) as usize];
+                    format!("{u}|{}|{g}|{o}|0{u:04}\n", 18 + u)
+                })
+                .collect();
+            let mut items: Vec<u8> = Vec::new();
+            for i in 1..=25u64 {
+                let flags: Vec<&str> = (0..19)
+                    .map(|g| if (i + g) % 4 == 0 { "1" } else { "0" })
+                    .collect();
+                items.extend_from_slice(format!("{i}|Film ").as_bytes());
+                items.push(0xe9); // Latin-1 'é'
+                let rest = format!(" (1995)|01-Jan-1995||http://x|{}\n", flags.join("|"));
+                items.extend_from_slice(rest.as_bytes());
+            }
+            let (u, i) = (dir.join("u.user"), dir.join("u.item"));
+            std::fs::write(&u, users).unwrap();
+            std::fs::write(&i, items).unwrap();
+            (u, i)
+        })
+        .clone()
+}
+
+/// The generated files resolved as dataset `name` (`movielens-100k-u1` by default).
 fn dataset_named(name: &str) -> ResolvedDataset {
+    let (users, items) = side_files();
     ResolvedDataset {
         environment: None,
         name: name.into(),
-        files: [(movielens::FILE.to_string(), u_data())]
-            .into_iter()
-            .collect(),
+        files: [
+            (movielens::FILE.to_string(), u_data()),
+            (movielens::USER_FILE.to_string(), users),
+            (movielens::ITEM_FILE.to_string(), items),
+        ]
+        .into_iter()
+        .collect(),
     }
 }
 
@@ -163,10 +202,22 @@ fn parameter_count_matches_the_config() {
         hidden0: 500,
         hidden1: 75,
         num_basis: 2,
+        side: 0,
+        feat_hidden: 0,
     };
     assert_eq!(
         declared["gcmc"].as_integer(),
         Some(sizes.parameter_count() as i64)
+    );
+    // --features: 2 + 21 occupations user columns, 19 genre columns, feat_hidden 10
+    let feat = vandenberg2017_gcmc::gcmc::model::Sizes {
+        side: 42,
+        feat_hidden: 10,
+        ..sizes
+    };
+    assert_eq!(
+        declared["gcmc_feat"].as_integer(),
+        Some(feat.parameter_count() as i64)
     );
     let datasets: Vec<String> = cfg["datasets"]
         .as_array()
@@ -175,7 +226,7 @@ fn parameter_count_matches_the_config() {
         .map(|d| d.as_str().unwrap().to_string())
         .collect();
     for (variant, _) in variants() {
-        if variant == "gcmc" {
+        if variant.starts_with("gcmc") {
             continue;
         }
         for d in &datasets {

@@ -10,6 +10,7 @@
 //! users' messages and `D_v⁻¹ M_rᵀ` for the items' (a mean over neighbours); symmetric
 //! (`-nsym`): `D_u^{-½} M_r D_v^{-½}` and its transpose.
 
+use candle_core::{Device, Tensor};
 use repro_kit::recsys::Rating;
 use repro_kit::sparse::{CsrMatrix, SparseMatmul};
 use repro_kit::{KitError, Result};
@@ -43,6 +44,13 @@ pub struct Graph {
     pub support: Vec<SparseMatmul>,
     /// Per class: items ← users messages, `[n_items, n_users]`.
     pub support_t: Vec<SparseMatmul>,
+    /// Raw user id of each user node.
+    pub user_ids: Vec<u64>,
+    /// Raw item id of each item node.
+    pub item_ids: Vec<u64>,
+    /// Side features (users [n_users, F], items [n_items, F], f32), when the model uses them
+    /// ([`Graph::set_side_features`]).
+    pub side: Option<(Tensor, Tensor)>,
 }
 
 /// `sorted(set(ids))` → position.
@@ -127,7 +135,58 @@ impl Graph {
             test: test_e,
             support,
             support_t,
+            user_ids: users.keys().copied().collect(),
+            item_ids: items.keys().copied().collect(),
+            side: None,
         })
+    }
+
+    /// Side features as `train.py --features` prepares them: each node's raw vector (zeros for
+    /// a node without one) divided by its sum (`normalize_features`; an all-zero row stays
+    /// zero), then the users' [n_users, F_u] and items' [n_items, F_v] stacked into one width
+    /// F = F_u + F_v (`preprocess_user_item_features`: users `[x_u, 0]`, items `[0, x_v]`).
+    ///
+    /// Errors: vectors of unequal lengths within users or within items.
+    pub fn set_side_features(
+        &mut self,
+        users: &BTreeMap<u64, Vec<f32>>,
+        items: &BTreeMap<u64, Vec<f32>>,
+        device: &Device,
+    ) -> Result<()> {
+        let width = |m: &BTreeMap<u64, Vec<f32>>, what: &str| -> Result<usize> {
+            let w = m.values().next().map_or(0, Vec::len);
+            if m.values().any(|v| v.len() != w) {
+                return Err(KitError::Invalid(format!(
+                    "{what} side features of unequal lengths"
+                )));
+            }
+            Ok(w)
+        };
+        let (fu, fv) = (width(users, "user")?, width(items, "item")?);
+        let rows = |ids: &[u64], m: &BTreeMap<u64, Vec<f32>>, offset: usize| {
+            let mut out = vec![0f32; ids.len() * (fu + fv)];
+            for (k, id) in ids.iter().enumerate() {
+                if let Some(v) = m.get(id) {
+                    let sum: f32 = v.iter().sum();
+                    if sum != 0.0 {
+                        for (j, x) in v.iter().enumerate() {
+                            out[k * (fu + fv) + offset + j] = x / sum;
+                        }
+                    }
+                }
+            }
+            Tensor::from_vec(out, (ids.len(), fu + fv), device)
+        };
+        self.side = Some((
+            rows(&self.user_ids, users, 0)?,
+            rows(&self.item_ids, items, fu)?,
+        ));
+        Ok(())
+    }
+
+    /// Width F of the side features (0 without them).
+    pub fn side_width(&self) -> usize {
+        self.side.as_ref().map_or(0, |(u, _)| u.dims()[1])
     }
 
     /// Number of rating classes (supports).
@@ -160,6 +219,22 @@ mod tests {
         let s = Graph::new(&train, &[], Normalization::Symmetric).unwrap();
         let want = (1.0 / (2.0f64.sqrt() * 2.0f64.sqrt())) as f32;
         assert_eq!(s.support[1].matrix().to_dense()[3], want);
+    }
+
+    #[test]
+    fn side_features_are_row_normalised_and_stacked() {
+        let mut g = Graph::new(&[r(7, 3, 1.0), r(5, 3, 1.0)], &[], Normalization::Left).unwrap();
+        let users: BTreeMap<u64, Vec<f32>> = [(5, vec![1.0, 3.0]), (7, vec![0.0, 0.0])].into();
+        let items: BTreeMap<u64, Vec<f32>> = [(3, vec![2.0])].into();
+        g.set_side_features(&users, &items, &Device::Cpu).unwrap();
+        let (u, v) = g.side.as_ref().unwrap();
+        let u: Vec<Vec<f32>> = u.to_vec2().unwrap();
+        let v: Vec<Vec<f32>> = v.to_vec2().unwrap();
+        assert_eq!(u, vec![vec![0.25, 0.75, 0.0], vec![0.0, 0.0, 0.0]]);
+        assert_eq!(v, vec![vec![0.0, 0.0, 1.0]]);
+        assert_eq!(g.side_width(), 3);
+        let bad: BTreeMap<u64, Vec<f32>> = [(5, vec![1.0]), (7, vec![1.0, 2.0])].into();
+        assert!(g.set_side_features(&bad, &items, &Device::Cpu).is_err());
     }
 
     #[test]

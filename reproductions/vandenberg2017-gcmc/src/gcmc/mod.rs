@@ -5,6 +5,7 @@
 pub mod graph;
 pub mod model;
 
+use crate::movielens::SideFeatures;
 use candle_core::{backprop::GradStore, Device, Tensor};
 use candle_nn::loss::cross_entropy;
 use graph::{Graph, Normalization};
@@ -13,7 +14,7 @@ use repro_kit::fit::{Divergence, Unit};
 use repro_kit::optim::{Adam, AdamParams};
 use repro_kit::recsys::{Accuracy, Rating};
 use repro_kit::rng::stream;
-use repro_kit::{DivergenceReason, Progress, Result};
+use repro_kit::{DivergenceReason, KitError, Progress, Result};
 use std::time::Instant;
 
 /// Training settings (the command's flags).
@@ -34,6 +35,8 @@ pub struct Settings {
     pub normalization: Normalization,
     /// `tf.train.ExponentialMovingAverage` decay (`model.py`: 0.995).
     pub ema_decay: f64,
+    /// `--features --feat_hidden N`: the side-feature layer's width; `None` without features.
+    pub feat_hidden: Option<usize>,
 }
 
 /// What a GC-MC run measured.
@@ -58,18 +61,27 @@ pub struct Outcome {
     pub loss_curve: Vec<(f64, f64)>,
 }
 
-/// Trains on `train`, tests on `test` (module docs), seeded by `seed` (`"init"`, `"dropout"`).
+/// Trains on `train`, tests on `test` (module docs), seeded by `seed` (`"init"`, `"dropout"`);
+/// `side` holds the users' and items' raw side features when `s.feat_hidden` is set.
 ///
-/// Errors: a rating class with no training rating, invalid sizes, a failed tensor op.
+/// Errors: a rating class with no training rating, side features asked for but not given,
+/// invalid sizes, a failed tensor op.
 pub fn run(
     s: &Settings,
     train: &[Rating],
     test: &[Rating],
+    side: Option<&SideFeatures>,
     seed: u64,
     progress: &dyn Progress,
 ) -> Result<Outcome> {
     let dev = Device::Cpu;
-    let graph = Graph::new(train, test, s.normalization)?;
+    let mut graph = Graph::new(train, test, s.normalization)?;
+    if s.feat_hidden.is_some() {
+        let f = side.ok_or_else(|| {
+            KitError::Invalid("GC-MC with feat_hidden needs the side features".into())
+        })?;
+        graph.set_side_features(&f.users, &f.items, &dev)?;
+    }
     let classes = graph.classes();
     let sizes = Sizes {
         n_users: graph.n_users,
@@ -78,6 +90,8 @@ pub fn run(
         hidden0: (s.hidden[0] / classes) * classes,
         hidden1: s.hidden[1],
         num_basis: s.num_basis,
+        side: graph.side_width(),
+        feat_hidden: s.feat_hidden.unwrap_or(0),
     };
     let model = Gcmc::new(sizes, &mut stream(seed, "init"), &dev)?;
     let mut opt = Adam::with_params(
@@ -170,6 +184,8 @@ mod tests {
             hidden0: 1,
             hidden1: 1,
             num_basis: 1,
+            side: 0,
+            feat_hidden: 0,
         };
         let model = Gcmc::new(sizes, &mut stream(0, "init"), &d).unwrap();
         let mut ema: Vec<Tensor> = model

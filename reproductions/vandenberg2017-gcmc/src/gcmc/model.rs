@@ -21,8 +21,17 @@
 //!    the predicted rating is the expectation `Σ_r softmax(logit)_r · value_r` (eq. 6), scored
 //!    by RMSE (`metrics.py` `expected_rmse`).
 //!
+//! With side features (`--features`, `model.py` `RecommenderSideInfoGAE`): the node's side
+//! feature vector (row-normalised, users' and items' stacked into one width F,
+//! `preprocess_user_item_features`) goes through its own dense layer (`Dense(bias=True,
+//! share_user_item_weights=False)`, separate user and item weights [F, feat_hidden], ReLU, and
+//! the bias added after the ReLU as `Dense._call` does), is concatenated with the graph
+//! convolution's output, and the dense layer of step 2 then has separate user and item weights
+//! [hidden₀ + feat_hidden, hidden₁] (`share_user_item_weights=False`).
+//!
 //! Initialisation (`initializations.py`): W, W₂ and a are `weight_variable_random_uniform`
-//! (U(−√(6/(in+out)), +√(6/(in+out)))); the Q_s `orthogonal(scale=1.1)`. All from the run's
+//! (U(−√(6/(in+out)), +√(6/(in+out)))); the Q_s `orthogonal(scale=1.1)`; the side-feature
+//! biases `bias_variable_truncated_normal` (σ = 0.5, truncated at 2σ). All from the run's
 //! `"init"` stream, in the order the reference creates them.
 
 use super::graph::{Edge, Graph};
@@ -48,20 +57,45 @@ pub struct Sizes {
     pub hidden1: usize,
     /// Basis matrices of the decoder.
     pub num_basis: usize,
+    /// Width F of the side-feature vectors (0: no side features).
+    pub side: usize,
+    /// Width of the side-feature dense layer (`--feat_hidden`; unused when `side` is 0).
+    pub feat_hidden: usize,
 }
 
 impl Sizes {
+    /// Whether the model has the side-feature layers.
+    pub fn with_side(&self) -> bool {
+        self.side > 0
+    }
+
     /// Trainable scalars: (n_users + n_items)·hidden₀ + hidden₀·hidden₁ + num_basis·hidden₁² +
-    /// num_basis·classes.
+    /// num_basis·classes; with side features the dense layer is doubled and widened,
+    /// 2·(hidden₀ + feat_hidden)·hidden₁, and the side layer adds 2·(F·feat_hidden + feat_hidden).
     pub fn parameter_count(&self) -> usize {
-        (self.n_users + self.n_items) * self.hidden0
-            + self.hidden0 * self.hidden1
-            + self.num_basis * self.hidden1 * self.hidden1
-            + self.num_basis * self.classes
+        let decoder = self.num_basis * self.hidden1 * self.hidden1 + self.num_basis * self.classes;
+        let gcn = (self.n_users + self.n_items) * self.hidden0;
+        if self.with_side() {
+            let fh = self.feat_hidden;
+            gcn + 2 * (self.side * fh + fh) + 2 * (self.hidden0 + fh) * self.hidden1 + decoder
+        } else {
+            gcn + self.hidden0 * self.hidden1 + decoder
+        }
+    }
+
+    /// Position of Q₀ in [`Gcmc::vars`] (after W and W₂, or after W, the side layer's four and
+    /// the two dense weights).
+    fn decoder_start(&self) -> usize {
+        if self.with_side() {
+            7
+        } else {
+            2
+        }
     }
 }
 
-/// The parameters, in the reference's creation order: W, W₂, Q_0 … Q_{B−1}, a.
+/// The parameters, in the reference's creation order: W, W₂, Q_0 … Q_{B−1}, a; with side
+/// features W, W_fu, W_fv, b_u, b_v, W₂u, W₂v, Q_0 … Q_{B−1}, a.
 pub struct Gcmc {
     /// Sizes.
     pub sizes: Sizes,
@@ -91,10 +125,18 @@ impl Gcmc {
         let glorot = |rng: &mut Rng, i: usize, o: usize| {
             init::uniform(rng, &[i, o], (6.0 / (i + o) as f64).sqrt(), device)
         };
-        let mut vars = vec![
-            glorot(rng, sizes.n_users + sizes.n_items, sizes.hidden0)?,
-            glorot(rng, sizes.hidden0, sizes.hidden1)?,
-        ];
+        let mut vars = vec![glorot(rng, sizes.n_users + sizes.n_items, sizes.hidden0)?];
+        if sizes.with_side() {
+            let (f, fh) = (sizes.side, sizes.feat_hidden);
+            vars.push(glorot(rng, f, fh)?);
+            vars.push(glorot(rng, f, fh)?);
+            vars.push(init::truncated_normal(rng, &[fh], 0.5, device)?);
+            vars.push(init::truncated_normal(rng, &[fh], 0.5, device)?);
+            vars.push(glorot(rng, sizes.hidden0 + fh, sizes.hidden1)?);
+            vars.push(glorot(rng, sizes.hidden0 + fh, sizes.hidden1)?);
+        } else {
+            vars.push(glorot(rng, sizes.hidden0, sizes.hidden1)?);
+        }
         for _ in 0..sizes.num_basis {
             vars.push(init::orthogonal(
                 rng,
@@ -136,22 +178,34 @@ impl Gcmc {
             zv.push(graph.support_t[r].forward(&w_u.narrow(1, r * block, block)?.contiguous()?)?);
         }
         let (mut zu, mut zv) = (Tensor::cat(&zu, 1)?.relu()?, Tensor::cat(&zv, 1)?.relu()?);
+        if let Some((u_side, v_side)) = &graph.side {
+            // Dense(act=relu, bias=True): the bias is added after the activation.
+            let fu = u_side.matmul(&p[1])?.relu()?.broadcast_add(&p[3])?;
+            let fv = v_side.matmul(&p[2])?.relu()?.broadcast_add(&p[4])?;
+            zu = Tensor::cat(&[&zu, &fu], 1)?;
+            zv = Tensor::cat(&[&zv, &fv], 1)?;
+        }
         if let Some(d) = dropout.as_mut() {
             zu = zu.mul(&mask(d, zu.dims(), dev)?)?;
             zv = zv.mul(&mask(d, zv.dims(), dev)?)?;
         }
-        let (hu, hv) = (zu.matmul(&p[1])?, zv.matmul(&p[1])?);
+        let (hu, hv) = if s.with_side() {
+            (zu.matmul(&p[5])?, zv.matmul(&p[6])?)
+        } else {
+            (zu.matmul(&p[1])?, zv.matmul(&p[1])?)
+        };
         let (us, vs) = (
             edges.narrow(1, 0, 1)?.squeeze(1)?,
             edges.narrow(1, 1, 1)?.squeeze(1)?,
         );
         let hv_e = hv.index_select(&vs, 0)?;
         let mut basis = Vec::with_capacity(s.num_basis);
-        for q in &p[2..2 + s.num_basis] {
+        let q0 = s.decoder_start();
+        for q in &p[q0..q0 + s.num_basis] {
             let hu_q = hu.matmul(q)?.index_select(&us, 0)?;
             basis.push((hu_q * &hv_e)?.sum_keepdim(1)?);
         }
-        Ok(Tensor::cat(&basis, 1)?.matmul(&p[2 + s.num_basis])?)
+        Ok(Tensor::cat(&basis, 1)?.matmul(&p[q0 + s.num_basis])?)
     }
 }
 
@@ -211,6 +265,8 @@ mod tests {
             hidden0: 2,
             hidden1: 1,
             num_basis: 1,
+            side: 0,
+            feat_hidden: 0,
         };
         let model = Gcmc {
             sizes,
@@ -244,10 +300,32 @@ mod tests {
             hidden0: 500,
             hidden1: 75,
             num_basis: 2,
+            side: 0,
+            feat_hidden: 0,
         };
         assert_eq!(
             s.parameter_count(),
             2625 * 500 + 500 * 75 + 2 * 75 * 75 + 2 * 5
         );
+        // --features --feat_hidden 10: F = 23 user + 19 item columns
+        let f = Sizes {
+            side: 42,
+            feat_hidden: 10,
+            ..s
+        };
+        let want = 2625 * 500 + 2 * (42 * 10 + 10) + 2 * 510 * 75 + 2 * 75 * 75 + 2 * 5;
+        assert_eq!(f.parameter_count(), want);
+        let small = Sizes {
+            n_users: 3,
+            n_items: 4,
+            hidden0: 10,
+            hidden1: 3,
+            side: 6,
+            feat_hidden: 2,
+            ..f
+        };
+        let m = Gcmc::new(small, &mut repro_kit::rng::stream(0, "init"), &Device::Cpu).unwrap();
+        let n: usize = m.vars.iter().map(|v| v.elem_count()).sum();
+        assert_eq!(n, small.parameter_count());
     }
 }
