@@ -7,6 +7,8 @@
 //! MAE averaged over the folds) and `movielens-100k-u1` … `-u5` (the official splits, made from
 //! `u.data` as `mku.sh` makes them, [`movielens`]: fit on `u<i>.base`, test on `u<i>.test`).
 //! GC-MC reports `u1` only; `u2`–`u5` are held out for the dataset-selection test.
+//! `monti-douban`, `monti-flixster`, `monti-yahoomusic`: the fixed splits of Monti et al.
+//! (2017) read from their HDF5 `.mat` files ([`monti`]).
 //!
 //! Models (`model = "…"` in a variant, [`Hyperparameters`]): Surprise's `baseline`, `svd`,
 //! `svdpp`, `nmf` (`repro_kit::recsys`, [`surprise`]); `svd_tuned`, SVD whose hyperparameters
@@ -17,6 +19,7 @@
 //! Polyak-averaged parameters as the reference's last printed line) and `train_rmse`.
 
 pub mod gcmc;
+pub mod monti;
 pub mod movielens;
 pub mod surprise;
 
@@ -113,7 +116,21 @@ pub enum Hyperparameters {
         /// movie genres) through a dense layer of N units; absent: no side features.
         #[serde(default)]
         feat_hidden: Option<usize>,
+        /// Per-dataset overrides (`[variants.<v>.per_dataset.<dataset>]`), e.g. the Monti
+        /// commands' `-e 200 --feat_hidden 64`.
+        #[serde(default)]
+        per_dataset: std::collections::BTreeMap<String, GcmcOverride>,
     },
+}
+
+/// What a GC-MC variant changes on one dataset (each key optional). Unknown keys are rejected.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct GcmcOverride {
+    /// `--epochs` on this dataset.
+    pub epochs: Option<usize>,
+    /// `--feat_hidden` on this dataset.
+    pub feat_hidden: Option<usize>,
 }
 
 impl Hyperparameters {
@@ -203,6 +220,7 @@ impl Hyperparameters {
             normalization,
             ema_decay,
             feat_hidden,
+            per_dataset,
         } = self
         else {
             return Ok(None);
@@ -232,8 +250,16 @@ impl Hyperparameters {
                 return Err(KitError::hyperparameter(f, format!("{self:?}"), allowed));
             }
         }
-        if *feat_hidden == Some(0) {
-            return Err(KitError::hyperparameter("feat_hidden", 0, "≥ 1, or absent"));
+        if *feat_hidden == Some(0)
+            || per_dataset
+                .values()
+                .any(|o| o.feat_hidden == Some(0) || o.epochs == Some(0))
+        {
+            return Err(KitError::hyperparameter(
+                "feat_hidden / per_dataset",
+                0,
+                "epochs and feat_hidden ≥ 1, or absent",
+            ));
         }
         if hidden[0] == 0 || hidden[1] == 0 || *num_basis == 0 || *epochs == 0 {
             return Err(KitError::hyperparameter(
@@ -251,7 +277,25 @@ impl Hyperparameters {
             normalization,
             ema_decay: *ema_decay,
             feat_hidden: *feat_hidden,
+            empty_classes_allowed: false,
         }))
+    }
+
+    /// GC-MC's settings on `dataset`: the variant's, with its `per_dataset` overrides, and empty
+    /// rating classes allowed on YahooMusic as the reference allows them.
+    pub fn gcmc_on(&self, dataset: &str) -> Result<Option<gcmc::Settings>> {
+        let Some(mut s) = self.gcmc()? else {
+            return Ok(None);
+        };
+        if let Self::Gcmc { per_dataset, .. } = self {
+            if let Some(o) = per_dataset.get(dataset) {
+                s.epochs = o.epochs.unwrap_or(s.epochs);
+                s.feat_hidden = o.feat_hidden.or(s.feat_hidden);
+            }
+        }
+        s.empty_classes_allowed =
+            monti::Benchmark::of(dataset) == Some(monti::Benchmark::YahooMusic);
+        Ok(Some(s))
     }
 }
 
@@ -273,6 +317,10 @@ fn scale() -> Result<RatingScale> {
 /// for `movielens-100k` (drawn from the `"folds"` stream as Surprise's `KFold`), one official
 /// split otherwise.
 fn evaluations(dataset: &ResolvedDataset, seed: u64) -> Result<Vec<(Vec<Rating>, Vec<Rating>)>> {
+    if let Some(b) = monti::Benchmark::of(&dataset.name) {
+        let m = monti::load(dataset, b)?;
+        return Ok(vec![(m.train, m.test)]);
+    }
     let lines = movielens::load(dataset)?;
     match movielens::split_of(&dataset.name)? {
         Some(i) => {
@@ -304,22 +352,17 @@ pub fn run(
     seed: u64,
     progress: &dyn Progress,
 ) -> Result<RunOutput> {
-    if let Some(s) = h.gcmc()? {
+    if let Some(s) = h.gcmc_on(&dataset.name)? {
         return run_gcmc(&s, dataset, seed, progress);
     }
     let algo = h
         .algorithm()?
         .ok_or_else(|| KitError::Invalid("no model".into()))?;
-    let lines = movielens::load(dataset)?;
-    let all: Vec<Rating> = lines.iter().map(movielens::Line::rating).collect();
-    let out = match movielens::split_of(&dataset.name)? {
-        None => surprise::cross_validate(&algo, &all, scale()?, CV_FOLDS, seed)?,
-        Some(i) => {
-            let (base, test) = movielens::official_split(&lines, i)?;
-            let r =
-                |l: &[movielens::Line]| l.iter().map(movielens::Line::rating).collect::<Vec<_>>();
-            surprise::train_test(&algo, &r(&base), &r(&test), scale()?, seed)?
-        }
+    let out = if let Some(b) = monti::Benchmark::of(&dataset.name) {
+        let m = monti::load(dataset, b)?;
+        surprise::train_test(&algo, &m.train, &m.test, m.scale, seed)?
+    } else {
+        surprise_on_movielens(&algo, dataset, seed)?
     };
     let mut b = RunOutput::builder(METRICS)
         .parameter_count(out.parameter_count)
@@ -336,6 +379,35 @@ pub fn run(
     b.build()
 }
 
+/// Surprise's protocol on a MovieLens dataset: 5-fold cross-validation on `movielens-100k`,
+/// one fit on an official split otherwise.
+fn surprise_on_movielens(
+    algo: &Algorithm,
+    dataset: &ResolvedDataset,
+    seed: u64,
+) -> Result<surprise::Outcome> {
+    let lines = movielens::load(dataset)?;
+    let all: Vec<Rating> = lines.iter().map(movielens::Line::rating).collect();
+    Ok(match movielens::split_of(&dataset.name)? {
+        None => surprise::cross_validate(algo, &all, scale()?, CV_FOLDS, seed)?,
+        Some(i) => {
+            let (base, test) = movielens::official_split(&lines, i)?;
+            let r =
+                |l: &[movielens::Line]| l.iter().map(movielens::Line::rating).collect::<Vec<_>>();
+            surprise::train_test(algo, &r(&base), &r(&test), scale()?, seed)?
+        }
+    })
+}
+
+/// The side features of `dataset` (`--features`): MovieLens' user and movie files, or a Monti
+/// benchmark's graphs.
+fn side_features(dataset: &ResolvedDataset) -> Result<movielens::SideFeatures> {
+    match monti::Benchmark::of(&dataset.name) {
+        Some(b) => monti::side_features(dataset, b, &monti::load(dataset, b)?),
+        None => movielens::load_side_features(dataset),
+    }
+}
+
 /// GC-MC on every evaluation of `dataset` (means over cross-validation folds).
 fn run_gcmc(
     s: &gcmc::Settings,
@@ -345,7 +417,7 @@ fn run_gcmc(
 ) -> Result<RunOutput> {
     let evals = evaluations(dataset, seed)?;
     let side = match s.feat_hidden {
-        Some(_) => Some(movielens::load_side_features(dataset)?),
+        Some(_) => Some(side_features(dataset)?),
         None => None,
     };
     let n = evals.len() as f64;
@@ -430,9 +502,10 @@ impl Paper for Vandenberg2017 {
                     normalization: gcmc::graph::Normalization::Left,
                     ema_decay: 0.0,
                     feat_hidden: *feat_hidden,
+                    empty_classes_allowed: true,
                 };
                 let side = match feat_hidden {
-                    Some(_) => Some(movielens::load_side_features(ctx.dataset)?),
+                    Some(_) => Some(side_features(ctx.dataset)?),
                     None => None,
                 };
                 let o = gcmc::run(&s, &tiny, &tiny[..1], side.as_ref(), 0, &NoProgress)?;

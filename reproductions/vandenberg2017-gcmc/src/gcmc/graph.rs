@@ -68,11 +68,18 @@ fn class_of(values: &[f64], v: f64) -> usize {
 }
 
 impl Graph {
-    /// The graph of `train` and `test` ratings with `normalization`.
+    /// The graph of `train` and `test` ratings with `normalization`; `empty_classes_allowed`
+    /// lets a rating class have no training rating (an empty support), as the reference allows
+    /// for YahooMusic only.
     ///
-    /// Errors: no training ratings, or a class with no training rating (the reference exits:
-    /// "normalized bipartite adjacency matrix has only zero entries").
-    pub fn new(train: &[Rating], test: &[Rating], normalization: Normalization) -> Result<Self> {
+    /// Errors: no training ratings, or (unless allowed) a class with no training rating (the
+    /// reference exits: "normalized bipartite adjacency matrix has only zero entries").
+    pub fn new(
+        train: &[Rating],
+        test: &[Rating],
+        normalization: Normalization,
+        empty_classes_allowed: bool,
+    ) -> Result<Self> {
         if train.is_empty() {
             return Err(KitError::Invalid("GC-MC: no training ratings".into()));
         }
@@ -104,7 +111,7 @@ impl Graph {
         let mut support_t = Vec::new();
         for (c, value) in class_values.iter().enumerate() {
             let e: Vec<&Edge> = train_e.iter().filter(|x| x.2 == c).collect();
-            if e.is_empty() {
+            if e.is_empty() && !empty_classes_allowed {
                 return Err(KitError::Invalid(format!(
                     "GC-MC: rating class {value} has no training rating (the reference stops here)"
                 )));
@@ -207,7 +214,7 @@ mod tests {
     fn left_normalisation_averages_over_the_receiving_nodes_neighbours() {
         // user 7 rated items 3 (1 star) and 9 (2 stars); user 5 rated item 9 (2 stars).
         let train = [r(7, 3, 1.0), r(7, 9, 2.0), r(5, 9, 2.0)];
-        let g = Graph::new(&train, &[r(5, 3, 1.0)], Normalization::Left).unwrap();
+        let g = Graph::new(&train, &[r(5, 3, 1.0)], Normalization::Left, false).unwrap();
         assert_eq!((g.n_users, g.n_items, g.classes()), (2, 2, 2));
         // users sorted: 5 → 0, 7 → 1; items: 3 → 0, 9 → 1
         assert_eq!(g.train, vec![(1, 0, 0), (1, 1, 1), (0, 1, 1)]);
@@ -216,14 +223,20 @@ mod tests {
         assert_eq!(g.support[1].matrix().to_dense(), vec![0.0, 1.0, 0.0, 0.5]);
         // items ← users, class 2 stars: item 9 (degree 2) gets 1/2 from each user
         assert_eq!(g.support_t[1].matrix().to_dense(), vec![0.0, 0.0, 0.5, 0.5]);
-        let s = Graph::new(&train, &[], Normalization::Symmetric).unwrap();
+        let s = Graph::new(&train, &[], Normalization::Symmetric, false).unwrap();
         let want = (1.0 / (2.0f64.sqrt() * 2.0f64.sqrt())) as f32;
         assert_eq!(s.support[1].matrix().to_dense()[3], want);
     }
 
     #[test]
     fn side_features_are_row_normalised_and_stacked() {
-        let mut g = Graph::new(&[r(7, 3, 1.0), r(5, 3, 1.0)], &[], Normalization::Left).unwrap();
+        let mut g = Graph::new(
+            &[r(7, 3, 1.0), r(5, 3, 1.0)],
+            &[],
+            Normalization::Left,
+            false,
+        )
+        .unwrap();
         let users: BTreeMap<u64, Vec<f32>> = [(5, vec![1.0, 3.0]), (7, vec![0.0, 0.0])].into();
         let items: BTreeMap<u64, Vec<f32>> = [(3, vec![2.0])].into();
         g.set_side_features(&users, &items, &Device::Cpu).unwrap();
@@ -239,8 +252,11 @@ mod tests {
 
     #[test]
     fn a_class_without_training_ratings_is_an_error() {
-        let e = Graph::new(&[r(1, 1, 1.0)], &[r(1, 2, 2.0)], Normalization::Left);
+        let e = Graph::new(&[r(1, 1, 1.0)], &[r(1, 2, 2.0)], Normalization::Left, false);
         assert!(e.is_err());
-        assert!(Graph::new(&[], &[], Normalization::Left).is_err());
+        assert!(Graph::new(&[], &[], Normalization::Left, false).is_err());
+        // YahooMusic's exemption: an empty support.
+        let g = Graph::new(&[r(1, 1, 1.0)], &[r(1, 2, 2.0)], Normalization::Left, true).unwrap();
+        assert_eq!(g.support[1].matrix().nnz(), 0);
     }
 }

@@ -37,6 +37,8 @@ pub struct Settings {
     pub ema_decay: f64,
     /// `--features --feat_hidden N`: the side-feature layer's width; `None` without features.
     pub feat_hidden: Option<usize>,
+    /// Whether a rating class may have no training rating (the reference's YahooMusic case).
+    pub empty_classes_allowed: bool,
 }
 
 /// What a GC-MC run measured.
@@ -75,7 +77,7 @@ pub fn run(
     progress: &dyn Progress,
 ) -> Result<Outcome> {
     let dev = Device::Cpu;
-    let mut graph = Graph::new(train, test, s.normalization)?;
+    let mut graph = Graph::new(train, test, s.normalization, s.empty_classes_allowed)?;
     if s.feat_hidden.is_some() {
         let f = side.ok_or_else(|| {
             KitError::Invalid("GC-MC with feat_hidden needs the side features".into())

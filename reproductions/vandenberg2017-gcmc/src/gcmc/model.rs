@@ -257,7 +257,7 @@ mod tests {
             item,
             value,
         };
-        let g = Graph::new(&[r(1, 1.0), r(2, 2.0)], &[], Normalization::Left).unwrap();
+        let g = Graph::new(&[r(1, 1.0), r(2, 2.0)], &[], Normalization::Left, false).unwrap();
         let sizes = Sizes {
             n_users: 1,
             n_items: 2,
