@@ -1,5 +1,6 @@
-//! Compressed sparse row (CSR) matrices for inference with pruned fully connected layers, and
-//! the size and FLOP accounting of dense and sparse layers.
+//! Compressed sparse row (CSR) matrices: inference with pruned fully connected layers
+//! ([`CsrMatrix::affine_into`]), the size and FLOP accounting of dense and sparse layers, and the
+//! constant operand of the differentiable sparse × dense product ([`super::SparseMatmul`]).
 //!
 //! No maintained sparse-matrix crate (`sprs`, `nalgebra-sparse`) is in the workspace's
 //! registry, so the kernel is the kit's own: one thread, f32, `u32` column indices, a row-major
@@ -7,6 +8,7 @@
 
 use crate::{KitError, Result};
 use candle_core::{DType, Var};
+use std::collections::BTreeMap;
 
 /// Bytes of one f32 value or one u32 index.
 const WORD: usize = 4;
@@ -105,6 +107,109 @@ impl CsrMatrix {
             }
         }
         d
+    }
+
+    /// The matrix [rows, cols] with entries `(row_indices[k], col_indices[k]) = values[k]`
+    /// (coordinate/COO form, any order); entries at the same position are summed, as SciPy's
+    /// `sp.csr_matrix((values, (rows, cols)))` does, and explicit zeros are kept (e.g. the
+    /// normalised adjacency of a graph, GC-MC's `preprocessing.py`).
+    ///
+    /// Errors: arrays of different lengths, an index outside `rows × cols`, a non-finite value,
+    /// or more than `u32::MAX` rows, columns or entries.
+    pub fn from_coo(
+        rows: usize,
+        cols: usize,
+        row_indices: &[usize],
+        col_indices: &[usize],
+        values: &[f32],
+    ) -> Result<Self> {
+        let n = values.len();
+        if row_indices.len() != n || col_indices.len() != n {
+            return Err(KitError::Invalid(format!(
+                "CSR from COO: {} row indices, {} column indices and {n} values must be of one length",
+                row_indices.len(),
+                col_indices.len()
+            )));
+        }
+        if rows.max(cols).max(n) > u32::MAX as usize {
+            return Err(KitError::Invalid(format!(
+                "CSR: {rows}×{cols} with {n} entries exceeds u32 indexing"
+            )));
+        }
+        let mut entries = BTreeMap::new();
+        for k in 0..n {
+            let (r, c, v) = (row_indices[k], col_indices[k], values[k]);
+            if r >= rows || c >= cols {
+                return Err(KitError::Invalid(format!(
+                    "CSR from COO: entry {k} at ({r}, {c}) is outside the {rows}×{cols} matrix"
+                )));
+            }
+            if !v.is_finite() {
+                return Err(KitError::Invalid(format!(
+                    "CSR from COO: entry {k} at ({r}, {c}) is {v}, not a finite value"
+                )));
+            }
+            *entries.entry((r, c)).or_insert(0.0f32) += v;
+        }
+        let mut indptr = vec![0u32; rows + 1];
+        let (mut indices, mut vals) = (Vec::with_capacity(entries.len()), Vec::new());
+        for ((r, c), v) in entries {
+            indptr[r + 1] += 1;
+            indices.push(c as u32);
+            vals.push(v);
+        }
+        for r in 0..rows {
+            indptr[r + 1] += indptr[r];
+        }
+        Ok(Self {
+            rows,
+            cols,
+            indptr,
+            indices,
+            values: vals,
+        })
+    }
+
+    /// The transpose Aᵀ [cols, rows], columns again ascending within each row.
+    pub fn transpose(&self) -> Self {
+        let mut indptr = vec![0u32; self.cols + 1];
+        for &c in &self.indices {
+            indptr[c as usize + 1] += 1;
+        }
+        for c in 0..self.cols {
+            indptr[c + 1] += indptr[c];
+        }
+        let mut next: Vec<u32> = indptr[..self.cols].to_vec();
+        let mut indices = vec![0u32; self.nnz()];
+        let mut values = vec![0.0f32; self.nnz()];
+        for r in 0..self.rows {
+            for k in self.indptr[r] as usize..self.indptr[r + 1] as usize {
+                let c = self.indices[k] as usize;
+                let dst = next[c] as usize;
+                indices[dst] = r as u32;
+                values[dst] = self.values[k];
+                next[c] += 1;
+            }
+        }
+        Self {
+            rows: self.cols,
+            cols: self.rows,
+            indptr,
+            indices,
+            values,
+        }
+    }
+
+    /// Row `r`'s stored entries: (column indices ascending, values). Errors: `r ≥ rows`.
+    pub fn row(&self, r: usize) -> Result<(&[u32], &[f32])> {
+        if r >= self.rows {
+            return Err(KitError::Invalid(format!(
+                "CSR row {r} of a matrix with {} rows",
+                self.rows
+            )));
+        }
+        let (a, b) = (self.indptr[r] as usize, self.indptr[r + 1] as usize);
+        Ok((&self.indices[a..b], &self.values[a..b]))
     }
 
     /// `y = x·Aᵀ + bias` for `x` [n, cols] row-major → `y` [n, rows] row-major (a fully
@@ -214,23 +319,26 @@ pub fn linear_flops(nonzero_weights: usize) -> u64 {
     2 * nonzero_weights as u64
 }
 
-/// Entries of `vars` that are not exactly 0.0 (a pruned model's nonzero parameters).
-///
-/// Errors: a failed host copy.
-pub fn count_nonzero(vars: &[Var]) -> Result<usize> {
-    let mut n = 0;
-    for v in vars {
-        n += super::mask::host_values(v)?
-            .iter()
-            .filter(|x| **x != 0.0)
-            .count();
-    }
-    Ok(n)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn coo_sums_duplicates_and_transposes() {
+        // [[0, 3], [1.5, 0], [0, 0]] with the 3 given as 1 + 2 at one position
+        let m = CsrMatrix::from_coo(3, 2, &[0, 1, 0], &[1, 0, 1], &[1.0, 1.5, 2.0]).unwrap();
+        assert_eq!(m.nnz(), 2);
+        assert_eq!(m.to_dense(), vec![0.0, 3.0, 1.5, 0.0, 0.0, 0.0]);
+        let t = m.transpose();
+        assert_eq!((t.rows(), t.cols()), (2, 3));
+        assert_eq!(t.to_dense(), vec![0.0, 1.5, 0.0, 3.0, 0.0, 0.0]);
+        assert_eq!(t.transpose(), m);
+        assert_eq!(m.row(2).unwrap().0.len(), 0);
+        assert!(m.row(3).is_err());
+        assert!(CsrMatrix::from_coo(3, 2, &[3], &[0], &[1.0]).is_err());
+        assert!(CsrMatrix::from_coo(3, 2, &[0, 1], &[0], &[1.0]).is_err());
+        assert!(CsrMatrix::from_coo(3, 2, &[0], &[0], &[f32::NAN]).is_err());
+    }
 
     #[test]
     fn csr_round_trips_and_counts_bytes() {
