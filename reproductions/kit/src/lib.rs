@@ -6,9 +6,8 @@
 //! The kit has no dependency on the harness: it gives the trait and its context types, seeded
 //! randomness ([`rng`]), PyTorch/Keras-style initialisers ([`init`]), small layers ([`nn`]),
 //! batching and training-loop helpers ([`train`]), dataset readers ([`data`]), metrics
-//! ([`metrics`]), pruning ([`prune`]: masks, iterative magnitude pruning with rewinding), sparse
-//! matrices ([`sparse`]: CSR inference kernels and a differentiable sparse × dense product) and
-//! recommender baselines ([`recsys`]: Surprise's baseline predictor, SVD, SVD++ and NMF).
+//! ([`metrics`]) and pruning ([`prune`]: masks, iterative magnitude pruning with rewinding, CSR
+//! inference kernels).
 //!
 //! candle's CPU RNG cannot be seeded, so nothing here calls `Tensor::rand*` or candle-nn's
 //! default initialisers: every random number comes from a `rand_chacha` generator derived from
@@ -26,11 +25,9 @@ pub mod nn;
 pub mod optim;
 pub mod output;
 pub mod prune;
-pub mod recsys;
 pub mod reproduction;
 pub mod rng;
 pub mod simd;
-pub mod sparse;
 
 pub use error::{KitError, Result};
 pub use output::RunOutputBuilder;

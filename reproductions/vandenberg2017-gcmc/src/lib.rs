@@ -11,7 +11,7 @@
 //! (2017) read from their HDF5 `.mat` files ([`monti`]).
 //!
 //! Models (`model = "…"` in a variant, [`Hyperparameters`]): Surprise's `baseline`, `svd`,
-//! `svdpp`, `nmf` (`repro_kit::recsys`, [`surprise`]); `svd_tuned`, SVD whose hyperparameters
+//! `svdpp`, `nmf` (`repro_kit_recsys`, [`surprise`]); `svd_tuned`, SVD whose hyperparameters
 //! are searched on a validation split of each training set ([`surprise::TunedSvd`], the tuned
 //! baseline); `gcmc`, the graph auto-encoder ([`gcmc`]).
 //!
@@ -23,7 +23,7 @@ pub mod monti;
 pub mod movielens;
 pub mod surprise;
 
-use repro_kit::recsys::{Nmf, Rating, RatingScale, Svd, SvdPp};
+use repro_kit_recsys::{Nmf, Rating, RatingScale, Svd, SvdPp};
 use repro_kit::reproduction::Overfit;
 use repro_kit::{
     KitError, NoProgress, Paper, Progress, ResolvedDataset, Result, RunContext, RunOutput, Validate,
@@ -332,7 +332,7 @@ fn evaluations(dataset: &ResolvedDataset, seed: u64) -> Result<Vec<(Vec<Rating>,
         }
         None => {
             let all: Vec<Rating> = lines.iter().map(movielens::Line::rating).collect();
-            let folds = repro_kit::recsys::k_fold(
+            let folds = repro_kit_recsys::k_fold(
                 all.len(),
                 CV_FOLDS,
                 &mut repro_kit::rng::stream(seed, "folds"),

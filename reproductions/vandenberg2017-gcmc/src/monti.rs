@@ -10,7 +10,7 @@
 //! node's row of the graph, or of the identity).
 
 use crate::movielens::SideFeatures;
-use repro_kit::recsys::{Rating, RatingScale};
+use repro_kit_recsys::{Rating, RatingScale};
 use repro_kit::{KitError, ResolvedDataset, Result};
 use std::collections::BTreeMap;
 use std::path::Path;

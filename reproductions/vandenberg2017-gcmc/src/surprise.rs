@@ -1,5 +1,5 @@
 //! The Surprise baselines (Hug 2020, NicolasHug/Surprise at 2381fb11) on MovieLens-100K, run by
-//! `repro_kit::recsys`: `examples/benchmark.py`'s protocol (`cross_validate(algo, data,
+//! `repro_kit_recsys`: `examples/benchmark.py`'s protocol (`cross_validate(algo, data,
 //! ["rmse", "mae"], KFold(random_state=0))`, RMSE and MAE averaged over the 5 folds, each fit
 //! seeded with `random_state`) on the whole of `u.data`, or one fit on an official split's
 //! `u<i>.base` evaluated on `u<i>.test`. The run's seed plays both `random_state`s: the folds
@@ -12,7 +12,7 @@
 //! tie) is refitted on the whole training set. The search's seconds are the run's
 //! `selection_seconds`, its number of fits and the chosen points are in `extra`.
 
-use repro_kit::recsys::{
+use repro_kit_recsys::{
     holdout, k_fold, Accuracy, BaselineMethod, BaselineOnly, Estimator, Nmf, Rating, RatingScale,
     Ratings, Svd, SvdPp,
 };

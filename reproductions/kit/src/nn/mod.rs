@@ -21,7 +21,7 @@ mod dense;
 pub mod dropout;
 mod embedding;
 #[cfg(test)]
-pub(crate) mod gradcheck;
+mod gradcheck;
 mod kernels;
 mod linear;
 mod mlp;

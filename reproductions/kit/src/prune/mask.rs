@@ -396,17 +396,6 @@ impl InplaceOp1 for ZeroPruned<'_> {
     }
 }
 
-/// Entries of `vars` that are not exactly 0.0 (a pruned model's nonzero parameters).
-///
-/// Errors: a failed host copy.
-pub fn count_nonzero(vars: &[Var]) -> Result<usize> {
-    let mut n = 0;
-    for v in vars {
-        n += host_values(v)?.iter().filter(|x| **x != 0.0).count();
-    }
-    Ok(n)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,8 +1,7 @@
 //! Pruning: per-parameter masks, magnitude pruning (layer-wise or global), random masks of the
 //! same per-layer sparsity, iterative magnitude pruning with rewinding (the lottery-ticket
 //! procedure), masks enforced through every optimizer update, and CSR kernels with size and
-//! FLOP accounting for the pruned model's inference (the CSR type lives in [`crate::sparse`] and
-//! is re-exported here).
+//! FLOP accounting for the pruned model's inference.
 //!
 //! A typical chain (the MNIST-1D lottery-ticket notebook's, layer = weight + bias):
 //! ```no_run
@@ -19,15 +18,16 @@
 //! # Ok(()) }
 //! ```
 
+mod csr;
 mod imp;
 mod mask;
 mod masked;
 #[cfg(test)]
 mod tests;
 
-pub use crate::sparse::{dense_bytes, linear_flops, CsrMatrix};
+pub use csr::{count_nonzero, dense_bytes, linear_flops, CsrMatrix};
 pub use imp::{
     iterative_magnitude_pruning, PruningSchedule, Rewind, RewindPoint, Round, RoundResult, Snapshot,
 };
-pub use mask::{count_nonzero, host_values, pruned_count, shapes, Mask, MaskSet, Scope};
+pub use mask::{host_values, pruned_count, shapes, Mask, MaskSet, Scope};
 pub use masked::{Masked, MaskedConfig};

@@ -10,7 +10,7 @@
 //!    dropout (`dropout_sparse` on the one-hot inputs): each node's row is kept with
 //!    probability 1 − p and scaled by 1/(1 − p), one mask for all classes. Then
 //!    `z_u = relu(concat_r(A_r · (x_v W_r)))`, `z_v = relu(concat_r(A_rᵀ · (x_u W_r)))`
-//!    ([`repro_kit::sparse::SparseMatmul`]).
+//!    ([`repro_kit_sparse::SparseMatmul`]).
 //! 2. **Dense layer** (`Dense`, eq. 3's second part): dropout p on z, one weight W₂
 //!    [hidden₀, hidden₁] shared by users and items, no bias, identity activation.
 //! 3. **Bilinear decoder with basis decomposition** (`BilinearMixture`, eqs. 4–5, 8): for an
@@ -250,7 +250,7 @@ mod tests {
     #[test]
     fn logits_match_the_hand_computation() {
         use crate::gcmc::graph::{Graph, Normalization};
-        use repro_kit::recsys::Rating;
+        use repro_kit_recsys::Rating;
         // user 1 rated item 1 (class 0, 1 star) and item 2 (class 1, 2 stars).
         let r = |item, value| Rating {
             user: 1,

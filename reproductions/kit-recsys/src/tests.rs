@@ -1,5 +1,5 @@
 use super::*;
-use crate::rng::stream;
+use repro_kit::rng::stream;
 
 fn scale() -> RatingScale {
     RatingScale::new(1.0, 5.0).unwrap()

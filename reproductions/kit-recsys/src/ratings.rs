@@ -3,7 +3,7 @@
 //! clipping (`surprise/prediction_algorithms/algo_base.py` `predict`), and RMSE/MAE
 //! (`surprise/accuracy.py`).
 
-use crate::{KitError, Result};
+use repro_kit::{KitError, Result};
 use std::collections::HashMap;
 
 /// One observed rating: raw user and item ids (as in the data file, e.g. MovieLens' `u.data`)

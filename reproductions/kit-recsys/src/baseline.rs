@@ -3,7 +3,7 @@
 //! (`optimize_baselines.pyx`: `baseline_als` from line 13, `baseline_sgd` from line 56).
 
 use super::{non_negative, Estimator, Ratings};
-use crate::Result;
+use repro_kit::Result;
 
 /// How the biases are fitted (Surprise's `bsl_options`), with Surprise's defaults.
 #[derive(Debug, Clone, Copy, PartialEq)]

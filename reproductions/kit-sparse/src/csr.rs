@@ -6,7 +6,7 @@
 //! registry, so the kernel is the kit's own: one thread, f32, `u32` column indices, a row-major
 //! `x`; `benches/sparse.rs` times it against the dense [`crate::nn::Linear`] kernel.
 
-use crate::{KitError, Result};
+use repro_kit::{KitError, Result};
 use candle_core::{DType, Var};
 use std::collections::BTreeMap;
 

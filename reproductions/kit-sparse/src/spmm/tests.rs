@@ -85,7 +85,7 @@ fn backward_matches_finite_differences_and_the_dense_gradient() {
         let y = op.forward(x.as_tensor()).unwrap();
         (y.sqr().unwrap() * &w).unwrap().sum_all().unwrap()
     };
-    crate::nn::gradcheck::check(&loss, &[("x", &x)], 1e-6, 1e-7);
+    crate::gradcheck::check(&loss, &[("x", &x)], 1e-6, 1e-7);
     let g = loss().backward().unwrap();
     let sparse_grad = g
         .get(&x)

@@ -3,8 +3,8 @@
 //! as `surprise/prediction_algorithms/matrix_factorization.pyx` (2381fb11) runs them.
 
 use super::{dot, non_negative, positive, Estimator, Ratings};
-use crate::rng::Rng;
-use crate::Result;
+use repro_kit::rng::Rng;
+use repro_kit::Result;
 use rand_distr::{Distribution, StandardNormal};
 
 /// `rows × n_factors` draws of N(`mean`, `std_dev`²), row-major (numpy's
@@ -107,7 +107,7 @@ impl Svd {
         self
     }
 
-    /// Errors ([`crate::KitError::Hyperparameter`]): `n_factors = 0`, or a learning rate,
+    /// Errors ([`repro_kit::KitError::Hyperparameter`]): `n_factors = 0`, or a learning rate,
     /// regularisation term or `init_std_dev` that is negative or not finite, or a non-finite
     /// `init_mean`.
     pub fn validate(&self) -> Result<()> {
@@ -252,7 +252,7 @@ pub struct SvdPpModel {
 const SVDPP_GROUPS: [&str; 5] = ["bu", "bi", "pu", "qi", "yj"];
 
 impl SvdPp {
-    /// Errors ([`crate::KitError::Hyperparameter`]): `n_factors = 0`, or a learning rate,
+    /// Errors ([`repro_kit::KitError::Hyperparameter`]): `n_factors = 0`, or a learning rate,
     /// regularisation term or `init_std_dev` that is negative or not finite, or a non-finite
     /// `init_mean`.
     pub fn validate(&self) -> Result<()> {

@@ -11,7 +11,7 @@
 //! count. Aᵀ is built once, in [`SparseMatmul::new`].
 
 use super::CsrMatrix;
-use crate::{KitError, Result};
+use repro_kit::{KitError, Result};
 use candle_core::{bail, CpuStorage, CustomOp1, Layout, Shape, Tensor};
 use rayon::prelude::*;
 use std::ops::{AddAssign, Mul};

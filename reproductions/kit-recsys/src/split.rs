@@ -1,8 +1,8 @@
 //! Shuffled splits of a rating list: Surprise's `KFold` and `train_test_split`
 //! (`surprise/model_selection/split.py`), the shuffle drawn from a kit stream.
 
-use crate::rng::{permutation, Rng};
-use crate::{KitError, Result};
+use repro_kit::rng::{permutation, Rng};
+use repro_kit::{KitError, Result};
 
 use super::Rating;
 

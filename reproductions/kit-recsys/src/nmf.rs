@@ -4,8 +4,8 @@
 //! run it.
 
 use super::{dot, non_negative, positive, Ratings};
-use crate::rng::Rng;
-use crate::{KitError, Result};
+use repro_kit::rng::Rng;
+use repro_kit::{KitError, Result};
 use rand::RngExt as _;
 
 /// Surprise's `NMF` hyperparameters; [`Default`] gives Surprise's defaults (`n_factors=15,

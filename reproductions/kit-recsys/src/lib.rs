@@ -5,14 +5,14 @@
 //! Cython loops, plain `f64` loops (no tensors).
 //!
 //! Differences from Surprise, all deliberate: random initial factors come from a `rand_chacha`
-//! stream of the run's seed ([`crate::rng::stream`], purpose e.g. `"init"`) instead of numpy's
+//! stream of the run's seed ([`repro_kit::rng::stream`], purpose e.g. `"init"`) instead of numpy's
 //! `RandomState`, and cross-validation folds from another ([`k_fold`]); the global mean is a
 //! plain left-to-right sum (numpy's `mean` sums pairwise). Numbers are therefore not
 //! bit-identical to Surprise's; the algorithms and their orders of updates are.
 //!
 //! A typical run (Surprise's `cross_validate(SVD(), data, ["rmse", "mae"], KFold(5))`):
 //! ```no_run
-//! # use repro_kit::recsys::*;
+//! # use repro_kit_recsys::*;
 //! # use repro_kit::rng;
 //! # fn demo(all: Vec<Rating>, seed: u64) -> repro_kit::Result<()> {
 //! let scale = RatingScale::new(1.0, 5.0)?;
@@ -24,6 +24,9 @@
 //! }
 //! # Ok(()) }
 //! ```
+//!
+//! A kit extension crate (`repro-kit-recsys`, ARCHITECTURE.md "Kit extension crates"): only the
+//! papers that depend on it hash it into their code hash.
 
 mod baseline;
 mod nmf;
@@ -39,7 +42,7 @@ pub use ratings::{Accuracy, Estimator, Rating, RatingScale, Ratings};
 pub use split::{holdout, k_fold, Fold};
 pub use svd::{Svd, SvdModel, SvdPp, SvdPpModel};
 
-use crate::{KitError, Result};
+use repro_kit::{KitError, Result};
 
 /// [`KitError::Hyperparameter`] unless `value` is finite and ≥ 0 (learning rates,
 /// regularisation terms, standard deviations); `algo.field` names it.
