@@ -456,10 +456,13 @@ fn comparison(
         TunedComparison {
             baseline: tuned_ref.label(own, tuned_metric),
             budget: t.budget.clone(),
-            search_cost: t
-                .cost_metric
-                .as_ref()
-                .and_then(|m| search_cost(paper, tuned_ref, m.get_ref(), cells, 1.0 - rules.alpha)),
+            search_cost: search_cost(
+                paper,
+                tuned_ref,
+                t.cost_metric.as_ref().map(|m| m.get_ref().as_str()),
+                cells,
+                1.0 - rules.alpha,
+            ),
             reading: repro_stats::verdict::tuned_baseline_reading(
                 assessment.verdict,
                 tuned_assessment.verdict,
@@ -485,37 +488,48 @@ fn comparison(
     })
 }
 
-/// The mean cost of the tuned baseline's search (metric `cost` of its runs, every dataset),
-/// with its unit; `None` without a finite value.
+/// The mean cost of the tuned baseline's search over its runs (every dataset): metric
+/// `cost_metric` when given, else the runs' model-selection time (`selection_seconds`);
+/// `None` without a finite value.
 fn search_cost(
     paper: &LoadedPaper,
     tuned: &crate::config::MethodRef,
-    cost: &str,
+    cost_metric: Option<&str>,
     cells: &Cells,
     confidence: f64,
 ) -> Option<SearchCost> {
     let own = paper.id();
+    let cost_of = |r: &RunRecord| match cost_metric {
+        Some(m) => r.metric(m),
+        None => r.timings.selection_seconds,
+    };
     let values: Vec<f64> = cells
         .iter()
         .filter(|((p, v, _), _)| p == tuned.paper(own) && v == tuned.variant())
-        .flat_map(|(_, c)| c.values().filter_map(|r| r.metric(cost)))
+        .flat_map(|(_, c)| c.values().filter_map(|r| cost_of(r)))
         .filter(|v| v.is_finite())
         .collect();
     let estimate = super::tradeoff::Estimate::of(&values, confidence)?;
+    let (metric, unit) = match cost_metric {
+        Some(m) => (
+            m.to_string(),
+            paper
+                .config
+                .metrics
+                .get(m)
+                .map(|s| s.unit.clone())
+                .unwrap_or_default(),
+        ),
+        None => ("selection_seconds".to_string(), "seconds".to_string()),
+    };
     Some(SearchCost {
-        metric: cost.to_string(),
-        unit: paper
-            .config
-            .metrics
-            .get(cost)
-            .map(|m| m.unit.clone())
-            .unwrap_or_default(),
+        metric,
+        unit,
         runs: values.len(),
         mean: estimate.mean,
     })
 }
 
-/// [`comparison`] for the tests of other modules.
 #[cfg(test)]
 pub(crate) fn comparison_for_test(
     paper: &LoadedPaper,

@@ -26,10 +26,6 @@ count = 10
 better = "lower"
 unit = "stars"
 description = "x"
-[metrics.search_seconds]
-better = "lower"
-unit = "seconds"
-description = "x"
 [variants.gcmc]
 a = 1
 [variants.mf]
@@ -44,7 +40,7 @@ metric = "rmse"
 paired = true
 reported_datasets = ["d1", "d2", "d3"]
 source = "s"
-tuned_baseline = { method = "mf-tuned", budget = "24 trials of (factors, lr, reg) on a 10% validation split", cost_metric = "search_seconds" }
+tuned_baseline = { method = "mf-tuned", budget = "24 trials of (factors, lr, reg) on a 10% validation split" }
 "#;
     LoadedPaper {
         path: PathBuf::from("configs/papers/p.toml"),
@@ -74,13 +70,11 @@ fn records(variant: &str, centre: f64) -> Vec<Placed> {
     for d in DATASETS {
         for seed in 0..10u64 {
             let wobble = 0.002 * ((seed * 7 + d.len() as u64) % 5) as f64;
-            let run = repro_kit::RunOutput::builder(&["rmse", "search_seconds"])
-                .metric("rmse", centre + wobble)
-                .metric("search_seconds", 12.0);
+            let run = repro_kit::RunOutput::builder(&["rmse"]).metric("rmse", centre + wobble);
             let run = if variant == "mf-tuned" {
-                run
+                run.selection_seconds(12.0)
             } else {
-                repro_kit::RunOutput::builder(&["rmse"]).metric("rmse", centre + wobble)
+                run
             };
             let rec = super::model::fixtures::record(
                 crate::RunId::new("p", variant, d, seed),
@@ -126,7 +120,7 @@ fn a_win_over_the_configured_baseline_that_a_tuned_one_erases_is_flagged() {
         "{note}"
     );
     assert!(
-        note.contains("12.0 seconds per run (search_seconds, mean over 60 runs)"),
+        note.contains("12.0 seconds per run (selection_seconds, mean over 60 runs)"),
         "{note}"
     );
     let mut report = super::model::fixtures::report(vec![]);
