@@ -299,7 +299,9 @@ pub fn run(
             rd.filter_map(|e| e.ok())
                 .filter(|e| e.path().join("Cargo.toml").is_file())
                 .filter_map(|e| e.file_name().into_string().ok())
-                .filter(|n| n != "kit" && n != "source-hash" && n != "support")
+                // the kit, its extension crates (`kit-<module>`) and the helpers are not papers
+                .filter(|n| n != "kit" && !n.starts_with("kit-"))
+                .filter(|n| n != "source-hash" && n != "support")
                 .collect()
         })
         .unwrap_or_default();
