@@ -173,17 +173,11 @@ pub fn markdown_table(project: &Project) -> Result<String> {
             .paper
             .authors
             .first()
-            .map(|a| a.split_whitespace().last().unwrap_or(a).to_string())
+            .map(|a| surname(a))
             .unwrap_or_default();
         let who = match c.paper.authors.len() {
             0 | 1 => first_author,
-            2 => format!(
-                "{first_author} & {}",
-                c.paper.authors[1]
-                    .split_whitespace()
-                    .last()
-                    .unwrap_or_default()
-            ),
+            2 => format!("{first_author} & {}", surname(&c.paper.authors[1])),
             _ => format!("{first_author} et al."),
         };
         let mut metrics: Vec<&str> = c
@@ -263,4 +257,34 @@ pub fn markdown_table(project: &Project) -> Result<String> {
         );
     }
     Ok(out)
+}
+
+/// The surname of a full name as citations print it: the last word with the lowercase
+/// particles before it (`Rianne van den Berg` → `van den Berg`, `Yarin Gal` → `Gal`).
+pub fn surname(full: &str) -> String {
+    let words: Vec<&str> = full.split_whitespace().collect();
+    let Some(last) = words.len().checked_sub(1) else {
+        return full.to_string();
+    };
+    let mut start = last;
+    while start > 1
+        && words[start - 1]
+            .chars()
+            .next()
+            .is_some_and(char::is_lowercase)
+    {
+        start -= 1;
+    }
+    words[start..].join(" ")
+}
+
+#[cfg(test)]
+mod surname_tests {
+    #[test]
+    fn a_surname_keeps_its_particles() {
+        assert_eq!(super::surname("Rianne van den Berg"), "van den Berg");
+        assert_eq!(super::surname("Yarin Gal"), "Gal");
+        assert_eq!(super::surname("abelusha"), "abelusha");
+        assert_eq!(super::surname("Ludwig van Beethoven"), "van Beethoven");
+    }
 }
