@@ -4,9 +4,9 @@
 //! run it.
 
 use super::{dot, non_negative, positive, Ratings};
+use rand::RngExt as _;
 use repro_kit::rng::Rng;
 use repro_kit::{KitError, Result};
-use rand::RngExt as _;
 
 /// Surprise's `NMF` hyperparameters; [`Default`] gives Surprise's defaults (`n_factors=15,
 /// n_epochs=50, biased=False, reg_pu=reg_qi=0.06, reg_bu=reg_bi=0.02, lr_bu=lr_bi=0.005,

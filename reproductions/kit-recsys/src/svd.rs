@@ -3,9 +3,9 @@
 //! as `surprise/prediction_algorithms/matrix_factorization.pyx` (2381fb11) runs them.
 
 use super::{dot, non_negative, positive, Estimator, Ratings};
+use rand_distr::{Distribution, StandardNormal};
 use repro_kit::rng::Rng;
 use repro_kit::Result;
-use rand_distr::{Distribution, StandardNormal};
 
 /// `rows × n_factors` draws of N(`mean`, `std_dev`²), row-major (numpy's
 /// `rng.normal(mean, std_dev, size=(rows, n_factors))`).

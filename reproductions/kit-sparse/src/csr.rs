@@ -6,8 +6,8 @@
 //! registry, so the kernel is the kit's own: one thread, f32, `u32` column indices, a row-major
 //! `x`; `benches/sparse.rs` times it against the dense [`crate::nn::Linear`] kernel.
 
-use repro_kit::{KitError, Result};
 use candle_core::{DType, Var};
+use repro_kit::{KitError, Result};
 use std::collections::BTreeMap;
 
 /// Bytes of one f32 value or one u32 index.

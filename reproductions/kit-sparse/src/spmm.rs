@@ -11,9 +11,9 @@
 //! count. Aᵀ is built once, in [`SparseMatmul::new`].
 
 use super::CsrMatrix;
-use repro_kit::{KitError, Result};
 use candle_core::{bail, CpuStorage, CustomOp1, Layout, Shape, Tensor};
 use rayon::prelude::*;
+use repro_kit::{KitError, Result};
 use std::ops::{AddAssign, Mul};
 use std::sync::Arc;
 

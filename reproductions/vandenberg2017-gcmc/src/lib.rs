@@ -23,11 +23,11 @@ pub mod monti;
 pub mod movielens;
 pub mod surprise;
 
-use repro_kit_recsys::{Nmf, Rating, RatingScale, Svd, SvdPp};
 use repro_kit::reproduction::Overfit;
 use repro_kit::{
     KitError, NoProgress, Paper, Progress, ResolvedDataset, Result, RunContext, RunOutput, Validate,
 };
+use repro_kit_recsys::{Nmf, Rating, RatingScale, Svd, SvdPp};
 use serde::Deserialize;
 use surprise::{Algorithm, TunedSvd};
 

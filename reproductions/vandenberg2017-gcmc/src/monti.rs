@@ -10,8 +10,8 @@
 //! node's row of the graph, or of the identity).
 
 use crate::movielens::SideFeatures;
-use repro_kit_recsys::{Rating, RatingScale};
 use repro_kit::{KitError, ResolvedDataset, Result};
+use repro_kit_recsys::{Rating, RatingScale};
 use std::collections::BTreeMap;
 use std::path::Path;
 

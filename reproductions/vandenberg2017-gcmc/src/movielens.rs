@@ -15,8 +15,8 @@
 //! `sort`'s last-resort comparison). For a file of n lines (n divisible by 5, as the test
 //! fixtures are) the blocks are n/5 lines.
 
-use repro_kit_recsys::Rating;
 use repro_kit::{KitError, ResolvedDataset, Result};
+use repro_kit_recsys::Rating;
 use std::path::{Path, PathBuf};
 
 /// The declared file (`configs/datasets.toml`, every `movielens-100k*` dataset).

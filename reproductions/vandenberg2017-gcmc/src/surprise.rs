@@ -12,12 +12,12 @@
 //! tie) is refitted on the whole training set. The search's seconds are the run's
 //! `selection_seconds`, its number of fits and the chosen points are in `extra`.
 
+use repro_kit::rng::stream;
+use repro_kit::{KitError, Result};
 use repro_kit_recsys::{
     holdout, k_fold, Accuracy, BaselineMethod, BaselineOnly, Estimator, Nmf, Rating, RatingScale,
     Ratings, Svd, SvdPp,
 };
-use repro_kit::rng::stream;
-use repro_kit::{KitError, Result};
 use serde::Deserialize;
 use std::time::Instant;
 

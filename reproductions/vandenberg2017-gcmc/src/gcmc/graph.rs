@@ -11,9 +11,9 @@
 //! (`-nsym`): `D_u^{-½} M_r D_v^{-½}` and its transpose.
 
 use candle_core::{Device, Tensor};
+use repro_kit::{KitError, Result};
 use repro_kit_recsys::Rating;
 use repro_kit_sparse::{CsrMatrix, SparseMatmul};
-use repro_kit::{KitError, Result};
 use std::collections::BTreeMap;
 
 /// How the supports are normalised (`train.py` `-nleft` / `-nsym`).

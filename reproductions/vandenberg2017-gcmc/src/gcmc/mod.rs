@@ -12,9 +12,9 @@ use graph::{Graph, Normalization};
 use model::{edge_tensors, expected_ratings, Dropout, Gcmc, Sizes};
 use repro_kit::fit::{Divergence, Unit};
 use repro_kit::optim::{Adam, AdamParams};
-use repro_kit_recsys::{Accuracy, Rating};
 use repro_kit::rng::stream;
 use repro_kit::{DivergenceReason, KitError, Progress, Result};
+use repro_kit_recsys::{Accuracy, Rating};
 use std::time::Instant;
 
 /// Training settings (the command's flags).
