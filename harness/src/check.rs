@@ -347,7 +347,7 @@ pub fn run(
                 .chain(paper.config.datasets.iter().map(|d| d.get_ref().clone()))
                 .collect();
             let mut seen = std::collections::BTreeSet::new();
-            order.retain(|d| seen.insert(d.clone()));
+            order.retain(|d| paper.runs_on(variant, d) && seen.insert(d.clone()));
             let chosen = order.iter().find(|d| resolved.contains_key(*d)).cloned();
             let empty = ResolvedDataset {
                 environment: None,
@@ -395,15 +395,23 @@ pub fn run(
             }
             let dname = chosen.clone().unwrap_or_default();
             let first = repro.smoke(&ctx, opts.smoke_steps);
+            // a metric nothing reads for this variant may be NaN: not applicable to it
+            let read = paper.metrics_read(variant);
+            let non_finite = |out: &RunOutput| -> Vec<String> {
+                out.metrics
+                    .iter()
+                    .filter(|(m, v)| !v.is_finite() && read.contains(*m))
+                    .map(|(m, v)| format!("{m} = {v}"))
+                    .collect()
+            };
             let (a, outcome) = match first {
                 Ok(Some(out)) => match &out.status {
-                    RunStatus::Ok if out.metrics.values().all(|v| v.is_finite()) => {
-                        (Some(out), Outcome::Passed)
-                    }
+                    RunStatus::Ok if non_finite(&out).is_empty() => (Some(out), Outcome::Passed),
                     RunStatus::Ok => {
                         let o = Outcome::Failed(format!(
-                            "non-finite metrics after {} steps on {dname}: {:?}",
-                            opts.smoke_steps, out.metrics
+                            "non-finite metrics after {} steps on {dname} (metrics the config reads for this variant): {}",
+                            opts.smoke_steps,
+                            non_finite(&out).join(", ")
                         ));
                         (Some(out), o)
                     }

@@ -180,6 +180,14 @@ pub struct PaperConfig {
     /// Rankings of k ≥ 2 methods across datasets (Friedman, Nemenyi, critical-difference diagram).
     #[serde(default)]
     pub multi_comparisons: Vec<MultiComparisonSpec>,
+    /// `[variant_datasets]`: the datasets a variant runs on, where not every dataset of the paper
+    /// (`gcmc = ["movielens-100k-u1", …]`): a protocol that has no meaning on the others (a
+    /// learning curve over training-set sizes beyond a small dataset's rows, a model the paper
+    /// never ran under another dataset's cross-validation). The run matrix leaves the other
+    /// pairs out; claims may not name them, and a comparison's held-out datasets are those where
+    /// both arms run. A planning rule only: not part of any run key.
+    #[serde(default)]
+    pub variant_datasets: BTreeMap<String, Vec<Spanned<String>>>,
     /// Trade-off views: one metric against another across variants (e.g. accuracy against
     /// sparsity, with latency and size beside). Not part of any run key.
     #[serde(default)]

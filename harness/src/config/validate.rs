@@ -318,6 +318,7 @@ fn check_paper(p: &LoadedPaper, registry_ds: &DatasetRegistry) -> Result<()> {
         }
     }
     super::protocol::check_protocols(&c.metrics, &|span, m| p.error(span, m))?;
+    check_variant_datasets(p, &ds_names)?;
     let variant = |v: &toml::Spanned<String>, field: &str| -> Result<()> {
         if c.variants.contains_key(v.get_ref()) {
             Ok(())
@@ -346,6 +347,28 @@ fn check_paper(p: &LoadedPaper, registry_ds: &DatasetRegistry) -> Result<()> {
             ))
         }
     };
+    // a (variant, dataset) pair `[variant_datasets]` leaves out of the run matrix has no runs
+    let runs_on = |v: &toml::Spanned<String>,
+                   d: &toml::Spanned<String>,
+                   field: &str|
+     -> Result<()> {
+        if p.runs_on(v.get_ref(), d.get_ref()) {
+            return Ok(());
+        }
+        Err(p.error(
+            d.span(),
+            format!(
+                "{field}: variant `{}` does not run on `{}` ([variant_datasets] lists its datasets: {}); add the dataset there or name another",
+                v.get_ref(),
+                d.get_ref(),
+                c.variant_datasets[v.get_ref()]
+                    .iter()
+                    .map(|d| d.get_ref().as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ))
+    };
     let metric = |m: &toml::Spanned<String>, field: &str| -> Result<&MetricSpec> {
         c.metrics.get(m.get_ref()).ok_or_else(|| {
             p.error(
@@ -366,6 +389,7 @@ fn check_paper(p: &LoadedPaper, registry_ds: &DatasetRegistry) -> Result<()> {
         }
         variant(&cl.variant, &format!("{f}, field `variant`"))?;
         dataset(&cl.dataset, &format!("{f}, field `dataset`"))?;
+        runs_on(&cl.variant, &cl.dataset, &format!("{f}, field `dataset`"))?;
         metric(&cl.metric, &format!("{f}, field `metric`"))?;
         if !cl.value.is_finite() {
             return Err(p.error(
@@ -461,6 +485,12 @@ fn check_paper(p: &LoadedPaper, registry_ds: &DatasetRegistry) -> Result<()> {
         }
         for d in &cmp.reported_datasets {
             dataset(d, &format!("{f}, field `reported_datasets`"))?;
+            for r in cmp.run_refs() {
+                if r.get_ref().paper(&c.paper.id) == c.paper.id {
+                    let v = toml::Spanned::new(r.span(), r.get_ref().variant().to_string());
+                    runs_on(&v, d, &format!("{f}, field `reported_datasets`"))?;
+                }
+            }
         }
         if let Some(t) = &cmp.tuned_baseline {
             let field = format!("{f}, field `tuned_baseline.method`");
@@ -499,6 +529,50 @@ fn check_paper(p: &LoadedPaper, registry_ds: &DatasetRegistry) -> Result<()> {
         }
         for v in &t.variants {
             variant(v, &format!("{f}, field `variants`"))?;
+        }
+    }
+    Ok(())
+}
+
+/// `[variant_datasets]`: each key a declared variant, each list non-empty, without repeats, of
+/// the paper's datasets. Errors name the line.
+fn check_variant_datasets(p: &LoadedPaper, ds_names: &BTreeSet<&str>) -> Result<()> {
+    let c = &p.config;
+    let span = |v: &str| key_span(p, "variant_datasets", v);
+    for (v, ds) in &c.variant_datasets {
+        if !c.variants.contains_key(v) {
+            return Err(p.error(
+                span(v),
+                format!(
+                    "variant_datasets.{v}: unknown variant `{v}` (variants: {})",
+                    c.variants.keys().cloned().collect::<Vec<_>>().join(", ")
+                ),
+            ));
+        }
+        if ds.is_empty() {
+            return Err(p.error(
+                span(v),
+                format!("variant_datasets.{v}: list at least one dataset (a variant that runs nowhere belongs out of the config)"),
+            ));
+        }
+        let mut seen = BTreeSet::new();
+        for d in ds {
+            if !ds_names.contains(d.get_ref().as_str()) {
+                return Err(p.error(
+                    d.span(),
+                    format!(
+                        "variant_datasets.{v}: `{}` is not in this paper's `datasets` ({})",
+                        d.get_ref(),
+                        ds_names.iter().cloned().collect::<Vec<_>>().join(", ")
+                    ),
+                ));
+            }
+            if !seen.insert(d.get_ref().as_str()) {
+                return Err(p.error(
+                    d.span(),
+                    format!("variant_datasets.{v}: `{}` is listed twice", d.get_ref()),
+                ));
+            }
         }
     }
     Ok(())

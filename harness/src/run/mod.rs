@@ -199,9 +199,22 @@ pub fn plan(project: &Project, selections: &[Selection]) -> Result<Vec<RunSpec>>
                 )));
             }
         }
-        for dataset in &datasets {
+        // `[variant_datasets]` leaves some (variant, dataset) pairs out of the matrix
+        let pairs: Vec<(&String, &String)> = variants
+            .iter()
+            .flat_map(|v| datasets.iter().map(move |d| (v, d)))
+            .filter(|(v, d)| paper.runs_on(v, d))
+            .collect();
+        if pairs.is_empty() {
+            return Err(HarnessError::Selection(format!(
+                "paper `{}`: the selected variants do not run on the selected datasets ([variant_datasets] in {}); select another dataset",
+                paper.id(),
+                paper.path.display()
+            )));
+        }
+        for (_, dataset) in &pairs {
             let n = paper.seeds_for_count(dataset, sel.seeds);
-            total = total.saturating_add(n.saturating_mul(variants.len()));
+            total = total.saturating_add(n);
         }
         if total > MAX_PLANNED_RUNS {
             return Err(HarnessError::Selection(format!(
@@ -215,7 +228,7 @@ pub fn plan(project: &Project, selections: &[Selection]) -> Result<Vec<RunSpec>>
                     paper.id()
                 ))
             })?;
-            for dataset in &datasets {
+            for dataset in datasets.iter().filter(|d| paper.runs_on(variant, d)) {
                 let spec = project.datasets.datasets.get(dataset).ok_or_else(|| {
                     HarnessError::Selection(format!("dataset `{dataset}` is not declared"))
                 })?;

@@ -1,0 +1,181 @@
+//! `[variant_datasets]` (issue 26): a variant that runs on some of a paper's datasets only.
+//! The run matrix leaves the other pairs out, `harness check` smoke-runs a dataset the variant
+//! runs on, and a config that names a left-out pair, an unknown variant or dataset, a repeat or
+//! an empty list is refused with its file and line.
+
+use harness::config::{load_paper, Project};
+use harness::run::{self, Selection};
+use std::path::{Path, PathBuf};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+const GCMC: &str = "vandenberg2017-gcmc";
+
+fn whole(paper: &str) -> Vec<Selection> {
+    vec![Selection {
+        paper: paper.to_string(),
+        variants: None,
+        datasets: None,
+        seeds: Some(1),
+    }]
+}
+
+#[test]
+fn the_run_matrix_leaves_out_the_pairs_a_variant_does_not_run_on() {
+    let project = Project::load(&repo()).unwrap();
+    let paper = &project.papers[GCMC];
+    assert!(!paper.runs_on("gcmc", "movielens-100k"));
+    assert!(!paper.runs_on("gcmc", "monti-douban"));
+    assert!(paper.runs_on("gcmc", "movielens-100k-u3"));
+    assert!(!paper.runs_on("gcmc_feat", "movielens-100k-u2"));
+    assert!(
+        paper.runs_on("svd", "movielens-100k"),
+        "a variant not listed runs everywhere"
+    );
+    let runs = run::plan(&project, &whole(GCMC)).unwrap();
+    let pairs: std::collections::BTreeSet<(String, String)> = runs
+        .iter()
+        .map(|r| (r.id.variant.clone(), r.id.dataset.clone()))
+        .collect();
+    let datasets = paper.config.datasets.len();
+    let variants = paper.config.variants.len();
+    let left_out: usize = paper
+        .config
+        .variant_datasets
+        .values()
+        .map(|ds| datasets - ds.len())
+        .sum();
+    assert_eq!(pairs.len(), variants * datasets - left_out);
+    assert!(!pairs.contains(&("gcmc".into(), "movielens-100k".into())));
+    assert!(pairs.contains(&("gcmc".into(), "movielens-100k-u5".into())));
+    assert!(pairs.contains(&("svd".into(), "movielens-100k".into())));
+
+    // selecting only left-out pairs is an error naming the section, not an empty run
+    let sel = vec![Selection {
+        paper: GCMC.into(),
+        variants: Some(vec!["gcmc".into()]),
+        datasets: Some(vec!["movielens-100k".into()]),
+        seeds: Some(1),
+    }];
+    let e = run::plan(&project, &sel).unwrap_err().to_string();
+    assert!(e.contains("[variant_datasets]") && e.contains(GCMC), "{e}");
+    // with another variant selected too, only the pairs that exist are planned
+    let sel = vec![Selection {
+        paper: GCMC.into(),
+        variants: Some(vec!["gcmc".into(), "svd".into()]),
+        datasets: Some(vec!["movielens-100k".into()]),
+        seeds: Some(2),
+    }];
+    let runs = run::plan(&project, &sel).unwrap();
+    assert_eq!(runs.len(), 2);
+    assert!(runs.iter().all(|r| r.id.variant == "svd"));
+}
+
+/// The gcmc config with `edit` applied, loaded from a temporary copy: its error (if any).
+fn load_edited(edit: impl Fn(&str) -> String) -> Result<(), String> {
+    let root = repo();
+    let project = Project::load(&root).unwrap();
+    let text = std::fs::read_to_string(root.join(format!("configs/papers/{GCMC}.toml"))).unwrap();
+    let edited = edit(&text);
+    assert_ne!(edited, text, "the edit must change the config");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(format!("{GCMC}.toml"));
+    std::fs::write(&path, edited).unwrap();
+    load_paper(&path, &project.datasets)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+/// The 1-based number of the first line of `text` that is `line`.
+fn line_of(text: &str, line: &str) -> usize {
+    text.lines().position(|l| l == line).unwrap() + 1
+}
+
+#[test]
+fn bad_variant_datasets_are_refused_with_their_line() {
+    let header = "[variant_datasets]\n";
+    // an unknown variant
+    let e =
+        load_edited(|t| t.replacen(header, "[variant_datasets]\ngcmx = [\"monti-douban\"]\n", 1))
+            .unwrap_err();
+    assert!(
+        e.contains("variant_datasets.gcmx: unknown variant `gcmx`"),
+        "{e}"
+    );
+    let text = std::fs::read_to_string(repo().join(format!("configs/papers/{GCMC}.toml"))).unwrap();
+    let line = line_of(&text, "[variant_datasets]") + 1;
+    assert!(e.contains(&format!(".toml:{line}:")), "line {line}: {e}");
+    // a dataset the paper does not declare, and a repeat
+    let e = load_edited(|t| {
+        t.replacen(
+            "gcmc_feat = [\"movielens-100k-u1\"",
+            "gcmc_feat = [\"movielens-1m\"",
+            1,
+        )
+    })
+    .unwrap_err();
+    assert!(
+        e.contains("`movielens-1m` is not in this paper's `datasets`"),
+        "{e}"
+    );
+    let e = load_edited(|t| {
+        t.replacen(
+            "gcmc_feat = [\"movielens-100k-u1\"",
+            "gcmc_feat = [\"monti-douban\", \"movielens-100k-u1\"",
+            1,
+        )
+    })
+    .unwrap_err();
+    assert!(e.contains("`monti-douban` is listed twice"), "{e}");
+    // an empty list
+    let e = load_edited(|t| {
+        let start = t.find("gcmc_feat = [").unwrap();
+        let end = start + t[start..].find('\n').unwrap();
+        format!("{}gcmc_feat = []{}", &t[..start], &t[end..])
+    })
+    .unwrap_err();
+    assert!(
+        e.contains("variant_datasets.gcmc_feat: list at least one dataset"),
+        "{e}"
+    );
+}
+
+#[test]
+fn claims_and_comparisons_may_not_name_a_pair_left_out() {
+    // a claim on a dataset its variant does not run on
+    let e = load_edited(|t| {
+        t.replacen(
+            "variant = \"gcmc_feat\"\ndataset = \"movielens-100k-u1\"",
+            "variant = \"gcmc_feat\"\ndataset = \"movielens-100k-u2\"",
+            1,
+        )
+    })
+    .unwrap_err();
+    assert!(
+        e.contains("claim `gcmc-feat-u1-rmse`, field `dataset`: variant `gcmc_feat` does not run on `movielens-100k-u2`"),
+        "{e}"
+    );
+    // a comparison reported on a dataset its method does not run on
+    let e = load_edited(|t| {
+        t.replacen(
+            "reported_datasets = [\"movielens-100k-u1\"]",
+            "reported_datasets = [\"movielens-100k\", \"movielens-100k-u1\"]",
+            1,
+        )
+    })
+    .unwrap_err();
+    assert!(
+        e.contains("comparison `gcmc-vs-svd`, field `reported_datasets`: variant `gcmc` does not run on `movielens-100k`"),
+        "{e}"
+    );
+    // the committed config itself loads
+    let root = repo();
+    let project = Project::load(&root).unwrap();
+    load_paper(
+        &root.join(format!("configs/papers/{GCMC}.toml")),
+        &project.datasets,
+    )
+    .unwrap();
+}
