@@ -179,3 +179,31 @@ fn claims_and_comparisons_may_not_name_a_pair_left_out() {
     )
     .unwrap();
 }
+
+/// `harness check` requires finite smoke-run values of the metrics the config reads for a
+/// variant only: the learning curves' ratios are read for `less-data`, not for `plain` (whose
+/// runs record them as not applicable).
+#[test]
+fn the_metrics_a_variant_must_compute_are_those_the_config_reads() {
+    let project = Project::load(&repo()).unwrap();
+    let rrr = &project.papers["ross2017-right-reasons"];
+    let plain = rrr.metrics_read("plain");
+    let less = rrr.metrics_read("less-data");
+    assert!(plain.contains("test_accuracy"), "{plain:?}");
+    assert!(
+        plain.contains("test_accuracy_region1_zeroed"),
+        "a comparison arm: {plain:?}"
+    );
+    assert!(
+        !plain.iter().any(|m| m.starts_with("extra_data_vs_")),
+        "{plain:?}"
+    );
+    assert!(less.contains("extra_data_vs_pro_rule1_at_80"), "{less:?}");
+    let gcmc = &project.papers[GCMC];
+    // the tuned baseline is a comparison arm: its metric is read
+    assert!(gcmc.metrics_read("svd_tuned").contains("test_rmse"));
+    assert!(
+        gcmc.metrics_read("nmf").contains("test_mae"),
+        "a claim's metric"
+    );
+}

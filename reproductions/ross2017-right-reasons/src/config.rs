@@ -1,6 +1,7 @@
 //! A variant's hyperparameters (`[variants.<name>]`) and the settings of one run, resolved for
-//! the run's dataset: every variant runs on both datasets of the paper (`toy-colors`,
-//! `iris-cancer`), with the notebooks' per-dataset budget (`toy_colors`, `iris_cancer` tables).
+//! the run's dataset: a variant runs on the paper's datasets (`toy-colors`, `iris-cancer`;
+//! `[variant_datasets]` may keep one to Iris-Cancer), with the notebooks' per-dataset budget
+//! (`toy_colors`, `iris_cancer` tables).
 
 use repro_kit::{KitError, Result, Validate};
 use serde::Deserialize;
@@ -44,6 +45,26 @@ pub enum Annotation {
     /// Find-another-explanation: A is the union of `largest_gradient_mask(X)` of a plain model
     /// and of each model trained with `find_another_l2_grads` in turn.
     FindAnother,
+    /// "Learning from less data" (toy colours only): learning curves of five annotations over
+    /// the training-set sizes of `less_data` ([`crate::less_data`]).
+    LessData,
+}
+
+/// The learning curves' budget (`bin/check_color_data_requirements.py`): the training-set
+/// sizes, λ₁, and the epochs rule `num_epochs = int((reference_count / l) * reference_epochs)`
+/// with `batch_size = min(batch_size, l)`; the loss is normalised (`normalize=True`: the
+/// cross-entropy over the batch size, the penalty over Σ A).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LessDataSettings {
+    /// Training-set sizes, increasing (`np.logspace(1, 4, 32).astype(int)`).
+    pub counts: Vec<usize>,
+    /// λ₁ of every annotated model (`MultilayerPerceptron(l2_grads=10000)`).
+    pub l2_grads: f64,
+    /// The script's 10000 in `int((10000 / float(l)) * 32)`.
+    pub reference_count: f64,
+    /// The script's 32 in the same rule.
+    pub reference_epochs: f64,
 }
 
 /// Toy colours' budget (`generate_dataset(N=20000)`, `fit`'s default `num_epochs=64`).
@@ -95,6 +116,9 @@ pub struct Hyperparameters {
     pub toy_colors: ToyColorsSettings,
     /// Budget on `iris-cancer`.
     pub iris_cancer: IrisCancerSettings,
+    /// The learning curves' budget; exactly with `annotation = "less-data"`.
+    #[serde(default)]
+    pub less_data: Option<LessDataSettings>,
     /// Cap on each training's optimizer steps (smoke runs only; absent in configs).
     #[serde(default)]
     pub step_limit: Option<u64>,
@@ -127,6 +151,11 @@ pub struct Settings {
     pub mask_cutoff: f64,
     /// Toy colours: images per split (unused on Iris-Cancer).
     pub images: usize,
+    /// `fit(normalize=…)`: divide the cross-entropy by the batch size and the penalty by Σ A
+    /// (only the learning curves do).
+    pub normalize: bool,
+    /// The learning curves' budget (`annotation = "less-data"`).
+    pub less_data: Option<LessDataSettings>,
     /// Cap on each training's optimizer steps.
     pub step_limit: Option<u64>,
 }
@@ -154,6 +183,8 @@ impl Hyperparameters {
             init_scale: self.init_scale,
             mask_cutoff: self.mask_cutoff,
             images: self.toy_colors.images,
+            normalize: false,
+            less_data: self.less_data.clone(),
             step_limit: self.step_limit,
         }
     }
@@ -201,6 +232,39 @@ impl Validate for Hyperparameters {
                 &self.find_another_l2_grads,
                 "only with annotation = \"find-another\"",
             );
+        }
+        if (self.annotation == Annotation::LessData) != self.less_data.is_some() {
+            return bad(
+                "less_data",
+                &self.less_data,
+                "a table exactly when annotation = \"less-data\"",
+            );
+        }
+        if let Some(l) = &self.less_data {
+            if l.counts.is_empty() || l.counts[0] == 0 || l.counts.windows(2).any(|w| w[0] >= w[1])
+            {
+                return bad("less_data.counts", &l.counts, "increasing sizes, each ≥ 1");
+            }
+            if l.counts.last() > Some(&self.toy_colors.images) {
+                return bad(
+                    "less_data.counts",
+                    &l.counts,
+                    "at most toy_colors.images (the training set's size)",
+                );
+            }
+            if !non_negative(l.l2_grads) {
+                return bad("less_data.l2_grads", l.l2_grads, "finite and ≥ 0");
+            }
+            if ![l.reference_count, l.reference_epochs]
+                .iter()
+                .all(|v| v.is_finite() && *v > 0.0)
+            {
+                return bad(
+                    "less_data.reference_count / reference_epochs",
+                    (l.reference_count, l.reference_epochs),
+                    "finite and > 0",
+                );
+            }
         }
         if self.hidden.is_empty() || self.hidden.contains(&0) {
             return bad("hidden", &self.hidden, "at least one layer, every size ≥ 1");

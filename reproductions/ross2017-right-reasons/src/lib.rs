@@ -12,15 +12,18 @@
 //! find-another-explanation annotations) are the repository's default `input_gradients`, the
 //! gradient of the largest class probability.
 //!
-//! Every variant runs on both datasets: `toy-colors` (declared as simulated: the images are
-//! generated from the run's seed, [`toy_colors`]) and `iris-cancer` (built from scikit-learn's
-//! two files, [`iris_cancer`]), with each notebook's budget ([`config`]). Annotations and
+//! Every variant runs on both datasets unless `[variant_datasets]` keeps it to one:
+//! `toy-colors` (declared as simulated: the images are generated from the run's seed,
+//! [`toy_colors`]) and `iris-cancer` (built from scikit-learn's two files, [`iris_cancer`]),
+//! with each notebook's budget ([`config`]); the learning curves of "learning from less data"
+//! are [`less_data`]. Annotations and
 //! metrics name two input regions: region 1 is the toy images' four corner pixels (rule 1) or
 //! Iris-Cancer's Iris block (features 0–3, the confound); region 2 the top-middle pixels (rule
 //! 2) or the breast-cancer block.
 
 pub mod config;
 pub mod iris_cancer;
+pub mod less_data;
 pub mod toy_colors;
 pub mod train;
 
@@ -30,7 +33,7 @@ use candle_core::{Device, Tensor};
 use repro_kit::fit::FitReport;
 use repro_kit::reproduction::Overfit;
 use repro_kit::rng;
-use repro_kit::{Paper, Progress, Result, RunContext, RunOutput};
+use repro_kit::{Paper, Progress, Result, RunContext, RunOutput, RunOutputBuilder};
 use repro_kit_explain::largest_gradient_mask;
 use train::TrainingSet;
 
@@ -47,7 +50,28 @@ pub const METRICS: &[&str] = &[
     "region1_top10_count",
     "final_train_loss",
     "explanation_seconds",
+    "extra_data_vs_anti_rule2_at_80",
+    "extra_data_vs_anti_rule2_at_90",
+    "extra_data_vs_anti_rule2_at_95",
+    "extra_data_vs_anti_rule2_at_99",
+    "extra_data_vs_pro_rule1_at_80",
+    "extra_data_vs_pro_rule1_at_90",
+    "extra_data_vs_pro_rule1_at_95",
+    "extra_data_vs_pro_rule1_at_99",
+    "extra_data_vs_pro_rule2_at_90",
+    "extra_data_vs_pro_rule2_at_95",
+    "extra_data_vs_pro_rule2_at_97",
+    "extra_data_vs_anti_rule1_at_70",
+    "extra_data_vs_anti_rule1_at_80",
+    "extra_data_vs_anti_rule1_at_90",
+    "less_data_censored_ratios",
 ];
+
+/// The metrics only the learning curves (`annotation = "less-data"`) compute: NaN (not
+/// applicable, stored as null) in every other variant's runs.
+pub fn less_data_only(metric: &str) -> bool {
+    metric == "less_data_censored_ratios" || metric.starts_with("extra_data_vs_")
+}
 
 /// One run's data: training and test tensors and the two regions' feature masks.
 pub struct Data {
@@ -124,7 +148,7 @@ fn assemble(
 fn region_annotation(h: &Settings, data: &Data) -> Result<Option<Tensor>> {
     let (n, f) = data.x_train.dims2()?;
     let mask: Vec<f32> = match h.annotation {
-        Annotation::None | Annotation::FindAnother => return Ok(None),
+        Annotation::None | Annotation::FindAnother | Annotation::LessData => return Ok(None),
         Annotation::Region1 => data.region1.clone(),
         Annotation::Region2 => data.region2.clone(),
         Annotation::Both => data
@@ -189,8 +213,11 @@ pub fn fit_model(
     Ok(last)
 }
 
-/// One run: train, then score and explain the final model.
+/// One run: train, then score and explain the final model (the learning curves: [`run_less_data`]).
 pub fn run(h: &Settings, data: &Data, seed: u64, progress: &dyn Progress) -> Result<RunOutput> {
+    if h.annotation == Annotation::LessData {
+        return run_less_data(h, data, seed, progress);
+    }
     let (mlp, report) = fit_model(h, data, seed, progress)?;
     let out = RunOutput::builder(METRICS)
         .parameter_count(repro_kit::nn::Parameters::parameter_count(&mlp))
@@ -198,8 +225,119 @@ pub fn run(h: &Settings, data: &Data, seed: u64, progress: &dyn Progress) -> Res
     if report.divergence.is_some() {
         return out.build();
     }
-    let test_grads = train::explanations(&mlp, &data.x_test)?;
-    let train_grads = train::explanations(&mlp, &data.x_train)?;
+    let out = METRICS
+        .iter()
+        .filter(|m| less_data_only(m))
+        .fold(out, |out, m| out.metric(m, f64::NAN));
+    score_and_explain(h, data, &mlp, report.last_loss, out)?.build()
+}
+
+/// "Learning from less data" ([`less_data`]): for each training-set size, the five annotations'
+/// models on the first `size` training images (`normalize`, the size's epochs and batch), each
+/// scored on the whole test set; the run records the five learning curves
+/// (`less_data_test_accuracy/<arm>`: size, accuracy), the notebook's 14 extra-data ratios, how
+/// many of them rest on a curve that never passed its cutoff (`less_data_censored_ratios`), and
+/// the usual metrics of the unannotated model at the largest size (its training metrics over the
+/// whole training set). A diverged training ends the run as diverged.
+pub fn run_less_data(
+    h: &Settings,
+    data: &Data,
+    seed: u64,
+    progress: &dyn Progress,
+) -> Result<RunOutput> {
+    use less_data::{Arm, LearningCurve};
+    let ld = h.less_data.as_ref().ok_or_else(|| {
+        repro_kit::KitError::Invalid("annotation = \"less-data\" needs a less_data table".into())
+    })?;
+    if h.task != Task::ToyColors {
+        return Err(repro_kit::KitError::Invalid(
+            "the learning curves (annotation = \"less-data\") run on toy-colors only".into(),
+        ));
+    }
+    let (n, features) = data.x_train.dims2()?;
+    let mut out = RunOutput::builder(METRICS);
+    let mut curves: Vec<(Arm, LearningCurve)> = Arm::ALL.iter().map(|a| (*a, Vec::new())).collect();
+    let mut largest_normal = None;
+    for &count in ld.counts.iter().filter(|c| **c <= n) {
+        let at_size = Settings {
+            epochs: less_data::epochs_for(ld, count),
+            batch_size: h.batch_size.min(count),
+            l2_grads: ld.l2_grads,
+            normalize: true,
+            ..h.clone()
+        };
+        let (x, y) = (
+            data.x_train.narrow(0, 0, count)?,
+            data.y_train.narrow(0, 0, count)?,
+        );
+        let set = TrainingSet {
+            x: &x,
+            y: &y,
+            classes: 2,
+        };
+        for (arm, curve) in curves.iter_mut() {
+            let a = arm
+                .annotation()
+                .map(|m| {
+                    Tensor::from_slice(&m, (1, features), x.device())?
+                        .broadcast_as((count, features))?
+                        .contiguous()
+                })
+                .transpose()?;
+            let purpose = format!("init/less-data/{}/{count}", arm.name());
+            let (mlp, report) = train::train(
+                &at_size,
+                &set,
+                a.as_ref(),
+                ld.l2_grads,
+                seed,
+                &purpose,
+                progress,
+            )?;
+            out = out.add_train_seconds(report.train_seconds);
+            if let Some(d) = report.divergence {
+                return out.diverged(d).build();
+            }
+            curve.push((count, train::score(&mlp, &data.x_test, &data.y_test)?));
+            if *arm == Arm::Normal {
+                largest_normal = Some((mlp, at_size.clone(), report.last_loss));
+            }
+        }
+    }
+    let (mlp, at_size, final_loss) = largest_normal.ok_or_else(|| {
+        repro_kit::KitError::Invalid(format!(
+            "less_data.counts: no size fits the {n} training images"
+        ))
+    })?;
+    let normal = curves[0].1.clone();
+    let censor_at = 2 * normal.last().map_or(1, |p| p.0);
+    let mut censored = 0usize;
+    for (name, arm, cutoff) in less_data::RATIOS {
+        let annotated = &curves.iter().find(|(a, _)| *a == arm).expect("every arm").1;
+        let r = less_data::extra_data_ratio(&normal, annotated, cutoff, censor_at);
+        censored += usize::from(r.censored);
+        out = out.metric(name, r.ratio);
+    }
+    out = out.metric("less_data_censored_ratios", censored as f64);
+    for (arm, curve) in &curves {
+        let points = curve.iter().map(|(c, a)| (*c as f64, *a)).collect();
+        out = out.curve(&format!("less_data_test_accuracy/{}", arm.name()), points);
+    }
+    let out = out.parameter_count(repro_kit::nn::Parameters::parameter_count(&mlp));
+    score_and_explain(&at_size, data, &mlp, final_loss, out)?.build()
+}
+
+/// The metrics of a trained model: accuracies, explanation shares and masks, the explanation
+/// time (every metric but the learning curves').
+fn score_and_explain(
+    h: &Settings,
+    data: &Data,
+    mlp: &repro_kit_explain::MultilayerPerceptron,
+    final_train_loss: f64,
+    out: RunOutputBuilder,
+) -> Result<RunOutputBuilder> {
+    let test_grads = train::explanations(mlp, &data.x_test)?;
+    let train_grads = train::explanations(mlp, &data.x_train)?;
     let test_mask = train::host(&largest_gradient_mask(&test_grads, h.mask_cutoff)?)?;
     let train_mask = train::host(&largest_gradient_mask(&train_grads, h.mask_cutoff)?)?;
     let (test_grads, train_grads) = (train::host(&test_grads)?, train::host(&train_grads)?);
@@ -207,48 +345,48 @@ pub fn run(h: &Settings, data: &Data, seed: u64, progress: &dyn Progress) -> Res
         Task::ToyColors => data.x_test.narrow(0, 0, data.x_test.dims()[0].min(25))?,
         Task::IrisCancer => data.x_train.clone(),
     };
-    out.metric(
-        "test_accuracy",
-        train::score(&mlp, &data.x_test, &data.y_test)?,
-    )
-    .metric(
-        "test_accuracy_region1_zeroed",
-        train::score(&mlp, &data.x_test_region1_zeroed, &data.y_test)?,
-    )
-    .metric(
-        "train_accuracy",
-        train::score(&mlp, &data.x_train, &data.y_train)?,
-    )
-    .metric(
-        "region1_gradient_share",
-        train::gradient_share(&test_grads, &data.region1),
-    )
-    .metric(
-        "region2_gradient_share",
-        train::gradient_share(&test_grads, &data.region2),
-    )
-    .metric(
-        "region1_mask_fraction",
-        mask_fraction(h.task, &test_mask, data, 1),
-    )
-    .metric(
-        "region2_mask_fraction",
-        mask_fraction(h.task, &test_mask, data, 2),
-    )
-    .metric(
-        "region1_train_mask_fraction",
-        mask_fraction(h.task, &train_mask, data, 1),
-    )
-    .metric(
-        "region1_top10_count",
-        train::region_in_top10(&train_grads, &data.region1),
-    )
-    .metric("final_train_loss", report.last_loss)
-    .metric(
-        "explanation_seconds",
-        train::explanation_seconds(&mlp, &timing, 21)?,
-    )
-    .build()
+    Ok(out
+        .metric(
+            "test_accuracy",
+            train::score(mlp, &data.x_test, &data.y_test)?,
+        )
+        .metric(
+            "test_accuracy_region1_zeroed",
+            train::score(mlp, &data.x_test_region1_zeroed, &data.y_test)?,
+        )
+        .metric(
+            "train_accuracy",
+            train::score(mlp, &data.x_train, &data.y_train)?,
+        )
+        .metric(
+            "region1_gradient_share",
+            train::gradient_share(&test_grads, &data.region1),
+        )
+        .metric(
+            "region2_gradient_share",
+            train::gradient_share(&test_grads, &data.region2),
+        )
+        .metric(
+            "region1_mask_fraction",
+            mask_fraction(h.task, &test_mask, data, 1),
+        )
+        .metric(
+            "region2_mask_fraction",
+            mask_fraction(h.task, &test_mask, data, 2),
+        )
+        .metric(
+            "region1_train_mask_fraction",
+            mask_fraction(h.task, &train_mask, data, 1),
+        )
+        .metric(
+            "region1_top10_count",
+            train::region_in_top10(&train_grads, &data.region1),
+        )
+        .metric("final_train_loss", final_train_loss)
+        .metric(
+            "explanation_seconds",
+            train::explanation_seconds(mlp, &timing, 21)?,
+        ))
 }
 
 /// The notebooks' M_0.67 score of region `which` (1 or 2) for the 0/1 `mask` [n, features]:
@@ -287,6 +425,12 @@ impl Paper for Ross2017RightReasons {
         let mut smoke = h.clone();
         smoke.step_limit = Some(steps.max(1));
         smoke.toy_colors.images = smoke.toy_colors.images.min(512);
+        if let Some(l) = &mut smoke.less_data {
+            // three sizes within the smoke run's images
+            let images = smoke.toy_colors.images;
+            l.counts.retain(|c| *c <= images);
+            l.counts.truncate(3);
+        }
         Some(smoke)
     }
 
@@ -295,6 +439,7 @@ impl Paper for Ross2017RightReasons {
     /// steps at step size 0.01. Find-another-explanation variants are checked at their first
     /// iteration (one earlier model's mask, that iteration's λ₁): later iterations are meant to
     /// forbid every feature the earlier models used, and on 16 rows none useful may be left.
+    /// The learning curves are checked with their normalised loss on the anti-rule-2 annotation.
     fn overfit(&self, h: &Hyperparameters, ctx: &RunContext) -> Result<Option<Overfit>> {
         let mut tiny = h.settings(Task::of_dataset(&ctx.dataset.name)?);
         tiny.images = 64;
@@ -307,6 +452,12 @@ impl Paper for Ross2017RightReasons {
         };
         if let Some(&first) = tiny.find_another_l2_grads.first() {
             tiny.l2_grads = first;
+        }
+        if let Some(l) = tiny.less_data.take() {
+            // the learning curves' loss: normalised, their λ₁, on the anti-rule-2 annotation
+            tiny.annotation = Annotation::Region2;
+            tiny.l2_grads = l.l2_grads;
+            tiny.normalize = true;
         }
         tiny.find_another_l2_grads.clear();
         tiny.epochs = OVERFIT_STEPS;

@@ -5,8 +5,10 @@
 //! all different colors. Images in class 1 satisfy both conditions and images in class 2
 //! satisfy neither" (class 1 there is label 0 here, as in the code).
 //!
-//! Every random draw comes from the caller's [`Rng`] (the run's seed), in the order of the
-//! Python code's `np.random` calls; the numbers differ from numpy's, the distribution is the same.
+//! Every random draw goes through [`Draws`], in the order of the Python code's `np.random`
+//! calls: a run draws from its seeded [`Rng`] (numbers other than numpy's, the same
+//! distribution); the test `tests/toy_colors_reference.rs` replays the draws numpy made in the
+//! reference code and must produce the reference's images.
 
 use rand::RngExt as _;
 use repro_kit::rng::Rng;
@@ -36,9 +38,27 @@ pub const TOP_MIDDLE: [Pixel; 3] = [(0, 1), (0, 2), (0, 3)];
 /// One image: `[row][column]` → palette index.
 type Image = [[usize; SIDE]; SIDE];
 
-/// `random_color()`: a palette index, uniform.
-fn random_color(rng: &mut Rng) -> usize {
-    rng.random_range(0..PALETTE.len())
+/// The random draws of `rrr/toy_colors.py`, one method per kind of `np.random` call.
+pub trait Draws {
+    /// `random_color()`, i.e. `np.random.choice(['r','g','b','v'])`: a [`PALETTE`] index in 0..4.
+    fn colour(&mut self) -> usize;
+    /// `np.random.choice(imglen - 2)`: a top-middle offset in 0..3.
+    fn middle_offset(&mut self) -> usize;
+    /// `np.random.rand()`: uniform in [0, 1) (`Bern(p)` and the labels' `rand(N) < 0.5`).
+    fn uniform(&mut self) -> f64;
+}
+
+/// A run's draws: from its seeded ChaCha stream.
+impl Draws for Rng {
+    fn colour(&mut self) -> usize {
+        self.random_range(0..PALETTE.len())
+    }
+    fn middle_offset(&mut self) -> usize {
+        self.random_range(0..SIDE - 2)
+    }
+    fn uniform(&mut self) -> f64 {
+        self.random::<f64>()
+    }
 }
 
 /// `any_repeats(toprow[1:-1])`: two of the top-middle pixels share a colour.
@@ -49,48 +69,53 @@ fn top_middle_repeats(img: &Image) -> bool {
 
 /// `ensure_class_0_rules_apply`: all corners take the bottom-right colour; top-middle pixels
 /// are redrawn one at a time until all three differ.
-fn ensure_class_0_rules_apply(img: &mut Image, rng: &mut Rng) {
+fn ensure_class_0_rules_apply(img: &mut Image, d: &mut (impl Draws + ?Sized)) {
     let colour = img[BOTTOM_RIGHT.0][BOTTOM_RIGHT.1];
     for (r, c) in [TOP_LEFT, TOP_RIGHT, BOTTOM_LEFT] {
         img[r][c] = colour;
     }
     while top_middle_repeats(img) {
-        let col = 1 + rng.random_range(0..SIDE - 2);
-        img[0][col] = random_color(rng);
+        redraw_a_top_middle_pixel(img, d);
     }
+}
+
+/// `toprow[1+np.random.choice(imglen-2)] = random_color()`: Python evaluates the right-hand
+/// side first, so the colour is drawn before the pixel it goes to.
+fn redraw_a_top_middle_pixel(img: &mut Image, d: &mut (impl Draws + ?Sized)) {
+    let colour = d.colour();
+    img[0][1 + d.middle_offset()] = colour;
 }
 
 /// `ensure_class_1_rules_apply`: with probability ½ the top-right corner is redrawn until it
 /// differs from the bottom-left one, else the top-left until it differs from the bottom-right;
 /// then top-middle pixels are redrawn one at a time until two share a colour.
-fn ensure_class_1_rules_apply(img: &mut Image, rng: &mut Rng) {
-    let (redrawn, other) = if rng.random::<f64>() < 0.5 {
+fn ensure_class_1_rules_apply(img: &mut Image, d: &mut (impl Draws + ?Sized)) {
+    let (redrawn, other) = if d.uniform() < 0.5 {
         (TOP_RIGHT, BOTTOM_LEFT)
     } else {
         (TOP_LEFT, BOTTOM_RIGHT)
     };
     while img[redrawn.0][redrawn.1] == img[other.0][other.1] {
-        img[redrawn.0][redrawn.1] = random_color(rng);
+        img[redrawn.0][redrawn.1] = d.colour();
     }
     while !top_middle_repeats(img) {
-        let col = 1 + rng.random_range(0..SIDE - 2);
-        img[0][col] = random_color(rng);
+        redraw_a_top_middle_pixel(img, d);
     }
 }
 
 /// `generate_image(label)`: 25 random colours drawn row by row, then the class's rules
 /// enforced; returned flattened (row, column, channel) as 75 values in 0–255.
-pub fn generate_image(label: u8, rng: &mut Rng) -> [f32; FEATURES] {
+pub fn generate_image(label: u8, d: &mut (impl Draws + ?Sized)) -> [f32; FEATURES] {
     let mut img: Image = [[0; SIDE]; SIDE];
     for row in img.iter_mut() {
         for px in row.iter_mut() {
-            *px = random_color(rng);
+            *px = d.colour();
         }
     }
     if label == 0 {
-        ensure_class_0_rules_apply(&mut img, rng);
+        ensure_class_0_rules_apply(&mut img, d);
     } else {
-        ensure_class_1_rules_apply(&mut img, rng);
+        ensure_class_1_rules_apply(&mut img, d);
     }
     let mut out = [0f32; FEATURES];
     for (r, row) in img.iter().enumerate() {
@@ -105,16 +130,27 @@ pub fn generate_image(label: u8, rng: &mut Rng) -> [f32; FEATURES] {
 
 /// `n` labelled images: labels `rand() < 0.5` drawn first for all `n` (as
 /// `generate_dataset` draws `train_y` before any image), then the images in order. Returns
-/// (features, row-major [n, 75], labels [n] in {0, 1}).
-pub fn generate(n: usize, rng: &mut Rng) -> (Vec<f32>, Vec<u32>) {
-    let labels: Vec<u32> = (0..n)
-        .map(|_| u32::from(rng.random::<f64>() < 0.5))
-        .collect();
-    let mut x = Vec::with_capacity(n * FEATURES);
-    for &y in &labels {
-        x.extend_from_slice(&generate_image(y as u8, rng));
-    }
+/// (features, row-major [n, 75], labels [n] in {0, 1}). A run draws its training and test sets
+/// from two streams, where `generate_dataset` draws train labels, test labels, train images,
+/// test images from one: the same distribution.
+pub fn generate(n: usize, d: &mut (impl Draws + ?Sized)) -> (Vec<f32>, Vec<u32>) {
+    let labels = draw_labels(n, d);
+    let x = draw_images(&labels, d);
     (x, labels)
+}
+
+/// `(np.random.rand(n) < 0.5).astype(np.uint8)`: `n` labels in {0, 1}.
+pub fn draw_labels(n: usize, d: &mut (impl Draws + ?Sized)) -> Vec<u32> {
+    (0..n).map(|_| u32::from(d.uniform() < 0.5)).collect()
+}
+
+/// `np.array([generate_image(y) for y in labels])`: row-major `[labels.len(), 75]`.
+pub fn draw_images(labels: &[u32], d: &mut (impl Draws + ?Sized)) -> Vec<f32> {
+    let mut x = Vec::with_capacity(labels.len() * FEATURES);
+    for &y in labels {
+        x.extend_from_slice(&generate_image(y as u8, d));
+    }
+    x
 }
 
 /// The 75-feature mask of `pixels` (all three channels of each), 1.0 inside, 0.0 outside:

@@ -56,7 +56,7 @@ pub fn train(
     let objective = RightReasons {
         l2_grads,
         l2_params: h.l2_params,
-        normalize: false,
+        normalize: h.normalize,
         explained: Explained::SumLogProbabilities,
     };
     let batch = h.batch_size.min(n);
