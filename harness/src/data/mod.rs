@@ -276,6 +276,9 @@ impl Fetcher {
             let _ = std::fs::remove_file(&partial);
             return Ok(());
         }
+        // TLS through rustls' ring provider (reqwest is built without a provider of its own);
+        // a provider another part of the process installed first is kept
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let client = reqwest::blocking::Client::builder()
             .timeout(self.timeout)
             .connect_timeout(Duration::from_secs(30))
