@@ -97,9 +97,16 @@ impl Ui {
     pub fn finished(&self, _index: usize, total: usize, spec: &RunSpec, rec: &RunRecord) {
         let n = self.done.fetch_add(1, Ordering::SeqCst) + 1;
         self.overall.inc(1);
+        // a run that ended well shows its first three metrics with values (a null there is a
+        // metric that does not apply to the variant); a failed run shows why
+        let ok = matches!(
+            rec.status,
+            crate::record::RecordStatus::Finished(repro_kit::RunStatus::Ok)
+        );
         let metrics: Vec<String> = rec
             .metrics
             .iter()
+            .filter(|(_, v)| !ok || v.is_some())
             .take(3)
             .map(|(k, v)| match v {
                 Some(v) => format!("{k}={v:.4}"),
