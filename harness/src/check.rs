@@ -406,13 +406,17 @@ pub fn run(
             };
             let (a, outcome) = match first {
                 Ok(Some(out)) => match &out.status {
-                    RunStatus::Ok if non_finite(&out).is_empty() => (Some(out), Outcome::Passed),
                     RunStatus::Ok => {
-                        let o = Outcome::Failed(format!(
-                            "non-finite metrics after {} steps on {dname} (metrics the config reads for this variant): {}",
-                            opts.smoke_steps,
-                            non_finite(&out).join(", ")
-                        ));
+                        let bad = non_finite(&out);
+                        let o = if bad.is_empty() {
+                            Outcome::Passed
+                        } else {
+                            Outcome::Failed(format!(
+                                "non-finite metrics after {} steps on {dname} (metrics the config reads for this variant): {}",
+                                opts.smoke_steps,
+                                bad.join(", ")
+                            ))
+                        };
                         (Some(out), o)
                     }
                     RunStatus::Diverged { step, unit, .. } => {

@@ -221,40 +221,38 @@ pub fn plan(project: &Project, selections: &[Selection]) -> Result<Vec<RunSpec>>
                 "the selection plans {total} runs, more than the ceiling of {MAX_PLANNED_RUNS}; select fewer papers, variants, datasets or seeds"
             )));
         }
-        for variant in &variants {
+        for &(variant, dataset) in &pairs {
             let table = paper.config.variants.get(variant).ok_or_else(|| {
                 HarnessError::Selection(format!(
                     "paper `{}` has no variant `{variant}`",
                     paper.id()
                 ))
             })?;
-            for dataset in datasets.iter().filter(|d| paper.runs_on(variant, d)) {
-                let spec = project.datasets.datasets.get(dataset).ok_or_else(|| {
-                    HarnessError::Selection(format!("dataset `{dataset}` is not declared"))
-                })?;
-                let shas: BTreeMap<String, String> = spec
-                    .files
-                    .iter()
-                    .map(|f| (f.path.clone(), f.sha256.clone()))
-                    .collect();
-                for seed in paper.seeds_for(dataset, sel.seeds) {
-                    // the same run selected twice (e.g. a paper listed twice) is planned once
-                    if !seen_selection.insert((
-                        paper.id().to_string(),
-                        variant.clone(),
-                        dataset.clone(),
-                        seed,
-                    )) {
-                        continue;
-                    }
-                    runs.push(RunSpec {
-                        id: RunId::new(paper.id(), variant.as_str(), dataset.as_str(), seed),
-                        hyperparameters: table.get_ref().clone(),
-                        dataset_sha256: shas.clone(),
-                        reproduction_version: repro.version().to_string(),
-                        code_hash: repro.code_hash(),
-                    });
+            let spec = project.datasets.datasets.get(dataset).ok_or_else(|| {
+                HarnessError::Selection(format!("dataset `{dataset}` is not declared"))
+            })?;
+            let shas: BTreeMap<String, String> = spec
+                .files
+                .iter()
+                .map(|f| (f.path.clone(), f.sha256.clone()))
+                .collect();
+            for seed in paper.seeds_for(dataset, sel.seeds) {
+                // the same run selected twice (e.g. a paper listed twice) is planned once
+                if !seen_selection.insert((
+                    paper.id().to_string(),
+                    variant.clone(),
+                    dataset.clone(),
+                    seed,
+                )) {
+                    continue;
                 }
+                runs.push(RunSpec {
+                    id: RunId::new(paper.id(), variant.as_str(), dataset.as_str(), seed),
+                    hyperparameters: table.get_ref().clone(),
+                    dataset_sha256: shas.clone(),
+                    reproduction_version: repro.version().to_string(),
+                    code_hash: repro.code_hash(),
+                });
             }
         }
     }
