@@ -1,7 +1,7 @@
 //! A variant's hyperparameters (`[variants.<name>]`) and the settings of one run, resolved for
-//! the run's dataset: a variant runs on the paper's datasets (`toy-colors`, `iris-cancer`;
-//! `[variant_datasets]` may keep one to Iris-Cancer), with the notebooks' per-dataset budget
-//! (`toy_colors`, `iris_cancer` tables).
+//! the run's dataset: a variant runs on the paper's datasets (`toy-colors`, `iris-cancer`,
+//! `decoy-mnist`, `mnist`; `[variant_datasets]` keeps most variants to some of them), with the
+//! notebooks' per-dataset budget (`toy_colors`, `iris_cancer`, `mnist` tables).
 
 use repro_kit::{KitError, Result, Validate};
 use serde::Deserialize;
@@ -13,6 +13,11 @@ pub enum Task {
     ToyColors,
     /// `iris-cancer` (`experiments/Iris-Cancer.ipynb`): Iris beside breast cancer, two classes.
     IrisCancer,
+    /// `decoy-mnist` (`experiments/Decoy MNIST.ipynb`): MNIST with a swatch whose shade gives
+    /// away the training label ([`crate::decoy_mnist`]), ten classes.
+    DecoyMnist,
+    /// `mnist` (the same notebook's baseline `mlp_nondecoy`): plain MNIST, ten classes.
+    Mnist,
 }
 
 impl Task {
@@ -21,9 +26,19 @@ impl Task {
         match name {
             "toy-colors" => Ok(Task::ToyColors),
             "iris-cancer" => Ok(Task::IrisCancer),
+            "decoy-mnist" => Ok(Task::DecoyMnist),
+            "mnist" => Ok(Task::Mnist),
             other => Err(KitError::Invalid(format!(
-                "ross2017-right-reasons runs on the datasets `toy-colors` and `iris-cancer`, not `{other}`"
+                "ross2017-right-reasons runs on the datasets `toy-colors`, `iris-cancer`, `decoy-mnist` and `mnist`, not `{other}`"
             ))),
+        }
+    }
+
+    /// Number of classes of the task's labels (2, or 10 for the MNIST tasks).
+    pub fn classes(self) -> usize {
+        match self {
+            Task::ToyColors | Task::IrisCancer => 2,
+            Task::DecoyMnist | Task::Mnist => crate::decoy_mnist::CLASSES,
         }
     }
 }
@@ -88,6 +103,19 @@ pub struct IrisCancerSettings {
     pub l2_grads: Option<f64>,
 }
 
+/// The MNIST tasks' budget (`experiments/Decoy MNIST.ipynb`: `fit`'s default `num_epochs=64`),
+/// used on `decoy-mnist` and `mnist`.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MnistSettings {
+    /// Epochs.
+    pub epochs: usize,
+    /// Cap on the images of each split (smoke runs and tests only; absent in configs: all
+    /// 60,000 training and 10,000 test images).
+    #[serde(default)]
+    pub images: Option<usize>,
+}
+
 /// Typed hyperparameters of one variant (`[variants.<name>]`). Unknown keys are rejected.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -116,6 +144,9 @@ pub struct Hyperparameters {
     pub toy_colors: ToyColorsSettings,
     /// Budget on `iris-cancer`.
     pub iris_cancer: IrisCancerSettings,
+    /// Budget on `decoy-mnist` and `mnist`; required by a variant that runs there.
+    #[serde(default)]
+    pub mnist: Option<MnistSettings>,
     /// The learning curves' budget; exactly with `annotation = "less-data"`.
     #[serde(default)]
     pub less_data: Option<LessDataSettings>,
@@ -149,7 +180,8 @@ pub struct Settings {
     pub init_scale: f64,
     /// `largest_gradient_mask` cutoff.
     pub mask_cutoff: f64,
-    /// Toy colours: images per split (unused on Iris-Cancer).
+    /// Toy colours: images per split; the MNIST tasks: a cap on each split's images (unused on
+    /// Iris-Cancer).
     pub images: usize,
     /// `fit(normalize=…)`: divide the cross-entropy by the batch size and the penalty by Σ A
     /// (only the learning curves do).
@@ -161,16 +193,32 @@ pub struct Settings {
 }
 
 impl Hyperparameters {
-    /// The settings of a run on `task`'s dataset.
-    pub fn settings(&self, task: Task) -> Settings {
-        let (epochs, l2_grads) = match task {
-            Task::ToyColors => (self.toy_colors.epochs, self.l2_grads),
+    /// The settings of a run on `task`'s dataset. Errors: an MNIST task for a variant without
+    /// an `mnist` table.
+    pub fn settings(&self, task: Task) -> Result<Settings> {
+        let (epochs, l2_grads, images) = match task {
+            Task::ToyColors => (
+                self.toy_colors.epochs,
+                self.l2_grads,
+                self.toy_colors.images,
+            ),
             Task::IrisCancer => (
                 self.iris_cancer.epochs,
                 self.iris_cancer.l2_grads.unwrap_or(self.l2_grads),
+                self.toy_colors.images,
             ),
+            Task::DecoyMnist | Task::Mnist => {
+                let m = self.mnist.as_ref().ok_or_else(|| {
+                    KitError::hyperparameter(
+                        "mnist",
+                        "absent",
+                        "a table `mnist = { epochs = … }` in a variant that runs on decoy-mnist or mnist",
+                    )
+                })?;
+                (m.epochs, self.l2_grads, m.images.unwrap_or(usize::MAX))
+            }
         };
-        Settings {
+        Ok(Settings {
             task,
             annotation: self.annotation,
             l2_grads,
@@ -182,11 +230,11 @@ impl Hyperparameters {
             learning_rate: self.learning_rate,
             init_scale: self.init_scale,
             mask_cutoff: self.mask_cutoff,
-            images: self.toy_colors.images,
+            images,
             normalize: false,
             less_data: self.less_data.clone(),
             step_limit: self.step_limit,
-        }
+        })
     }
 }
 
@@ -273,10 +321,12 @@ impl Validate for Hyperparameters {
             self.batch_size,
             self.toy_colors.epochs,
             self.iris_cancer.epochs,
+            self.mnist.as_ref().map_or(1, |m| m.epochs),
+            self.mnist.as_ref().and_then(|m| m.images).unwrap_or(1),
         ];
         if counts.contains(&0) {
             return bad(
-                "batch_size / toy_colors.epochs / iris_cancer.epochs",
+                "batch_size / toy_colors.epochs / iris_cancer.epochs / mnist.epochs / mnist.images",
                 counts,
                 "≥ 1",
             );
@@ -328,12 +378,28 @@ mod tests {
     fn settings_take_each_datasets_budget_and_lambda() {
         let h = find_another_2();
         h.validate().unwrap();
-        let toy = h.settings(Task::of_dataset("toy-colors").unwrap());
+        let toy = h.settings(Task::of_dataset("toy-colors").unwrap()).unwrap();
         assert_eq!((toy.epochs, toy.l2_grads, toy.images), (64, 1e6, 20000));
-        let iris = h.settings(Task::of_dataset("iris-cancer").unwrap());
+        let iris = h
+            .settings(Task::of_dataset("iris-cancer").unwrap())
+            .unwrap();
         assert_eq!((iris.epochs, iris.l2_grads), (200, 1000.0));
         assert_eq!(iris.find_another_l2_grads, vec![1000.0]);
         assert!(Task::of_dataset("iris").is_err());
+        // no mnist table: the MNIST tasks are refused by name
+        let e = h.settings(Task::DecoyMnist).unwrap_err().to_string();
+        assert!(e.contains("mnist"), "{e}");
+        let mut h = h;
+        h.mnist = Some(MnistSettings {
+            epochs: 64,
+            images: None,
+        });
+        let decoy = h
+            .settings(Task::of_dataset("decoy-mnist").unwrap())
+            .unwrap();
+        assert_eq!((decoy.epochs, decoy.images), (64, usize::MAX));
+        assert_eq!(Task::Mnist.classes(), 10);
+        assert_eq!(Task::ToyColors.classes(), 2);
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! Reproduction of Ross, Hughes & Doshi-Velez (2017), "Right for the Right Reasons: Training
 //! Differentiable Models by Constraining their Explanations" (IJCAI), from the authors' code
 //! dtak/rrr at d83a16ee4a989ba47ef1b1a43acc5f528a899b1f (MIT): the single-run numbers its
-//! notebooks print for the toy colours dataset (`experiments/Toy Colors.ipynb`) and the
-//! repeated-run means for Iris-Cancer (`experiments/Iris-Cancer.ipynb`).
+//! notebooks print for the toy colours dataset (`experiments/Toy Colors.ipynb`) and Decoy MNIST
+//! (`experiments/Decoy MNIST.ipynb`), and the repeated-run means for Iris-Cancer
+//! (`experiments/Iris-Cancer.ipynb`).
 //!
 //! The model and loss are the repository's (`rrr/multilayer_perceptron.py`), in the kit
 //! ([`repro_kit_explain`]): an MLP `[features] + hidden + [classes]` with ReLU, weights and
@@ -12,16 +13,20 @@
 //! find-another-explanation annotations) are the repository's default `input_gradients`, the
 //! gradient of the largest class probability.
 //!
-//! Every variant runs on both datasets unless `[variant_datasets]` keeps it to one:
+//! Every variant runs on every dataset unless `[variant_datasets]` keeps it to some:
 //! `toy-colors` (declared as simulated: the images are generated from the run's seed,
-//! [`toy_colors`]) and `iris-cancer` (built from scikit-learn's two files, [`iris_cancer`]),
-//! with each notebook's budget ([`config`]); the learning curves of "learning from less data"
-//! are [`less_data`]. Annotations and
-//! metrics name two input regions: region 1 is the toy images' four corner pixels (rule 1) or
-//! Iris-Cancer's Iris block (features 0–3, the confound); region 2 the top-middle pixels (rule
-//! 2) or the breast-cancer block.
+//! [`toy_colors`]), `iris-cancer` (built from scikit-learn's two files, [`iris_cancer`]),
+//! `decoy-mnist` (MNIST's files with the swatches drawn from the run's seed, [`decoy_mnist`])
+//! and `mnist` (the same files without swatches, the Decoy MNIST notebook's baseline), with each
+//! notebook's budget ([`config`]); the learning curves of "learning from less data" are
+//! [`less_data`]. Annotations and metrics name two input regions: region 1 is the toy images'
+//! four corner pixels (rule 1), Iris-Cancer's Iris block (features 0–3, the confound) or the
+//! MNIST images' four 4×4 corner blocks where swatches go (the annotation of a Decoy MNIST
+//! image is its own swatch, 16 of those 64 pixels); region 2 the top-middle pixels (rule 2), the
+//! breast-cancer block or everything but the corner blocks.
 
 pub mod config;
+pub mod decoy_mnist;
 pub mod iris_cancer;
 pub mod less_data;
 pub mod toy_colors;
@@ -89,10 +94,16 @@ pub struct Data {
     pub region1: Vec<f32>,
     /// Region 2 as a 0/1 feature mask [features].
     pub region2: Vec<f32>,
+    /// Region 1 of each training row [n, features] where it differs between rows (Decoy
+    /// MNIST: each image's own swatch, the notebook's `E`), the annotation of `Region1`; None:
+    /// `region1` in every row.
+    pub region1_train_rows: Option<Tensor>,
 }
 
 /// Builds a run's data for `s.task` from the run's seed (toy colours: streams
-/// `"toy-colors/train"` and `"toy-colors/test"`; Iris-Cancer: the split from `"split"`).
+/// `"toy-colors/train"` and `"toy-colors/test"`; Iris-Cancer: the split from `"split"`; Decoy
+/// MNIST: the swatches from `"decoy-mnist"`; MNIST: no randomness). Errors: a dataset file that
+/// cannot be read (the error names it).
 pub fn load(s: &Settings, ctx: &RunContext) -> Result<Data> {
     let dev = ctx.device;
     match s.task {
@@ -112,6 +123,37 @@ pub fn load(s: &Settings, ctx: &RunContext) -> Result<Data> {
             assemble(
                 &d.x_train, d.y_train, &d.x_test, d.y_test, region1, region2, dev,
             )
+        }
+        Task::DecoyMnist | Task::Mnist => {
+            let mut raw = decoy_mnist::Mnist::load(ctx.dataset)?;
+            raw.truncate(s.images);
+            let region1 = decoy_mnist::corner_blocks();
+            let region2 = region1.iter().map(|r| 1.0 - r).collect();
+            let (ytr, yte) = (
+                decoy_mnist::labels_u32(&raw.train_labels),
+                decoy_mnist::labels_u32(&raw.test_labels),
+            );
+            if s.task == Task::Mnist {
+                let (xtr, xte) = (
+                    decoy_mnist::to_f32(&raw.train_images),
+                    decoy_mnist::to_f32(&raw.test_images),
+                );
+                return assemble(&xtr, ytr, &xte, yte, region1, region2, dev);
+            }
+            let decoy =
+                decoy_mnist::DecoyMnist::generate(&raw, &mut rng::stream(ctx.seed, "decoy-mnist"));
+            let (xtr, xte) = (
+                decoy_mnist::to_f32(&decoy.train_images),
+                decoy_mnist::to_f32(&decoy.test_images),
+            );
+            let mut data = assemble(&xtr, ytr, &xte, yte, region1, region2, dev)?;
+            let rows = decoy_mnist::annotation(&decoy.train_swatches);
+            data.region1_train_rows = Some(Tensor::from_slice(
+                &rows,
+                (decoy.train_swatches.len(), decoy_mnist::PIXELS),
+                dev,
+            )?);
+            Ok(data)
         }
     }
 }
@@ -141,28 +183,36 @@ fn assemble(
         y_test: Tensor::new(y_test, dev)?,
         region1,
         region2,
+        region1_train_rows: None,
     })
 }
 
 /// The annotation [n, features] of a fixed region choice (None for A = 0).
 fn region_annotation(h: &Settings, data: &Data) -> Result<Option<Tensor>> {
     let (n, f) = data.x_train.dims2()?;
-    let mask: Vec<f32> = match h.annotation {
-        Annotation::None | Annotation::FindAnother | Annotation::LessData => return Ok(None),
-        Annotation::Region1 => data.region1.clone(),
-        Annotation::Region2 => data.region2.clone(),
-        Annotation::Both => data
-            .region1
-            .iter()
-            .zip(&data.region2)
-            .map(|(a, b)| a.max(*b))
-            .collect(),
-    };
-    Ok(Some(
-        Tensor::from_slice(&mask, (1, f), data.x_train.device())?
+    let every_row = |mask: &[f32]| -> Result<Tensor> {
+        Ok(Tensor::from_slice(mask, (1, f), data.x_train.device())?
             .broadcast_as((n, f))?
-            .contiguous()?,
-    ))
+            .contiguous()?)
+    };
+    let region1 = || match &data.region1_train_rows {
+        Some(rows) => Ok(rows.clone()),
+        None => every_row(&data.region1),
+    };
+    Ok(Some(match h.annotation {
+        Annotation::None | Annotation::FindAnother | Annotation::LessData => return Ok(None),
+        Annotation::Region1 => region1()?,
+        Annotation::Region2 => every_row(&data.region2)?,
+        Annotation::Both if data.region1_train_rows.is_none() => every_row(
+            &data
+                .region1
+                .iter()
+                .zip(&data.region2)
+                .map(|(a, b)| a.max(*b))
+                .collect::<Vec<f32>>(),
+        )?,
+        Annotation::Both => region1()?.maximum(&every_row(&data.region2)?)?,
+    }))
 }
 
 /// Trains the variant's final model: one training with the fixed annotation, or for
@@ -177,7 +227,7 @@ pub fn fit_model(
     let set = TrainingSet {
         x: &data.x_train,
         y: &data.y_train,
-        classes: 2,
+        classes: h.task.classes(),
     };
     if h.annotation != Annotation::FindAnother {
         let a = region_annotation(h, data)?;
@@ -273,7 +323,7 @@ pub fn run_less_data(
         let set = TrainingSet {
             x: &x,
             y: &y,
-            classes: 2,
+            classes: h.task.classes(),
         };
         for (arm, curve) in curves.iter_mut() {
             let a = arm
@@ -309,12 +359,12 @@ pub fn run_less_data(
             "less_data.counts: no size fits the {n} training images"
         ))
     })?;
-    let normal = curves[0].1.clone();
+    let curve_of = |arm: Arm| &curves.iter().find(|(a, _)| *a == arm).expect("every arm").1;
+    let normal = curve_of(Arm::Normal);
     let censor_at = 2 * normal.last().map_or(1, |p| p.0);
     let mut censored = 0usize;
     for (name, arm, cutoff) in less_data::RATIOS {
-        let annotated = &curves.iter().find(|(a, _)| *a == arm).expect("every arm").1;
-        let r = less_data::extra_data_ratio(&normal, annotated, cutoff, censor_at);
+        let r = less_data::extra_data_ratio(normal, curve_of(arm), cutoff, censor_at);
         censored += usize::from(r.censored);
         out = out.metric(name, r.ratio);
     }
@@ -341,9 +391,12 @@ fn score_and_explain(
     let test_mask = train::host(&largest_gradient_mask(&test_grads, h.mask_cutoff)?)?;
     let train_mask = train::host(&largest_gradient_mask(&train_grads, h.mask_cutoff)?)?;
     let (test_grads, train_grads) = (train::host(&test_grads)?, train::host(&train_grads)?);
+    // what each notebook times: toy colours `input_gradients(Xt[:25])`, Iris-Cancer
+    // `input_gradients(X)`, Decoy MNIST `mlp_normal.input_gradients(Xt)`
     let timing = match h.task {
         Task::ToyColors => data.x_test.narrow(0, 0, data.x_test.dims()[0].min(25))?,
         Task::IrisCancer => data.x_train.clone(),
+        Task::DecoyMnist | Task::Mnist => data.x_test.clone(),
     };
     Ok(out
         .metric(
@@ -392,9 +445,12 @@ fn score_and_explain(
 /// The notebooks' M_0.67 score of region `which` (1 or 2) for the 0/1 `mask` [n, features]:
 /// toy colours `rule1_score`/`rule2_score` (per image, the share of lit pixels in the region,
 /// averaged), Iris-Cancer `iris_usage` (pooled share of mask entries in the Iris block; region 2
-/// is its complement).
+/// is its complement); on the MNIST tasks (no notebook score) the pooled share of mask entries
+/// in the corner blocks, or outside them.
 fn mask_fraction(task: Task, mask: &[f32], data: &Data, which: u8) -> f64 {
     match (task, which) {
+        (Task::DecoyMnist | Task::Mnist, 1) => train::pooled_mask_fraction(mask, &data.region1),
+        (Task::DecoyMnist | Task::Mnist, _) => train::pooled_mask_fraction(mask, &data.region2),
         (Task::ToyColors, 1) => toy_colors::mask_fraction_inside(mask, &toy_colors::CORNERS),
         (Task::ToyColors, _) => toy_colors::mask_fraction_inside(mask, &toy_colors::TOP_MIDDLE),
         (Task::IrisCancer, 1) => iris_cancer::iris_mask_fraction(mask, data.region1.len()),
@@ -414,17 +470,20 @@ impl Paper for Ross2017RightReasons {
     type Hyperparameters = Hyperparameters;
 
     fn run(&self, h: &Hyperparameters, ctx: &RunContext) -> Result<RunOutput> {
-        let settings = h.settings(Task::of_dataset(&ctx.dataset.name)?);
+        let settings = h.settings(Task::of_dataset(&ctx.dataset.name)?)?;
         let data = load(&settings, ctx)?;
         run(&settings, &data, ctx.seed, ctx.progress)
     }
 
     /// `harness check`: the same run with every training cut to `steps` optimizer steps (and
-    /// toy colours cut to 512 images per split).
+    /// toy colours and the MNIST tasks cut to 512 images per split).
     fn smoke_hyperparameters(&self, h: &Hyperparameters, steps: u64) -> Option<Hyperparameters> {
         let mut smoke = h.clone();
         smoke.step_limit = Some(steps.max(1));
         smoke.toy_colors.images = smoke.toy_colors.images.min(512);
+        if let Some(m) = &mut smoke.mnist {
+            m.images = Some(m.images.unwrap_or(512).min(512));
+        }
         if let Some(l) = &mut smoke.less_data {
             // three sizes within the smoke run's images
             let images = smoke.toy_colors.images;
@@ -441,13 +500,18 @@ impl Paper for Ross2017RightReasons {
     /// forbid every feature the earlier models used, and on 16 rows none useful may be left.
     /// The learning curves are checked with their normalised loss on the anti-rule-2 annotation.
     fn overfit(&self, h: &Hyperparameters, ctx: &RunContext) -> Result<Option<Overfit>> {
-        let mut tiny = h.settings(Task::of_dataset(&ctx.dataset.name)?);
+        let mut tiny = h.settings(Task::of_dataset(&ctx.dataset.name)?)?;
         tiny.images = 64;
         let data = load(&tiny, ctx)?;
         let n = data.x_train.dims()[0].min(16);
         let tiny_data = Data {
             x_train: data.x_train.narrow(0, 0, n)?,
             y_train: data.y_train.narrow(0, 0, n)?,
+            region1_train_rows: data
+                .region1_train_rows
+                .as_ref()
+                .map(|r| r.narrow(0, 0, n))
+                .transpose()?,
             ..data
         };
         if let Some(&first) = tiny.find_another_l2_grads.first() {

@@ -158,6 +158,19 @@ pub fn region_in_top10(grads: &[f32], region: &[f32]) -> f64 {
     total as f64 / rows.max(1) as f64
 }
 
+/// Of all entries of the 0/1 `mask` [n, features], pooled over rows, the share on the features
+/// where `region` [features] is 1; NaN for an empty mask.
+pub fn pooled_mask_fraction(mask: &[f32], region: &[f32]) -> f64 {
+    let (mut inside, mut all) = (0.0f64, 0.0f64);
+    for row in mask.chunks(region.len()) {
+        for (m, r) in row.iter().zip(region) {
+            all += f64::from(*m);
+            inside += f64::from(*m) * f64::from(*r);
+        }
+    }
+    inside / all
+}
+
 /// Host values of a rank-2 F32 tensor, row-major.
 pub fn host(t: &Tensor) -> Result<Vec<f32>> {
     Ok(t.to_dtype(DType::F32)?.flatten_all()?.to_vec1()?)
@@ -173,6 +186,14 @@ mod tests {
         let region = [1.0, 0.0, 0.0];
         // |g| on feature 0: 1 + 0 = 1 of 1 + 1 + 2 + 4 = 8.
         assert_eq!(gradient_share(&grads, &region), 1.0 / 8.0);
+    }
+
+    #[test]
+    fn pooled_mask_fraction_counts_entries_in_the_region() {
+        let mask = [1.0, 1.0, 0.0, 0.0, 1.0, 1.0];
+        let region = [1.0, 0.0, 0.0];
+        assert_eq!(pooled_mask_fraction(&mask, &region), 1.0 / 4.0);
+        assert!(pooled_mask_fraction(&[0.0; 3], &region).is_nan());
     }
 
     #[test]

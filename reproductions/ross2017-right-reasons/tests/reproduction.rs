@@ -7,25 +7,43 @@ use candle_core::Device;
 use repro_kit::{NoProgress, Reproduction, ResolvedDataset, RunContext, RunOutput, RunStatus};
 use std::path::PathBuf;
 
-use ross2017_right_reasons::{iris_cancer, Ross2017RightReasons};
+use ross2017_right_reasons::{decoy_mnist, iris_cancer, Ross2017RightReasons};
 
 #[path = "../../support/src/generated.rs"]
 mod generated;
 
-/// The two datasets as the harness resolves them, without the mirror: `toy-colors` is
+/// The four datasets as the harness resolves them, without the mirror: `toy-colors` is
 /// simulated (no files); `iris-cancer` gets generated stand-ins for its two declared files (the
 /// real ones are in a mirror, not in a fresh clone), in scikit-learn's CSV layout, written once
 /// under this crate's `CARGO_TARGET_TMPDIR`: "Iris" with 3 separable classes of 50 rows and 4
-/// features, "breast cancer" with 2 classes of 50 rows and 30 features.
+/// features, "breast cancer" with 2 classes of 50 rows and 30 features; `decoy-mnist` and
+/// `mnist` share stand-ins for MNIST's four IDX files (not in the mirror either): 300 training
+/// and 100 test 28×28 images of 10 separable classes.
 fn datasets() -> Vec<ResolvedDataset> {
-    static PATHS: std::sync::OnceLock<(PathBuf, PathBuf)> = std::sync::OnceLock::new();
-    let (iris, cancer) = PATHS.get_or_init(|| {
+    static PATHS: std::sync::OnceLock<(PathBuf, PathBuf, PathBuf)> = std::sync::OnceLock::new();
+    let (iris, cancer, mnist) = PATHS.get_or_init(|| {
         let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("ross2017-right-reasons");
         let (iris, cancer) = (dir.join("iris.csv"), dir.join("breast_cancer.csv"));
         generated::sklearn_csv(&iris, 50, 4, 3, 1).expect("writing the generated fixture");
         generated::sklearn_csv(&cancer, 50, 30, 2, 2).expect("writing the generated fixture");
-        (iris, cancer)
+        let mnist = dir.join("mnist");
+        generated::idx_images(&mnist, 300, 100, 28, 10, 3).expect("writing the generated fixture");
+        (iris, cancer, mnist)
     });
+    let mnist_files = || {
+        [
+            decoy_mnist::TRAIN_IMAGES,
+            decoy_mnist::TRAIN_LABELS,
+            decoy_mnist::TEST_IMAGES,
+            decoy_mnist::TEST_LABELS,
+        ]
+        .into_iter()
+        .map(|declared| {
+            let file = declared.rsplit('/').next().expect("a file name");
+            (declared.to_string(), mnist.join(file))
+        })
+        .collect()
+    };
     vec![
         ResolvedDataset {
             environment: Some("toy-colors".into()),
@@ -41,6 +59,16 @@ fn datasets() -> Vec<ResolvedDataset> {
             ]
             .into_iter()
             .collect(),
+        },
+        ResolvedDataset {
+            environment: None,
+            name: "decoy-mnist".into(),
+            files: mnist_files(),
+        },
+        ResolvedDataset {
+            environment: None,
+            name: "mnist".into(),
+            files: mnist_files(),
         },
     ]
 }
