@@ -8,6 +8,7 @@
 
 use crate::config::{load_dataset_registry, load_paper, DatasetRegistry, LoadedPaper};
 use crate::data::Fetcher;
+use crate::error::HarnessError;
 use crate::registry;
 use candle_core::Device;
 use repro_kit::{NoProgress, ResolvedDataset, RunContext, RunOutput, RunStatus};
@@ -271,7 +272,7 @@ pub fn run(
             }
             Err(e) => {
                 let text = e.to_string();
-                if merely_unavailable(&text) {
+                if matches!(e, HarnessError::Unavailable { .. }) {
                     let why =
                         format!("not available offline; `{fetch}` (online) or `--data-dir MIRROR`");
                     emit(
@@ -492,23 +493,6 @@ pub fn run(
     sum
 }
 
-/// Whether a dataset resolution error only says that no copy exists here and downloading was
-/// not allowed (offline): then the checks that need it are skipped, not failed. A copy with a
-/// wrong checksum, or a failed download, is a failure.
-fn merely_unavailable(message: &str) -> bool {
-    let tried: Vec<&str> = message
-        .lines()
-        .map(str::trim)
-        .filter(|l| l.starts_with("- "))
-        .collect();
-    !tried.is_empty()
-        && tried.iter().all(|l| {
-            l.contains("download: skipped (offline)")
-                || l.ends_with(&format!(": {}", crate::data::ABSENT))
-                || l.contains("no copy in the")
-        })
-}
-
 /// `None` if the two outputs' metrics (and parameter counts) are bitwise equal, else the first
 /// difference.
 pub fn bitwise_difference(a: &RunOutput, b: &RunOutput) -> Option<String> {
@@ -595,23 +579,6 @@ fn unverified_urls(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn offline_absence_is_a_skip_but_a_bad_copy_is_a_failure() {
-        let offline =
-            "no verified copy found.\n  tried:\n    - download: skipped (offline)\n  what to do: …";
-        assert!(merely_unavailable(offline));
-        let corrupt = "no verified copy found.\n  tried:\n    - /m/x: sha256 mismatch\n    - download: skipped (offline)\n";
-        assert!(!merely_unavailable(corrupt));
-        let failed = "no verified copy found.\n  tried:\n    - https://x: connection refused\n";
-        assert!(!merely_unavailable(failed));
-    }
-
-    #[test]
-    fn every_searched_place_absent_is_unavailable() {
-        let m = "no verified copy found.\n  tried, in order:\n    - cache /c/x: absent\n    - data/ /r/data/x: absent\n    - mirror /m/x: absent\n    - download: skipped (offline); would try https://e/x\n";
-        assert!(merely_unavailable(m));
-    }
 
     #[test]
     fn unverified_urls_warn_with_the_command_that_verifies_them() {

@@ -16,6 +16,16 @@ pub enum HarnessError {
         file: String,
         message: String,
     },
+    /// No copy of a dataset file exists here (every cache, `data/` and mirror location absent)
+    /// and downloading was not allowed (`--offline`): nothing is wrong with what exists, it is
+    /// missing. `harness check` skips what needs it; `harness run` computes the other runs and
+    /// names the command that fetches it.
+    #[error("dataset `{dataset}`, file `{file}`: {message}")]
+    Unavailable {
+        dataset: String,
+        file: String,
+        message: String,
+    },
     /// Reading or writing a file failed. The OS error is part of the message (and is not
     /// also chained as a `source`, which printed it twice under `{:#}`).
     #[error("{path}: {error}")]

@@ -171,6 +171,15 @@ fn cmd_run(g: &Global, a: &RunArgs) -> Result<()> {
             out::plural(summary.errors.len(), "run", "runs")
         );
     }
+    let missing: usize = summary.unavailable.values().map(|u| u.runs).sum();
+    if missing > 0 {
+        bail!(
+            "{} not computed: {} not available here (the lines above name the command that \
+             fetches each)",
+            out::plural(missing, "run was", "runs were"),
+            out::plural(summary.unavailable.len(), "dataset is", "datasets are")
+        );
+    }
     Ok(())
 }
 

@@ -207,3 +207,64 @@ fn the_metrics_a_variant_must_compute_are_those_the_config_reads() {
         "a claim's metric"
     );
 }
+
+/// A dataset with no copy here, offline: `harness run` computes the runs of the datasets that
+/// are here and leaves that dataset's runs uncomputed, with no record, counted by dataset with
+/// the command that fetches it (Decoy MNIST: MNIST's files are not in the offline mirror).
+#[test]
+fn runs_of_a_dataset_not_available_here_are_left_uncomputed_and_named() {
+    let project = Project::load(&repo()).unwrap();
+    let rrr = "ross2017-right-reasons";
+    let sel = vec![Selection {
+        paper: rrr.into(),
+        variants: Some(vec!["plain".into()]),
+        datasets: Some(vec!["toy-colors".into(), "mnist".into()]),
+        seeds: Some(1),
+    }];
+    let runs = run::plan(&project, &sel).unwrap();
+    assert_eq!(runs.len(), 2);
+    let tmp = tempfile::tempdir().unwrap();
+    let fetcher = harness::data::Fetcher {
+        cache_dir: tmp.path().join("cache"),
+        shipped_dir: tmp.path().join("data"),
+        mirrors: vec![tmp.path().join("mirror")],
+        offline: true,
+        attempts: 1,
+        timeout: std::time::Duration::from_secs(1),
+        allow_loopback_http: false,
+    };
+    let store = harness::record::Store::new(tmp.path().join("results"));
+    let opts = run::RunOptions {
+        jobs: 1,
+        threads_per_run: 1,
+        rerun: false,
+    };
+    let summary = run::execute(
+        &project,
+        &runs,
+        &fetcher,
+        &store,
+        &opts,
+        &run::Ui::new(true),
+    )
+    .unwrap();
+    assert_eq!(summary.computed, 1, "the toy-colors run is computed");
+    assert!(summary.errors.is_empty(), "{:?}", summary.errors);
+    let missing = &summary.unavailable["mnist"];
+    assert_eq!(missing.runs, 1);
+    assert_eq!(
+        missing.fetch_command("mnist"),
+        format!("harness fetch --paper {rrr} --dataset mnist")
+    );
+    let mnist_run = runs.iter().find(|r| r.id.dataset == "mnist").unwrap();
+    assert!(
+        !store.record_path(&mnist_run.id).exists(),
+        "no record for it"
+    );
+    let notes = summary.closing_notes();
+    assert!(
+        notes.contains("1 run not computed: dataset `mnist`")
+            && notes.contains("harness fetch --paper ross2017-right-reasons --dataset mnist"),
+        "{notes}"
+    );
+}

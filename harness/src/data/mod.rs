@@ -22,7 +22,7 @@ pub const MIRRORS_ENV: &str = "HARNESS_DATA_DIRS";
 /// The environment variable overriding the cache directory.
 pub const CACHE_ENV: &str = "HARNESS_CACHE_DIR";
 /// How a place searched without finding the file is listed in the "tried" lines of a
-/// resolution error (`harness check` treats such lines as "unavailable here", not as a failure).
+/// resolution error.
 pub const ABSENT: &str = "absent";
 
 /// System-wide directories searched after the user's mirrors: where Debian's data packages
@@ -200,6 +200,8 @@ impl Fetcher {
                 Err(m) => tried.push(format!("{kind} {}: {m}", p.display())),
             }
         }
+        // nothing found anywhere, nothing wrong with anything found
+        let absent_everywhere = tried.iter().all(|l| l.ends_with(&format!(": {ABSENT}")));
         if self.offline {
             tried.push(format!(
                 "download: skipped (offline){}",
@@ -219,16 +221,26 @@ impl Fetcher {
                 tried.push("download: no upstream URL declared".into());
             }
         }
-        Err(HarnessError::Data {
-            dataset: dataset.to_string(),
-            file: f.path.clone(),
-            message: format!(
-                "no verified copy found.\n  tried, in order:\n    - {}\n  what to do: put the file (sha256 {}) under a mirror directory as `{}` and pass \
-                 `--data-dir DIR` or set {MIRRORS_ENV}; or go online so it can be downloaded",
-                tried.join("\n    - "),
-                f.sha256,
-                f.path
-            ),
+        let (dataset, file) = (dataset.to_string(), f.path.clone());
+        let message = format!(
+            "no verified copy found.\n  tried, in order:\n    - {}\n  what to do: put the file (sha256 {}) under a mirror directory as `{}` and pass \
+             `--data-dir DIR` or set {MIRRORS_ENV}; or go online so it can be downloaded",
+            tried.join("\n    - "),
+            f.sha256,
+            f.path
+        );
+        Err(if self.offline && absent_everywhere {
+            HarnessError::Unavailable {
+                dataset,
+                file,
+                message,
+            }
+        } else {
+            HarnessError::Data {
+                dataset,
+                file,
+                message,
+            }
         })
     }
 
@@ -552,7 +564,10 @@ mod tests {
             size: 11,
             urls: vec!["https://example.org/iris.csv".into()],
         };
-        let e = fetcher.resolve_file("iris", &f).unwrap_err().to_string();
+        let e = fetcher.resolve_file("iris", &f).unwrap_err();
+        // a copy with the wrong bytes is a fault, not an absence
+        assert!(matches!(e, HarnessError::Data { .. }), "{e:?}");
+        let e = e.to_string();
         let want = [
             format!("cache {}: absent", d.join("cache/sk/iris.csv").display()),
             format!(
@@ -572,5 +587,17 @@ mod tests {
             assert!(found.is_some(), "`{w}` missing or out of order in:\n{e}");
             at += found.unwrap();
         }
+        // with the bad copy gone, nothing is found anywhere: unavailable, offline only
+        std::fs::remove_file(d.join("m2/sk/iris.csv")).unwrap();
+        let e = fetcher.resolve_file("iris", &f).unwrap_err();
+        assert!(matches!(e, HarnessError::Unavailable { .. }), "{e:?}");
+        assert!(e.to_string().contains("no verified copy found"), "{e}");
+        let online = Fetcher {
+            offline: false,
+            ..fetcher
+        };
+        let f = DatasetFile { urls: vec![], ..f };
+        let e = online.resolve_file("iris", &f).unwrap_err();
+        assert!(matches!(e, HarnessError::Data { .. }), "{e:?}");
     }
 }

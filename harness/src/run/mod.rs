@@ -286,6 +286,26 @@ pub struct RunSummary {
     pub wall_seconds: f64,
     /// Seconds per computed run, by (paper, variant), summed: (count, total seconds).
     pub seconds_by_variant: BTreeMap<(String, String), (usize, f64)>,
+    /// Runs left uncomputed because their dataset is not available here, by dataset.
+    pub unavailable: BTreeMap<String, NotAvailable>,
+}
+
+/// The runs of one dataset that no copy here could serve (offline, in no mirror): not computed,
+/// no record written, and said so with the command that fetches the dataset.
+#[derive(Debug, Clone, Default)]
+pub struct NotAvailable {
+    /// Papers whose runs need the dataset.
+    pub papers: std::collections::BTreeSet<String>,
+    /// How many runs were left uncomputed.
+    pub runs: usize,
+}
+
+impl NotAvailable {
+    /// `harness fetch --paper P… --dataset D`: what resolves (downloads and verifies) `dataset`.
+    pub fn fetch_command(&self, dataset: &str) -> String {
+        let papers: Vec<String> = self.papers.iter().map(|p| format!("--paper {p}")).collect();
+        format!("harness fetch {} --dataset {dataset}", papers.join(" "))
+    }
 }
 
 impl RunSummary {
@@ -302,13 +322,19 @@ impl RunSummary {
         use crate::out::plural;
         use std::fmt::Write as _;
         let mut out = String::new();
+        let missing: usize = self.unavailable.values().map(|u| u.runs).sum();
         let _ = writeln!(
             out,
-            "{}: {} computed, {} reused, {} errors; wall time {:.1} s ({} × {}); records in {}",
+            "{}: {} computed, {} reused, {} errors{}; wall time {:.1} s ({} × {}); records in {}",
             plural(planned, "run", "runs"),
             self.computed,
             self.reused,
             self.errors.len(),
+            if missing > 0 {
+                format!(", {missing} not computed (dataset not available here)")
+            } else {
+                String::new()
+            },
             self.wall_seconds,
             plural(opts.jobs, "parallel run", "parallel runs"),
             plural(opts.threads_per_run, "thread", "threads"),
@@ -326,13 +352,24 @@ impl RunSummary {
     }
 
     /// The closing lines of `harness run`, printed after the tables so they do not scroll away
-    /// (issue 28): runs another process wrote meanwhile, and how many records were reused from
-    /// the store rather than recomputed, with the command that recomputes a sample of them.
-    /// Empty when every run was computed here.
+    /// (issue 28): runs another process wrote meanwhile, how many records were reused from
+    /// the store rather than recomputed (with the command that recomputes a sample of them), and
+    /// the runs whose dataset is not available here (with the command that fetches it). Empty
+    /// when every run was computed here.
     pub fn closing_notes(&self) -> String {
         use crate::out::plural;
         use std::fmt::Write as _;
         let mut out = String::new();
+        for (dataset, u) in &self.unavailable {
+            let _ = writeln!(
+                out,
+                "{} not computed: dataset `{dataset}` is not available here (no copy in the cache, \
+                 data/ or a mirror, and --offline); `{}` (online), or put its files under a mirror \
+                 and pass `--data-dir MIRROR`, then run again",
+                plural(u.runs, "run", "runs"),
+                u.fetch_command(dataset)
+            );
+        }
         if self.written_by_others > 0 {
             let _ = writeln!(
                 out,
@@ -435,11 +472,40 @@ pub fn execute(
     check_writable(store)?;
     let mut resolved: BTreeMap<String, ResolvedDataset> = BTreeMap::new();
     for spec in &pending {
-        if !resolved.contains_key(&spec.dataset) {
-            let ds = &project.datasets.datasets[&spec.dataset];
-            ui.line(&format!("resolving dataset `{}` …", spec.dataset));
-            resolved.insert(spec.dataset.clone(), fetcher.resolve(&spec.dataset, ds)?);
+        if resolved.contains_key(&spec.dataset) || summary.unavailable.contains_key(&spec.dataset) {
+            continue;
         }
+        let ds = &project.datasets.datasets[&spec.dataset];
+        ui.line(&format!("resolving dataset `{}` …", spec.dataset));
+        match fetcher.resolve(&spec.dataset, ds) {
+            Ok(r) => {
+                resolved.insert(spec.dataset.clone(), r);
+            }
+            // missing here and offline: the other datasets' runs go ahead; these are listed
+            Err(HarnessError::Unavailable { .. }) => {
+                ui.line(&format!(
+                    "dataset `{}` is not available here (offline, in no mirror): its runs are \
+                     left uncomputed",
+                    spec.dataset
+                ));
+                summary
+                    .unavailable
+                    .insert(spec.dataset.clone(), NotAvailable::default());
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    pending.retain(|spec| match summary.unavailable.get_mut(&spec.dataset) {
+        Some(u) => {
+            u.runs += 1;
+            u.papers.insert(spec.paper.clone());
+            false
+        }
+        None => true,
+    });
+    if pending.is_empty() {
+        summary.wall_seconds = started.elapsed().as_secs_f64();
+        return Ok(summary);
     }
     let env = Environment::detect(&project.root, opts.threads_per_run);
     if env.git_dirty() == Some(true) {
