@@ -261,6 +261,28 @@ fn runs_of_a_dataset_not_available_here_are_left_uncomputed_and_named() {
         !store.record_path(&mnist_run.id).exists(),
         "no record for it"
     );
+    // the report says how to compute the claim's missing runs, not only that they are too few
+    let records = run::existing_records(&store, &runs).unwrap();
+    let rules = repro_stats::verdict::Rules::default();
+    let reports = harness::report::build_with(&project, &runs, &records, &[], &rules);
+    let claim = reports[0]
+        .claims
+        .iter()
+        .find(|c| c.id == "mnist-baseline-accuracy")
+        .expect("the Decoy MNIST notebook's baseline claim");
+    assert!(
+        claim.assessment.note.contains(&format!(
+            "`harness run --paper {rrr} --variant plain --dataset mnist` computes them"
+        )),
+        "{}",
+        claim.assessment.note
+    );
+    let toy = reports[0]
+        .claims
+        .iter()
+        .find(|c| c.id == "toy-plain-accuracy")
+        .unwrap();
+    assert!(!toy.assessment.note.contains("computes them"), "a recorded cell");
     let notes = summary.closing_notes();
     assert!(
         notes.contains("1 run not computed: dataset `mnist`")

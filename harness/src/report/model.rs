@@ -321,18 +321,32 @@ fn claim_rows(
 ) -> Vec<ClaimRow> {
     meta.into_iter()
         .zip(assessed)
-        .map(|((_, c, unit, values, dir), a)| ClaimRow {
-            id: c.id.clone(),
-            variant: c.variant.get_ref().clone(),
-            dataset: c.dataset.get_ref().clone(),
-            metric: c.metric.get_ref().clone(),
-            unit,
-            source: c.source.clone(),
-            claimed_standard_error: c.standard_error,
-            resolution: c.resolution,
-            higher_is_better: matches!(dir, Better::Higher),
-            runs: values,
-            assessment: a,
+        .map(|((pid, c, unit, values, dir), mut a)| {
+            if values.is_empty() {
+                // planned, never computed (e.g. a dataset not available where the records
+                // were made): say how to compute them, not only that the runs are too few
+                a.note.push_str(&format!(
+                    "; no run of {} on {} is recorded yet: `harness run --paper {pid} --variant {} \
+                     --dataset {}` computes them",
+                    c.variant.get_ref(),
+                    c.dataset.get_ref(),
+                    c.variant.get_ref(),
+                    c.dataset.get_ref()
+                ));
+            }
+            ClaimRow {
+                id: c.id.clone(),
+                variant: c.variant.get_ref().clone(),
+                dataset: c.dataset.get_ref().clone(),
+                metric: c.metric.get_ref().clone(),
+                unit,
+                source: c.source.clone(),
+                claimed_standard_error: c.standard_error,
+                resolution: c.resolution,
+                higher_is_better: matches!(dir, Better::Higher),
+                runs: values,
+                assessment: a,
+            }
         })
         .collect()
 }
