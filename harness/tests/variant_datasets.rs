@@ -282,7 +282,10 @@ fn runs_of_a_dataset_not_available_here_are_left_uncomputed_and_named() {
         .iter()
         .find(|c| c.id == "toy-plain-accuracy")
         .unwrap();
-    assert!(!toy.assessment.note.contains("computes them"), "a recorded cell");
+    assert!(
+        !toy.assessment.note.contains("computes them"),
+        "a recorded cell"
+    );
     let notes = summary.closing_notes();
     assert!(
         notes.contains("1 run not computed: dataset `mnist`")

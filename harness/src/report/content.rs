@@ -176,8 +176,7 @@ pub fn tuned_baseline_table(cmp: &ComparisonRow) -> Option<Table> {
             .filter_map(|d| d.effect)
             .filter(|e| e.is_finite())
             .collect();
-        let mean_effect =
-            (!effects.is_empty()).then(|| effects.iter().sum::<f64>() / effects.len() as f64);
+        let mean_effect = repro_stats::summary::mean(&effects);
         t.rows.push(vec![
             label,
             format!("{}/{}/{}", a.wins, a.ties, a.losses),

@@ -25,10 +25,7 @@ impl Estimate {
     /// `confidence` in (0, 1), e.g. 0.95.
     pub fn of(values: &[f64], confidence: f64) -> Option<Estimate> {
         let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
-        if finite.is_empty() {
-            return None;
-        }
-        let mean = finite.iter().sum::<f64>() / finite.len() as f64;
+        let mean = repro_stats::summary::mean(&finite)?;
         let ci = Sample::new(finite)
             .ok()
             .and_then(|s| repro_stats::ttest::t_interval(&s, confidence).ok());
