@@ -9,6 +9,9 @@
 use ross2017_right_reasons::decoy_mnist::{annotation, DecoyMnist, Draws, Mnist, PIXELS};
 use serde::Deserialize;
 
+mod replay;
+use replay::Replay;
+
 #[derive(Deserialize)]
 struct Reference {
     source: String,
@@ -24,27 +27,6 @@ struct Reference {
     /// Indices of each image's annotated pixels (`np.flatnonzero(E[i])`).
     train_annotations: Vec<Vec<usize>>,
     test_annotations: Vec<Vec<usize>>,
-}
-
-/// numpy's draws, in order; each call must ask for the kind numpy drew next.
-struct Replay {
-    draws: std::vec::IntoIter<(String, f64)>,
-    taken: usize,
-}
-
-impl Replay {
-    fn next(&mut self, kind: &str) -> f64 {
-        let (k, v) = self.draws.next().unwrap_or_else(|| {
-            panic!("the port asked for a {kind} after all {} draws", self.taken)
-        });
-        assert_eq!(
-            k, kind,
-            "draw {}: the port asked for a {kind}, numpy drew a {k}",
-            self.taken
-        );
-        self.taken += 1;
-        v
-    }
 }
 
 impl Draws for Replay {
@@ -89,10 +71,7 @@ fn replayed_numpy_draws_give_the_reference_images_and_annotations() {
         test_labels: r.test_labels.clone(),
     };
     let n = r.draws.len();
-    let mut replay = Replay {
-        draws: r.draws.into_iter(),
-        taken: 0,
-    };
+    let mut replay = Replay::new(r.draws);
     let decoy = DecoyMnist::generate(&raw, &mut replay);
     assert_eq!(replay.taken, n, "the port left numpy draws unused");
     assert_eq!(decoy.train_images, bytes(&r.train_images));

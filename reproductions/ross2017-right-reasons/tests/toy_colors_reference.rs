@@ -7,6 +7,9 @@
 use ross2017_right_reasons::toy_colors::{draw_images, draw_labels, Draws, FEATURES};
 use serde::Deserialize;
 
+mod replay;
+use replay::Replay;
+
 #[derive(Deserialize)]
 struct Reference {
     source: String,
@@ -16,27 +19,6 @@ struct Reference {
     test_images: Vec<Vec<u8>>,
     train_labels: Vec<u32>,
     test_labels: Vec<u32>,
-}
-
-/// numpy's draws, in order; each call must ask for the kind numpy drew next.
-struct Replay {
-    draws: std::vec::IntoIter<(String, f64)>,
-    taken: usize,
-}
-
-impl Replay {
-    fn next(&mut self, kind: &str) -> f64 {
-        let (k, v) = self.draws.next().unwrap_or_else(|| {
-            panic!("the port asked for a {kind} after all {} draws", self.taken)
-        });
-        assert_eq!(
-            k, kind,
-            "draw {}: the port asked for a {kind}, numpy drew a {k}",
-            self.taken
-        );
-        self.taken += 1;
-        v
-    }
 }
 
 impl Draws for Replay {
@@ -65,10 +47,7 @@ fn replayed_numpy_draws_give_the_reference_images() {
     let n = r.train_labels.len();
     assert_eq!((n, r.test_labels.len()), (60, 60));
     let total = r.draws.len();
-    let mut replay = Replay {
-        draws: r.draws.into_iter(),
-        taken: 0,
-    };
+    let mut replay = Replay::new(r.draws);
     // generate_dataset's order: train_y, test_y, then the train and the test images
     let train_labels = draw_labels(n, &mut replay);
     let test_labels = draw_labels(n, &mut replay);
