@@ -171,7 +171,7 @@ fn cmd_run(g: &Global, a: &RunArgs) -> Result<()> {
             out::plural(summary.errors.len(), "run", "runs")
         );
     }
-    let missing: usize = summary.unavailable.values().map(|u| u.runs).sum();
+    let missing = summary.not_computed();
     if missing > 0 {
         bail!(
             "{} not computed: {} not available here (the lines above name the command that \

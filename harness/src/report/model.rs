@@ -325,13 +325,10 @@ fn claim_rows(
             if values.is_empty() {
                 // planned, never computed (e.g. a dataset not available where the records
                 // were made): say how to compute them, not only that the runs are too few
+                let (variant, dataset) = (c.variant.get_ref(), c.dataset.get_ref());
                 a.note.push_str(&format!(
-                    "; no run of {} on {} is recorded yet: `harness run --paper {pid} --variant {} \
-                     --dataset {}` computes them",
-                    c.variant.get_ref(),
-                    c.dataset.get_ref(),
-                    c.variant.get_ref(),
-                    c.dataset.get_ref()
+                    "; no run of {variant} on {dataset} is recorded yet: `harness run --paper \
+                     {pid} --variant {variant} --dataset {dataset}` computes them"
                 ));
             }
             ClaimRow {

@@ -309,6 +309,11 @@ impl NotAvailable {
 }
 
 impl RunSummary {
+    /// Runs left uncomputed because their dataset is not available here (all datasets).
+    pub fn not_computed(&self) -> usize {
+        self.unavailable.values().map(|u| u.runs).sum()
+    }
+
     /// What `harness run` prints after executing `planned` runs with `opts`, before the
     /// verdict tables: the counts, wall time and where the records are (`runs_dir`), and the
     /// mean seconds per run of each (paper, variant). The notes on reused records come last
@@ -322,7 +327,7 @@ impl RunSummary {
         use crate::out::plural;
         use std::fmt::Write as _;
         let mut out = String::new();
-        let missing: usize = self.unavailable.values().map(|u| u.runs).sum();
+        let missing = self.not_computed();
         let _ = writeln!(
             out,
             "{}: {} computed, {} reused, {} errors{}; wall time {:.1} s ({} × {}); records in {}",
