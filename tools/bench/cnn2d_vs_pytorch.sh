@@ -15,9 +15,9 @@ unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE
 for rep in $(seq 1 "$reps"); do
     for t in 1 2; do
         echo "== rep $rep, $t thread(s), $(date -u +%H:%M:%S) UTC, load $(cut -d' ' -f1-3 /proc/loadavg)"
-        RAYON_NUM_THREADS=$t cargo bench -q -p repro-kit --bench cnn2d_step >/dev/null
+        RAYON_NUM_THREADS=$t cargo bench -q -p repro-kit --bench cnn2d_step >/dev/null 2>&1
         "$python" tools/bench/peer.py --only "cnn2d_train_step_batch100_threads$t" --threads "$t" --markdown
-        RAYON_NUM_THREADS=$t cargo bench -q -p abelusha2017-fashion-cnn --bench train_step >/dev/null
+        RAYON_NUM_THREADS=$t cargo bench -q -p abelusha2017-fashion-cnn --bench train_step >/dev/null 2>&1
         "$python" tools/bench/peer.py --only "fashion_cnn_batch64_threads$t" --threads "$t" --markdown
     done
 done
