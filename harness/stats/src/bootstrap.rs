@@ -259,7 +259,8 @@ pub fn bca_from_jackknife(
 /// Leave-one-out values `stat(x without x[i])` for every `i`, in O(n log n) (O(n) for the mean
 /// and SD) instead of the O(n²) of recomputing: the mean and the SD by down-dating their sums,
 /// the median and the IQM from one sorted copy (removing rank `r` shifts the order statistics
-/// above `r` down by one). Equal to recomputation up to rounding (tested). SD of fewer than 3
+/// above `r` down by one; an SD whose down-dated sum of squares cancelled is recomputed). Equal
+/// to recomputation up to rounding (tested). SD of fewer than 3
 /// values → NaN entries, as `sd` of one value. Empty `x` → empty vector.
 pub fn jackknife(x: &[f64], stat: Statistic) -> Vec<f64> {
     let n = x.len();
@@ -273,18 +274,31 @@ pub fn jackknife(x: &[f64], stat: Statistic) -> Vec<f64> {
             let m2: f64 = x.iter().map(|v| (v - m) * (v - m)).sum();
             let nf = n as f64;
             x.iter()
-                .map(|v| {
+                .enumerate()
+                .map(|(i, v)| {
                     if n < 3 {
                         return f64::NAN;
                     }
                     let d = v - m;
-                    ((m2 - d * d * nf / (nf - 1.0)).max(0.0) / (nf - 2.0)).sqrt()
+                    let down = m2 - d * d * nf / (nf - 1.0);
+                    if down <= SD_DOWNDATE_CANCELLATION * m2 {
+                        // the rest is (nearly) constant: the down-dated sum lost its digits
+                        // to cancellation (an absolute error of a few ulps of m2), so recompute
+                        let rest: Vec<f64> = [&x[..i], &x[i + 1..]].concat();
+                        return Statistic::Sd.eval(&rest);
+                    }
+                    (down / (nf - 2.0)).sqrt()
                 })
                 .collect()
         }
         Statistic::Median | Statistic::Iqm => jackknife_order(x, stat),
     }
 }
+
+/// Below this fraction of the whole sample's sum of squares, a down-dated leave-one-out sum of
+/// squares (absolute rounding error ≈ n·ε·m2) may have lost most of its digits, and
+/// [`jackknife`] recomputes that SD directly: the relative error stays below about n·1e-12.
+const SD_DOWNDATE_CANCELLATION: f64 = 1e-4;
 
 fn jackknife_mean(x: &[f64]) -> Vec<f64> {
     let m = mean(x);
